@@ -1,0 +1,151 @@
+"""An ECS cluster on EC2: an Auto Scaling Group from a launch template as its capacity provider."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+
+from constructs import Construct
+
+#: Containers in bridge mode reach the host through docker0; this keeps them off
+#: the instance metadata service (the instance's role stays the instance's).
+BLOCK_CONTAINER_IMDS = [
+    "dnf install -y iptables-services",
+    "iptables --insert DOCKER-USER 1 --in-interface docker+"
+    " --destination 169.254.169.254/32 --jump DROP",
+    "iptables-save > /etc/sysconfig/iptables",
+    "systemctl enable --now iptables",
+    # Tasks in awsvpc mode (ExoCom) get the same protection from the ECS agent.
+    "echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config",
+]
+
+
+class Ec2Cluster(Construct):
+    """An ECS cluster whose capacity is an ASG of ECS-optimized Amazon Linux 2023 instances.
+
+    The instances come from a launch template (IMDSv2 required with a hop limit of
+    one, encrypted gp3 root volume, no public IP) and join the cluster through a
+    capacity provider with managed scaling, so services placed with a
+    capacity-provider strategy scale the instances.
+
+    Attributes:
+        cluster: the ECS cluster.
+        auto_scaling_group: the instances' Auto Scaling Group.
+        capacity_provider: the ASG's capacity provider, registered with the cluster.
+        security_group: the instances' security group (no inbound rule of its own).
+        launch_template: the instances' launch template.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        vpc: ec2.IVpc,
+        instance_type: ec2.InstanceType,
+        min_capacity: int = 1,
+        max_capacity: int = 2,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        root_volume_size_gib: int = 30,
+        container_insights: bool = True,
+        managed_scaling: bool = True,
+    ) -> None:
+        """Create the cluster and its instances.
+
+        Args:
+            vpc: the VPC the instances run in.
+            instance_type: the instances' EC2 instance type.
+            min_capacity: the fewest instances; default one.
+            max_capacity: the most instances; default two.
+            vpc_subnets: where the instances run; default the VPC's private subnets.
+            root_volume_size_gib: the encrypted root volume's size; default 30 GiB.
+            container_insights: CloudWatch Container Insights on the cluster; default on.
+            managed_scaling: ECS scales the ASG to fit the tasks; default on
+                (off for a fixed-size cluster such as ExoCom's).
+        """
+        super().__init__(scope, id_)
+        if not 0 <= min_capacity <= max_capacity or max_capacity < 1:
+            raise ValueError(
+                f"need 0 <= min_capacity <= max_capacity and max_capacity >= 1,"
+                f" got min_capacity={min_capacity}, max_capacity={max_capacity}"
+            )
+        self.cluster = ecs.Cluster(
+            self,
+            "Cluster",
+            vpc=vpc,
+            container_insights_v2=(
+                ecs.ContainerInsights.ENABLED
+                if container_insights
+                else ecs.ContainerInsights.DISABLED
+            ),
+        )
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "InstanceSecurityGroup",
+            vpc=vpc,
+            description=f"ECS instances of {self.node.path}",
+            allow_all_outbound=True,
+        )
+        role = iam.Role(
+            self,
+            "InstanceRole",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore"),
+            ],
+        )
+        user_data = ec2.UserData.for_linux()
+        user_data.add_commands(*BLOCK_CONTAINER_IMDS)
+        self.launch_template = ec2.LaunchTemplate(
+            self,
+            "LaunchTemplate",
+            instance_type=instance_type,
+            machine_image=ecs.EcsOptimizedImage.amazon_linux2023(),
+            require_imdsv2=True,
+            http_put_response_hop_limit=1,
+            instance_metadata_tags=False,
+            associate_public_ip_address=False,
+            security_group=self.security_group,
+            role=role,
+            user_data=user_data,
+            block_devices=[
+                ec2.BlockDevice(
+                    device_name="/dev/xvda",
+                    volume=ec2.BlockDeviceVolume.ebs(
+                        root_volume_size_gib,
+                        encrypted=True,
+                        volume_type=ec2.EbsDeviceVolumeType.GP3,
+                        delete_on_termination=True,
+                    ),
+                )
+            ],
+        )
+        self.auto_scaling_group = autoscaling.AutoScalingGroup(
+            self,
+            "Asg",
+            vpc=vpc,
+            vpc_subnets=vpc_subnets
+            or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            launch_template=self.launch_template,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            default_instance_warmup=Duration.minutes(2),
+        )
+        self.capacity_provider = ecs.AsgCapacityProvider(
+            self,
+            "CapacityProvider",
+            auto_scaling_group=self.auto_scaling_group,
+            enable_managed_scaling=managed_scaling,
+            # Managed termination protection makes `cdk destroy` wait forever on
+            # protected instances; managed draining moves tasks off instead.
+            enable_managed_termination_protection=False,
+            enable_managed_draining=True,
+            target_capacity_percent=100,
+        )
+        self.cluster.add_asg_capacity_provider(
+            self.capacity_provider,
+            machine_image_type=ecs.MachineImageType.AMAZON_LINUX_2,
+        )

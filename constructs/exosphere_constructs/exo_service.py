@@ -1,0 +1,186 @@
+"""One Exosphere service: its task definition, ECS service, logs, autoscaling and route."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from attrs import frozen
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_logs as logs
+
+from constructs import Construct
+
+
+@frozen(kw_only=True)
+class Route:
+    """How the load balancer reaches a public service.
+
+    Attributes:
+        listener: the listener the rule is added to.
+        vpc: the VPC of the target group.
+        priority: the rule's priority, unique on the listener.
+        host_header: the host name routed to the service; None makes the rule a
+            catch-all (path `/*`) for requests no other rule matches.
+        health_check_path: the path the load balancer polls.
+    """
+
+    listener: elbv2.IApplicationListener
+    vpc: ec2.IVpc
+    priority: int
+    host_header: str | None
+    health_check_path: str = "/"
+
+
+class ExoService(Construct):
+    """A service on an ECS-on-EC2 cluster, placed through a capacity provider.
+
+    Containers use bridge networking: a public service's container port is
+    mapped to a dynamic host port that the load balancer's target group finds
+    by itself; a private service publishes no port at all.
+
+    Attributes:
+        task_definition: the service's task definition.
+        container: its one container.
+        service: the ECS service.
+        log_group: the container's log group.
+        target_group: the load balancer's target group, when the service has a route.
+        listener_rule: its listener rule, when the service has a route.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        cluster: ecs.ICluster,
+        capacity_provider_name: str,
+        image: ecs.ContainerImage,
+        container_name: str,
+        command: Sequence[str] | None = None,
+        cpu: int = 100,
+        memory_mib: int = 500,
+        environment: Mapping[str, str] | None = None,
+        secrets: Mapping[str, ecs.Secret] | None = None,
+        container_port: int | None = None,
+        route: Route | None = None,
+        min_tasks: int = 1,
+        max_tasks: int = 2,
+        cpu_target_percent: int = 70,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+    ) -> None:
+        """Create the service.
+
+        Args:
+            cluster: the cluster the service runs on.
+            capacity_provider_name: the cluster's capacity provider; tasks are
+                placed through it so that managed scaling adds instances.
+            image: the container image.
+            container_name: the container's name (the service's role).
+            command: the container's command; default the image's own.
+            cpu: CPU units reserved for the container; default 100.
+            memory_mib: the container's hard memory limit; default 500 MiB.
+            environment: plain environment variables; default none.
+            secrets: environment variables read from Secrets Manager at start; default none.
+            container_port: the port the container listens on; default none
+                (required with `route`).
+            route: how the load balancer reaches the service; default none (private).
+            min_tasks: the fewest running tasks; default one.
+            max_tasks: the most running tasks; default two.
+            cpu_target_percent: the average CPU use that autoscaling keeps; default 70.
+            log_retention: how long the logs are kept; default one month.
+        """
+        super().__init__(scope, id_)
+        if route is not None and container_port is None:
+            raise ValueError(f"{container_name}: a route needs a container_port")
+        if not 1 <= min_tasks <= max_tasks:
+            raise ValueError(
+                f"{container_name}: need 1 <= min_tasks <= max_tasks,"
+                f" got min_tasks={min_tasks}, max_tasks={max_tasks}"
+            )
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+        )
+        self.task_definition = ecs.Ec2TaskDefinition(
+            self, "Task", network_mode=ecs.NetworkMode.BRIDGE
+        )
+        self.container = self.task_definition.add_container(
+            container_name,
+            image=image,
+            command=list(command) if command else None,
+            cpu=cpu,
+            memory_limit_mib=memory_mib,
+            essential=True,
+            environment=dict(environment or {}),
+            secrets=dict(secrets or {}) or None,
+            port_mappings=(
+                [ecs.PortMapping(container_port=container_port, host_port=0)]
+                if container_port is not None
+                else None
+            ),
+            logging=ecs.LogDrivers.aws_logs(stream_prefix=container_name, log_group=self.log_group),
+        )
+        self.service = ecs.Ec2Service(
+            self,
+            "Service",
+            cluster=cluster,
+            task_definition=self.task_definition,
+            min_healthy_percent=100,
+            max_healthy_percent=200,
+            capacity_provider_strategies=[
+                ecs.CapacityProviderStrategy(capacity_provider=capacity_provider_name, weight=1)
+            ],
+            placement_strategies=[
+                ecs.PlacementStrategy.spread_across_instances(),
+                ecs.PlacementStrategy.packed_by_memory(),
+            ],
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            health_check_grace_period=Duration.seconds(60) if route else None,
+            enable_ecs_managed_tags=True,
+            propagate_tags=ecs.PropagatedTagSource.SERVICE,
+        )
+        scaling = self.service.auto_scale_task_count(min_capacity=min_tasks, max_capacity=max_tasks)
+        scaling.scale_on_cpu_utilization(
+            "CpuScaling", target_utilization_percent=cpu_target_percent
+        )
+
+        self.target_group: elbv2.ApplicationTargetGroup | None = None
+        self.listener_rule: elbv2.ApplicationListenerRule | None = None
+        if route is not None:
+            self.target_group = elbv2.ApplicationTargetGroup(
+                self,
+                "TargetGroup",
+                vpc=route.vpc,
+                protocol=elbv2.ApplicationProtocol.HTTP,
+                # The registered port is each task's dynamic host port; this is
+                # only the group's nominal port.
+                port=container_port,
+                target_type=elbv2.TargetType.INSTANCE,
+                deregistration_delay=Duration.seconds(30),
+                health_check=elbv2.HealthCheck(
+                    path=route.health_check_path,
+                    # The host port is dynamic: check the port traffic goes to.
+                    port="traffic-port",
+                    healthy_http_codes="200-399",
+                ),
+                targets=[
+                    self.service.load_balancer_target(
+                        container_name=container_name, container_port=container_port
+                    )
+                ],
+            )
+            condition = (
+                elbv2.ListenerCondition.host_headers([route.host_header])
+                if route.host_header is not None
+                else elbv2.ListenerCondition.path_patterns(["/*"])
+            )
+            self.listener_rule = elbv2.ApplicationListenerRule(
+                self,
+                "ListenerRule",
+                listener=route.listener,
+                priority=route.priority,
+                conditions=[condition],
+                target_groups=[self.target_group],
+            )

@@ -1,0 +1,131 @@
+"""ExoCom, the message bus: one task on its own single-instance cluster, with a private DNS name."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_servicediscovery as servicediscovery
+
+from constructs import Construct
+from exosphere_constructs.ec2_cluster import Ec2Cluster
+
+
+class ExoComHost(Construct):
+    """ExoCom on a cluster of its own: one EC2 instance, one task, a name in a private zone.
+
+    The task runs in awsvpc mode and registers itself in a private Cloud Map DNS
+    namespace (a private Route53 zone), so `dns_name` keeps pointing at ExoCom
+    when the task or its instance is replaced. Nothing may connect until a peer
+    is allowed with `allow_from`.
+
+    Attributes:
+        host: the single-instance cluster ExoCom runs on.
+        namespace: the private DNS namespace (its Route53 zone holds `dns_name`).
+        task_definition: ExoCom's task definition.
+        service: ExoCom's ECS service.
+        security_group: the task's security group.
+        log_group: ExoCom's log group.
+        dns_name: the name services connect to (`exocom.<namespace>`).
+        port: the port ExoCom listens on.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        vpc: ec2.IVpc,
+        image: ecs.ContainerImage,
+        service_routes: str,
+        namespace_name: str,
+        instance_type: ec2.InstanceType,
+        port: int = 3100,
+        cpu: int = 256,
+        memory_mib: int = 256,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+    ) -> None:
+        """Create ExoCom's cluster, task and DNS name.
+
+        Args:
+            vpc: the VPC; ExoCom runs in its private subnets.
+            image: the ExoCom image (`originate/exocom:<version>`).
+            service_routes: ExoCom's `SERVICE_ROUTES`, a JSON array.
+            namespace_name: the private DNS namespace, e.g. `shop.internal`.
+            instance_type: the instance type of ExoCom's single machine.
+            port: the port ExoCom listens on; default 3100.
+            cpu: the task's CPU units; default 256.
+            memory_mib: the task's memory; default 256 MiB.
+            log_retention: how long ExoCom's logs are kept; default one month.
+        """
+        super().__init__(scope, id_)
+        self.port = port
+        self.host = Ec2Cluster(
+            self,
+            "Host",
+            vpc=vpc,
+            instance_type=instance_type,
+            min_capacity=1,
+            max_capacity=1,
+            managed_scaling=False,
+        )
+        self.namespace = servicediscovery.PrivateDnsNamespace(
+            self, "Namespace", name=namespace_name, vpc=vpc
+        )
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+        )
+        self.task_definition = ecs.Ec2TaskDefinition(
+            self, "Task", network_mode=ecs.NetworkMode.AWS_VPC
+        )
+        self.task_definition.add_container(
+            "exocom",
+            image=image,
+            command=["bin/exocom"],
+            cpu=cpu,
+            memory_limit_mib=memory_mib,
+            environment={"PORT": str(port), "SERVICE_ROUTES": service_routes},
+            port_mappings=[ecs.PortMapping(container_port=port, protocol=ecs.Protocol.TCP)],
+            logging=ecs.LogDrivers.aws_logs(stream_prefix="exocom", log_group=self.log_group),
+        )
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description="ExoCom, reachable from the app services only",
+            allow_all_outbound=True,
+        )
+        self.service = ecs.Ec2Service(
+            self,
+            "Service",
+            cluster=self.host.cluster,
+            task_definition=self.task_definition,
+            desired_count=1,
+            # One machine, one task: a new task can only start once the old one
+            # has stopped (services reconnect to ExoCom on their own).
+            min_healthy_percent=0,
+            max_healthy_percent=100,
+            security_groups=[self.security_group],
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            capacity_provider_strategies=[
+                ecs.CapacityProviderStrategy(
+                    capacity_provider=self.host.capacity_provider.capacity_provider_name,
+                    weight=1,
+                )
+            ],
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            cloud_map_options=ecs.CloudMapOptions(
+                cloud_map_namespace=self.namespace,
+                name="exocom",
+                dns_record_type=servicediscovery.DnsRecordType.A,
+                dns_ttl=Duration.seconds(10),
+            ),
+            enable_ecs_managed_tags=True,
+            propagate_tags=ecs.PropagatedTagSource.SERVICE,
+        )
+        self.dns_name = f"exocom.{namespace_name}"
+
+    def allow_from(self, peer: ec2.IConnectable, description: str) -> None:
+        """Let `peer` connect to ExoCom's port."""
+        self.security_group.connections.allow_from(peer, ec2.Port.tcp(self.port), description)

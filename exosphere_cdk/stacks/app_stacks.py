@@ -1,0 +1,189 @@
+"""Builds every stack of an Exosphere app from its loaded manifests."""
+
+from __future__ import annotations
+
+from attrs import frozen
+from aws_cdk import App, Environment, Stack, Tags
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_logs as logs
+
+from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest.model import LoadedApp, LoadedService
+from exosphere_cdk.stacks.dns import DnsStack
+from exosphere_cdk.stacks.exocom import ExoComStack
+from exosphere_cdk.stacks.network import NetworkStack
+from exosphere_cdk.stacks.platform import PlatformStack
+from exosphere_cdk.stacks.service import SecretEnv, ServiceSpec, ServiceStack
+
+#: Role names that would give a service stack the name of a shared stack.
+RESERVED_ROLES = frozenset({"network", "dns", "platform", "exocom"})
+
+#: CloudWatch Logs' retention periods, in days.
+RETENTION_DAYS: dict[int, logs.RetentionDays] = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+@frozen
+class AppStacks:
+    """The stacks of one app."""
+
+    network: NetworkStack
+    dns: DnsStack | None
+    platform: PlatformStack
+    exocom: ExoComStack
+    services: dict[str, ServiceStack]
+
+    def all(self) -> list[Stack]:
+        shared: list[Stack | None] = [self.network, self.dns, self.platform, self.exocom]
+        return [s for s in shared if s is not None] + list(self.services.values())
+
+
+def stack_name(app: LoadedApp, part: str) -> str:
+    """The name (and construct id) of one of the app's stacks: `<slug>-<part>`."""
+    return f"{app.slug}-{part}"
+
+
+def build_stacks(scope: App, app: LoadedApp) -> AppStacks:
+    """Add every stack of `app` to `scope`."""
+    aws = app.aws
+    env = Environment(account=aws.account, region=aws.region)
+    retention = RETENTION_DAYS[aws.log_retention_days]
+
+    network = NetworkStack(
+        scope,
+        stack_name(app, "network"),
+        env=env,
+        description=f"{app.application.name}: VPC",
+        availability_zones=aws.availability_zones,
+        nat_gateways=aws.nat_gateways,
+    )
+    vpc = network.network.vpc
+    dns = None
+    if app.domain is not None:
+        dns = DnsStack(
+            scope,
+            stack_name(app, "dns"),
+            env=env,
+            description=f"{app.application.name}: public DNS zone and certificate",
+            domain=app.domain,
+            hosted_zone_id=aws.hosted_zone_id,
+            certificate_arn=aws.certificate_arn,
+        )
+    platform = PlatformStack(
+        scope,
+        stack_name(app, "platform"),
+        env=env,
+        description=f"{app.application.name}: ECS clusters and load balancer",
+        vpc=vpc,
+        public_instance_type=ec2.InstanceType(derive.instance_type(app, public=True)),
+        private_instance_type=ec2.InstanceType(derive.instance_type(app, public=False)),
+        public_capacity=(aws.public_cluster_min, aws.public_cluster_max),
+        private_capacity=(aws.private_cluster_min, aws.private_cluster_max),
+        certificate=dns.certificate if dns else None,
+    )
+    exocom = ExoComStack(
+        scope,
+        stack_name(app, "exocom"),
+        env=env,
+        description=f"{app.application.name}: ExoCom {app.exocom_version}",
+        vpc=vpc,
+        version=app.exocom_version,
+        service_routes=derive.service_routes(app),
+        namespace_name=f"{app.slug}.internal",
+        instance_type=ec2.InstanceType(derive.exocom_instance_type(app)),
+        clients=[platform.public_cluster.security_group, platform.private_cluster.security_group],
+        log_retention=retention,
+    )
+    services: dict[str, ServiceStack] = {}
+    for svc in app.services:
+        service_stack = ServiceStack(
+            scope,
+            stack_name(app, svc.role),
+            env=env,
+            description=(
+                f"{app.application.name}: {'public' if svc.public else 'private'}"
+                f" service {svc.role}"
+            ),
+            spec=service_spec(app, svc, exocom_host=exocom.dns_name, exocom_port=exocom.port),
+            vpc=vpc,
+            cluster=platform.public_cluster if svc.public else platform.private_cluster,
+            load_balancer=platform.load_balancer if svc.public else None,
+            dns=dns,
+            log_retention=retention,
+        )
+        # Deploying one service also brings ExoCom's routes up to date.
+        service_stack.add_stack_dependency(exocom, "a service needs ExoCom to route its messages")
+        services[svc.role] = service_stack
+
+    stacks = AppStacks(network, dns, platform, exocom, services)
+    for stack in stacks.all():
+        Tags.of(stack).add("exosphere:app", app.slug)
+    return stacks
+
+
+def service_spec(
+    app: LoadedApp, svc: LoadedService, *, exocom_host: str, exocom_port: int
+) -> ServiceSpec:
+    """Translate one service's manifests into the settings of its stack."""
+    production = svc.service.production
+    source = derive.image_source(svc)
+    image = (
+        ecs.ContainerImage.from_asset(source.value)
+        if source.kind == "asset"
+        else ecs.ContainerImage.from_registry(source.value)
+    )
+    environment = {
+        **production.environment,
+        "EXOCOM_HOST": exocom_host,
+        "EXOCOM_PORT": str(exocom_port),
+        "ROLE": svc.role,
+    }
+    secrets = {
+        name: SecretEnv(secret_name=ref.name, json_key=ref.json_key)
+        for name, ref in production.secrets.items()
+    }
+    mongo_secret = derive.mongo_secret_name(app, svc)
+    if mongo_secret is not None:
+        secrets["MONGODB_USER"] = SecretEnv(secret_name=mongo_secret, json_key="username")
+        secrets["MONGODB_PW"] = SecretEnv(secret_name=mongo_secret, json_key="password")
+    url = production.url if svc.public else None
+    return ServiceSpec(
+        role=svc.role,
+        public=svc.public,
+        image=image,
+        command=derive.container_command(svc),
+        cpu=production.aws.cpu,
+        memory_mib=production.aws.memory,
+        environment=environment,
+        secrets=secrets,
+        container_port=production.aws.public_port if svc.public else None,
+        url=url,
+        listener_priority=derive.listener_priority(svc) if url is not None else 50000,
+        health_check_path=production.aws.health_check_path,
+        min_tasks=production.aws.min_tasks,
+        max_tasks=production.aws.max_tasks,
+        cpu_target_percent=production.aws.cpu_target,
+    )

@@ -1,0 +1,72 @@
+"""The ExoCom stack: the message bus on its own single-instance cluster."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_logs as logs
+from exosphere_constructs import ExoComHost
+
+from constructs import Construct
+
+EXOCOM_PORT = 3100
+
+
+class ExoComStack(Stack):
+    """ExoCom, reachable at `dns_name`:`port` from the app's clusters only.
+
+    Its route table (`SERVICE_ROUTES`) lists every service, so adding or
+    removing a service changes this stack's task definition and nothing else
+    here.
+
+    Attributes:
+        exocom: the ExoCom host construct.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        vpc: ec2.IVpc,
+        version: str,
+        service_routes: Sequence[dict[str, object]],
+        namespace_name: str,
+        instance_type: ec2.InstanceType,
+        clients: Sequence[ec2.IConnectable],
+        log_retention: logs.RetentionDays,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, id_, **kwargs)
+        self.exocom = ExoComHost(
+            self,
+            "ExoCom",
+            vpc=vpc,
+            image=ecs.ContainerImage.from_registry(f"originate/exocom:{version}"),
+            service_routes=json.dumps(list(service_routes), separators=(",", ":")),
+            namespace_name=namespace_name,
+            instance_type=instance_type,
+            port=EXOCOM_PORT,
+            log_retention=log_retention,
+        )
+        for client in clients:
+            self.exocom.allow_from(client, "an app service to ExoCom")
+        CfnOutput(
+            self,
+            "ExoComAddress",
+            value=f"ws://{self.exocom.dns_name}:{EXOCOM_PORT}/services",
+            description="ExoCom's address inside the VPC",
+        )
+
+    @property
+    def dns_name(self) -> str:
+        return self.exocom.dns_name
+
+    @property
+    def port(self) -> int:
+        return self.exocom.port

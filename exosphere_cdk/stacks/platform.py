@@ -1,0 +1,76 @@
+"""The platform stack: the public and private clusters and the shared load balancer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_ec2 as ec2
+from exosphere_constructs import Ec2Cluster, PublicLoadBalancer
+
+from constructs import Construct
+
+#: The host ports ECS gives containers in bridge mode with `hostPort: 0`.
+EPHEMERAL_PORTS = ec2.Port.tcp_range(32768, 65535)
+
+
+class PlatformStack(Stack):
+    """What every service shares: two ECS-on-EC2 clusters and one ALB.
+
+    Public services run on the public cluster behind the load balancer, private
+    services on the private cluster; both clusters' instances sit in private
+    subnets, and only the load balancer faces the internet.
+
+    Attributes:
+        public_cluster: the cluster of the public services.
+        private_cluster: the cluster of the private services.
+        load_balancer: the internet-facing ALB.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        vpc: ec2.IVpc,
+        public_instance_type: ec2.InstanceType,
+        private_instance_type: ec2.InstanceType,
+        public_capacity: tuple[int, int],
+        private_capacity: tuple[int, int],
+        certificate: acm.ICertificate | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, id_, **kwargs)
+        self.public_cluster = Ec2Cluster(
+            self,
+            "PublicCluster",
+            vpc=vpc,
+            instance_type=public_instance_type,
+            min_capacity=public_capacity[0],
+            max_capacity=public_capacity[1],
+        )
+        self.private_cluster = Ec2Cluster(
+            self,
+            "PrivateCluster",
+            vpc=vpc,
+            instance_type=private_instance_type,
+            min_capacity=private_capacity[0],
+            max_capacity=private_capacity[1],
+        )
+        self.load_balancer = PublicLoadBalancer(
+            self, "LoadBalancer", vpc=vpc, certificate=certificate
+        )
+        # aws-cdk#22764: a capacity provider adds no rule from the load balancer
+        # to the dynamic host ports of bridge-mode containers.
+        self.public_cluster.security_group.connections.allow_from(
+            self.load_balancer.security_group,
+            EPHEMERAL_PORTS,
+            "load balancer to the containers' dynamic host ports",
+        )
+        CfnOutput(
+            self,
+            "LoadBalancerDnsName",
+            value=self.load_balancer.load_balancer.load_balancer_dns_name,
+            description="the load balancer in front of the public services",
+        )

@@ -1,0 +1,46 @@
+"""The CDK app behind `cdk synth|diff|deploy`: read context, load the app, build, synthesize."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from exosphere_cdk.cli import UsageError, load_directory, print_problems, summary
+from exosphere_cdk.manifest.errors import ManifestError
+
+#: The app `cdk synth` deploys when no `-c app=DIR` is given.
+DEFAULT_APP = Path(__file__).resolve().parents[1] / "manifests" / "hello"
+
+
+def main() -> int:
+    """Synthesize the app named by the `app` context (default: manifests/hello); exit code."""
+    # jsii warns on every start under Node 20 (end of life); the warning is not ours to fix.
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    import aws_cdk as cdk  # noqa: PLC0415 - after the environment is set
+
+    from exosphere_cdk.stacks import build_stacks  # noqa: PLC0415
+
+    console = Console(stderr=True, highlight=False)
+    scope = cdk.App()
+    app_dir = str(scope.node.try_get_context("app") or DEFAULT_APP)
+    env = str(scope.node.try_get_context("env") or "production")
+    try:
+        app = load_directory(app_dir, env)
+    except UsageError as exc:
+        console.print(f"exosphere-cdk: error: {exc}", soft_wrap=True, markup=False)
+        return 2
+    except ManifestError as exc:
+        print_problems(console, exc.problems)
+        console.print(f"exosphere-cdk: {app_dir} is invalid: {summary(exc.problems)}", markup=False)
+        return 1
+    print_problems(console, app.problems)
+    build_stacks(scope, app)
+    scope.synth()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

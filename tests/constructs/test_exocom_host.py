@@ -1,0 +1,116 @@
+"""ExoComHost: ExoCom on a single-instance cluster, named in a private DNS zone."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk.assertions import Match, Template
+from exosphere_constructs import ExoComHost
+
+ROUTES = '[{"role":"web","receives":["users.listed"],"sends":["users.list"]}]'
+
+
+@pytest.fixture
+def exocom(stack: cdk.Stack, vpc: ec2.Vpc) -> ExoComHost:
+    return ExoComHost(
+        stack,
+        "ExoCom",
+        vpc=vpc,
+        image=ecs.ContainerImage.from_registry("originate/exocom:0.21.8"),
+        service_routes=ROUTES,
+        namespace_name="shop.internal",
+        instance_type=ec2.InstanceType("t3.micro"),
+    )
+
+
+def test_runs_exocom_with_its_routes_and_port(stack: cdk.Stack, exocom: ExoComHost) -> None:
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::ECS::TaskDefinition",
+        {
+            "NetworkMode": "awsvpc",
+            "ContainerDefinitions": [
+                Match.object_like(
+                    {
+                        "Image": "originate/exocom:0.21.8",
+                        "Command": ["bin/exocom"],
+                        "Environment": Match.array_with(
+                            [
+                                {"Name": "PORT", "Value": "3100"},
+                                {"Name": "SERVICE_ROUTES", "Value": ROUTES},
+                            ]
+                        ),
+                        "PortMappings": [Match.object_like({"ContainerPort": 3100})],
+                    }
+                )
+            ],
+        },
+    )
+
+
+def test_one_instance_one_task(stack: cdk.Stack, exocom: ExoComHost) -> None:
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::AutoScaling::AutoScalingGroup", {"MinSize": "1", "MaxSize": "1"}
+    )
+    template.has_resource_properties(
+        "AWS::ECS::Service",
+        {
+            "DesiredCount": 1,
+            "DeploymentConfiguration": Match.object_like(
+                {"MinimumHealthyPercent": 0, "MaximumPercent": 100}
+            ),
+            "CapacityProviderStrategy": [Match.object_like({"Weight": 1})],
+            "NetworkConfiguration": {
+                "AwsvpcConfiguration": Match.object_like({"AssignPublicIp": "DISABLED"})
+            },
+        },
+    )
+
+
+def test_its_name_lives_in_a_private_zone_and_follows_the_task(
+    stack: cdk.Stack, exocom: ExoComHost
+) -> None:
+    template = Template.from_stack(stack)
+    assert exocom.dns_name == "exocom.shop.internal"
+    template.has_resource_properties(
+        "AWS::ServiceDiscovery::PrivateDnsNamespace", {"Name": "shop.internal"}
+    )
+    template.has_resource_properties(
+        "AWS::ServiceDiscovery::Service",
+        {
+            "Name": "exocom",
+            "DnsConfig": Match.object_like({"DnsRecords": [{"TTL": 10, "Type": "A"}]}),
+        },
+    )
+
+
+def test_nobody_may_connect_until_allowed(stack: cdk.Stack, exocom: ExoComHost) -> None:
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::SecurityGroupIngress", 0)
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        {
+            "GroupDescription": Match.string_like_regexp("ExoCom"),
+            "SecurityGroupIngress": Match.absent(),
+        },
+    )
+
+
+def test_an_allowed_peer_may_connect_to_its_port_only(
+    stack: cdk.Stack, vpc: ec2.Vpc, exocom: ExoComHost
+) -> None:
+    client = ec2.SecurityGroup(stack, "Client", vpc=vpc)
+    exocom.allow_from(client, "a service")
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroupIngress",
+        {
+            "FromPort": 3100,
+            "ToPort": 3100,
+            "IpProtocol": "tcp",
+            "SourceSecurityGroupId": Match.any_value(),
+        },
+    )

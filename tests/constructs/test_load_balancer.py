@@ -1,0 +1,105 @@
+"""PublicLoadBalancer: one internet-facing ALB, HTTPS with redirect or HTTP only."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Match, Template
+from exosphere_constructs import PublicLoadBalancer
+
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+
+
+def _https(stack: cdk.Stack, vpc: ec2.Vpc) -> Template:
+    certificate = acm.Certificate.from_certificate_arn(stack, "Cert", CERT)
+    PublicLoadBalancer(stack, "Lb", vpc=vpc, certificate=certificate)
+    return Template.from_stack(stack)
+
+
+def test_internet_facing_drops_invalid_headers(stack: cdk.Stack, vpc: ec2.Vpc) -> None:
+    template = _https(stack, vpc)
+    template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {
+            "Scheme": "internet-facing",
+            "Type": "application",
+            "LoadBalancerAttributes": Match.array_with(
+                [{"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}]
+            ),
+        },
+    )
+
+
+def test_https_listener_with_modern_tls_and_a_404_default(stack: cdk.Stack, vpc: ec2.Vpc) -> None:
+    template = _https(stack, vpc)
+    template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {
+            "Port": 443,
+            "Protocol": "HTTPS",
+            "Certificates": [{"CertificateArn": CERT}],
+            "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            "DefaultActions": [
+                Match.object_like(
+                    {
+                        "Type": "fixed-response",
+                        "FixedResponseConfig": Match.object_like({"StatusCode": "404"}),
+                    }
+                )
+            ],
+        },
+    )
+
+
+def test_http_redirects_to_https(stack: cdk.Stack, vpc: ec2.Vpc) -> None:
+    template = _https(stack, vpc)
+    template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {
+            "Port": 80,
+            "Protocol": "HTTP",
+            "DefaultActions": [
+                {
+                    "Type": "redirect",
+                    "RedirectConfig": {
+                        "Port": "443",
+                        "Protocol": "HTTPS",
+                        "StatusCode": "HTTP_301",
+                    },
+                }
+            ],
+        },
+    )
+
+
+def test_only_80_and_443_are_open_and_nothing_goes_out_by_default(
+    stack: cdk.Stack, vpc: ec2.Vpc
+) -> None:
+    template = _https(stack, vpc)
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        {
+            "SecurityGroupIngress": [
+                Match.object_like({"CidrIp": "0.0.0.0/0", "FromPort": 443, "ToPort": 443}),
+                Match.object_like({"CidrIp": "0.0.0.0/0", "FromPort": 80, "ToPort": 80}),
+            ],
+            "SecurityGroupEgress": [Match.object_like({"CidrIp": "255.255.255.255/32"})],
+        },
+    )
+
+
+def test_without_a_certificate_it_listens_on_http_only(stack: cdk.Stack, vpc: ec2.Vpc) -> None:
+    lb = PublicLoadBalancer(stack, "Lb", vpc=vpc)
+    template = Template.from_stack(stack)
+
+    assert not lb.https
+    template.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 1)
+    template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {
+            "Port": 80,
+            "Protocol": "HTTP",
+            "DefaultActions": [Match.object_like({"Type": "fixed-response"})],
+        },
+    )

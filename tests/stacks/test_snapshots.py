@@ -1,0 +1,49 @@
+"""Every stack of every example, against its syrupy snapshot (asset hashes normalised)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from exosphere_cdk.manifest.loader import load_app
+from tests.stacks.conftest import EXAMPLES, Synthesized, normalise
+
+
+def _stack_names() -> list[tuple[str, str]]:
+    names = []
+    for example, directory in EXAMPLES.items():
+        app = load_app(directory)
+        parts = ["network", "platform", "exocom", *(s.role for s in app.services)]
+        if app.domain is not None:
+            parts.insert(1, "dns")
+        names += [(example, f"{app.slug}-{part}") for part in parts]
+    return names
+
+
+@pytest.fixture
+def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+@pytest.mark.parametrize(
+    ("example", "stack_name"), [pytest.param(ex, name, id=name) for ex, name in _stack_names()]
+)
+def test_stack_matches_snapshot(
+    synthesized: Callable[[str], Synthesized],
+    snapshot_json: SnapshotAssertion,
+    example: str,
+    stack_name: str,
+) -> None:
+    templates = synthesized(example).templates
+    assert normalise(templates[stack_name]) == snapshot_json
+
+
+@pytest.mark.parametrize("example", list(EXAMPLES))
+def test_snapshots_cover_every_stack(
+    synthesized: Callable[[str], Synthesized], example: str
+) -> None:
+    expected = {name for ex, name in _stack_names() if ex == example}
+    assert set(synthesized(example).templates) == expected
