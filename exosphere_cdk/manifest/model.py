@@ -8,6 +8,8 @@ from typing import Any
 
 from attrs import field, frozen
 
+from exosphere_cdk.manifest.errors import Problem
+
 #: attrs metadata key naming the YAML key of a field when it is not the field's name.
 KEY = "yaml_key"
 
@@ -210,6 +212,8 @@ class LoadedApp:
     services: tuple[LoadedService, ...]
     slug: str
     exocom_version: str
+    #: Warnings and notices found while loading (errors raise ManifestError instead).
+    problems: tuple[Problem, ...] = ()
 
     @property
     def aws(self) -> AwsProvider:

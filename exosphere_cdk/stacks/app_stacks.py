@@ -16,9 +16,6 @@ from exosphere_cdk.stacks.network import NetworkStack
 from exosphere_cdk.stacks.platform import PlatformStack
 from exosphere_cdk.stacks.service import SecretEnv, ServiceSpec, ServiceStack
 
-#: Role names that would give a service stack the name of a shared stack.
-RESERVED_ROLES = frozenset({"network", "dns", "platform", "exocom"})
-
 #: CloudWatch Logs' retention periods, in days.
 RETENTION_DAYS: dict[int, logs.RetentionDays] = {
     1: logs.RetentionDays.ONE_DAY,
@@ -181,7 +178,7 @@ def service_spec(
         secrets=secrets,
         container_port=production.aws.public_port if svc.public else None,
         url=url,
-        listener_priority=derive.listener_priority(svc) if url is not None else 50000,
+        listener_priority=derive.listener_priority(svc),
         health_check_path=production.aws.health_check_path,
         min_tasks=production.aws.min_tasks,
         max_tasks=production.aws.max_tasks,

@@ -1,0 +1,1 @@
+"""exosphere-cdk: deploy Exosphere applications to AWS with the AWS CDK."""

@@ -1,0 +1,1 @@
+"""Exosphere manifests: model, loader, checks and derived values (no aws_cdk here)."""

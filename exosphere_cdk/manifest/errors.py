@@ -1,0 +1,106 @@
+"""Problems found in manifests: one line each, all of a run reported together."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+from attrs import frozen
+
+Severity = Literal["error", "warning", "notice"]
+
+#: A key path inside one YAML document: mapping keys and list indexes.
+KeyPath = tuple[str | int, ...]
+
+
+@frozen
+class Problem:
+    """One problem of one manifest file, printed as one line."""
+
+    #: The file as the user should read it (relative to the working folder when possible).
+    file: str
+    #: Dotted key path (`production.aws.cpu`, `messages.sends[2]`); empty for the whole file.
+    path: str
+    #: What was found and what was expected.
+    message: str
+    severity: Severity = "error"
+    #: 1-based line of the key in the file, when known.
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        parts = [where]
+        if self.path:
+            parts.append(self.path)
+        label = "" if self.severity == "error" else f"{self.severity}: "
+        return f"{': '.join(parts)}: {label}{self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+class ManifestError(Exception):
+    """Invalid manifests: every problem of the run (errors first, then warnings and notices)."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = sort_problems(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.is_error)
+
+
+_SEVERITY_ORDER: Mapping[str, int] = {"error": 0, "warning": 1, "notice": 2}
+
+
+def sort_problems(problems: Iterable[Problem], files: Sequence[str] = ()) -> tuple[Problem, ...]:
+    """Errors, then warnings, then notices; within each, by file (in the order of
+    `files`, then in the order they first appear) and line."""
+    listed = list(problems)
+    file_order: dict[str, int] = {file: i for i, file in enumerate(files)}
+    for problem in listed:
+        file_order.setdefault(problem.file, len(file_order))
+    return tuple(
+        sorted(
+            listed,
+            key=lambda p: (_SEVERITY_ORDER[p.severity], file_order[p.file], p.line or 0),
+        )
+    )
+
+
+def display_path(path: Path) -> str:
+    """`path` relative to the working folder when it is inside it, else absolute."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
+
+
+def dotted(path: KeyPath) -> str:
+    """`("services", "public", "web")` -> `services.public.web`; indexes as `[2]`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str | None:
+    """The closest of `choices` to `word`, when one is close enough."""
+    matches = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def unknown_key_message(key: str, valid: Sequence[str]) -> str:
+    """`unknown key 'mesages', did you mean 'messages'?` (or the list of valid keys)."""
+    guess = did_you_mean(key, valid)
+    if guess is not None:
+        return f"unknown key '{key}', did you mean '{guess}'?"
+    return f"unknown key '{key}', expected one of: {', '.join(sorted(valid))}"

@@ -1,0 +1,195 @@
+"""A safe YAML reader that refuses what PyYAML silently accepts.
+
+- duplicate keys in one mapping (PyYAML keeps the last one) are an error;
+- syntax errors, an empty file and a file that is not UTF-8 are Problems with
+  the line (and the column in the message);
+- mapping keys are always strings (the key as written: `80:` is the key "80");
+- numbers remember how they were written (`version: 1.10` is read as "1.10" by
+  a string field, not "1.1"); dates stay strings;
+- the line of every key is recorded, so problems found later can name it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from attrs import frozen
+
+from exosphere_cdk.manifest.errors import KeyPath, ManifestError, Problem, dotted
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class SourceInt(int):
+    """A YAML integer that remembers its text (`010` stays "010" when read as a string)."""
+
+    source: str
+
+    def __new__(cls, value: int, source: str) -> SourceInt:
+        self = super().__new__(cls, value)
+        self.source = source
+        return self
+
+
+class SourceFloat(float):
+    """A YAML float that remembers its text (`1.10` stays "1.10" when read as a string)."""
+
+    source: str
+
+    def __new__(cls, value: float, source: str) -> SourceFloat:
+        self = super().__new__(cls, value)
+        self.source = source
+        return self
+
+
+def scalar_text(value: int | float) -> str:
+    """The number as written in the file (or `str(value)` when not read from YAML)."""
+    source = getattr(value, "source", None)
+    return source if isinstance(source, str) else str(value)
+
+
+@frozen
+class Document:
+    """A parsed YAML file."""
+
+    #: The file as shown to the user.
+    file: str
+    data: Any
+    #: 1-based line of each key (and list item) by key path.
+    lines: Mapping[KeyPath, int]
+
+    def line_of(self, path: KeyPath) -> int | None:
+        """The line of `path`, or of its closest parent that has one."""
+        for end in range(len(path), 0, -1):
+            line = self.lines.get(path[:end])
+            if line is not None:
+                return line
+        return None
+
+
+class _Builder:
+    def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
+        self.loader = loader
+        self.file = file
+        self.lines: dict[KeyPath, int] = {}
+        self.problems: list[Problem] = []
+        self.active: set[int] = set()
+
+    def problem(self, path: KeyPath, message: str, node: yaml.Node) -> None:
+        self.problems.append(
+            Problem(self.file, dotted(path), message, line=node.start_mark.line + 1)
+        )
+
+    def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        if id(node) in self.active:
+            self.problem(path, "recursive alias, expected a finite document", node)
+            return None
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, path)
+            if isinstance(node, yaml.SequenceNode):
+                items = []
+                for index, item in enumerate(node.value):
+                    self.lines.setdefault((*path, index), item.start_mark.line + 1)
+                    items.append(self.build(item, (*path, index)))
+                return items
+            return self.scalar(node)
+        finally:
+            self.active.discard(id(node))
+
+    def scalar(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):  # pragma: no cover - composer invariant
+            return self.loader.construct_object(node, deep=True)
+        if node.tag == _INT:
+            return SourceInt(self.loader.construct_yaml_int(node), node.value)
+        if node.tag == _FLOAT:
+            return SourceFloat(self.loader.construct_yaml_float(node), node.value)
+        if node.tag == _TIMESTAMP:
+            return str(node.value)
+        return self.loader.construct_object(node, deep=True)
+
+    def mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if key_node.tag == _MERGE:
+                self.problem(path, "merge keys (<<) are not supported", key_node)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem(path, "found a complex key, expected a plain key", key_node)
+                continue
+            key = str(key_node.value)
+            key_path = (*path, key)
+            if key in first_line:
+                self.problem(
+                    key_path,
+                    f"duplicate key '{key}' (first at line {first_line[key]}), "
+                    "expected each key once",
+                    key_node,
+                )
+                continue
+            first_line[key] = line
+            self.lines[key_path] = line
+            result[key] = self.build(value_node, key_path)
+        return result
+
+
+def parse_yaml(text: str, file: str) -> Document:
+    """Parse one YAML document; raise ManifestError with every problem found."""
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            # "while parsing ..." contexts point elsewhere; "expected ..." ones explain
+            context = exc.context if exc.context and not exc.context.startswith("while") else None
+            what = ", ".join(x for x in (context, exc.problem) if x) or "invalid YAML"
+            if mark is None:
+                raise ManifestError([Problem(file, "", f"YAML syntax error: {what}")]) from None
+            raise ManifestError(
+                [
+                    Problem(
+                        file,
+                        "",
+                        f"YAML syntax error at column {mark.column + 1}: {what}",
+                        line=mark.line + 1,
+                    )
+                ]
+            ) from None
+        except yaml.YAMLError as exc:
+            raise ManifestError([Problem(file, "", f"YAML error: {exc}")]) from None
+        if node is None:
+            raise ManifestError([Problem(file, "", "the file is empty, expected a mapping")])
+        builder = _Builder(loader, file)
+        data = builder.build(node, ())
+    finally:
+        loader.dispose()
+    if data is None:  # `---` alone, or `~`
+        raise ManifestError([Problem(file, "", "the file is empty, expected a mapping")])
+    if builder.problems:
+        raise ManifestError(builder.problems)
+    return Document(file=file, data=data, lines=builder.lines)
+
+
+def load_yaml(path: Path, file: str) -> Document:
+    """Read and parse `path` (shown to the user as `file`)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ManifestError([Problem(file, "", f"cannot read the file ({exc.strerror})")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(
+            [Problem(file, "", f"not UTF-8 text (byte {exc.start}), expected a YAML file")]
+        ) from None
+    return parse_yaml(text, file)

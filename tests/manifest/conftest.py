@@ -1,0 +1,103 @@
+"""Fixtures of the manifest tests: small Exosphere apps written to a temporary folder."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from exosphere_cdk.manifest.errors import ManifestError
+from exosphere_cdk.manifest.loader import load_app
+
+#: The shared corpus of real Exosphere apps (read in place, never copied).
+EXAMPLES = Path(__file__).parents[2] / ".." / "shared" / "exosphere-examples"
+#: This project's own examples.
+OUR_MANIFESTS = Path(__file__).parents[2] / "manifests"
+
+#: A valid app: `web` (public) asks `users` (private) for users.
+BASE: dict[str, Any] = {
+    "application.yml": {
+        "name": "demo",
+        "bus": {"type": "exocom", "version": "0.21.8"},
+        "environments": {"production": {"domain": "demo.example.com"}},
+        "services": {
+            "public": {"web": {"location": "./web"}},
+            "private": {"users": {"location": "./users"}},
+        },
+    },
+    "web/service.yml": {
+        "type": "web",
+        "author": "demo",
+        "messages": {"sends": ["users.list"], "receives": ["users.listed"]},
+        "production": {"url": "demo.example.com", "aws": {"public-port": 3000}},
+    },
+    "users/service.yml": {
+        "type": "users",
+        "author": "demo",
+        "messages": {"receives": ["users.list"], "sends": ["users.listed"]},
+    },
+}
+
+#: A change that removes a key (or a whole file).
+DELETE = "<delete>"
+
+
+def merged(base: Any, change: Any) -> Any:
+    """`base` with `change` merged in (mappings recursively; DELETE removes a key)."""
+    if isinstance(base, Mapping) and isinstance(change, Mapping):
+        out = dict(base)
+        for key, value in change.items():
+            if value == DELETE:
+                out.pop(key, None)
+            else:
+                out[key] = merged(base.get(key), value)
+        return out
+    return copy.deepcopy(change)
+
+
+def write_app(root: Path, changes: Mapping[str, Any] | None = None) -> Path:
+    """Write BASE with `changes` (per file: a dict to merge, a str to write as is) to root/app."""
+    app = root / "app"
+    files: dict[str, Any] = dict(BASE)
+    for name, change in (changes or {}).items():
+        if isinstance(change, str):
+            files[name] = change
+        else:
+            files[name] = merged(files.get(name, {}), change)
+    for name, content in files.items():
+        if content == DELETE:
+            continue
+        path = app / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            path.write_text(content)
+        else:
+            path.write_text(yaml.safe_dump(content, sort_keys=False))
+    return app
+
+
+def problem_lines(app: Path, env: str = "production") -> list[str]:
+    """The problems of loading `app`, one line each (fails when the app is valid)."""
+    try:
+        loaded = load_app(app, env)
+    except ManifestError as exc:
+        return [str(p) for p in exc.problems]
+    raise AssertionError(f"expected problems, loaded {loaded.slug} with {loaded.problems}")
+
+
+AppFactory = Callable[[Mapping[str, Any] | None], Path]
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppFactory:
+    """Writes BASE with changes to ./app in a temporary working folder; returns Path("app")."""
+    monkeypatch.chdir(tmp_path)
+
+    def make(changes: Mapping[str, Any] | None = None) -> Path:
+        return write_app(tmp_path, changes).relative_to(tmp_path)
+
+    return make

@@ -1,0 +1,169 @@
+"""Values derived for the stacks: routes, images, commands, priorities, names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest.derive import ImageSource
+from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.manifest.model import (
+    AwsService,
+    LoadedService,
+    Production,
+    Service,
+    ServiceRef,
+    Startup,
+)
+
+EXAMPLES = Path(__file__).parents[2] / ".." / "shared" / "exosphere-examples"
+OUR_MANIFESTS = Path(__file__).parents[2] / "manifests"
+
+MakeApp = Callable[[Mapping[str, Any] | None], Path]
+
+
+def svc(role: str = "web", public: bool = True, **service: Any) -> LoadedService:
+    return LoadedService(role, public, ServiceRef(), Service(**service), None)
+
+
+@pytest.mark.parametrize(
+    ("role", "namespace", "message", "expected"),
+    [
+        ("users", "mongo", "mongo.list", "users.list"),
+        ("users", "mongo", "mongo.a.b", "users.a.b"),
+        ("users", "mongo", "users.list", "users.list"),
+        ("users", "mongo", "mongolist", "mongolist"),
+        ("users", None, "mongo.list", "mongo.list"),
+        ("web", None, "users.list", "users.list"),
+    ],
+)
+def test_bus_name(role: str, namespace: str | None, message: str, expected: str) -> None:
+    assert derive.bus_name(role, namespace, message) == expected
+
+
+def test_service_routes_of_the_shared_test_app() -> None:
+    app = load_app(EXAMPLES / "test")
+    assert derive.service_routes(app) == [
+        {
+            "role": "dashboard",
+            "receives": ["users.listed", "users.created"],
+            "sends": ["users.list"],
+        },
+        {
+            "role": "users",
+            "receives": ["mongo.list", "mongo.create"],
+            "sends": ["mongo.listed", "mongo.created"],
+            "namespace": "mongo",
+        },
+        {
+            "role": "web",
+            "receives": ["users.listed", "users.created"],
+            "sends": ["users.list", "users.create"],
+        },
+    ]
+
+
+def test_image_sources_of_the_shop() -> None:
+    app = load_app(OUR_MANIFESTS / "shop")
+    by_role = {s.role: derive.image_source(s) for s in app.services}
+    assert by_role["storefront"] == ImageSource(
+        "asset", str((OUR_MANIFESTS / "shop" / "storefront").resolve())
+    )
+    assert by_role["orders"] == ImageSource("registry", "exosphere-cdk-examples/shop-orders")
+
+
+def test_image_source_prefers_docker_image_over_author_and_type() -> None:
+    app = load_app(EXAMPLES / "space-tweet")
+    web = next(s for s in app.services if s.public)
+    assert derive.image_source(web) == ImageSource("registry", "originate/space-tweet-web-service")
+
+
+def test_image_source_dashifies_author_and_type() -> None:
+    loaded = svc(author="Exosphere Dev", type="Web_Server")
+    assert derive.image_source(loaded) == ImageSource("registry", "exosphere-dev/web-server")
+
+
+def test_container_command() -> None:
+    assert derive.container_command(svc(startup=Startup(command="node  server.js --port 3"))) == [
+        "node",
+        "server.js",
+        "--port",
+        "3",
+    ]
+    assert derive.container_command(svc()) is None
+    assert derive.container_command(svc(startup=Startup(command="  "))) is None
+
+
+def test_listener_priorities() -> None:
+    assert derive.derived_priority("web") == 24931
+    assert derive.listener_priority(svc("web")) == derive.CATCH_ALL_PRIORITY
+    with_url = svc("web", production=Production(url="a.example.com"))
+    assert derive.listener_priority(with_url) == 24931
+    explicit = svc(
+        "web", production=Production(url="a.example.com", aws=AwsService(listener_priority=9))
+    )
+    assert derive.listener_priority(explicit) == 9
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_derived_priorities_are_in_range(role: str) -> None:
+    assert 1 <= derive.derived_priority(role) <= derive.DERIVED_PRIORITIES
+
+
+def test_mongo_secret_names() -> None:
+    app = load_app(OUR_MANIFESTS / "shop")
+    by_role = {s.role: derive.mongo_secret_name(app, s) for s in app.services}
+    assert by_role["products"] == "exosphere-shop/mongo"
+    assert by_role["orders"] == "shop/orders-mongo"
+    assert by_role["cart"] is None
+
+
+def test_instance_types() -> None:
+    shop = load_app(OUR_MANIFESTS / "shop")
+    assert derive.instance_type(shop, public=True) == "t3.medium"
+    assert derive.instance_type(shop, public=False) == "t3.large"
+    assert derive.exocom_instance_type(shop) == "t3.micro"
+    hello = load_app(OUR_MANIFESTS / "hello")
+    assert derive.instance_type(hello, public=True) == "t3.small"
+    assert derive.instance_type(hello, public=False) == "t3.small"
+    assert derive.exocom_instance_type(hello) == "t3.micro"
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("SpaceTweet", "space-tweet"),
+        ("Example application", "example-application"),
+        ("app-with-external-docker-images", "app-with-external-docker-images"),
+        (
+            "Exosphere-application-with-a-third-party-dependency",
+            "exosphere-application-with-a-third-party",
+        ),
+        ("Simplest possible Exosphere web application", "simplest-possible-exosphere-web"),
+        ("ABCService v2!", "abc-service-v2"),
+        ("  __hello__  ", "hello"),
+        ("a" * 50, "a" * 40),
+        ("!!!", ""),
+    ],
+)
+def test_derive_slug(name: str, slug: str) -> None:
+    assert derive.derive_slug(name) == slug
+
+
+@given(st.text(max_size=80))
+def test_derived_slugs_are_short_lowercase_and_trimmed(name: str) -> None:
+    slug = derive.derive_slug(name)
+    assert len(slug) <= derive.SLUG_MAX
+    assert slug == slug.strip("-")
+    assert all(c.isascii() and (c.islower() or c.isdigit() or c == "-") for c in slug)
+
+
+def test_an_explicit_slug_wins(make_app: MakeApp) -> None:
+    app = load_app(make_app({"application.yml": {"name": "Demo App", "slug": "demo-prod"}}))
+    assert app.slug == "demo-prod"

@@ -1,0 +1,272 @@
+"""Loading real and example apps, and the loader's rules beyond single errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exosphere_cdk.manifest.errors import ManifestError, Problem
+from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.manifest.model import Environment, SecretRef
+
+EXAMPLES = Path(__file__).parents[2] / ".." / "shared" / "exosphere-examples"
+OUR_MANIFESTS = Path(__file__).parents[2] / "manifests"
+ERA_1 = sorted(
+    p.name
+    for p in EXAMPLES.iterdir()
+    if (p / "application.yml").is_file() and "go-era" not in p.name and p.name != "invalid"
+)
+DELETE = "<delete>"
+
+MakeApp = Callable[[Mapping[str, Any] | None], Path]
+
+
+def problems_of(app: Path, env: str = "production") -> list[str]:
+    with pytest.raises(ManifestError) as info:
+        load_app(app, env)
+    return [str(p) for p in info.value.problems]
+
+
+def test_the_shared_corpus_has_the_era_1_apps() -> None:
+    assert ERA_1 == [
+        "app-with-external-docker-images",
+        "external-dependency",
+        "running",
+        "simple",
+        "space-tweet",
+        "test",
+    ]
+
+
+@pytest.mark.parametrize("name", ERA_1)
+def test_every_era_1_example_loads(name: str) -> None:
+    app = load_app(EXAMPLES / name)
+    assert app.services
+    assert not [p for p in app.problems if p.is_error]
+
+
+def test_space_tweet_is_read_as_exo_deploy_read_it() -> None:
+    app = load_app(EXAMPLES / "space-tweet")
+    assert app.slug == "space-tweet"
+    assert app.exocom_version == "0.21.3"
+    assert app.domain == "spacetweet.originate.com"
+    assert app.aws.region == "us-west-2"
+    assert app.aws.public_cluster_size == "t2.medium"
+    assert [(s.role, s.public) for s in app.services] == [
+        ("exosphere-tweets-service", False),
+        ("exosphere-users-service", False),
+        ("space-tweet-web-service", True),
+    ]
+    web = app.services[2].service
+    assert web.production.url == "spacetweet.originate.com"
+    assert web.production.aws.public_port == 3000
+    notices = [str(p) for p in app.problems if p.severity == "notice"]
+    assert notices == [
+        f"{_shown(EXAMPLES / 'space-tweet/application.yml')}:18: "
+        "environments.production.providers.aws.remote-state-store: notice: has no meaning "
+        "under CloudFormation: the stacks are the state; ignored",
+        f"{_shown(EXAMPLES / 'space-tweet/web-server/service.yml')}:33: docker: notice: "
+        "local development only (exo run); ignored by deploy",
+    ]
+
+
+def _shown(path: Path) -> str:
+    """How the loader shows a path outside the working folder: absolute."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path.absolute())
+
+
+def test_a_docker_image_only_service_has_no_folder() -> None:
+    app = load_app(EXAMPLES / "app-with-external-docker-images")
+    (svc,) = app.services
+    assert svc.directory is None
+    assert svc.ref.docker_image == "originate/test-web-server"
+    assert svc.service.messages.sends == ()
+
+
+@pytest.mark.parametrize("name", ["hello", "shop"])
+def test_our_examples_load_without_warnings(name: str) -> None:
+    assert load_app(OUR_MANIFESTS / name).problems == ()
+
+
+def test_shop_uses_the_extensions() -> None:
+    app = load_app(OUR_MANIFESTS / "shop")
+    assert len(app.services) >= 6
+    assert len([s for s in app.public_services if s.service.production.url]) >= 2
+    assert app.exocom_version == "0.22.1"
+    assert app.aws.availability_zones == 3
+    assert app.aws.nat_gateways == 2
+    payments = next(s for s in app.services if s.role == "payments")
+    assert payments.service.production.secrets == {
+        "PAYMENT_API_KEY": SecretRef("shop/payment-api-key"),
+        "PAYMENT_WEBHOOK_SECRET": SecretRef("shop/payment-provider", json_key="webhook-secret"),
+    }
+    api = next(s for s in app.services if s.role == "api")
+    assert api.service.production.environment == {"PORT": "8080", "RATE_LIMIT_PER_MINUTE": "600"}
+    assert next(s for s in app.services if s.role == "products").namespace == "mongo"
+
+
+def test_services_are_sorted_by_role(make_app: MakeApp) -> None:
+    app = load_app(
+        make_app({"application.yml": {"services": {"public": {"zeta": {"docker_image": "x/z"}}}}})
+    )
+    assert [s.role for s in app.services] == ["users", "web", "zeta"]
+
+
+def test_the_0_22_dependencies_form_of_the_bus(make_app: MakeApp) -> None:
+    app = load_app(
+        make_app(
+            {
+                "application.yml": {
+                    "bus": DELETE,
+                    "dependencies": [{"type": "exocom", "version": "0.22.1"}],
+                }
+            }
+        )
+    )
+    assert app.exocom_version == "0.22.1"
+
+
+def test_numeric_versions_are_read_as_written(make_app: MakeApp) -> None:
+    text = (
+        "name: demo\nversion: 1.10\nbus:\n  type: exocom\n  version: 1.10\n"
+        "services:\n  private:\n    users:\n      location: ./users\n"
+    )
+    app = load_app(make_app({"application.yml": text}))
+    assert app.exocom_version == "1.10"
+    assert app.application.version == "1.10"
+
+
+def test_null_collections_are_empty(make_app: MakeApp) -> None:
+    text = "type: users\nauthor: demo\nmessages:\n  sends:\n  receives:\nproduction:\n"
+    app = load_app(make_app({"users/service.yml": text, "web/service.yml": {"messages": DELETE}}))
+    users = next(s for s in app.services if s.role == "users")
+    assert users.service.messages.sends == ()
+    assert users.service.production.aws.cpu == 100
+
+
+def test_no_environments_means_defaults(make_app: MakeApp) -> None:
+    app = load_app(
+        make_app(
+            {
+                "application.yml": {"environments": DELETE},
+                "web/service.yml": {"production": {"url": DELETE}},
+            }
+        )
+    )
+    assert app.environment == Environment()
+    assert app.domain is None
+    assert app.aws.availability_zones == 2
+
+
+def test_other_environments_are_not_read(make_app: MakeApp) -> None:
+    app = load_app(
+        make_app(
+            {
+                "application.yml": {
+                    "environments": {
+                        "local": None,
+                        "staging": {"url": "dev.example.com", "provider": "aws"},
+                    }
+                }
+            }
+        )
+    )
+    assert app.env_name == "production"
+
+
+def test_a_missing_environment_is_named_with_a_suggestion(make_app: MakeApp) -> None:
+    assert problems_of(make_app(None), env="prodution") == [
+        "app/application.yml:5: environments: no environment 'prodution', expected one of: "
+        "production, did you mean 'production'?",
+    ]
+
+
+def test_a_location_symlink_may_not_leave_the_app(make_app: MakeApp, tmp_path: Path) -> None:
+    app = make_app(
+        {"application.yml": {"services": {"private": {"users": {"location": "./link"}}}}}
+    )
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "app" / "link").symlink_to(tmp_path / "outside")
+    assert problems_of(app) == [
+        "app/application.yml:14: services.private.users.location: './link' is outside the "
+        "application folder, expected a folder inside it",
+    ]
+
+
+def test_unmatched_messages_are_warnings_after_namespace_translation(make_app: MakeApp) -> None:
+    app = load_app(
+        make_app(
+            {
+                "application.yml": {"services": {"private": {"users": {"namespace": "mongo"}}}},
+                "users/service.yml": {
+                    "messages": {
+                        "receives": ["mongo.list", "mongo.drop"],
+                        "sends": ["mongo.listed"],
+                    }
+                },
+                "web/service.yml": {"messages": {"sends": ["users.list", "users.lost"]}},
+            }
+        )
+    )
+    assert [str(p) for p in app.problems] == [
+        "app/users/service.yml:6: messages.receives[1]: warning: 'mongo.drop' "
+        "(on the bus 'users.drop'): no service sends it",
+        "app/web/service.yml:6: messages.sends[1]: warning: 'users.lost': no service receives it",
+    ]
+
+
+def test_all_problems_of_a_run_are_reported_together(make_app: MakeApp) -> None:
+    app = make_app(
+        {
+            "application.yml": {
+                "colour": "blue",
+                "services": {"private": {"cart": {"location": "./cart"}}},
+            },
+            "web/service.yml": {"production": {"aws": {"cpu": "lots"}}},
+            "users/service.yml": "type: users\ntype: users\n",
+        }
+    )
+    assert problems_of(app) == [
+        "app/application.yml:16: services.private.cart.location: folder './cart' not found, "
+        "expected a service folder at app/cart",
+        "app/application.yml:17: colour: unknown key 'colour', expected one of: author, bus, "
+        "dependencies, description, environments, name, services, slug, version",
+        "app/users/service.yml:2: type: duplicate key 'type' (first at line 1), "
+        "expected each key once",
+        "app/web/service.yml:12: production.aws.cpu: invalid value 'lots', expected an integer",
+    ]
+
+
+def test_value_checks_run_even_when_another_file_is_broken(make_app: MakeApp) -> None:
+    app = make_app(
+        {
+            "users/service.yml": "type: [\n",
+            "web/service.yml": {"production": {"aws": {"cpu": 0}}},
+        }
+    )
+    assert problems_of(app) == [
+        "app/users/service.yml:2: YAML syntax error at column 1: expected the node content, "
+        "but found '<stream end>'",
+        "app/web/service.yml:12: production.aws.cpu: invalid value 0, expected 1 to 16384 CPU "
+        "units (1024 = 1 vCPU)",
+    ]
+
+
+def test_a_folder_without_application_yml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    assert problems_of(Path("empty")) == [
+        "empty/application.yml: file not found, expected the app's manifest"
+    ]
+
+
+def test_problem_str_without_line_or_path() -> None:
+    assert str(Problem("a.yml", "", "the file is empty", "warning")) == (
+        "a.yml: warning: the file is empty"
+    )
