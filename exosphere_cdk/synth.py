@@ -34,7 +34,11 @@ def main() -> int:
         return 2
     except ManifestError as exc:
         print_problems(console, exc.problems)
-        console.print(f"exosphere-cdk: {app_dir} is invalid: {summary(exc.problems)}", markup=False)
+        console.print(
+            f"exosphere-cdk: {app_dir} is invalid: {summary(exc.problems)}",
+            markup=False,
+            soft_wrap=True,
+        )
         return 1
     print_problems(console, app.problems)
     build_stacks(scope, app)

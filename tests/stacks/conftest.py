@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,20 @@ EXAMPLES: dict[str, Path] = {
 }
 
 ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+def space_tweet_without_domain() -> Path:
+    """space-tweet with its `domain` line removed (a copy in a temp folder)."""
+    directory = Path(tempfile.mkdtemp(prefix="space-tweet-")) / "space-tweet"
+    shutil.copytree(EXAMPLES["space-tweet"], directory)
+    application = directory / "application.yml"
+    text = application.read_text()
+    application.write_text(text.replace("    domain: spacetweet.originate.com\n", ""))
+    return directory
+
+
+#: Variants built at test time from the examples (never copied into the repo).
+VARIANTS: dict[str, Callable[[], Path]] = {"space-tweet-no-domain": space_tweet_without_domain}
 
 
 @frozen
@@ -61,7 +76,8 @@ def synthesized() -> Callable[[str], Synthesized]:
 
     def get(example: str) -> Synthesized:
         if example not in cache:
-            cache[example] = synthesize(EXAMPLES[example])
+            directory = EXAMPLES.get(example) or VARIANTS[example]()
+            cache[example] = synthesize(directory)
         return cache[example]
 
     return get

@@ -1,0 +1,399 @@
+"""The architecture of DESIGN.md, bullet by bullet, on the synthesized examples."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from exosphere_cdk.manifest import derive
+from tests.stacks.conftest import Synthesized
+
+Synth = Callable[[str], Synthesized]
+
+
+def _container(template: Template) -> dict[str, Any]:
+    task_definitions = template.find_resources("AWS::ECS::TaskDefinition")
+    assert len(task_definitions) == 1
+    definition = next(iter(task_definitions.values()))
+    containers: list[dict[str, Any]] = definition["Properties"]["ContainerDefinitions"]
+    assert len(containers) == 1
+    return containers[0]
+
+
+def _env(container: dict[str, Any]) -> dict[str, str]:
+    return {e["Name"]: e["Value"] for e in container.get("Environment", [])}
+
+
+def _secrets(container: dict[str, Any]) -> dict[str, str]:
+    return {s["Name"]: json.dumps(s["ValueFrom"]) for s in container.get("Secrets", [])}
+
+
+# ---------------------------------------------------------------- network
+
+
+def test_vpc_spans_the_configured_azs_with_nat_and_flow_logs(synthesized: Synth) -> None:
+    network = synthesized("shop").template("network")
+    network.resource_count_is("AWS::EC2::VPC", 1)
+    network.resource_count_is("AWS::EC2::Subnet", 6)  # 3 AZs x (public + private)
+    network.resource_count_is("AWS::EC2::NatGateway", 2)
+    network.resource_count_is("AWS::EC2::FlowLog", 1)
+    # AZs are picked at deploy time: synthesis needs no lookup.
+    network.has_resource_properties(
+        "AWS::EC2::Subnet",
+        {"AvailabilityZone": {"Fn::Select": [2, {"Fn::GetAZs": ""}]}},
+    )
+
+
+def test_defaults_are_two_azs_and_one_nat(synthesized: Synth) -> None:
+    network = synthesized("hello").template("network")
+    network.resource_count_is("AWS::EC2::Subnet", 4)
+    network.resource_count_is("AWS::EC2::NatGateway", 1)
+
+
+# ---------------------------------------------------------------- clusters
+
+
+@pytest.mark.parametrize("example", ["hello", "shop", "space-tweet"])
+def test_no_launch_configuration_anywhere(synthesized: Synth, example: str) -> None:
+    for body in synthesized(example).templates.values():
+        types = {r["Type"] for r in body.get("Resources", {}).values()}
+        assert "AWS::AutoScaling::LaunchConfiguration" not in types
+
+
+def test_clusters_use_the_manifest_instance_types_and_sizes(synthesized: Synth) -> None:
+    platform = synthesized("shop").template("platform")
+    for instance_type in ("t3.medium", "t3.large"):
+        platform.has_resource_properties(
+            "AWS::EC2::LaunchTemplate",
+            {
+                "LaunchTemplateData": Match.object_like(
+                    {
+                        "InstanceType": instance_type,
+                        "MetadataOptions": Match.object_like({"HttpTokens": "required"}),
+                    }
+                )
+            },
+        )
+    platform.has_resource_properties(
+        "AWS::AutoScaling::AutoScalingGroup", {"MinSize": "2", "MaxSize": "4"}
+    )
+    platform.has_resource_properties(
+        "AWS::AutoScaling::AutoScalingGroup", {"MinSize": "2", "MaxSize": "6"}
+    )
+    platform.resource_count_is("AWS::ECS::Cluster", 2)
+    platform.resource_count_is("AWS::ECS::CapacityProvider", 2)
+
+
+def test_default_instance_type_when_the_manifest_has_none(synthesized: Synth) -> None:
+    platform = synthesized("hello").template("platform")
+    launch_templates = platform.find_resources("AWS::EC2::LaunchTemplate")
+    types = {
+        lt["Properties"]["LaunchTemplateData"]["InstanceType"] for lt in launch_templates.values()
+    }
+    assert types == {derive.DEFAULT_INSTANCE_TYPE}
+
+
+@pytest.mark.parametrize("example", ["hello", "shop", "space-tweet"])
+def test_every_service_is_placed_through_its_clusters_capacity_provider(
+    synthesized: Synth, example: str
+) -> None:
+    synth = synthesized(example)
+    for svc in synth.app.services:
+        cluster = "PublicCluster" if svc.public else "PrivateCluster"
+        synth.template(svc.role).has_resource_properties(
+            "AWS::ECS::Service",
+            {
+                "LaunchType": Match.absent(),
+                "CapacityProviderStrategy": [
+                    {
+                        "CapacityProvider": {
+                            "Fn::GetStackOutput": Match.object_like(
+                                {
+                                    "StackName": f"{synth.app.slug}-platform",
+                                    "OutputName": Match.string_like_regexp(
+                                        f"{cluster}CapacityProvider"
+                                    ),
+                                }
+                            )
+                        },
+                        "Weight": 1,
+                    }
+                ],
+                "DeploymentConfiguration": Match.object_like(
+                    {"DeploymentCircuitBreaker": {"Enable": True, "Rollback": True}}
+                ),
+            },
+        )
+
+
+# ---------------------------------------------------------------- ExoCom
+
+
+def test_exocom_runs_the_bus_version_with_every_services_routes(synthesized: Synth) -> None:
+    synth = synthesized("shop")
+    container = _container(synth.template("exocom"))
+    assert container["Image"] == "originate/exocom:0.22.1"
+    assert container["Command"] == ["bin/exocom"]
+    env = _env(container)
+    assert env["PORT"] == "3100"
+    routes = json.loads(env["SERVICE_ROUTES"])
+    assert routes == derive.service_routes(synth.app)
+    assert [r["role"] for r in routes] == sorted(s.role for s in synth.app.services)
+    products = next(r for r in routes if r["role"] == "products")
+    assert products == {
+        "role": "products",
+        "receives": ["mongo.list", "mongo.get", "mongo.create"],
+        "sends": ["mongo.listed", "mongo.details", "mongo.created"],
+        "namespace": "mongo",
+    }
+    assert all("namespace" not in r for r in routes if r["role"] != "products")
+
+
+def test_exocom_is_a_single_instance_in_a_private_zone(synthesized: Synth) -> None:
+    exocom = synthesized("hello").template("exocom")
+    exocom.has_resource_properties(
+        "AWS::AutoScaling::AutoScalingGroup", {"MinSize": "1", "MaxSize": "1"}
+    )
+    exocom.has_resource_properties(
+        "AWS::EC2::LaunchTemplate",
+        {"LaunchTemplateData": Match.object_like({"InstanceType": "t3.micro"})},
+    )
+    exocom.has_resource_properties(
+        "AWS::ServiceDiscovery::PrivateDnsNamespace", {"Name": "hello.internal"}
+    )
+    exocom.has_resource_properties("AWS::ServiceDiscovery::Service", {"Name": "exocom"})
+
+
+def test_only_the_app_clusters_may_connect_to_exocom(synthesized: Synth) -> None:
+    exocom = synthesized("hello").template("exocom")
+    rules = exocom.find_resources("AWS::EC2::SecurityGroupIngress")
+    assert len(rules) == 2
+    sources = set()
+    for rule in rules.values():
+        props = rule["Properties"]
+        assert (props["FromPort"], props["ToPort"], props["IpProtocol"]) == (3100, 3100, "tcp")
+        assert "CidrIp" not in props
+        sources.add(props["SourceSecurityGroupId"]["Fn::GetStackOutput"]["OutputName"])
+    assert len(sources) == 2
+    assert any("PublicCluster" in s for s in sources)
+    assert any("PrivateCluster" in s for s in sources)
+
+
+# ---------------------------------------------------------------- services
+
+
+@pytest.mark.parametrize("example", ["hello", "shop", "space-tweet"])
+def test_every_service_gets_exocom_address_and_its_role(synthesized: Synth, example: str) -> None:
+    synth = synthesized(example)
+    for svc in synth.app.services:
+        env = _env(_container(synth.template(svc.role)))
+        assert env["EXOCOM_HOST"] == f"exocom.{synth.app.slug}.internal"
+        assert env["EXOCOM_PORT"] == "3100"
+        assert env["ROLE"] == svc.role
+
+
+def test_container_from_the_manifests(synthesized: Synth) -> None:
+    synth = synthesized("space-tweet")
+    web = _container(synth.template("space-tweet-web-service"))
+    assert web["Image"] == "originate/space-tweet-web-service"
+    assert web["Command"] == ["node_modules/.bin/lsc", "app"]
+    assert (web["Cpu"], web["Memory"]) == (100, 500)
+    assert web["PortMappings"] == [{"ContainerPort": 3000, "HostPort": 0, "Protocol": "tcp"}]
+    users = _container(synth.template("exosphere-users-service"))
+    assert "PortMappings" not in users
+
+
+def test_dockerfile_in_the_service_folder_becomes_an_image_asset(synthesized: Synth) -> None:
+    synth = synthesized("shop")
+    image = json.dumps(_container(synth.template("storefront"))["Image"])
+    assert "container-assets" in image
+    assert "originate" not in image
+    assert _container(synth.template("cart"))["Image"] == "exosphere-cdk-examples/shop-cart"
+
+
+def test_plain_environment_and_secrets_from_the_manifest(synthesized: Synth) -> None:
+    synth = synthesized("shop")
+    payments = _container(synth.template("payments"))
+    assert _env(payments)["PAYMENT_PROVIDER"] == "stripe"
+    secrets = _secrets(payments)
+    assert ":secret:shop/payment-api-key" in secrets["PAYMENT_API_KEY"]
+    assert ":secret:shop/payment-provider:webhook-secret::" in secrets["PAYMENT_WEBHOOK_SECRET"]
+
+
+def test_mongo_dependency_gets_credentials_from_a_secret(synthesized: Synth) -> None:
+    synth = synthesized("shop")
+    products = _secrets(_container(synth.template("products")))
+    assert ":secret:exosphere-shop/mongo:username::" in products["MONGODB_USER"]
+    assert ":secret:exosphere-shop/mongo:password::" in products["MONGODB_PW"]
+    orders = _secrets(_container(synth.template("orders")))
+    assert ":secret:shop/orders-mongo:password::" in orders["MONGODB_PW"]
+    assert "MONGODB_PW" not in _secrets(_container(synth.template("cart")))
+
+
+def test_logs_autoscaling_from_the_manifest(synthesized: Synth) -> None:
+    storefront = synthesized("shop").template("storefront")
+    storefront.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
+    storefront.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalableTarget", {"MinCapacity": 2, "MaxCapacity": 8}
+    )
+    storefront.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        {"TargetTrackingScalingPolicyConfiguration": Match.object_like({"TargetValue": 60})},
+    )
+
+
+# ---------------------------------------------------------------- public services
+
+
+def test_a_listener_rule_per_public_url(synthesized: Synth) -> None:
+    synth = synthesized("shop")
+    for svc in synth.app.public_services:
+        template = synth.template(svc.role)
+        template.has_resource_properties(
+            "AWS::ElasticLoadBalancingV2::ListenerRule",
+            {
+                "Priority": derive.listener_priority(svc),
+                "Conditions": [
+                    {
+                        "Field": "host-header",
+                        "HostHeaderConfig": {"Values": [svc.service.production.url]},
+                    }
+                ],
+            },
+        )
+        template.has_resource_properties(
+            "AWS::ElasticLoadBalancingV2::TargetGroup",
+            {
+                "HealthCheckPath": svc.service.production.aws.health_check_path,
+                "HealthCheckPort": "traffic-port",
+                "TargetType": "instance",
+            },
+        )
+        template.has_resource_properties(
+            "AWS::Route53::RecordSet",
+            {
+                "Name": f"{svc.service.production.url}.",
+                "Type": "A",
+                "AliasTarget": Match.any_value(),
+            },
+        )
+    for svc in synth.app.private_services:
+        synth.template(svc.role).resource_count_is("AWS::ElasticLoadBalancingV2::ListenerRule", 0)
+
+
+def test_https_with_a_certificate_for_the_domain_and_its_subdomains(synthesized: Synth) -> None:
+    synth = synthesized("shop")
+    synth.template("dns").has_resource_properties(
+        "AWS::CertificateManager::Certificate",
+        {
+            "DomainName": "shop.example.com",
+            "SubjectAlternativeNames": ["*.shop.example.com"],
+            "ValidationMethod": "DNS",
+        },
+    )
+    platform = synth.template("platform")
+    platform.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {"Port": 443, "Protocol": "HTTPS", "SslPolicy": Match.string_like_regexp("TLS13")},
+    )
+    platform.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {"Port": 80, "DefaultActions": [Match.object_like({"Type": "redirect"})]},
+    )
+    # api.eu.shop.example.com is two levels down: it brings its own certificate.
+    api = synth.template("api")
+    api.has_resource_properties(
+        "AWS::CertificateManager::Certificate", {"DomainName": "api.eu.shop.example.com"}
+    )
+    api.resource_count_is("AWS::ElasticLoadBalancingV2::ListenerCertificate", 1)
+    synth.template("admin").resource_count_is("AWS::CertificateManager::Certificate", 0)
+
+
+def test_the_hosted_zone_is_kept_on_destroy(synthesized: Synth) -> None:
+    synthesized("hello").template("dns").has_resource(
+        "AWS::Route53::HostedZone",
+        {"DeletionPolicy": "Retain", "Properties": {"Name": "hello.example.com."}},
+    )
+
+
+def test_outputs_name_servers_load_balancer_and_urls(synthesized: Synth) -> None:
+    synth = synthesized("hello")
+    dns_outputs = synth.templates["hello-dns"]["Outputs"]
+    assert "Fn::GetAtt" in json.dumps(dns_outputs["NameServers"]["Value"])
+    assert "NameServers" in json.dumps(dns_outputs["NameServers"]["Value"])
+    platform_outputs = synth.templates["hello-platform"]["Outputs"]
+    assert "DNSName" in json.dumps(platform_outputs["LoadBalancerDnsName"]["Value"])
+    assert synth.templates["hello-web"]["Outputs"]["Url"]["Value"] == "https://hello.example.com"
+
+
+# ---------------------------------------------------------------- security groups
+
+
+def test_only_the_load_balancer_faces_the_internet(synthesized: Synth) -> None:
+    synth = synthesized("shop")
+    open_rules = []
+    for name, body in synth.templates.items():
+        for logical_id, resource in body.get("Resources", {}).items():
+            text = json.dumps(resource.get("Properties", {}))
+            if resource["Type"].startswith("AWS::EC2::SecurityGroup") and "0.0.0.0/0" in text:
+                ingress = resource["Properties"].get("SecurityGroupIngress", [])
+                open_rules += [
+                    (name, logical_id, rule["FromPort"])
+                    for rule in ingress
+                    if rule.get("CidrIp") == "0.0.0.0/0"
+                ]
+    assert {(name, port) for name, _, port in open_rules} == {
+        ("exosphere-shop-platform", 80),
+        ("exosphere-shop-platform", 443),
+    }
+    assert all("LoadBalancer" in logical_id for _, logical_id, _ in open_rules)
+
+
+def test_public_instances_accept_only_the_load_balancer_on_dynamic_ports(
+    synthesized: Synth,
+) -> None:
+    platform = synthesized("hello").template("platform")
+    rules = platform.find_resources("AWS::EC2::SecurityGroupIngress")
+    assert len(rules) == 1
+    props = next(iter(rules.values()))["Properties"]
+    assert (props["FromPort"], props["ToPort"]) == (32768, 65535)
+    assert "LoadBalancer" in json.dumps(props["SourceSecurityGroupId"])
+    assert "PublicCluster" in json.dumps(props["GroupId"])
+    egress = platform.find_resources("AWS::EC2::SecurityGroupEgress")
+    assert len(egress) == 1
+    assert (next(iter(egress.values()))["Properties"]["FromPort"]) == 32768
+
+
+def test_private_services_accept_nothing_inbound(synthesized: Synth) -> None:
+    platform = synthesized("hello").template("platform")
+    groups = platform.find_resources(
+        "AWS::EC2::SecurityGroup",
+        {"Properties": {"GroupDescription": Match.string_like_regexp("PrivateCluster")}},
+    )
+    assert len(groups) == 1
+    assert "SecurityGroupIngress" not in next(iter(groups.values()))["Properties"]
+    for rule in platform.find_resources("AWS::EC2::SecurityGroupIngress").values():
+        assert "PrivateCluster" not in json.dumps(rule["Properties"]["GroupId"])
+
+
+# ---------------------------------------------------------------- no domain
+
+
+def test_without_a_domain_http_only_and_no_dns_stack(synthesized: Synth) -> None:
+    synth = synthesized("space-tweet-no-domain")
+    assert not any(name.endswith("-dns") for name in synth.templates)
+    platform = synth.template("platform")
+    platform.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 1)
+    platform.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener", {"Port": 80, "Protocol": "HTTP"}
+    )
+    web = synth.template("space-tweet-web-service")
+    web.resource_count_is("AWS::Route53::RecordSet", 0)
+    web.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        {"Conditions": [Match.object_like({"Field": "host-header"})]},
+    )

@@ -1,0 +1,84 @@
+"""End to end: the real `cdk synth` CLI, no credentials, no network, an empty HOME."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from tests.conftest import REPO, SHARED_EXAMPLES
+
+
+def _cdk(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "CDK_")) and key != "HOME"
+    }
+    env.update(HOME=str(home), JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    return subprocess.run(
+        [str(REPO / "node_modules" / ".bin" / "cdk"), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_cdk_synth_writes_every_stack_without_aws(tmp_path: Path) -> None:
+    context_file = REPO / "cdk.context.json"
+    before = context_file.read_text() if context_file.exists() else None
+    out = tmp_path / "cdk.out"
+    result = _cdk(
+        ["synth", "--quiet", "-c", f"app={SHARED_EXAMPLES / 'space-tweet'}", "-o", str(out)],
+        tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    stacks = sorted(
+        name
+        for name, artifact in manifest["artifacts"].items()
+        if artifact["type"] == "aws:cloudformation:stack"
+    )
+    assert stacks == [
+        "space-tweet-dns",
+        "space-tweet-exocom",
+        "space-tweet-exosphere-tweets-service",
+        "space-tweet-exosphere-users-service",
+        "space-tweet-network",
+        "space-tweet-platform",
+        "space-tweet-space-tweet-web-service",
+    ]
+    for name in stacks:
+        template = json.loads((out / f"{name}.template.json").read_text())
+        assert template["Resources"]
+    # No lookups: nothing was asked of AWS, so nothing was cached.
+    assert "missing" not in json.dumps(manifest)
+    after = context_file.read_text() if context_file.exists() else None
+    assert after == before
+
+
+def test_an_invalid_app_fails_synth_with_its_problems_and_no_traceback(tmp_path: Path) -> None:
+    app = tmp_path / "broken"
+    app.mkdir()
+    (app / "application.yml").write_text(
+        "name: broken\nbus: {type: exocom, version: 0.21.8}\n"
+        "services:\n  public:\n    web: {location: ./web}\n"
+    )
+    (app / "web").mkdir()
+    (app / "web" / "service.yml").write_text("type: web\nmesages: {}\n")
+    result = _cdk(["synth", "--quiet", "-c", f"app={app}", "-o", str(tmp_path / "out")], tmp_path)
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert (
+        f"{app}/web/service.yml:2: mesages: unknown key 'mesages', did you mean 'messages'?"
+        in output
+    )
+    assert f"exosphere-cdk: {app} is invalid: 1 error, 0 warnings, 0 notices" in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "out" / "manifest.json").exists()
