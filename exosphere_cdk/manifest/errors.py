@@ -35,11 +35,18 @@ class Problem:
         if self.path:
             parts.append(self.path)
         label = "" if self.severity == "error" else f"{self.severity}: "
-        return f"{': '.join(parts)}: {label}{self.message}"
+        return one_line(f"{': '.join(parts)}: {label}{self.message}")
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other unprintable characters escaped (`\\x1c`, `\\u2028`)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
 
 
 class ManifestError(Exception):

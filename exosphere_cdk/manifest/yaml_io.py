@@ -142,35 +142,60 @@ class _Builder:
         return result
 
 
+def _yaml_problem(file: str, exc: yaml.YAMLError, kind: str) -> Problem:
+    """One line for a PyYAML error: `<kind> at column C: what`, on its line when known."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        # "while parsing ..." contexts point elsewhere; "expected ..." ones explain
+        context = exc.context if exc.context and not exc.context.startswith("while") else None
+        what = ", ".join(x for x in (context, exc.problem) if x) or "invalid YAML"
+        if mark is not None:
+            return Problem(
+                file, "", f"{kind} at column {mark.column + 1}: {what}", line=mark.line + 1
+            )
+        return Problem(file, "", f"{kind}: {what}")
+    if isinstance(exc, yaml.reader.ReaderError):
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return Problem(
+            file,
+            "",
+            f"{kind}: character U+{code:04X} at position {exc.position} is not allowed in"
+            " YAML, expected printable text",
+        )
+    return Problem(file, "", f"{kind}: {' '.join(str(exc).split())}")
+
+
 def parse_yaml(text: str, file: str) -> Document:
     """Parse one YAML document; raise ManifestError with every problem found."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # the reader refuses control characters up front
+        raise ManifestError([_yaml_problem(file, exc, "YAML syntax error")]) from None
     try:
         try:
             node = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            # "while parsing ..." contexts point elsewhere; "expected ..." ones explain
-            context = exc.context if exc.context and not exc.context.startswith("while") else None
-            what = ", ".join(x for x in (context, exc.problem) if x) or "invalid YAML"
-            if mark is None:
-                raise ManifestError([Problem(file, "", f"YAML syntax error: {what}")]) from None
+        except yaml.YAMLError as exc:
+            raise ManifestError([_yaml_problem(file, exc, "YAML syntax error")]) from None
+        if node is None:
+            raise ManifestError([Problem(file, "", "the file is empty, expected a mapping")])
+        builder = _Builder(loader, file)
+        try:
+            data = builder.build(node, ())
+        except yaml.YAMLError as exc:  # a tag with no meaning here: !x, !!python/...
+            raise ManifestError([_yaml_problem(file, exc, "unsupported YAML")]) from None
+        except (ValueError, KeyError, TypeError) as exc:  # `!!int abc`, `!!bool maybe`
+            line = node.start_mark.line + 1 if node.start_mark else None
             raise ManifestError(
                 [
                     Problem(
                         file,
                         "",
-                        f"YAML syntax error at column {mark.column + 1}: {what}",
-                        line=mark.line + 1,
+                        "unsupported YAML: a value does not match its explicit tag"
+                        f" ({' '.join(str(exc).split())}), expected plain YAML values",
+                        line=line,
                     )
                 ]
             ) from None
-        except yaml.YAMLError as exc:
-            raise ManifestError([Problem(file, "", f"YAML error: {exc}")]) from None
-        if node is None:
-            raise ManifestError([Problem(file, "", "the file is empty, expected a mapping")])
-        builder = _Builder(loader, file)
-        data = builder.build(node, ())
     finally:
         loader.dispose()
     if data is None:  # `---` alone, or `~`

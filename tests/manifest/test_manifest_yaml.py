@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from exosphere_cdk.manifest.errors import ManifestError
+from exosphere_cdk.manifest.errors import ManifestError, Problem
 from exosphere_cdk.manifest.yaml_io import load_yaml, parse_yaml
 
 
@@ -57,3 +57,39 @@ def test_not_utf8(tmp_path: Path) -> None:
     assert [str(p) for p in info.value.problems] == [
         "f.yml: not UTF-8 text (byte 6), expected a YAML file"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "name: a\x07b\n",
+            "app.yml: YAML syntax error: character U+0007 at position 7 is not allowed in YAML,"
+            " expected printable text",
+        ),
+        (
+            "name: !x y\n",
+            "app.yml:1: unsupported YAML at column 7: could not determine a constructor for"
+            " the tag '!x'",
+        ),
+        (
+            "name: !!int abc\n",
+            "app.yml:1: unsupported YAML: a value does not match its explicit tag (invalid"
+            " literal for int() with base 10: 'abc'), expected plain YAML values",
+        ),
+        (
+            "name: !!seq x\n",
+            "app.yml:1: unsupported YAML at column 7: expected a sequence node, but found scalar",
+        ),
+    ],
+    ids=["control-character", "unknown-tag", "bad-int-tag", "seq-tag-on-scalar"],
+)
+def test_pyyaml_errors_are_one_line_problems(text: str, expected: str) -> None:
+    with pytest.raises(ManifestError) as info:
+        parse_yaml(text, "app.yml")
+    assert [str(p) for p in info.value.problems] == [expected]
+
+
+def test_unprintable_characters_in_a_problem_are_escaped() -> None:
+    problem = Problem("app.yml", "q\r\nk", "unknown key 'q\r\nk'", line=1)
+    assert str(problem) == "app.yml:1: q\\r\\nk: unknown key 'q\\r\\nk'"

@@ -1,0 +1,327 @@
+"""Fuzzing the loader: any input ends in a LoadedApp or a ManifestError of one-line problems.
+
+Two families of inputs, both deterministic (`derandomize=True`) and bounded:
+random YAML documents (dumped from random values, or assembled from YAML's odd
+tokens: anchors, tags, tabs, merge keys, flow collections, directives) written
+as application.yml and service.yml; and the examples in manifests/ mutated
+(a key deleted, a value of another type, a key with a typo, a key duplicated
+in the text, the text truncated, random bytes inserted).
+"""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from exosphere_cdk.manifest.errors import ManifestError, Problem
+from exosphere_cdk.manifest.loader import load_app
+from tests.manifest.conftest import OUR_MANIFESTS
+
+FUZZ = settings(
+    max_examples=250,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+# ---------------------------------------------------------------- the property
+
+
+def check_outcome(app_dir: Path) -> None:
+    """Loading `app_dir` gives a LoadedApp or a ManifestError; every problem is one line
+    that starts with the file it is about."""
+    try:
+        problems: tuple[Problem, ...] = tuple(load_app(app_dir, "production").problems)
+    except ManifestError as exc:
+        problems = exc.problems
+        assert problems, "a ManifestError without problems"
+        assert any(p.is_error for p in problems)
+    for problem in problems:
+        line = str(problem)
+        assert len(line.splitlines()) == 1, repr(line)
+        assert problem.file, repr(line)
+        assert line.startswith(problem.file), repr(line)
+        assert Path(problem.file).name in {"application.yml", "service.yml"}, repr(line)
+
+
+def in_temp_app(write: Callable[[Path], None]) -> None:
+    """Write an app with `write` into a fresh folder and check loading it."""
+    root = Path(tempfile.mkdtemp(prefix="exo-fuzz-"))
+    try:
+        app = root / "app"
+        app.mkdir()
+        write(app)
+        check_outcome(app)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- random YAML documents
+
+odd_text = st.text(
+    alphabet=st.sampled_from(
+        [
+            *"abcxyz-_.:/ '\"#&*!%@`{}[]\\|>\t",
+            *"\x00\x07\x85\u2028\ufeff\r\x0b\x1c",
+            *"é日\U0001f600",
+        ]
+    ),
+    max_size=12,
+)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=10**20, max_value=10**40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.dates(min_value=datetime.date(1, 1, 1)),
+    st.datetimes(),
+    odd_text,
+    st.binary(max_size=8),
+    st.sampled_from(["yes", "no", "on", "off", "~", "0x1F", "0o17", "1e3", ".inf", "1_000"]),
+)
+keys = st.one_of(
+    odd_text,
+    st.integers(),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=False),
+    st.dates(),
+    st.sampled_from(["name", "services", "public", "private", "location", "messages", "aws"]),
+)
+values: st.SearchStrategy[Any] = st.recursive(
+    scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(keys, children, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+#: Pieces of YAML syntax, mixed in raw text.
+TOKENS = [
+    "a: 1\n", "b:\n", "  - x\n", "- y\n", "c: &anchor {k: v}\n", "d: *anchor\n", "e: *missing\n",
+    "<<: *anchor\n", "? [complex, key]\n: value\n", "f: !!binary aGVsbG8=\n",
+    "g: !!python/name:os.system\n", "h: !custom tag\n", "\tindented: tab\n", "---\n", "...\n",
+    "%YAML 1.1\n", "%TAG ! tag:x,2000:\n", "z: !!int nope\n", '"q\\r\\nk": 1\n',
+    "i: {unclosed\n", "j: [1, 2\n", "k: 'quote\n", 'l: "esc \\x00 \\u2028"\n', "m: |\n  block\n",
+    "n: >-\n  folded\n", "o: 2001-12-14t21:59:43.10-05:00\n", "p: 0b101\n", "q: 1:20\n",
+    "services:\n", "  public:\n", "    web:\n", "      location: ./web\n", "name: x\n",
+    "r: &self [*self]\n", "# comment\n", "s: @reserved\n", "t: `backtick\n", "\ufeffu: bom\n",
+    "v: 1e400\n", "w: 123456789012345678901234567890\n", "x: .nan\n", "   \n", "y: ~\n",
+]  # fmt: skip
+raw_yaml = st.lists(st.sampled_from(TOKENS), max_size=12).map("".join)
+
+
+def dumped(value: Any) -> str:
+    return yaml.dump(value, allow_unicode=True, sort_keys=False)
+
+
+mappings = st.dictionaries(keys, values, min_size=1, max_size=6)
+documents = st.one_of(
+    values.map(dumped), mappings.map(dumped), raw_yaml, st.builds(str.__add__, raw_yaml, raw_yaml)
+)
+
+APPLICATION = """\
+name: fuzz
+bus: {type: exocom, version: 0.21.8}
+services:
+  public:
+    web: {location: ./web}
+  private:
+    users: {location: ./users}
+"""
+
+
+@FUZZ
+@given(application=documents, service=documents)
+def test_random_documents_as_application_yml(application: str, service: str) -> None:
+    def write(app: Path) -> None:
+        (app / "application.yml").write_text(application)
+        (app / "web").mkdir()
+        (app / "web" / "service.yml").write_text(service)
+
+    in_temp_app(write)
+
+
+@FUZZ
+@given(web=documents, users=documents)
+def test_random_documents_as_service_yml(web: str, users: str) -> None:
+    def write(app: Path) -> None:
+        (app / "application.yml").write_text(APPLICATION)
+        for role, text in (("web", web), ("users", users)):
+            (app / role).mkdir()
+            (app / role / "service.yml").write_text(text)
+
+    in_temp_app(write)
+
+
+# ---------------------------------------------------------------- mutated examples
+
+EXAMPLES = {name: OUR_MANIFESTS / name for name in ("hello", "shop")}
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key path (mapping keys and list indexes) inside `value`."""
+    out: list[tuple[Any, ...]] = []
+    if isinstance(value, dict):
+        items: list[tuple[Any, Any]] = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    else:
+        return out
+    for key, child in items:
+        out.append((*prefix, key))
+        out.extend(_paths(child, (*prefix, key)))
+    return out
+
+
+def _parent(doc: Any, path: tuple[Any, ...]) -> Any:
+    for part in path[:-1]:
+        doc = doc[part]
+    return doc
+
+
+def _typo(key: str, data: st.DataObject) -> str:
+    if not key:
+        return "x"
+    i = data.draw(st.integers(0, len(key) - 1))
+    kind = data.draw(st.sampled_from(["drop", "swap", "double", "case"]))
+    if kind == "drop":
+        return key[:i] + key[i + 1 :] or "x"
+    if kind == "swap" and i + 1 < len(key):
+        return key[:i] + key[i + 1] + key[i] + key[i + 2 :]
+    if kind == "case":
+        return key.upper()
+    return key[:i] + key[i] + key[i:]
+
+
+def mutate_structure(text: str, data: st.DataObject) -> str:
+    """Delete a key, change a value's type or misspell a key, then dump the document."""
+    doc = yaml.safe_load(text)
+    paths = _paths(doc)
+    if not paths:
+        return text
+    path = data.draw(st.sampled_from(paths), label="path")
+    parent = _parent(doc, path)
+    last = path[-1]
+    action = data.draw(st.sampled_from(["delete", "retype", "typo"]), label="action")
+    if action == "delete":
+        del parent[last]
+    elif action == "retype":
+        parent[last] = data.draw(values, label="value")
+    elif isinstance(parent, dict) and isinstance(last, str):
+        renamed = {(_typo(k, data) if k == last else k): v for k, v in parent.items()}
+        parent.clear()
+        parent.update(renamed)
+    return dumped(doc)
+
+
+def mutate_text(raw: bytes, data: st.DataObject) -> bytes:
+    """Duplicate a `key:` line, truncate, or insert random bytes."""
+    action = data.draw(st.sampled_from(["duplicate", "truncate", "insert"]), label="text action")
+    if action == "duplicate":
+        lines = raw.splitlines(keepends=True)
+        keyed = [
+            i for i, line in enumerate(lines) if b":" in line and not line.lstrip().startswith(b"#")
+        ]
+        if not keyed:
+            return raw
+        i = data.draw(st.sampled_from(keyed), label="line")
+        return b"".join([*lines[: i + 1], lines[i], *lines[i + 1 :]])
+    at = data.draw(st.integers(0, len(raw)), label="at")
+    if action == "truncate":
+        return raw[:at]
+    noise = data.draw(st.binary(min_size=1, max_size=6), label="bytes")
+    return raw[:at] + noise + raw[at:]
+
+
+@FUZZ
+@given(example=st.sampled_from(sorted(EXAMPLES)), data=st.data())
+def test_mutated_examples(example: str, data: st.DataObject) -> None:
+    def write(app: Path) -> None:
+        shutil.rmtree(app)
+        shutil.copytree(EXAMPLES[example], app)
+        files = sorted(app.rglob("*.yml"))
+        for _ in range(data.draw(st.integers(1, 3), label="mutations")):
+            file = data.draw(st.sampled_from(files), label="file")
+            raw = file.read_bytes()
+            if data.draw(st.booleans(), label="structural"):
+                try:
+                    text = raw.decode("utf-8")
+                    yaml.safe_load(text)
+                except (UnicodeDecodeError, yaml.YAMLError):
+                    file.write_bytes(mutate_text(raw, data))
+                    continue
+                file.write_text(mutate_structure(text, data))
+            else:
+                file.write_bytes(mutate_text(raw, data))
+
+    in_temp_app(write)
+
+
+def test_the_examples_load() -> None:
+    """The unmutated examples are valid (else the mutations above would prove little)."""
+    for directory in EXAMPLES.values():
+        assert load_app(directory, "production").services
+
+
+# ---------------------------------------------------------------- crashes found by the fuzzing
+
+#: Minimal inputs that crash the loader with PyYAML's exceptions instead of a ManifestError:
+#: control characters are refused by PyYAML's Reader, created before parse_yaml's `try`; an
+#: explicit tag is resolved by PyYAML's constructors after it, where ValueError, KeyError and
+#: ConstructorError are not caught.
+PYYAML_ESCAPES = {
+    "control character": "name: a\x07b\n",
+    "NUL": "\x00",
+    "unknown local tag": "name: !x y\n",
+    "python tag": "name: !!python/name:os.system\n",
+    "bad !!int": "name: !!int abc\n",
+    "bad !!float": "name: !!float x\n",
+    "bad !!bool": "name: !!bool maybe\n",
+    "!!seq on a scalar": "name: !!seq x\n",
+}
+
+
+@pytest.mark.parametrize("text", list(PYYAML_ESCAPES.values()), ids=list(PYYAML_ESCAPES))
+def test_pyyaml_errors_become_one_line_problems(text: str) -> None:
+    def write(app: Path) -> None:
+        (app / "application.yml").write_text(text)
+
+    root = Path(tempfile.mkdtemp(prefix="exo-fuzz-"))
+    try:
+        app = root / "app"
+        app.mkdir()
+        write(app)
+        with pytest.raises(ManifestError) as caught:
+            load_app(app, "production")
+        for problem in caught.value.problems:
+            assert len(str(problem).splitlines()) == 1
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("key", ["\\x1C", "\\u2028", "q\\r\\nk"])
+def test_line_breaks_in_keys_are_escaped(key: str) -> None:
+    root = Path(tempfile.mkdtemp(prefix="exo-fuzz-"))
+    try:
+        app = root / "app"
+        app.mkdir()
+        (app / "application.yml").write_text(f'"{key}": null\n')
+        with pytest.raises(ManifestError) as caught:
+            load_app(app, "production")
+        for problem in caught.value.problems:
+            assert len(str(problem).splitlines()) == 1, repr(str(problem))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
