@@ -21,12 +21,14 @@ def main() -> int:
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     import aws_cdk as cdk  # noqa: PLC0415 - after the environment is set
 
-    from exosphere_cdk.stacks import build_stacks  # noqa: PLC0415
+    from exosphere_cdk.stacks import add_compliance_checks, build_stacks  # noqa: PLC0415
 
     console = Console(stderr=True, highlight=False)
     scope = cdk.App()
     app_dir = str(scope.node.try_get_context("app") or DEFAULT_APP)
     env = str(scope.node.try_get_context("env") or "production")
+    # `-c teardown=true`: deploy once with the protections off, then `cdk destroy --all`.
+    teardown = str(scope.node.try_get_context("teardown") or "false").lower() == "true"
     try:
         app = load_directory(app_dir, env)
     except UsageError as exc:
@@ -41,7 +43,8 @@ def main() -> int:
         )
         return 1
     print_problems(console, app.problems)
-    build_stacks(scope, app)
+    build_stacks(scope, app, protect=not teardown)
+    add_compliance_checks(scope)
     scope.synth()
     return 0
 

@@ -1,9 +1,18 @@
 """exosphere_constructs: the CDK construct library of exosphere-cdk (CDK types only)."""
 
+from exosphere_constructs.app_key import AppKey
 from exosphere_constructs.ec2_cluster import Ec2Cluster
 from exosphere_constructs.exo_service import ExoService, Route
 from exosphere_constructs.exocom_host import ExoComHost
 from exosphere_constructs.load_balancer import PublicLoadBalancer
 from exosphere_constructs.network import Network
 
-__all__ = ["Ec2Cluster", "ExoComHost", "ExoService", "Network", "PublicLoadBalancer", "Route"]
+__all__ = [
+    "AppKey",
+    "Ec2Cluster",
+    "ExoComHost",
+    "ExoService",
+    "Network",
+    "PublicLoadBalancer",
+    "Route",
+]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
-
+from aws_cdk import aws_sns as sns
 from constructs import Construct
+
+from exosphere_constructs.compliance import acknowledge_wildcards, checkov_skip
 
 #: Containers in bridge mode reach the host through docker0; this keeps them off
 #: the instance metadata service (the instance's role stays the instance's).
@@ -22,14 +24,19 @@ BLOCK_CONTAINER_IMDS = [
     "echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config",
 ]
 
+#: ECS container-agent calls that have no resource-level permissions.
+UNSCOPED_AGENT_ACTIONS = ["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken"]
+
 
 class Ec2Cluster(Construct):
     """An ECS cluster whose capacity is an ASG of ECS-optimized Amazon Linux 2023 instances.
 
     The instances come from a launch template (IMDSv2 required with a hop limit of
     one, encrypted gp3 root volume, no public IP) and join the cluster through a
-    capacity provider with managed scaling, so services placed with a
-    capacity-provider strategy scale the instances.
+    capacity provider with managed scaling and managed draining, so services
+    placed with a capacity-provider strategy scale the instances, and instances
+    replaced by a launch-template change are drained first. Their role may do
+    what the ECS agent needs on this cluster and nothing else.
 
     Attributes:
         cluster: the ECS cluster.
@@ -37,6 +44,7 @@ class Ec2Cluster(Construct):
         capacity_provider: the ASG's capacity provider, registered with the cluster.
         security_group: the instances' security group (no inbound rule of its own).
         launch_template: the instances' launch template.
+        instance_role: the instances' IAM role.
     """
 
     def __init__(
@@ -46,18 +54,23 @@ class Ec2Cluster(Construct):
         *,
         vpc: ec2.IVpc,
         instance_type: ec2.InstanceType,
+        log_group_name_prefix: str,
         min_capacity: int = 1,
         max_capacity: int = 2,
         vpc_subnets: ec2.SubnetSelection | None = None,
         root_volume_size_gib: int = 30,
         container_insights: bool = True,
         managed_scaling: bool = True,
+        notifications_topic: sns.ITopic | None = None,
     ) -> None:
         """Create the cluster and its instances.
 
         Args:
             vpc: the VPC the instances run in.
             instance_type: the instances' EC2 instance type.
+            log_group_name_prefix: the instances' Docker log driver may write to
+                log groups whose names start with this (CloudFormation names a
+                log group `<stack name>-...`, so a stack-name prefix fits).
             min_capacity: the fewest instances; default one.
             max_capacity: the most instances; default two.
             vpc_subnets: where the instances run; default the VPC's private subnets.
@@ -65,6 +78,8 @@ class Ec2Cluster(Construct):
             container_insights: CloudWatch Container Insights on the cluster; default on.
             managed_scaling: ECS scales the ASG to fit the tasks; default on
                 (off for a fixed-size cluster such as ExoCom's).
+            notifications_topic: where the ASG reports launches, terminations and
+                failures; default no notifications.
         """
         super().__init__(scope, id_)
         if not 0 <= min_capacity <= max_capacity or max_capacity < 1:
@@ -89,14 +104,10 @@ class Ec2Cluster(Construct):
             description=f"ECS instances of {self.node.path}",
             allow_all_outbound=True,
         )
-        role = iam.Role(
-            self,
-            "InstanceRole",
-            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore"),
-            ],
+        self.instance_role = iam.Role(
+            self, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com")
         )
+        self._grant_agent(log_group_name_prefix)
         user_data = ec2.UserData.for_linux()
         user_data.add_commands(*BLOCK_CONTAINER_IMDS)
         self.launch_template = ec2.LaunchTemplate(
@@ -109,7 +120,10 @@ class Ec2Cluster(Construct):
             instance_metadata_tags=False,
             associate_public_ip_address=False,
             security_group=self.security_group,
-            role=role,
+            # The ECS integration would add broad statements (`ecs:Submit*`,
+            # `logs:*` on every log group) to a mutable role: it gets the
+            # scoped policy of _grant_agent instead.
+            role=self.instance_role.without_policy_updates(),
             user_data=user_data,
             block_devices=[
                 ec2.BlockDevice(
@@ -133,6 +147,22 @@ class Ec2Cluster(Construct):
             min_capacity=min_capacity,
             max_capacity=max_capacity,
             default_instance_warmup=Duration.minutes(2),
+            # A launch-template change replaces one instance at a time; managed
+            # draining moves its tasks away before it is terminated.
+            update_policy=autoscaling.UpdatePolicy.rolling_update(
+                max_batch_size=1,
+                min_instances_in_service=min(min_capacity, max_capacity - 1),
+                pause_time=Duration.minutes(3),
+            ),
+            notifications=(
+                [
+                    autoscaling.NotificationConfiguration(
+                        topic=notifications_topic, scaling_events=autoscaling.ScalingEvents.ALL
+                    )
+                ]
+                if notifications_topic is not None
+                else None
+            ),
         )
         self.capacity_provider = ecs.AsgCapacityProvider(
             self,
@@ -149,3 +179,54 @@ class Ec2Cluster(Construct):
             self.capacity_provider,
             machine_image_type=ecs.MachineImageType.AMAZON_LINUX_2,
         )
+
+    def _grant_agent(self, log_group_name_prefix: str) -> None:
+        """What the ECS agent and the Docker log driver of these instances need, scoped."""
+        stack = Stack.of(self)
+        instances = stack.format_arn(
+            service="ecs",
+            resource="container-instance",
+            resource_name=f"{self.cluster.cluster_name}/*",
+        )
+        log_groups = stack.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=f"{log_group_name_prefix}*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        policy = iam.Policy(
+            self,
+            "AgentPolicy",
+            roles=[self.instance_role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=[
+                        "ecs:RegisterContainerInstance",
+                        "ecs:DeregisterContainerInstance",
+                        "ecs:SubmitAttachmentStateChanges",
+                        "ecs:SubmitContainerStateChange",
+                        "ecs:SubmitTaskStateChange",
+                    ],
+                    resources=[self.cluster.cluster_arn],
+                ),
+                iam.PolicyStatement(
+                    actions=["ecs:Poll", "ecs:StartTelemetrySession"],
+                    resources=[instances],
+                ),
+                iam.PolicyStatement(actions=UNSCOPED_AGENT_ACTIONS, resources=["*"]),
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[log_groups, f"{log_groups}:log-stream:*"],
+                ),
+            ],
+        )
+        reason = (
+            f"{' and '.join(UNSCOPED_AGENT_ACTIONS)} support no resource-level permissions,"
+            " and log streams are created at run time inside the app's own log groups"
+            f" ({log_group_name_prefix}*); every other action is scoped to this cluster"
+            " or its container instances"
+        )
+        acknowledge_wildcards(
+            policy, ["*", instances, log_groups, f"{log_groups}:log-stream:*"], reason
+        )
+        checkov_skip(policy, "CKV_AWS_111", reason)

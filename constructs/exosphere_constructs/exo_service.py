@@ -9,9 +9,11 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-
 from constructs import Construct
+
+from exosphere_constructs.compliance import acknowledge
 
 
 @frozen(kw_only=True)
@@ -70,6 +72,7 @@ class ExoService(Construct):
         max_tasks: int = 2,
         cpu_target_percent: int = 70,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        log_encryption_key: kms.IKey | None = None,
     ) -> None:
         """Create the service.
 
@@ -91,6 +94,8 @@ class ExoService(Construct):
             max_tasks: the most running tasks; default two.
             cpu_target_percent: the average CPU use that autoscaling keeps; default 70.
             log_retention: how long the logs are kept; default one month.
+            log_encryption_key: the KMS key of the log group; default CloudWatch's
+                own encryption.
         """
         super().__init__(scope, id_)
         if route is not None and container_port is None:
@@ -101,7 +106,11 @@ class ExoService(Construct):
                 f" got min_tasks={min_tasks}, max_tasks={max_tasks}"
             )
         self.log_group = logs.LogGroup(
-            self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+            self,
+            "Logs",
+            retention=log_retention,
+            encryption_key=log_encryption_key,
+            removal_policy=RemovalPolicy.RETAIN,
         )
         self.task_definition = ecs.Ec2TaskDefinition(
             self, "Task", network_mode=ecs.NetworkMode.BRIDGE
@@ -121,6 +130,18 @@ class ExoService(Construct):
                 else None
             ),
             logging=ecs.LogDrivers.aws_logs(stream_prefix=container_name, log_group=self.log_group),
+        )
+        acknowledge(
+            self.task_definition,
+            "AwsSolutions-ECS2",
+            "plain environment variables hold configuration (ExoCom's address, the role,"
+            " the manifest's `environment`); secrets come from Secrets Manager",
+        )
+        acknowledge(
+            self.task_definition,
+            "AwsSolutions-IAM5[Resource::*]",
+            "ecr:GetAuthorizationToken (pulling an image asset) has no resource-level"
+            " permissions; the image pull itself is scoped to the asset repository",
         )
         self.service = ecs.Ec2Service(
             self,

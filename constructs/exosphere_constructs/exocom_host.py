@@ -5,10 +5,13 @@ from __future__ import annotations
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_servicediscovery as servicediscovery
-
+from aws_cdk import aws_sns as sns
 from constructs import Construct
+
+from exosphere_constructs.compliance import acknowledge
 from exosphere_constructs.ec2_cluster import Ec2Cluster
 
 
@@ -41,10 +44,13 @@ class ExoComHost(Construct):
         service_routes: str,
         namespace_name: str,
         instance_type: ec2.InstanceType,
+        log_group_name_prefix: str,
         port: int = 3100,
         cpu: int = 256,
         memory_mib: int = 256,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        log_encryption_key: kms.IKey | None = None,
+        notifications_topic: sns.ITopic | None = None,
     ) -> None:
         """Create ExoCom's cluster, task and DNS name.
 
@@ -54,10 +60,15 @@ class ExoComHost(Construct):
             service_routes: ExoCom's `SERVICE_ROUTES`, a JSON array.
             namespace_name: the private DNS namespace, e.g. `shop.internal`.
             instance_type: the instance type of ExoCom's single machine.
+            log_group_name_prefix: the start of the names of the log groups the
+                machine may write to (see Ec2Cluster).
             port: the port ExoCom listens on; default 3100.
             cpu: the task's CPU units; default 256.
             memory_mib: the task's memory; default 256 MiB.
             log_retention: how long ExoCom's logs are kept; default one month.
+            log_encryption_key: the KMS key of ExoCom's log group; default
+                CloudWatch's own encryption.
+            notifications_topic: where the machine's ASG reports; default nowhere.
         """
         super().__init__(scope, id_)
         self.port = port
@@ -66,6 +77,8 @@ class ExoComHost(Construct):
             "Host",
             vpc=vpc,
             instance_type=instance_type,
+            log_group_name_prefix=log_group_name_prefix,
+            notifications_topic=notifications_topic,
             min_capacity=1,
             max_capacity=1,
             managed_scaling=False,
@@ -74,7 +87,11 @@ class ExoComHost(Construct):
             self, "Namespace", name=namespace_name, vpc=vpc
         )
         self.log_group = logs.LogGroup(
-            self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+            self,
+            "Logs",
+            retention=log_retention,
+            encryption_key=log_encryption_key,
+            removal_policy=RemovalPolicy.RETAIN,
         )
         self.task_definition = ecs.Ec2TaskDefinition(
             self, "Task", network_mode=ecs.NetworkMode.AWS_VPC
@@ -88,6 +105,11 @@ class ExoComHost(Construct):
             environment={"PORT": str(port), "SERVICE_ROUTES": service_routes},
             port_mappings=[ecs.PortMapping(container_port=port, protocol=ecs.Protocol.TCP)],
             logging=ecs.LogDrivers.aws_logs(stream_prefix="exocom", log_group=self.log_group),
+        )
+        acknowledge(
+            self.task_definition,
+            "AwsSolutions-ECS2",
+            "PORT and SERVICE_ROUTES are ExoCom's public configuration, not secrets",
         )
         self.security_group = ec2.SecurityGroup(
             self,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
-
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
+
+from exosphere_constructs.compliance import acknowledge, checkov_skip
 
 
 def _not_found() -> elbv2.ListenerAction:
@@ -28,6 +31,8 @@ class PublicLoadBalancer(Construct):
         listener: the listener services attach rules to (HTTPS when a
             certificate is given, else HTTP).
         https: whether `listener` is the HTTPS one.
+        access_logs: the encrypted, private bucket of the ALB's access logs (kept on
+            delete), or None when access logs are off.
     """
 
     def __init__(
@@ -38,7 +43,9 @@ class PublicLoadBalancer(Construct):
         vpc: ec2.IVpc,
         certificate: acm.ICertificate | None = None,
         ssl_policy: elbv2.SslPolicy = elbv2.SslPolicy.RECOMMENDED_TLS,
-        deletion_protection: bool = False,
+        deletion_protection: bool = True,
+        access_logs: bool = True,
+        access_log_retention_days: int = 365,
     ) -> None:
         """Create the load balancer and its listeners.
 
@@ -48,7 +55,11 @@ class PublicLoadBalancer(Construct):
                 ALB listens on HTTP only (port 80) and routes from there.
             ssl_policy: the HTTPS listener's TLS policy; default
                 ELBSecurityPolicy-TLS13-1-2-2021-06 (TLS 1.2 and 1.3).
-            deletion_protection: refuse to delete the ALB; default off.
+            deletion_protection: refuse to delete the ALB; default on (turn it
+                off in a deployment before destroying the stack).
+            access_logs: write access logs to a bucket; default on (the stack's
+                region must then be known at synthesis).
+            access_log_retention_days: how long access logs are kept; default a year.
         """
         super().__init__(scope, id_)
         self.https = certificate is not None
@@ -58,6 +69,18 @@ class PublicLoadBalancer(Construct):
             vpc=vpc,
             description="Internet-facing load balancer of the public services",
             allow_all_outbound=False,
+        )
+        acknowledge(
+            self.security_group,
+            "AwsSolutions-EC23",
+            "the internet-facing load balancer must accept 443 (and 80, which only"
+            " redirects to 443 when HTTPS is on) from anywhere",
+        )
+        checkov_skip(
+            self.security_group,
+            "CKV_AWS_260",
+            "port 80 is open on the internet-facing load balancer to redirect to HTTPS"
+            " (or, without a domain, to serve HTTP as configured)",
         )
         self.load_balancer = elbv2.ApplicationLoadBalancer(
             self,
@@ -69,6 +92,14 @@ class PublicLoadBalancer(Construct):
             drop_invalid_header_fields=True,
             deletion_protection=deletion_protection,
         )
+        self.access_logs = self._log_access(access_log_retention_days) if access_logs else None
+        if self.access_logs is None:
+            no_logs = (
+                "access logs are off: ELB's log delivery is granted per region, and this"
+                " stack's region is unknown at synthesis"
+            )
+            acknowledge(self.load_balancer, "AwsSolutions-ELB2", no_logs)
+            checkov_skip(self.load_balancer, "CKV_AWS_91", no_logs)
         if certificate is not None:
             self.listener = self.load_balancer.add_listener(
                 "Https",
@@ -88,3 +119,36 @@ class PublicLoadBalancer(Construct):
                 default_action=_not_found(),
                 open=True,
             )
+            http_only = (
+                "HTTP only because no certificate was given: the app has no domain, so there"
+                " is no name a certificate could be issued for"
+            )
+            checkov_skip(self.listener, "CKV_AWS_2", http_only)
+            checkov_skip(self.listener, "CKV_AWS_103", http_only)
+
+    def _log_access(self, retention_days: int) -> s3.Bucket:
+        """The access-log bucket: private, encrypted, TLS only, expiring, kept on delete."""
+        bucket = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=Duration.days(retention_days),
+                    noncurrent_version_expiration=Duration.days(30),
+                )
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        no_server_logs = (
+            "this bucket holds the load balancer's access logs; logging access to it"
+            " would need another log bucket in turn"
+        )
+        acknowledge(bucket, "AwsSolutions-S1", no_server_logs)
+        checkov_skip(bucket, "CKV_AWS_18", no_server_logs)
+        self.load_balancer.log_access_logs(bucket, prefix="alb")
+        return bucket

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-
 from constructs import Construct
 
 
@@ -26,6 +26,7 @@ class Network(Construct):
         nat_gateways: int = 1,
         cidr: str = "10.0.0.0/16",
         flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         """Create the network.
 
@@ -35,6 +36,7 @@ class Network(Construct):
                 (one per AZ at most); default one, shared by every AZ.
             cidr: the VPC's address range; default 10.0.0.0/16.
             flow_log_retention: how long flow logs are kept; default one month.
+            encryption_key: the KMS key of the flow log group; default CloudWatch's own encryption.
         """
         super().__init__(scope, id_)
         if availability_zones < 2:
@@ -68,6 +70,7 @@ class Network(Construct):
             self,
             "FlowLogs",
             retention=flow_log_retention,
+            encryption_key=encryption_key,
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.vpc.add_flow_log(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from attrs import frozen
-from aws_cdk import App, Environment, Stack, Tags
+from aws_cdk import App, Environment, Stack, Tags, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
+from cdk_nag import AwsSolutionsChecks
 
 from exosphere_cdk.manifest import derive
 from exosphere_cdk.manifest.model import LoadedApp, LoadedService
@@ -63,11 +64,18 @@ def stack_name(app: LoadedApp, part: str) -> str:
     return f"{app.slug}-{part}"
 
 
-def build_stacks(scope: App, app: LoadedApp) -> AppStacks:
-    """Add every stack of `app` to `scope`."""
+def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStacks:
+    """Add every stack of `app` to `scope`.
+
+    With `protect` (the default) the shared stacks have termination protection
+    and the load balancer deletion protection; a deployment with `protect=False`
+    lifts both so that `cdk destroy` can remove them.
+    """
     aws = app.aws
     env = Environment(account=aws.account, region=aws.region)
     retention = RETENTION_DAYS[aws.log_retention_days]
+    # CloudFormation names a log group `<stack name>-<logical id>-<suffix>`.
+    log_group_name_prefix = f"{app.slug}-"
 
     network = NetworkStack(
         scope,
@@ -76,6 +84,8 @@ def build_stacks(scope: App, app: LoadedApp) -> AppStacks:
         description=f"{app.application.name}: VPC",
         availability_zones=aws.availability_zones,
         nat_gateways=aws.nat_gateways,
+        key_alias=f"exosphere/{app.slug}",
+        termination_protection=protect,
     )
     vpc = network.network.vpc
     dns = None
@@ -88,6 +98,7 @@ def build_stacks(scope: App, app: LoadedApp) -> AppStacks:
             domain=app.domain,
             hosted_zone_id=aws.hosted_zone_id,
             certificate_arn=aws.certificate_arn,
+            termination_protection=protect,
         )
     platform = PlatformStack(
         scope,
@@ -100,6 +111,9 @@ def build_stacks(scope: App, app: LoadedApp) -> AppStacks:
         public_capacity=(aws.public_cluster_min, aws.public_cluster_max),
         private_capacity=(aws.private_cluster_min, aws.private_cluster_max),
         certificate=dns.certificate if dns else None,
+        log_group_name_prefix=log_group_name_prefix,
+        protect=protect,
+        termination_protection=protect,
     )
     exocom = ExoComStack(
         scope,
@@ -113,6 +127,10 @@ def build_stacks(scope: App, app: LoadedApp) -> AppStacks:
         instance_type=ec2.InstanceType(derive.exocom_instance_type(app)),
         clients=[platform.public_cluster.security_group, platform.private_cluster.security_group],
         log_retention=retention,
+        log_encryption_key=network.key,
+        log_group_name_prefix=log_group_name_prefix,
+        notifications_topic=platform.notifications,
+        termination_protection=protect,
     )
     services: dict[str, ServiceStack] = {}
     for svc in app.services:
@@ -130,6 +148,7 @@ def build_stacks(scope: App, app: LoadedApp) -> AppStacks:
             load_balancer=platform.load_balancer if svc.public else None,
             dns=dns,
             log_retention=retention,
+            log_encryption_key=network.key,
         )
         # Deploying one service also brings ExoCom's routes up to date.
         service_stack.add_stack_dependency(exocom, "a service needs ExoCom to route its messages")
@@ -141,6 +160,15 @@ def build_stacks(scope: App, app: LoadedApp) -> AppStacks:
     return stacks
 
 
+def add_compliance_checks(scope: App) -> None:
+    """Run cdk-nag's AWS Solutions rules in every synthesis; a finding fails it.
+
+    Findings that do not apply are acknowledged next to the construct they
+    concern, each with its reason (see exosphere_constructs.compliance).
+    """
+    Validations.of(scope).add_plugins(AwsSolutionsChecks(scope))
+
+
 def service_spec(
     app: LoadedApp, svc: LoadedService, *, exocom_host: str, exocom_port: int
 ) -> ServiceSpec:
@@ -148,7 +176,8 @@ def service_spec(
     production = svc.service.production
     source = derive.image_source(svc)
     image = (
-        ecs.ContainerImage.from_asset(source.value)
+        # service.yml is the manifest, not the image: editing it must not rebuild it.
+        ecs.ContainerImage.from_asset(source.value, exclude=["service.yml"])
         if source.kind == "asset"
         else ecs.ContainerImage.from_registry(source.value)
     )

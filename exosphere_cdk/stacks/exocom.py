@@ -9,10 +9,12 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from exosphere_constructs import ExoComHost
-
+from aws_cdk import aws_sns as sns
 from constructs import Construct
+
+from exosphere_constructs import ExoComHost
 
 EXOCOM_PORT = 3100
 
@@ -40,6 +42,9 @@ class ExoComStack(Stack):
         instance_type: ec2.InstanceType,
         clients: Sequence[ec2.IConnectable],
         log_retention: logs.RetentionDays,
+        log_encryption_key: kms.IKey,
+        log_group_name_prefix: str,
+        notifications_topic: sns.ITopic,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
@@ -53,6 +58,9 @@ class ExoComStack(Stack):
             instance_type=instance_type,
             port=EXOCOM_PORT,
             log_retention=log_retention,
+            log_encryption_key=log_encryption_key,
+            log_group_name_prefix=log_group_name_prefix,
+            notifications_topic=notifications_topic,
         )
         for client in clients:
             self.exocom.allow_from(client, "an app service to ExoCom")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Stack, Token
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
-from exosphere_constructs import Ec2Cluster, PublicLoadBalancer
-
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
 from constructs import Construct
+
+from exosphere_constructs import Ec2Cluster, PublicLoadBalancer
 
 #: The host ports ECS gives containers in bridge mode with `hostPort: 0`.
 EPHEMERAL_PORTS = ec2.Port.tcp_range(32768, 65535)
@@ -23,6 +25,7 @@ class PlatformStack(Stack):
     subnets, and only the load balancer faces the internet.
 
     Attributes:
+        notifications: the SNS topic of the clusters' Auto Scaling events.
         public_cluster: the cluster of the public services.
         private_cluster: the cluster of the private services.
         load_balancer: the internet-facing ALB.
@@ -39,13 +42,24 @@ class PlatformStack(Stack):
         public_capacity: tuple[int, int],
         private_capacity: tuple[int, int],
         certificate: acm.ICertificate | None,
+        log_group_name_prefix: str,
+        protect: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
+        self.notifications = sns.Topic(
+            self,
+            "Notifications",
+            display_name="Auto Scaling events of the app's clusters",
+            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
+            enforce_ssl=True,
+        )
         self.public_cluster = Ec2Cluster(
             self,
             "PublicCluster",
             vpc=vpc,
+            log_group_name_prefix=log_group_name_prefix,
+            notifications_topic=self.notifications,
             instance_type=public_instance_type,
             min_capacity=public_capacity[0],
             max_capacity=public_capacity[1],
@@ -54,12 +68,20 @@ class PlatformStack(Stack):
             self,
             "PrivateCluster",
             vpc=vpc,
+            log_group_name_prefix=log_group_name_prefix,
+            notifications_topic=self.notifications,
             instance_type=private_instance_type,
             min_capacity=private_capacity[0],
             max_capacity=private_capacity[1],
         )
         self.load_balancer = PublicLoadBalancer(
-            self, "LoadBalancer", vpc=vpc, certificate=certificate
+            self,
+            "LoadBalancer",
+            vpc=vpc,
+            certificate=certificate,
+            deletion_protection=protect,
+            # ELB's log delivery is granted per region: an env-agnostic stack has none.
+            access_logs=not Token.is_unresolved(self.region),
         )
         # aws-cdk#22764: a capacity provider adds no rule from the load balancer
         # to the dynamic host ports of bridge-mode containers.
@@ -73,4 +95,10 @@ class PlatformStack(Stack):
             "LoadBalancerDnsName",
             value=self.load_balancer.load_balancer.load_balancer_dns_name,
             description="the load balancer in front of the public services",
+        )
+        CfnOutput(
+            self,
+            "NotificationsTopic",
+            value=self.notifications.topic_arn,
+            description="subscribe to hear of instance launches, terminations and failures",
         )

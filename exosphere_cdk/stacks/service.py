@@ -11,14 +11,15 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as targets
 from aws_cdk import aws_secretsmanager as secretsmanager
-from exosphere_constructs import Ec2Cluster, ExoService, PublicLoadBalancer, Route
-
 from constructs import Construct
+
 from exosphere_cdk.stacks.dns import DnsStack
+from exosphere_constructs import Ec2Cluster, ExoService, PublicLoadBalancer, Route
 
 
 @frozen(kw_only=True)
@@ -72,6 +73,7 @@ class ServiceStack(Stack):
         load_balancer: PublicLoadBalancer | None,
         dns: DnsStack | None,
         log_retention: logs.RetentionDays,
+        log_encryption_key: kms.IKey,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
@@ -113,6 +115,7 @@ class ServiceStack(Stack):
             max_tasks=spec.max_tasks,
             cpu_target_percent=spec.cpu_target_percent,
             log_retention=log_retention,
+            log_encryption_key=log_encryption_key,
         )
         if route is not None and load_balancer is not None and spec.url is not None:
             self._publish(spec.url, load_balancer, dns)

@@ -7,7 +7,9 @@ import json
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
+
 from exosphere_constructs import Ec2Cluster
 
 
@@ -18,8 +20,10 @@ def template(stack: cdk.Stack, vpc: ec2.Vpc) -> Template:
         "Cluster",
         vpc=vpc,
         instance_type=ec2.InstanceType("t3.medium"),
+        log_group_name_prefix="shop-",
         min_capacity=1,
         max_capacity=4,
+        notifications_topic=sns.Topic(stack, "Topic"),
     )
     return Template.from_stack(stack)
 
@@ -124,6 +128,52 @@ def test_rejects_min_above_max(stack: cdk.Stack, vpc: ec2.Vpc) -> None:
             "Cluster",
             vpc=vpc,
             instance_type=ec2.InstanceType("t3.small"),
+            log_group_name_prefix="shop-",
             min_capacity=3,
             max_capacity=2,
         )
+
+
+def test_instance_role_may_do_what_the_agent_needs_on_this_cluster_only(
+    template: Template,
+) -> None:
+    policies = template.find_resources("AWS::IAM::Policy")
+    assert len(policies) == 1
+    document = json.dumps(next(iter(policies.values()))["Properties"]["PolicyDocument"])
+    assert "ecs:Submit*" not in document
+    assert "ecs:SubmitTaskStateChange" in document
+    assert ":log-group:shop-*" in document
+    assert '"logs:PutLogEvents"], "Resource": "*"' not in document
+    template.has_resource_properties(
+        "AWS::IAM::Role", {"ManagedPolicyArns": Match.absent(), "Policies": Match.absent()}
+    )
+
+
+def test_a_launch_template_change_rolls_one_instance_at_a_time(template: Template) -> None:
+    template.has_resource(
+        "AWS::AutoScaling::AutoScalingGroup",
+        {
+            "UpdatePolicy": {
+                "AutoScalingRollingUpdate": Match.object_like(
+                    {"MaxBatchSize": 1, "MinInstancesInService": 1}
+                )
+            }
+        },
+    )
+
+
+def test_scaling_events_are_notified(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::AutoScaling::AutoScalingGroup",
+        {
+            "NotificationConfigurations": [
+                Match.object_like(
+                    {
+                        "NotificationTypes": Match.array_with(
+                            ["autoscaling:EC2_INSTANCE_LAUNCH_ERROR"]
+                        )
+                    }
+                )
+            ]
+        },
+    )

@@ -11,6 +11,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.assertions import Match, Template
+
 from exosphere_constructs import ExoService, PublicLoadBalancer, Route
 
 

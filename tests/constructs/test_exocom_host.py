@@ -7,6 +7,7 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk.assertions import Match, Template
+
 from exosphere_constructs import ExoComHost
 
 ROUTES = '[{"role":"web","receives":["users.listed"],"sends":["users.list"]}]'
@@ -22,6 +23,7 @@ def exocom(stack: cdk.Stack, vpc: ec2.Vpc) -> ExoComHost:
         service_routes=ROUTES,
         namespace_name="shop.internal",
         instance_type=ec2.InstanceType("t3.micro"),
+        log_group_name_prefix="shop-",
     )
 
 

@@ -6,6 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Match, Template
+
 from exosphere_constructs import PublicLoadBalancer
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
@@ -101,5 +102,66 @@ def test_without_a_certificate_it_listens_on_http_only(stack: cdk.Stack, vpc: ec
             "Port": 80,
             "Protocol": "HTTP",
             "DefaultActions": [Match.object_like({"Type": "fixed-response"})],
+        },
+    )
+
+
+def test_access_logs_go_to_a_private_encrypted_bucket_kept_on_delete(
+    stack: cdk.Stack, vpc: ec2.Vpc
+) -> None:
+    template = _https(stack, vpc)
+    template.has_resource(
+        "AWS::S3::Bucket",
+        {
+            "DeletionPolicy": "Retain",
+            "Properties": Match.object_like(
+                {
+                    "BucketEncryption": {
+                        "ServerSideEncryptionConfiguration": [
+                            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                        ]
+                    },
+                    "PublicAccessBlockConfiguration": {
+                        "BlockPublicAcls": True,
+                        "BlockPublicPolicy": True,
+                        "IgnorePublicAcls": True,
+                        "RestrictPublicBuckets": True,
+                    },
+                }
+            ),
+        },
+    )
+    template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {
+            "LoadBalancerAttributes": Match.array_with(
+                [{"Key": "access_logs.s3.enabled", "Value": "true"}]
+            )
+        },
+    )
+    template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {
+            "LoadBalancerAttributes": Match.array_with(
+                [{"Key": "deletion_protection.enabled", "Value": "true"}]
+            )
+        },
+    )
+
+
+def test_access_logs_and_deletion_protection_can_be_turned_off(
+    stack: cdk.Stack, vpc: ec2.Vpc
+) -> None:
+    lb = PublicLoadBalancer(stack, "Lb", vpc=vpc, access_logs=False, deletion_protection=False)
+    template = Template.from_stack(stack)
+
+    assert lb.access_logs is None
+    template.resource_count_is("AWS::S3::Bucket", 0)
+    template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {
+            "LoadBalancerAttributes": Match.array_with(
+                [{"Key": "deletion_protection.enabled", "Value": "false"}]
+            )
         },
     )

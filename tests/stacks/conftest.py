@@ -16,7 +16,7 @@ from aws_cdk.assertions import Template
 
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.manifest.model import LoadedApp
-from exosphere_cdk.stacks import AppStacks, build_stacks
+from exosphere_cdk.stacks import AppStacks, add_compliance_checks, build_stacks
 from tests.conftest import REPO, SHARED_EXAMPLES, cdk_json_context
 
 #: Every app whose stacks are snapshotted: ours, and the app exo-deploy really deployed.
@@ -50,6 +50,8 @@ class Synthesized:
     app: LoadedApp
     stacks: AppStacks
     templates: dict[str, dict[str, Any]]
+    #: The cloud assembly folder (templates as `cdk synth` writes them).
+    outdir: Path
 
     def template(self, part: str) -> Template:
         """The template of stack `<slug>-<part>`, for aws_cdk.assertions."""
@@ -59,14 +61,13 @@ class Synthesized:
 def synthesize(directory: Path, context: dict[str, Any] | None = None) -> Synthesized:
     """Load and synthesize the app in `directory` with cdk.json's context."""
     app = load_app(directory)
-    scope = cdk.App(
-        context={**cdk_json_context(), **(context or {})},
-        outdir=tempfile.mkdtemp(prefix="exosphere-cdk-test-"),
-    )
+    outdir = Path(tempfile.mkdtemp(prefix="exosphere-cdk-test-"))
+    scope = cdk.App(context={**cdk_json_context(), **(context or {})}, outdir=str(outdir))
     stacks = build_stacks(scope, app)
+    add_compliance_checks(scope)  # as in every `cdk synth`: a cdk-nag finding fails it
     assembly = scope.synth()
     templates = {s.stack_name: s.template for s in assembly.stacks}
-    return Synthesized(app, stacks, templates)
+    return Synthesized(app, stacks, templates, outdir)
 
 
 @pytest.fixture(scope="session")

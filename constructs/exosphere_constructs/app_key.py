@@ -1,0 +1,57 @@
+"""The app's KMS key: encrypts its CloudWatch log groups."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+
+class AppKey(Construct):
+    """A customer-managed KMS key (yearly rotation) that CloudWatch Logs of this account may use.
+
+    The key is kept when its stack is deleted: retained log groups stay readable.
+
+    Attributes:
+        key: the KMS key.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, alias: str) -> None:
+        """Create the key.
+
+        Args:
+            alias: the key's alias, without the `alias/` prefix.
+        """
+        super().__init__(scope, id_)
+        stack = Stack.of(self)
+        self.key = kms.Key(
+            self,
+            "Key",
+            alias=f"alias/{alias}",
+            description=f"encrypts the logs of {alias}",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+            pending_window=Duration.days(30),
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchLogsOfThisAccount",
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:*"
+                        )
+                    }
+                },
+            )
+        )

@@ -1,0 +1,150 @@
+"""cdk-nag, cfn-lint and checkov on every example: clean, and each fails on a bad construct."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
+
+from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.stacks import add_compliance_checks, build_stacks
+from exosphere_cdk.stacks.platform import PlatformStack
+from tests.conftest import REPO, cdk_json_context
+from tests.stacks.conftest import EXAMPLES, Synthesized
+
+CFN_LINT = REPO / ".venv" / "bin" / "cfn-lint"
+CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
+CHECKED = [*EXAMPLES, "space-tweet-no-domain"]
+
+
+def _cfn_lint(templates: list[Path]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(CFN_LINT), "--format", "parseable", *map(str, templates)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def _checkov(directory: Path) -> dict[str, Any]:
+    result = subprocess.run(
+        [
+            str(CHECKOV),
+            "--directory",
+            str(directory),
+            "--framework",
+            "cloudformation",
+            "--output",
+            "json",
+            "--skip-download",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.stdout, result.stderr
+    report = json.loads(result.stdout)
+    reports: list[dict[str, Any]] = report if isinstance(report, list) else [report]
+    failed = [
+        f"{check['check_id']} {check['resource']} ({check['file_path']})"
+        for r in reports
+        for check in r.get("results", {}).get("failed_checks", [])
+    ]
+    skipped = [check for r in reports for check in r.get("results", {}).get("skipped_checks", [])]
+    return {"failed": failed, "skipped": skipped}
+
+
+def _templates(outdir: Path) -> list[Path]:
+    return sorted(outdir.glob("*.template.json"))
+
+
+@pytest.fixture(scope="module")
+def assemblies(
+    synthesized: Callable[[str], Synthesized], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Every checked example's templates (synthesized with cdk-nag on) in one folder."""
+    root = tmp_path_factory.mktemp("assemblies")
+    for example in CHECKED:
+        for template in _templates(synthesized(example).outdir):
+            shutil.copy(template, root / f"{example}--{template.name}")
+    return root
+
+
+def test_cdk_nag_passes_every_example(synthesized: Callable[[str], Synthesized]) -> None:
+    for example in CHECKED:
+        report = json.loads((synthesized(example).outdir / "validation-report.json").read_text())
+        conclusions = {p["pluginName"]: p["conclusion"] for p in report["pluginReports"]}
+        assert conclusions.get("AwsSolutions") == "success", (example, conclusions)
+
+
+def test_cfn_lint_finds_nothing(assemblies: Path) -> None:
+    result = _cfn_lint(_templates(assemblies))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_checkov_finds_nothing_and_every_skip_has_a_reason(assemblies: Path) -> None:
+    report = _checkov(assemblies)
+    assert report["failed"] == []
+    assert report["skipped"], "the known skips should be reported as skipped"
+    for check in report["skipped"]:
+        assert len(check.get("check_result", {}).get("suppress_comment", "")) > 40, check
+
+
+# ---------------------------------------------------------------- each checker bites
+
+
+def _hello_with(inject: Callable[[PlatformStack], None], tmp_path: Path) -> Path:
+    """Synthesize hello with `inject` applied to its platform stack, cdk-nag off."""
+    scope = cdk.App(context=cdk_json_context(), outdir=str(tmp_path))
+    stacks = build_stacks(scope, load_app(EXAMPLES["hello"]))
+    inject(stacks.platform)
+    scope.synth()
+    return tmp_path
+
+
+def _ssh_open_to_the_world(stack: PlatformStack) -> None:
+    group = ec2.SecurityGroup(stack, "Bad", vpc=stack.public_cluster.cluster.vpc, description="bad")
+    group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(22))
+
+
+def test_cdk_nag_fails_the_synthesis_on_a_finding(tmp_path: Path) -> None:
+    scope = cdk.App(context=cdk_json_context(), outdir=str(tmp_path))
+    stacks = build_stacks(scope, load_app(EXAMPLES["hello"]))
+    _ssh_open_to_the_world(stacks.platform)
+    add_compliance_checks(scope)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        scope.synth()
+    report = (tmp_path / "validation-report.json").read_text()
+    assert "AwsSolutions-EC23" in report
+    assert "hello-platform/Bad/Resource" in report
+
+
+def test_cfn_lint_fails_on_a_bad_template(tmp_path: Path) -> None:
+    def bad_retention(stack: PlatformStack) -> None:
+        group = logs.LogGroup(stack, "BadLogs")
+        group.node.default_child.add_property_override("RetentionInDays", 42)  # type: ignore[union-attr]
+
+    outdir = _hello_with(bad_retention, tmp_path)
+    result = _cfn_lint([outdir / "hello-platform.template.json"])
+    assert result.returncode != 0
+    assert ":E3030:'42 is not one of" in result.stdout.replace("E3030:42", "E3030:'42")
+
+
+def test_checkov_fails_on_a_bad_construct(tmp_path: Path) -> None:
+    outdir = _hello_with(_ssh_open_to_the_world, tmp_path)
+    for other in _templates(outdir):
+        if other.name != "hello-platform.template.json":
+            other.unlink()
+    failed = _checkov(outdir)["failed"]
+    assert any(line.startswith("CKV_AWS_24 AWS::EC2::SecurityGroup.Bad") for line in failed), failed
