@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from exosphere_cdk import guard
 from exosphere_cdk.manifest.derive import image_source
 from exosphere_cdk.manifest.errors import ManifestError, Problem, display_path
 from exosphere_cdk.manifest.loader import load_app
@@ -185,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_app_arguments(validate)
     validate.set_defaults(handler=cmd_validate)
+    guard.add_parser(commands)
+    from exosphere_cdk.tools import register_all  # noqa: PLC0415 - the tools import this module
+
+    register_all(commands)  # plan, graph, cost, schema
     return parser
 
 

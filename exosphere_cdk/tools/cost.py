@@ -1,0 +1,327 @@
+"""`exo-cdk cost`: the fixed monthly cost of an app's infrastructure at minimum capacity.
+
+Prices come from `prices.json` beside this module: a dated, hand-copied table
+of on-demand (Linux) prices for a few regions. Everything that scales with
+use (traffic, NAT data, log volume) is an assumption, stated in the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from attrs import frozen
+from rich.table import Table
+from rich.text import Text
+
+from exosphere_cdk.cli import EXIT_OK, UsageError, _console, add_app_arguments
+from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.tools.instances import next_size
+
+PRICES = Path(__file__).with_name("prices.json")
+DEFAULT_REGION = "us-east-1"
+#: Root volume of every cluster instance (Ec2Cluster's default), GiB of gp3.
+ROOT_VOLUME_GIB = 30
+#: Assumed CloudWatch Logs ingestion per log group (each service and ExoCom), GB per month.
+LOG_GB_PER_GROUP = 1.0
+#: Assumed load balancer capacity units, on average over the month.
+ALB_LCUS = 1
+
+
+@cache
+def price_table() -> dict[str, Any]:
+    table: dict[str, Any] = json.loads(PRICES.read_text())
+    return table
+
+
+@frozen
+class Item:
+    """One line of the bill: `quantity` x `unit` (USD per month) = `monthly`."""
+
+    item: str
+    quantity: float
+    unit: float | None
+    detail: str
+
+    @property
+    def monthly(self) -> float | None:
+        return None if self.unit is None else round(self.quantity * self.unit, 2)
+
+
+@frozen
+class Extension:
+    change: str
+    monthly_delta: float | None
+    detail: str
+
+
+@frozen
+class Estimate:
+    region: str
+    as_of: str
+    items: tuple[Item, ...]
+    extensions: tuple[Extension, ...]
+    assumptions: tuple[str, ...]
+    not_included: tuple[str, ...]
+
+    @property
+    def total(self) -> float:
+        return round(sum(i.monthly or 0.0 for i in self.items), 2)
+
+    @property
+    def unknown(self) -> tuple[str, ...]:
+        return tuple(i.item for i in self.items if i.unit is None)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "prices_as_of": self.as_of,
+            "currency": "USD",
+            "hours_per_month": price_table()["hours_per_month"],
+            "items": [
+                {
+                    "item": i.item,
+                    "quantity": i.quantity,
+                    "unit_monthly": i.unit,
+                    "monthly": i.monthly,
+                    "detail": i.detail,
+                }
+                for i in self.items
+            ],
+            "total_monthly": self.total,
+            "unknown_prices": list(self.unknown),
+            "extensions": [
+                {"change": e.change, "monthly_delta": e.monthly_delta, "detail": e.detail}
+                for e in self.extensions
+            ],
+            "assumptions": list(self.assumptions),
+            "not_included": list(self.not_included),
+        }
+
+
+def secret_names(app: LoadedApp) -> list[str]:
+    """Distinct Secrets Manager secrets the services read (their own and mongo's)."""
+    names: set[str] = set()
+    for svc in app.services:
+        names.update(ref.name for ref in svc.service.production.secrets.values())
+        mongo = derive.mongo_secret_name(app, svc)
+        if mongo is not None:
+            names.add(mongo)
+    return sorted(names)
+
+
+def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
+    """The monthly cost of `app` at minimum capacity in `region` (default: the app's)."""
+    table = price_table()
+    region = region or app.aws.region or DEFAULT_REGION
+    if region not in table["regions"]:
+        known = ", ".join(sorted(table["regions"]))
+        raise UsageError(f"no prices for region {region} (prices known for: {known})")
+    p: dict[str, Any] = table["regions"][region]
+    hours: int = table["hours_per_month"]
+    aws = app.aws
+
+    def ec2(instance: str) -> float | None:
+        hourly = p["ec2_hour"].get(instance)
+        return None if hourly is None else hourly * hours
+
+    volume = ROOT_VOLUME_GIB * p["gp3_gb_month"]
+    ipv4 = p["public_ipv4_hour"] * hours
+    public_type = derive.instance_type(app, public=True)
+    private_type = derive.instance_type(app, public=False)
+    exocom_type = derive.exocom_instance_type(app)
+    instances = aws.public_cluster_min + aws.private_cluster_min + 1
+    secrets = secret_names(app)
+    zones = []
+    if app.domain is not None and aws.hosted_zone_id is None:
+        zones.append(f"public zone {app.domain}")
+    zones.append(f"private zone {app.slug}.internal (ExoCom's name)")
+    log_groups = len(app.services) + 1
+
+    items = [
+        Item(
+            f"EC2 public cluster ({public_type})",
+            aws.public_cluster_min,
+            ec2(public_type),
+            "public-cluster-min instances",
+        ),
+        Item(
+            f"EC2 private cluster ({private_type})",
+            aws.private_cluster_min,
+            ec2(private_type),
+            "private-cluster-min instances",
+        ),
+        Item(f"EC2 ExoCom ({exocom_type})", 1, ec2(exocom_type), "one instance"),
+        Item(
+            "EBS root volumes",
+            instances,
+            round(volume, 4),
+            f"{ROOT_VOLUME_GIB} GiB gp3 per instance",
+        ),
+        Item(
+            "NAT gateways",
+            aws.nat_gateways,
+            round(p["nat_gateway_hour"] * hours, 4),
+            "hourly charge; data processing not included",
+        ),
+        Item("Application Load Balancer", 1, round(p["alb_hour"] * hours, 4), "hourly charge"),
+        Item(
+            "Load balancer capacity units",
+            ALB_LCUS,
+            round(p["alb_lcu_hour"] * hours, 4),
+            f"assumed {ALB_LCUS} LCU on average",
+        ),
+        Item(
+            "Public IPv4 addresses",
+            aws.nat_gateways + aws.availability_zones,
+            round(ipv4, 4),
+            f"{aws.nat_gateways} NAT EIP + {aws.availability_zones} load balancer (one per AZ)",
+        ),
+        Item("Route 53 hosted zones", len(zones), p["hosted_zone_month"], "; ".join(zones)),
+        Item(
+            "Secrets Manager secrets", len(secrets), p["secret_month"], ", ".join(secrets) or "none"
+        ),
+        Item(
+            "CloudWatch Logs ingestion",
+            log_groups * LOG_GB_PER_GROUP,
+            p["logs_ingestion_gb"],
+            f"assumed {LOG_GB_PER_GROUP:g} GB/month per log group ({log_groups} groups)",
+        ),
+    ]
+    items = [i for i in items if i.quantity]
+
+    extensions: list[Extension] = []
+    if aws.availability_zones < 6:
+        extensions.append(
+            Extension(
+                "one more availability zone",
+                round(ipv4, 2),
+                "the load balancer gets one more public IPv4 address (subnets are free)",
+            )
+        )
+    missing_nats = aws.availability_zones - aws.nat_gateways
+    if missing_nats > 0:
+        per_nat = p["nat_gateway_hour"] * hours + ipv4
+        extensions.append(
+            Extension(
+                "one NAT gateway per AZ",
+                round(missing_nats * per_nat, 2),
+                f"{missing_nats} more NAT gateway(s) and Elastic IP(s); no cross-AZ NAT traffic",
+            )
+        )
+    for label, current, count in (
+        ("public", public_type, aws.public_cluster_min),
+        ("private", private_type, aws.private_cluster_min),
+        ("ExoCom", exocom_type, 1),
+    ):
+        bigger = next_size(current)
+        now, then = ec2(current), ec2(bigger) if bigger else None
+        if bigger is None or count == 0:
+            continue
+        delta = None if now is None or then is None else round(count * (then - now), 2)
+        extensions.append(
+            Extension(f"{label} cluster on {bigger}", delta, f"{count} x ({bigger} - {current})")
+        )
+    for label, current in (("public", public_type), ("private", private_type)):
+        now = ec2(current)
+        extensions.append(
+            Extension(
+                f"one more {label} instance (min)",
+                None if now is None else round(now + volume, 2),
+                f"one {current} with its root volume",
+            )
+        )
+
+    assumptions = (
+        f"{hours} hours per month, on-demand Linux prices, no free tier, no savings plans",
+        f"NAT data processing: ${p['nat_gateway_gb']}/GB on top, not included"
+        " (e.g. 10 GB/month of image pulls and API calls ≈ "
+        f"${10 * p['nat_gateway_gb']:.2f})",
+        f"load balancer: {ALB_LCUS} LCU on average (light traffic)",
+        f"CloudWatch Logs: {LOG_GB_PER_GROUP:g} GB/month ingested per log group"
+        f" at ${p['logs_ingestion_gb']}/GB; storage not included",
+        "Secrets Manager: the secrets the services read, counted once each"
+        " (they are referenced, not created, by the stacks)",
+    )
+    not_included = (
+        "data transfer out to the internet",
+        "ECR storage of built images",
+        "Container Insights metrics and VPC flow log volume",
+        "ACM certificates (free) and DNS queries",
+        "instances added by autoscaling above the minimum",
+    )
+    return Estimate(
+        region, table["as_of"], tuple(items), tuple(extensions), assumptions, not_included
+    )
+
+
+def _money(value: float | None) -> str:
+    return "price unknown" if value is None else f"${value:,.2f}"
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    from exosphere_cdk.tools import load_or_report, report_warnings  # noqa: PLC0415
+
+    loaded = load_or_report(args)
+    if isinstance(loaded, int):
+        return loaded
+    result = estimate(loaded, args.region)
+    if args.json:
+        print(json.dumps({"valid": True, "slug": loaded.slug, **result.as_json()}, indent=2))
+        return EXIT_OK
+    out = _console()
+    title = (
+        f"{loaded.slug}: fixed monthly cost at minimum capacity in {result.region}"
+        f" (USD, prices as of {result.as_of})"
+    )
+    bill = Table(title=title)
+    for column in ("item", "quantity", "unit / month", "month", "detail"):
+        bill.add_column(column, justify="right" if column in ("quantity", "month") else "left")
+    for i in result.items:
+        unit = _money(i.unit)
+        bill.add_row(Text(i.item), f"{i.quantity:g}", unit, _money(i.monthly), Text(i.detail))
+    bill.add_row(Text("total", style="bold"), "", "", Text(_money(result.total), style="bold"), "")
+    out.print(bill)
+    if result.unknown:
+        out.print(
+            Text(
+                f"not in the total (no price for the instance type in {result.region}): "
+                + ", ".join(result.unknown),
+                style="yellow",
+            ),
+            soft_wrap=True,
+        )
+    ext = Table(title="what an extension changes (per month)")
+    for column in ("change", "delta", "detail"):
+        ext.add_column(column)
+    for e in result.extensions:
+        delta = "price unknown" if e.monthly_delta is None else f"+${e.monthly_delta:,.2f}"
+        ext.add_row(Text(e.change), delta, Text(e.detail))
+    out.print(ext)
+    out.print("assumptions:", soft_wrap=True)
+    for line in result.assumptions:
+        out.print(Text(f"  - {line}"), soft_wrap=True)
+    out.print(Text("not included: " + ", ".join(result.not_included)), soft_wrap=True)
+    out.print(
+        Text(
+            f"total: {_money(result.total)} per month (prices as of {result.as_of})", style="bold"
+        ),
+        soft_wrap=True,
+    )
+    report_warnings(loaded, out)
+    return EXIT_OK
+
+
+def register(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "cost",
+        help="estimate the app's fixed monthly AWS cost",
+        description="Fixed monthly cost at minimum capacity, from a dated price table.",
+    )
+    add_app_arguments(parser)
+    parser.add_argument("--region", help="price the app in this region (default: the app's)")
+    parser.set_defaults(handler=cmd_cost)

@@ -1,0 +1,254 @@
+"""`exo-cdk graph`: the app's message flow, after ExoCom's namespace translation.
+
+Services are nodes (public and private styled apart); an edge goes from a
+sender to each receiver of a message on the bus, labelled with the message
+names (parallel edges merged). A message nobody receives goes to the
+`(nobody)` node, a message nobody sends comes from it; both are drawn red and
+dashed. Mermaid and DOT are text; SVG and PNG are rendered from the DOT text
+by Graphviz compiled to WebAssembly (npm `@hpcc-js/wasm-graphviz`) and resvg
+(npm `@resvg/resvg-js`), both run by Node, no system package needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from attrs import frozen
+
+from exosphere_cdk.cli import EXIT_OK, UsageError, add_app_arguments
+from exosphere_cdk.manifest.derive import bus_name
+from exosphere_cdk.manifest.model import LoadedApp
+
+#: The node standing for "no service" at the loose end of an unmatched message.
+NOBODY = "(nobody)"
+FORMATS = ("mermaid", "dot", "svg", "png")
+#: Node script rendering DOT (stdin) to SVG or PNG (stdout).
+RENDERER = Path(__file__).with_name("render.cjs")
+
+
+@frozen
+class Edge:
+    """Messages from `sender` to `receiver` (roles, or NOBODY), names as on the bus."""
+
+    sender: str
+    receiver: str
+    messages: tuple[str, ...]
+
+    @property
+    def dangling(self) -> bool:
+        return NOBODY in (self.sender, self.receiver)
+
+
+@frozen
+class MessageGraph:
+    """Services (role -> public) and the merged edges between them, in a stable order."""
+
+    public: dict[str, bool]
+    namespaces: dict[str, str]
+    edges: tuple[Edge, ...]
+
+    @property
+    def has_nobody(self) -> bool:
+        return any(e.dangling for e in self.edges)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "services": [
+                {"role": role, "public": public, "namespace": self.namespaces.get(role)}
+                for role, public in self.public.items()
+            ],
+            "edges": [
+                {"from": e.sender, "to": e.receiver, "messages": list(e.messages)}
+                for e in self.edges
+            ],
+        }
+
+
+def message_graph(app: LoadedApp) -> MessageGraph:
+    """Who sends what to whom on the bus (after namespace translation)."""
+    sends: dict[str, set[str]] = {}
+    receives: dict[str, set[str]] = {}
+    for svc in app.services:
+        messages = svc.service.messages
+        for m in messages.sends:
+            sends.setdefault(bus_name(svc.role, svc.namespace, m), set()).add(svc.role)
+        for m in messages.receives:
+            receives.setdefault(bus_name(svc.role, svc.namespace, m), set()).add(svc.role)
+    pairs: dict[tuple[str, str], set[str]] = {}
+    for message in sorted(set(sends) | set(receives)):
+        senders = sorted(sends.get(message, ())) or [NOBODY]
+        receivers = sorted(receives.get(message, ())) or [NOBODY]
+        for sender in senders:
+            for receiver in receivers:
+                pairs.setdefault((sender, receiver), set()).add(message)
+    edges = tuple(Edge(s, r, tuple(sorted(ms))) for (s, r), ms in sorted(pairs.items()))
+    return MessageGraph(
+        public={s.role: s.public for s in app.services},
+        namespaces={s.role: s.namespace for s in app.services if s.namespace},
+        edges=edges,
+    )
+
+
+# ---------------------------------------------------------------- text formats
+
+
+def _mermaid_id(node: str) -> str:
+    return "nobody" if node == NOBODY else "s_" + node.replace("-", "_")
+
+
+def _node_label(graph: MessageGraph, role: str) -> str:
+    ns = graph.namespaces.get(role)
+    return f"{role} (namespace {ns})" if ns else role
+
+
+def to_mermaid(graph: MessageGraph) -> str:
+    """A Mermaid flowchart (GitHub renders it in Markdown)."""
+    lines = ["flowchart LR"]
+    for title, public in (("public", True), ("private", False)):
+        roles = [r for r, p in graph.public.items() if p is public]
+        if not roles:
+            continue
+        lines.append(f"  subgraph {title}")
+        lines.extend(f'    {_mermaid_id(r)}["{_node_label(graph, r)}"]' for r in roles)
+        lines.append("  end")
+    if graph.has_nobody:
+        lines.append(f'  nobody(["{NOBODY}"])')
+    dangling: list[str] = []
+    for index, edge in enumerate(graph.edges):
+        label = "<br/>".join(edge.messages)
+        arrow = "-.->" if edge.dangling else "-->"
+        lines.append(
+            f'  {_mermaid_id(edge.sender)} {arrow}|"{label}"| {_mermaid_id(edge.receiver)}'
+        )
+        if edge.dangling:
+            dangling.append(str(index))
+    lines += [
+        "  classDef public fill:#dbeafe,stroke:#1d4ed8,color:#1e3a8a",
+        "  classDef private fill:#f3f4f6,stroke:#4b5563,color:#111827",
+        "  classDef nobody fill:#fee2e2,stroke:#dc2626,color:#991b1b",
+    ]
+    for title, public in (("public", True), ("private", False)):
+        ids = [_mermaid_id(r) for r, p in graph.public.items() if p is public]
+        if ids:
+            lines.append(f"  class {','.join(ids)} {title}")
+    if graph.has_nobody:
+        lines.append("  class nobody nobody")
+    if dangling:
+        lines.append(f"  linkStyle {','.join(dangling)} stroke:#dc2626,color:#dc2626")
+    return "\n".join(lines) + "\n"
+
+
+def _dot_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def to_dot(graph: MessageGraph, title: str = "") -> str:
+    """A Graphviz digraph."""
+    lines = [
+        f"digraph {_dot_quote(title or 'messages')} {{",
+        "  rankdir=LR;",
+        '  node [shape=box, style="rounded,filled", fontname=Helvetica, margin="0.25,0.1"];',
+        "  edge [fontname=Helvetica, fontsize=10];",
+    ]
+    for title_, public in (("public", True), ("private", False)):
+        roles = [r for r, p in graph.public.items() if p is public]
+        if not roles:
+            continue
+        colour = (
+            'fillcolor="#dbeafe", color="#1d4ed8"'
+            if public
+            else 'fillcolor="#f3f4f6", color="#4b5563"'
+        )
+        lines.append(f"  subgraph cluster_{title_} {{")
+        lines.append(f'    label="{title_}"; style=dashed; color="#9ca3af";')
+        lines.extend(
+            f"    {_dot_quote(r)} [label={_dot_quote(_node_label(graph, r))}, {colour}];"
+            for r in roles
+        )
+        lines.append("  }")
+    if graph.has_nobody:
+        lines.append(
+            f'  {_dot_quote(NOBODY)} [shape=ellipse, fillcolor="#fee2e2", color="#dc2626",'
+            ' fontcolor="#991b1b"];'
+        )
+    for edge in graph.edges:
+        style = ', color="#dc2626", fontcolor="#dc2626", style=dashed' if edge.dangling else ""
+        label = _dot_quote("\n".join(edge.messages)).replace("\n", "\\n")
+        lines.append(
+            f"  {_dot_quote(edge.sender)} -> {_dot_quote(edge.receiver)} [label={label}{style}];"
+        )
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- pictures
+
+
+def _node_modules() -> list[Path]:
+    """Where the renderer's npm packages may be: the working folder's and this checkout's."""
+    found = [Path.cwd() / "node_modules", Path(__file__).resolve().parents[2] / "node_modules"]
+    return [p for p in found if p.is_dir()]
+
+
+def render(dot: str, fmt: str) -> bytes:
+    """SVG or PNG of a DOT graph, rendered by Node (Graphviz in WebAssembly, resvg)."""
+    node = shutil.which("node")
+    if node is None:
+        raise UsageError(f"--format {fmt} needs Node.js (node on PATH)")
+    env = {**os.environ, "NODE_PATH": os.pathsep.join(str(p) for p in _node_modules())}
+    result = subprocess.run(
+        [node, str(RENDERER), fmt], input=dot.encode(), capture_output=True, env=env, check=False
+    )
+    if result.returncode != 0:
+        detail = result.stderr.decode(errors="replace").strip().splitlines()
+        hint = detail[-1] if detail else f"exit {result.returncode}"
+        if "Cannot find module" in result.stderr.decode(errors="replace"):
+            hint = "npm packages missing: run `npm ci` (scripts/setup) in the exosphere-cdk folder"
+        raise UsageError(f"cannot render {fmt}: {hint}")
+    return result.stdout
+
+
+# ---------------------------------------------------------------- command
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from exosphere_cdk.tools import load_or_report  # noqa: PLC0415 - import cycle
+
+    loaded = load_or_report(args, stdout_is_data=True)
+    if isinstance(loaded, int):
+        return loaded
+    graph = message_graph(loaded)
+    data: bytes
+    if args.json:
+        data = (json.dumps(graph.as_json(), indent=2) + "\n").encode()
+    elif args.format == "mermaid":
+        data = to_mermaid(graph).encode()
+    else:
+        dot = to_dot(graph, loaded.slug)
+        data = dot.encode() if args.format == "dot" else render(dot, args.format)
+    if args.output:
+        Path(args.output).write_bytes(data)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def register(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "graph",
+        help="draw the app's message flow (Mermaid, DOT, SVG, PNG)",
+        description="Services as nodes, messages as labelled edges after namespace translation.",
+    )
+    add_app_arguments(parser)
+    parser.add_argument("--format", choices=FORMATS, default="mermaid", help="default: mermaid")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
+    parser.set_defaults(handler=cmd_graph)

@@ -1,0 +1,188 @@
+"""`exo-cdk schema`: JSON Schema (draft 2020-12) of application.yml and service.yml.
+
+Generated at run time from the attrs model (`exosphere_cdk.manifest.model`),
+following the converter's rules: YAML keys from the `KEY` metadata, unknown
+keys refused (`additionalProperties: false`), strings that may be written as
+numbers, `null` for an empty list, mapping or section. `environments` is raw
+in the model: `production` is described strictly, other environments are
+free, as the loader reads only the deployed one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections.abc
+import inspect
+import json
+import re
+import types
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin
+
+import attrs
+
+from exosphere_cdk.cli import EXIT_OK
+from exosphere_cdk.manifest import model
+from exosphere_cdk.manifest.model import KEY, Application, Environment, SecretRef, Service
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+FILES = {"application": Application, "service": Service}
+_COMMENT = re.compile(r"^\s*#:\s?(.*)$")
+_FIELD = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*:")
+
+
+def _field_comments(cl: type) -> dict[str, str]:
+    """`#:` comments above the fields of `cl`, by attribute name."""
+    try:
+        source = inspect.getsource(cl).splitlines()
+    except (OSError, TypeError):  # pragma: no cover - source not shipped
+        return {}
+    found: dict[str, str] = {}
+    pending: list[str] = []
+    for line in source:
+        comment = _COMMENT.match(line)
+        if comment:
+            pending.append(comment.group(1))
+            continue
+        name = _FIELD.match(line)
+        if name and pending:
+            found[name.group(1)] = " ".join(pending)
+        pending = []
+    return found
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.defs: dict[str, Any] = {}
+
+    def type_schema(self, t: Any) -> dict[str, Any]:
+        origin = get_origin(t)
+        if origin in (Union, types.UnionType):
+            options = [a for a in get_args(t) if a is not type(None)]
+            inner = (
+                self.type_schema(options[0])
+                if len(options) == 1
+                else {"anyOf": [self.type_schema(a) for a in options]}
+            )
+            return _nullable(inner)
+        if t is str:
+            # numbers are read as written (`version: 1.10` is "1.10"); booleans are not text
+            return {"type": ["string", "number"]}
+        if t is bool:
+            return {"type": "boolean"}
+        if t is int:
+            return {"type": "integer"}
+        if t is Any:
+            return {}
+        if origin is tuple:
+            return {"type": ["array", "null"], "items": self.type_schema(get_args(t)[0])}
+        if origin in (collections.abc.Mapping, dict):
+            value = get_args(t)[1] if get_args(t) else Any
+            return {"type": ["object", "null"], "additionalProperties": self.type_schema(value)}
+        if attrs.has(t):
+            return {"$ref": f"#/$defs/{self.define(t)}"}
+        raise TypeError(f"no JSON Schema for {t!r}")  # pragma: no cover - a new model type
+
+    def define(self, cl: type) -> str:
+        name = cl.__name__
+        if name in self.defs:
+            return name
+        self.defs[name] = {}  # a placeholder against recursion
+        if cl is SecretRef:  # `NAME` or `{name, json-key}` (the converter's own hook)
+            self.defs[name] = {
+                "description": (cl.__doc__ or "").strip(),
+                "anyOf": [{"type": ["string", "number"]}, self.object_schema(cl)],
+            }
+        else:
+            self.defs[name] = self.object_schema(cl)
+        return name
+
+    def object_schema(self, cl: type) -> dict[str, Any]:
+        hints = attrs.resolve_types(cl)
+        comments = _field_comments(cl)
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for a in attrs.fields(hints):
+            yaml_key = a.metadata.get(KEY, a.name)
+            if cl is model.Application and a.name == "environments":
+                prop = self.environments_schema()
+            else:
+                prop = dict(self.type_schema(a.type))
+            if a.name in comments:
+                prop["description"] = comments[a.name]
+            if a.default is attrs.NOTHING:
+                required.append(yaml_key)
+            elif isinstance(a.default, str | int | bool) and a.default is not None:
+                prop["default"] = a.default
+            properties[yaml_key] = prop
+        schema: dict[str, Any] = {
+            # an empty section (`production:`) means all defaults
+            "type": ["object", "null"] if not required else "object",
+            "properties": properties,
+            "additionalProperties": False,
+        }
+        doc = (cl.__doc__ or "").strip()
+        if doc and not doc.startswith(f"{cl.__name__}("):
+            schema["description"] = doc.splitlines()[0]
+        if required:
+            schema["required"] = required
+        return schema
+
+    def environments_schema(self) -> dict[str, Any]:
+        return {
+            "type": ["object", "null"],
+            "properties": {"production": {"$ref": f"#/$defs/{self.define(Environment)}"}},
+            "additionalProperties": True,
+        }
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return {**schema, "type": [kind, "null"]}
+    if isinstance(kind, list):
+        return schema if "null" in kind else {**schema, "type": [*kind, "null"]}
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def json_schema(which: str) -> dict[str, Any]:
+    """The JSON Schema of `application` (application.yml) or `service` (service.yml)."""
+    cl = FILES[which]
+    builder = _Builder()
+    root = builder.object_schema(cl)
+    root["type"] = "object"  # the file itself must be a mapping
+    return {
+        "$schema": DRAFT,
+        "title": f"Exosphere {which}.yml (exo-deploy era, with exosphere-cdk's extensions)",
+        **root,
+        "$defs": dict(sorted(builder.defs.items())),
+    }
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    documents = {name: json_schema(name) for name in FILES}
+    if args.output is None:
+        print(json.dumps(documents, indent=2))
+        return EXIT_OK
+    folder = Path(args.output)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, document in documents.items():
+        path = folder / f"{name}.schema.json"
+        path.write_text(json.dumps(document, indent=2) + "\n")
+        print(path)
+    return EXIT_OK
+
+
+def register(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "schema",
+        help="print or write the JSON Schema of application.yml and service.yml",
+        description="JSON Schema (draft 2020-12) generated from the manifest model.",
+    )
+    parser.add_argument(
+        "--output",
+        metavar="DIR",
+        help="write application.schema.json and service.schema.json to DIR"
+        " (default: print both as one JSON object)",
+    )
+    parser.set_defaults(handler=cmd_schema)

@@ -1,0 +1,89 @@
+"""`exo-cdk cost`: the arithmetic on a tiny app, done by hand here."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from exosphere_cdk.cli import main
+from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.tools.cost import estimate, price_table
+from tests.tools.conftest import SHOP, AppFactory
+
+#: web (public) with one secret, users (private) using mongo: all defaults, us-east-1.
+TINY = {
+    "web/service.yml": {"production": {"secrets": {"TOKEN": "demo/token"}}},
+    "users/service.yml": {"dependencies": {"mongo": {"version": "3.4.0"}}},
+}
+
+
+def test_tiny_app_by_hand(make_app: AppFactory) -> None:
+    result = estimate(load_app(make_app(TINY)))
+    h = 730
+    # us-east-1: t3.small $0.0208/h (public 1, private 1), t3.micro $0.0104/h (ExoCom),
+    # 3 x 30 GiB gp3 at $0.08, 1 NAT $0.045/h, ALB $0.0225/h + 1 LCU $0.008/h,
+    # 3 public IPv4 (1 NAT + 2 AZs of the ALB) at $0.005/h, 2 zones at $0.50,
+    # 2 secrets (demo/token, demo/mongo) at $0.40, 3 log groups x 1 GB at $0.50
+    expected = {
+        "EC2 public cluster (t3.small)": 0.0208 * h,
+        "EC2 private cluster (t3.small)": 0.0208 * h,
+        "EC2 ExoCom (t3.micro)": 0.0104 * h,
+        "EBS root volumes": 3 * 30 * 0.08,
+        "NAT gateways": 0.045 * h,
+        "Application Load Balancer": 0.0225 * h,
+        "Load balancer capacity units": 0.008 * h,
+        "Public IPv4 addresses": 3 * 0.005 * h,
+        "Route 53 hosted zones": 2 * 0.50,
+        "Secrets Manager secrets": 2 * 0.40,
+        "CloudWatch Logs ingestion": 3 * 0.50,
+    }
+    assert result.region == "us-east-1"
+    assert {i.item: i.monthly for i in result.items} == {
+        k: pytest.approx(v, abs=0.006) for k, v in expected.items()
+    }
+    assert result.total == pytest.approx(sum(expected.values()), abs=0.05)
+    assert result.total == pytest.approx(114.53, abs=0.02)
+    deltas = {e.change: e.monthly_delta for e in result.extensions}
+    assert deltas["one NAT gateway per AZ"] == pytest.approx((0.045 + 0.005) * h, abs=0.01)
+    assert deltas["one more availability zone"] == pytest.approx(0.005 * h, abs=0.01)
+    assert deltas["public cluster on t3.medium"] == pytest.approx((0.0416 - 0.0208) * h, abs=0.01)
+    assert deltas["one more private instance (min)"] == pytest.approx(0.0208 * h + 2.4, abs=0.01)
+
+
+def test_cli_text_states_date_and_total(
+    make_app: AppFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["cost", str(make_app(TINY))]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    as_of = price_table()["as_of"]
+    # 114.525 by hand: each line is rounded to cents and the total adds the lines
+    total = [line for line in lines if line.startswith("total: ")]
+    assert total in (
+        [f"total: $114.52 per month (prices as of {as_of})"],
+        [f"total: $114.53 per month (prices as of {as_of})"],
+    )
+
+
+def test_cli_json_and_region(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cost", str(SHOP), "--json"]) == 0
+    shop = json.loads(capsys.readouterr().out)
+    assert shop["region"] == "eu-west-1"  # the manifest's
+    assert shop["prices_as_of"] == price_table()["as_of"]
+    assert set(shop) >= {"items", "total_monthly", "extensions", "assumptions", "not_included"}
+    assert shop["total_monthly"] == pytest.approx(sum(i["monthly"] for i in shop["items"]))
+    assert main(["cost", str(SHOP), "--json", "--region", "us-east-1"]) == 0
+    assert json.loads(capsys.readouterr().out)["region"] == "us-east-1"
+
+
+def test_unknown_region_and_instance_type(
+    make_app: AppFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["cost", str(SHOP), "--region", "ap-south-7"]) == 2
+    assert "no prices for region ap-south-7" in capsys.readouterr().err
+    aws = {"public-cluster-size": "x9.large"}
+    app = make_app(
+        {"application.yml": {"environments": {"production": {"providers": {"aws": aws}}}}}
+    )
+    result = estimate(load_app(app))
+    assert result.unknown == ("EC2 public cluster (x9.large)",)

@@ -1,0 +1,115 @@
+"""`exo-cdk graph`: edges after namespace translation, unmatched messages, formats, README."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from exosphere_cdk.cli import main
+from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.tools.graph import NOBODY, Edge, message_graph, to_dot, to_mermaid
+from tests.conftest import REPO, SHARED_EXAMPLES
+from tests.tools.conftest import SHOP, AppFactory
+
+
+def test_shared_test_example_edges_after_namespace_translation() -> None:
+    # web sends users.list; role `users` (namespace mongo) receives mongo.list = users.list
+    graph = message_graph(load_app(SHARED_EXAMPLES / "test"))
+    assert graph.edges == (
+        Edge("dashboard", "users", ("users.list",)),
+        Edge("users", "dashboard", ("users.created", "users.listed")),
+        Edge("users", "web", ("users.created", "users.listed")),
+        Edge("web", "users", ("users.create", "users.list")),
+    )
+    assert graph.public == {"dashboard": False, "users": False, "web": True}
+    assert graph.namespaces == {"users": "mongo"}
+    assert not graph.has_nobody
+
+
+def test_unmatched_messages_go_to_nobody(make_app: AppFactory) -> None:
+    app = make_app(
+        {
+            "web/service.yml": {"messages": {"sends": ["users.list", "orders.place"]}},
+            "users/service.yml": {"messages": {"receives": ["users.list", "users.purge"]}},
+        }
+    )
+    graph = message_graph(load_app(app))
+    assert Edge("web", NOBODY, ("orders.place",)) in graph.edges
+    assert Edge(NOBODY, "users", ("users.purge",)) in graph.edges
+    mermaid = to_mermaid(graph)
+    assert '  nobody(["(nobody)"])' in mermaid.splitlines()
+    assert '  s_web -.->|"orders.place"| nobody' in mermaid.splitlines()
+    assert '  nobody -.->|"users.purge"| s_users' in mermaid.splitlines()
+    assert re.search(r"^  linkStyle [\d,]+ stroke:#dc2626", mermaid, re.MULTILINE)
+    dot = to_dot(graph)
+    assert '  "web" -> "(nobody)" [label="orders.place", color="#dc2626"' in dot
+
+
+def test_parallel_edges_merge_their_labels(make_app: AppFactory) -> None:
+    app = make_app(
+        {
+            "web/service.yml": {"messages": {"sends": ["users.list", "users.count"]}},
+            "users/service.yml": {"messages": {"receives": ["users.list", "users.count"]}},
+        }
+    )
+    graph = message_graph(load_app(app))
+    assert Edge("web", "users", ("users.count", "users.list")) in graph.edges
+    assert '  s_web -->|"users.count<br/>users.list"| s_users' in to_mermaid(graph).splitlines()
+    assert '"web" -> "users" [label="users.count\\nusers.list"];' in to_dot(graph)
+
+
+def test_readme_shows_the_shop_graph_as_generated() -> None:
+    readme = (REPO / "README.md").read_text()
+    blocks = re.findall(r"```mermaid\n(.*?)```", readme, re.DOTALL)
+    assert blocks, "README.md has no ```mermaid block"
+    assert to_mermaid(message_graph(load_app(SHOP))) in blocks, (
+        "README's graph of manifests/shop is stale: run `exo-cdk graph manifests/shop`"
+    )
+
+
+def test_cli_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["graph", str(SHOP)]) == 0
+    assert capsys.readouterr().out.startswith("flowchart LR\n")
+    assert main(["graph", str(SHOP), "--format", "dot"]) == 0
+    assert capsys.readouterr().out.startswith('digraph "exosphere-shop" {\n')
+    out = tmp_path / "shop.mmd"
+    assert main(["graph", str(SHOP), "-o", str(out)]) == 0
+    assert capsys.readouterr().out == ""
+    assert out.read_text().startswith("flowchart LR\n")
+
+
+def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
+    import json  # noqa: PLC0415
+
+    assert main(["graph", str(SHARED_EXAMPLES / "test"), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["services"][2] == {"role": "web", "public": True, "namespace": None}
+    assert {"from": "web", "to": "users", "messages": ["users.create", "users.list"]} in (
+        document["edges"]
+    )
+
+
+def test_cli_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["graph", "no/such/app"]) == 2
+    assert "exo-cdk: error: no such folder: no/such/app" in capsys.readouterr().err
+    assert main(["graph", str(SHOP), "--format", "gif"]) == 2
+
+
+needs_renderer = pytest.mark.skipif(
+    shutil.which("node") is None or not (REPO / "node_modules" / "@hpcc-js").is_dir(),
+    reason="needs Node and `npm ci`",
+)
+
+
+@needs_renderer
+@pytest.mark.parametrize(("fmt", "magic"), [("svg", b"<svg"), ("png", b"\x89PNG\r\n\x1a\n")])
+def test_cli_pictures(tmp_path: Path, fmt: str, magic: bytes) -> None:
+    out = tmp_path / f"shop.{fmt}"
+    assert main(["graph", str(SHOP), "--format", fmt, "-o", str(out)]) == 0
+    data = out.read_bytes()
+    assert magic in data[:400]
+    if fmt == "svg":
+        assert b"products.list" in data

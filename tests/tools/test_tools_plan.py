@@ -1,0 +1,118 @@
+"""`exo-cdk plan`: the synthesized shop, and the capacity check on crafted apps."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from exosphere_cdk.cli import main
+from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.tools.plan import Task, capacity, instances_needed
+from tests.tools.conftest import SHOP, AppFactory
+
+
+def _aws(**values: Any) -> dict[str, Any]:
+    return {"application.yml": {"environments": {"production": {"providers": {"aws": values}}}}}
+
+
+def _web(**values: Any) -> dict[str, Any]:
+    return {"web/service.yml": {"production": {"aws": values}}}
+
+
+def test_shop_plan_document(shop_plan: dict[str, Any]) -> None:
+    stacks = {s["name"]: s for s in shop_plan["stacks"]}
+    slug = shop_plan["slug"]
+    assert {f"{slug}-{p}" for p in ("network", "dns", "platform", "exocom", "storefront")} <= set(
+        stacks
+    )
+    for stack in stacks.values():
+        assert 0 < stack["resources"]["count"] < stack["resources"]["limit"] == 500
+        assert 0 < stack["template_bytes"]["count"] < stack["template_bytes"]["limit"] == 1_000_000
+        assert stack["outputs"]["limit"] == 200
+    storefront = stacks[f"{slug}-storefront"]["service"]
+    shop = load_app(SHOP)
+    svc = next(s for s in shop.services if s.role == "storefront")
+    assert storefront["listener_rule"] == {
+        "priority": derive.listener_priority(svc),
+        "hosts": ["shop.example.com"],
+        "url": "https://shop.example.com",
+    }
+    assert storefront["scaling"] == {"min": 2, "max": 8, "cpu_target": 60}
+    assert storefront["log_retention_days"] == 90
+    assert storefront["image"]["kind"] == "asset"
+    assert stacks[f"{slug}-orders"]["service"]["listener_rule"] is None
+    assert shop_plan["exocom"]["address"] == f"exocom.{slug}.internal:3100"
+    assert shop_plan["exocom"]["routes"] == derive.service_routes(shop)
+    clusters = {c["cluster"]: c for c in shop_plan["capacity"]["clusters"]}
+    assert clusters["public cluster"]["instance_type"] == "t3.medium"
+    assert clusters["public cluster"]["fits"] is True
+    assert clusters["ExoCom cluster"]["awsvpc_task_slots"] == 1
+    assert shop_plan["warnings"] == []
+
+
+def test_instances_needed_first_fit() -> None:
+    tasks = [Task("a", 1024, 800)] * 3 + [Task("b", 512, 200)]
+    assert instances_needed(tasks, 2048, 1792) == 2
+    assert instances_needed([Task("big", 4096, 10)], 2048, 1792) is None
+    assert instances_needed([], 2048, 1792) == 0
+
+
+def test_capacity_fits_by_default(make_app: AppFactory) -> None:
+    clusters = capacity(load_app(make_app(None)))
+    assert [c.warnings for c in clusters] == [(), (), ()]
+    public = clusters[0]
+    # t3.small: 2 vCPU, 2048 MiB minus the 256 MiB reserve
+    assert (public.cpu_units, public.memory_mib) == (2048, 1792)
+
+
+def test_capacity_warns_when_tasks_do_not_fit(make_app: AppFactory) -> None:
+    app = make_app(_web(cpu=1024, memory=1024, **{"max-tasks": 4}))
+    public = capacity(load_app(app))[0]
+    assert public.needed_steady == 4
+    assert public.warnings == (
+        "public cluster: the tasks at max-tasks need 4 x t3.small, the cluster has at most 2:"
+        " raise its max instances or choose a larger type",
+    )
+
+
+def test_capacity_warns_about_rolling_deployments(make_app: AppFactory) -> None:
+    app = make_app({**_web(cpu=1024, memory=512), **_aws(**{"public-cluster-max": 1})})
+    public = capacity(load_app(app))[0]
+    assert (public.needed_steady, public.needed_deploying) == (1, 2)
+    assert public.warnings == (
+        "public cluster: a rolling deployment (every service at twice its max-tasks) needs"
+        " 2 x t3.small, the cluster has at most 1: deployments may stall at max scale",
+    )
+
+
+def test_capacity_task_larger_than_instance_and_unknown_type(make_app: AppFactory) -> None:
+    app = make_app({**_web(memory=4096), **_aws(**{"private-cluster-size": "x9.large"})})
+    public, private, _ = capacity(load_app(app))
+    assert public.too_large == ("web",)
+    assert "can never be placed" in public.warnings[0]
+    assert not private.known
+    assert private.warnings == (
+        "private cluster: capacity unknown: x9.large is not in plan's table of instance types",
+    )
+
+
+def test_cli_text_warns_without_synthesizing_twice(
+    make_app: AppFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    changes = {**_web(cpu=1024, memory=1024, **{"max-tasks": 4}), **_aws(region="us-east-1")}
+    assert main(["plan", str(make_app(changes))]) == 0
+    out = capsys.readouterr().out
+    assert "warning: public cluster: the tasks at max-tasks need 4 x t3.small" in out
+    assert "DOES NOT FIT" in out
+    assert "exocom.demo.internal:3100" in out
+    assert "demo-web  " in out
+
+
+def test_cli_json_invalid(make_app: AppFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", str(make_app(_web(cpu="lots"))), "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["valid"] is False
+    assert document["problems"][0]["path"] == "production.aws.cpu"
