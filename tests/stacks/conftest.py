@@ -58,12 +58,14 @@ class Synthesized:
         return Template.from_json(self.templates[f"{self.app.slug}-{part}"])
 
 
-def synthesize(directory: Path, context: dict[str, Any] | None = None) -> Synthesized:
-    """Load and synthesize the app in `directory` with cdk.json's context."""
+def synthesize(
+    directory: Path, context: dict[str, Any] | None = None, *, protect: bool = True
+) -> Synthesized:
+    """Load and synthesize the app in `directory` with cdk.json's context (and cdk-nag)."""
     app = load_app(directory)
     outdir = Path(tempfile.mkdtemp(prefix="exosphere-cdk-test-"))
     scope = cdk.App(context={**cdk_json_context(), **(context or {})}, outdir=str(outdir))
-    stacks = build_stacks(scope, app)
+    stacks = build_stacks(scope, app, protect=protect)
     add_compliance_checks(scope)  # as in every `cdk synth`: a cdk-nag finding fails it
     assembly = scope.synth()
     templates = {s.stack_name: s.template for s in assembly.stacks}

@@ -10,7 +10,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from exosphere_cdk.manifest import derive
-from tests.stacks.conftest import Synthesized
+from tests.stacks.conftest import EXAMPLES, Synthesized, synthesize
 
 Synth = Callable[[str], Synthesized]
 
@@ -397,3 +397,64 @@ def test_without_a_domain_http_only_and_no_dns_stack(synthesized: Synth) -> None
         "AWS::ElasticLoadBalancingV2::ListenerRule",
         {"Conditions": [Match.object_like({"Field": "host-header"})]},
     )
+
+
+# ---------------------------------------------------------------- protection
+
+
+def _protected_stacks(synth: Synthesized) -> set[str]:
+    manifest = json.loads((synth.outdir / "manifest.json").read_text())
+    return {
+        name
+        for name, artifact in manifest["artifacts"].items()
+        if artifact.get("properties", {}).get("terminationProtection")
+    }
+
+
+def test_shared_stacks_are_protected_and_the_alb_too(synthesized: Synth) -> None:
+    synth = synthesized("hello")
+    assert _protected_stacks(synth) == {
+        "hello-network",
+        "hello-dns",
+        "hello-platform",
+        "hello-exocom",
+    }
+    synth.template("platform").has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {
+            "LoadBalancerAttributes": Match.array_with(
+                [{"Key": "deletion_protection.enabled", "Value": "true"}]
+            )
+        },
+    )
+
+
+def test_teardown_lifts_both_protections() -> None:
+    synth = synthesize(EXAMPLES["hello"], protect=False)
+    assert _protected_stacks(synth) == set()
+    synth.template("platform").has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {
+            "LoadBalancerAttributes": Match.array_with(
+                [{"Key": "deletion_protection.enabled", "Value": "false"}]
+            )
+        },
+    )
+
+
+@pytest.mark.parametrize("example", ["hello", "shop"])
+def test_stateful_resources_are_retained(synthesized: Synth, example: str) -> None:
+    stateful = {
+        "AWS::Logs::LogGroup",
+        "AWS::KMS::Key",
+        "AWS::S3::Bucket",
+        "AWS::Route53::HostedZone",
+    }
+    found = set()
+    for body in synthesized(example).templates.values():
+        for logical_id, resource in body.get("Resources", {}).items():
+            if resource["Type"] in stateful:
+                found.add(resource["Type"])
+                assert resource.get("DeletionPolicy") == "Retain", logical_id
+                assert resource.get("UpdateReplacePolicy") == "Retain", logical_id
+    assert found == stateful
