@@ -186,6 +186,12 @@ def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
             "Secrets Manager secrets", len(secrets), p["secret_month"], ", ".join(secrets) or "none"
         ),
         Item(
+            "KMS key",
+            1,
+            p["kms_key_month"],
+            "the app's customer-managed key, encrypting its log groups (rotation included)",
+        ),
+        Item(
             "CloudWatch Logs ingestion",
             log_groups * LOG_GB_PER_GROUP,
             p["logs_ingestion_gb"],

@@ -24,7 +24,7 @@ def test_tiny_app_by_hand(make_app: AppFactory) -> None:
     # us-east-1: t3.small $0.0208/h (public 1, private 1), t3.micro $0.0104/h (ExoCom),
     # 3 x 30 GiB gp3 at $0.08, 1 NAT $0.045/h, ALB $0.0225/h + 1 LCU $0.008/h,
     # 3 public IPv4 (1 NAT + 2 AZs of the ALB) at $0.005/h, 2 zones at $0.50,
-    # 2 secrets (demo/token, demo/mongo) at $0.40, 3 log groups x 1 GB at $0.50
+    # 2 secrets (demo/token, demo/mongo) at $0.40, 1 KMS key at $1, 3 log groups x 1 GB at $0.50
     expected = {
         "EC2 public cluster (t3.small)": 0.0208 * h,
         "EC2 private cluster (t3.small)": 0.0208 * h,
@@ -36,6 +36,7 @@ def test_tiny_app_by_hand(make_app: AppFactory) -> None:
         "Public IPv4 addresses": 3 * 0.005 * h,
         "Route 53 hosted zones": 2 * 0.50,
         "Secrets Manager secrets": 2 * 0.40,
+        "KMS key": 1.00,
         "CloudWatch Logs ingestion": 3 * 0.50,
     }
     assert result.region == "us-east-1"
@@ -43,7 +44,7 @@ def test_tiny_app_by_hand(make_app: AppFactory) -> None:
         k: pytest.approx(v, abs=0.006) for k, v in expected.items()
     }
     assert result.total == pytest.approx(sum(expected.values()), abs=0.05)
-    assert result.total == pytest.approx(114.53, abs=0.02)
+    assert result.total == pytest.approx(115.53, abs=0.02)
     deltas = {e.change: e.monthly_delta for e in result.extensions}
     assert deltas["one NAT gateway per AZ"] == pytest.approx((0.045 + 0.005) * h, abs=0.01)
     assert deltas["one more availability zone"] == pytest.approx(0.005 * h, abs=0.01)
@@ -57,11 +58,11 @@ def test_cli_text_states_date_and_total(
     assert main(["cost", str(make_app(TINY))]) == 0
     lines = capsys.readouterr().out.splitlines()
     as_of = price_table()["as_of"]
-    # 114.525 by hand: each line is rounded to cents and the total adds the lines
+    # 115.525 by hand: each line is rounded to cents and the total adds the lines
     total = [line for line in lines if line.startswith("total: ")]
     assert total in (
-        [f"total: $114.52 per month (prices as of {as_of})"],
-        [f"total: $114.53 per month (prices as of {as_of})"],
+        [f"total: $115.52 per month (prices as of {as_of})"],
+        [f"total: $115.53 per month (prices as of {as_of})"],
     )
 
 
