@@ -1,0 +1,1 @@
+"""The synthesis benchmark (issue 5): `bench/generate.py` writes apps, `bench/run.py` times them."""

@@ -1,0 +1,134 @@
+"""The benchmark's app generator, and one synthesis at scale against CloudFormation's limits."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+
+from bench.generate import DOMAIN, generate_app, main
+from bench.run import LIMITS, TARGET_PERCENT, TASK_DEFINITION_BYTES, stack_stats
+from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.stacks import build_stacks
+from tests.conftest import cdk_json_context
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    """Every file under `directory`, by relative path, with its bytes."""
+    return {
+        str(path.relative_to(directory)): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.mark.parametrize("services", [1, 2, 3, 7, 10, 50, 150])
+def test_generated_apps_load_without_errors_warnings_or_notices(
+    tmp_path: Path, services: int
+) -> None:
+    generate_app(tmp_path / "app", services)
+
+    app = load_app(tmp_path / "app")
+
+    assert len(app.services) == services
+    assert [str(p) for p in app.problems] == []
+
+
+def test_at_200_services_exocom_routes_near_the_task_definition_limit(tmp_path: Path) -> None:
+    generate_app(tmp_path / "app", 200)
+
+    app = load_app(tmp_path / "app")
+
+    assert len(app.services) == 200
+    assert [(p.severity, p.path) for p in app.problems] == [("warning", "services")]
+    assert "ExoCom's SERVICE_ROUTES would be" in app.problems[0].message
+
+
+def test_the_same_arguments_write_the_same_bytes(tmp_path: Path) -> None:
+    generate_app(tmp_path / "a", 30, seed=4)
+    generate_app(tmp_path / "b", 30, seed=4)
+    generate_app(tmp_path / "c", 30, seed=5)
+
+    first, again, other = tree(tmp_path / "a"), tree(tmp_path / "b"), tree(tmp_path / "c")
+    assert first == again
+    assert other != first
+
+
+def test_the_mix_is_like_a_real_app(tmp_path: Path) -> None:
+    generate_app(tmp_path / "app", 100)
+    app = load_app(tmp_path / "app")
+
+    public = app.public_services
+    assert 15 <= len(public) <= 25  # about a fifth
+    for svc in public:
+        url = svc.service.production.url
+        assert url is not None and (url == DOMAIN or url.endswith(f".{DOMAIN}"))
+        assert svc.service.production.aws.public_port is not None
+    assert any(s.service.production.url == DOMAIN for s in public)  # one at the apex
+    mongo = [s for s in app.services if "mongo" in s.service.dependencies]
+    namespaced = [s for s in app.services if s.namespace]
+    assert 10 <= len(mongo) <= 50
+    assert 3 <= len(namespaced) <= 20
+    assert all("mongo" in s.service.dependencies for s in namespaced)
+    assert any(s.directory and (s.directory / "Dockerfile").is_file() for s in app.services)
+    assert any(s.service.production.secrets for s in app.services)
+    assert app.aws.availability_zones == 3 and app.aws.account == "123456789012"
+    # every service talks to others over the bus
+    assert all(s.service.messages.sends and s.service.messages.receives for s in app.services)
+
+
+def test_the_generator_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "notes.txt").write_text("mine")
+
+    with pytest.raises(FileExistsError):
+        generate_app(tmp_path / "app", 3)
+    with pytest.raises(ValueError, match="at least 1"):
+        generate_app(tmp_path / "new", 0)
+
+
+def test_the_command_line_writes_an_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(tmp_path / "app"), "--services", "4", "--seed", "1"]) == 0
+
+    assert len(load_app(tmp_path / "app").services) == 4
+    assert "4 services" in capsys.readouterr().out
+
+
+# =====================================================================================
+# SCALE TEST: a 150-service app, synthesized in-process, must keep every stack under
+# 80% of every CloudFormation limit (resources, template bytes, outputs, parameters).
+# It fails when a change makes the stack layout stop scaling. About 10 s on 2 cores.
+# =====================================================================================
+SCALE_SERVICES = 150
+
+
+def test_scale_150_services_keep_every_stack_under_80_percent_of_cloudformation_limits(
+    tmp_path: Path,
+) -> None:
+    generate_app(tmp_path / "app", SCALE_SERVICES)
+    app = load_app(tmp_path / "app")
+    started = time.perf_counter()
+    scope = cdk.App(context=cdk_json_context(), outdir=str(tmp_path / "cdk.out"))
+    build_stacks(scope, app)
+    assembly = scope.synth()
+    seconds = time.perf_counter() - started
+
+    stacks = stack_stats(Path(assembly.directory))
+    assert len(stacks) > SCALE_SERVICES  # every service was synthesized, in some stack
+    over = [
+        f"{stack.name}: {what} {value} is {100 * value / limit:.0f}% of {limit}"
+        for stack in stacks
+        for (what, limit), value in zip(LIMITS, stack.values(), strict=True)
+        if 100 * value / limit >= TARGET_PERCENT
+    ]
+    # Not a CloudFormation limit but ECS's: a task definition (ExoCom's holds every
+    # service's routes in SERVICE_ROUTES) may not exceed 64 KiB.
+    over += [
+        f"{stack.name}: task definition {stack.task_definition_bytes} bytes is "
+        f"{100 * stack.task_definition_bytes / TASK_DEFINITION_BYTES:.0f}% of 64 KiB"
+        for stack in stacks
+        if 100 * stack.task_definition_bytes / TASK_DEFINITION_BYTES >= TARGET_PERCENT
+    ]
+    assert over == [], f"synthesized in {seconds:.1f} s"
