@@ -15,6 +15,15 @@ from exosphere_cdk.manifest.errors import ManifestError
 DEFAULT_APP = Path(__file__).resolve().parents[1] / "manifests" / "hello"
 
 
+def builtin_validation() -> bool:
+    """Whether CDK's built-in template validation runs: only with `CDK_VALIDATION=true`.
+
+    It costs about 2 s and 360 MB a synthesis (bench/results.md) and checks what
+    cfn-lint checks in the tests on every example; cdk-nag runs either way.
+    """
+    return os.environ.get("CDK_VALIDATION", "").lower() == "true"
+
+
 def main() -> int:
     """Synthesize the app named by the `app` context (default: manifests/hello); exit code."""
     # jsii warns on every start under Node 20 (end of life); the warning is not ours to fix.
@@ -24,7 +33,7 @@ def main() -> int:
     from exosphere_cdk.stacks import add_compliance_checks, build_stacks  # noqa: PLC0415
 
     console = Console(stderr=True, highlight=False)
-    scope = cdk.App()
+    scope = cdk.App(builtin_cloud_formation_validation=builtin_validation())
     app_dir = str(scope.node.try_get_context("app") or DEFAULT_APP)
     env = str(scope.node.try_get_context("env") or "production")
     # `-c teardown=true`: deploy once with the protections off, then `cdk destroy --all`.

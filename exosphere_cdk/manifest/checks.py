@@ -7,11 +7,12 @@ run is found in one pass and reported with the key it is about.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from exosphere_cdk.manifest.derive import bus_name, listener_priority
+from exosphere_cdk.manifest.derive import bus_name, listener_priority, service_routes
 from exosphere_cdk.manifest.errors import Problem, Severity, display_path
 from exosphere_cdk.manifest.model import LoadedApp, LoadedService
 
@@ -44,6 +45,12 @@ LOG_RETENTION_DAYS = (
 )  # fmt: skip
 
 
+#: ECS refuses a task definition over 64 KiB; ExoCom's holds SERVICE_ROUTES plus about 2 KB.
+ROUTES_MAX_BYTES = 60_000
+#: Past this, `validate` warns that the app is growing towards ROUTES_MAX_BYTES.
+ROUTES_WARN_BYTES = 48_000
+
+
 class _Report:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -74,7 +81,21 @@ def check_app(app: LoadedApp) -> list[Problem]:
         _check_service(app, svc, report)
     _check_public(app, report)
     _check_messages(app, report)
+    _check_routes_size(app, report)
     return report.problems
+
+
+def _check_routes_size(app: LoadedApp, report: _Report) -> None:
+    """ExoCom's SERVICE_ROUTES (every service's messages) must fit in its task definition."""
+    size = len(json.dumps(service_routes(app), separators=(",", ":")))
+    if size <= ROUTES_WARN_BYTES:
+        return
+    file = display_path(app.directory / "application.yml")
+    message = (
+        f"ExoCom's SERVICE_ROUTES would be {size} bytes, expected at most {ROUTES_MAX_BYTES}"
+        " (ECS refuses a task definition over 64 KiB): fewer services or messages per app"
+    )
+    report.add(file, "services", message, "error" if size > ROUTES_MAX_BYTES else "warning")
 
 
 # ---------------------------------------------------------------- application.yml

@@ -154,10 +154,8 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
         service_stack.add_stack_dependency(exocom, "a service needs ExoCom to route its messages")
         services[svc.role] = service_stack
 
-    stacks = AppStacks(network, dns, platform, exocom, services)
-    for stack in stacks.all():
-        Tags.of(stack).add("exosphere:app", app.slug)
-    return stacks
+    Tags.of(scope).add("exosphere:app", app.slug)
+    return AppStacks(network, dns, platform, exocom, services)
 
 
 def add_compliance_checks(scope: App) -> None:

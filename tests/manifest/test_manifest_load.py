@@ -270,3 +270,34 @@ def test_problem_str_without_line_or_path() -> None:
     assert str(Problem("a.yml", "", "the file is empty", "warning")) == (
         "a.yml: warning: the file is empty"
     )
+
+
+@pytest.mark.parametrize(("services", "severity"), [(10, None), (160, "warning"), (220, "error")])
+def test_exocom_routes_must_fit_in_a_task_definition(
+    tmp_path: Path, services: int, severity: str | None
+) -> None:
+    app = tmp_path / "big"
+    app.mkdir()
+    roles = [f"service-number-{i:03d}" for i in range(services)]
+    private = "".join(f"    {role}: {{location: ./{role}}}\n" for role in roles)
+    (app / "application.yml").write_text(
+        f"name: big\nbus: {{type: exocom, version: 0.21.8}}\nservices:\n  private:\n{private}"
+    )
+    for role in roles:
+        (app / role).mkdir()
+        messages = [f"{role}.message-{n}" for n in range(5)]
+        (app / role / "service.yml").write_text(
+            f"type: {role}\nauthor: acme\nmessages:\n"
+            f"  sends: [{', '.join(messages)}]\n  receives: [{', '.join(messages)}]\n"
+        )
+    try:
+        problems = [p for p in load_app(app).problems if p.path == "services"]
+    except ManifestError as exc:
+        problems = [p for p in exc.problems if p.path == "services"]
+    assert [p.severity for p in problems] == ([severity] if severity else [])
+    if severity:
+        assert problems[0].message.startswith("ExoCom's SERVICE_ROUTES would be ")
+        assert problems[0].message.endswith(
+            "bytes, expected at most 60000 (ECS refuses a task definition over 64 KiB):"
+            " fewer services or messages per app"
+        )
