@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,23 +9,12 @@ import pytest
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.tools import plan
 from tests.conftest import REPO
-from tests.manifest.conftest import write_app
+
+# The manifest tests' app factory fixture, shared (pytest finds fixtures imported here).
+from tests.manifest.conftest import make_app  # noqa: F401
 
 SHOP = REPO / "manifests" / "shop"
 HELLO = REPO / "manifests" / "hello"
-
-AppFactory = Callable[[Mapping[str, Any] | None], Path]
-
-
-@pytest.fixture
-def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppFactory:
-    """The manifest tests' BASE app (web public, users private) with changes, as Path("app")."""
-    monkeypatch.chdir(tmp_path)
-
-    def make(changes: Mapping[str, Any] | None = None) -> Path:
-        return write_app(tmp_path, changes).relative_to(tmp_path)
-
-    return make
 
 
 @pytest.fixture(scope="session")

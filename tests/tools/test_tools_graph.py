@@ -12,7 +12,8 @@ from exosphere_cdk.cli import main
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.tools.graph import NOBODY, Edge, message_graph, to_dot, to_mermaid
 from tests.conftest import REPO, SHARED_EXAMPLES
-from tests.tools.conftest import SHOP, AppFactory
+from tests.manifest.conftest import AppFactory
+from tests.tools.conftest import SHOP
 
 
 def test_shared_test_example_edges_after_namespace_translation() -> None:

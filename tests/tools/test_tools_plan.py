@@ -11,7 +11,8 @@ from exosphere_cdk.cli import main
 from exosphere_cdk.manifest import derive
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.tools.plan import Task, capacity, instances_needed
-from tests.tools.conftest import SHOP, AppFactory
+from tests.manifest.conftest import AppFactory
+from tests.tools.conftest import SHOP
 
 
 def _aws(**values: Any) -> dict[str, Any]:
