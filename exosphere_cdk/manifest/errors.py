@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -80,8 +81,12 @@ def sort_problems(problems: Iterable[Problem], files: Sequence[str] = ()) -> tup
 
 
 def display_path(path: Path) -> str:
-    """`path` relative to the working folder when it is inside it, else absolute."""
-    absolute = path.absolute()
+    """`path` relative to the working folder when it is inside it, else absolute.
+
+    `..` is resolved first, so that every file of an app outside the working
+    folder reads the same way (absolute), whichever way it was reached.
+    """
+    absolute = Path(os.path.normpath(path.absolute()))
     try:
         return str(absolute.relative_to(Path.cwd()))
     except ValueError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -74,11 +75,10 @@ def test_space_tweet_is_read_as_exo_deploy_read_it() -> None:
 
 
 def _shown(path: Path) -> str:
-    """How the loader shows a path outside the working folder: absolute."""
-    try:
-        return str(path.absolute().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path.absolute())
+    """How the loader shows a path outside the working folder: absolute, `..` resolved."""
+    shown = os.path.normpath(path.absolute())
+    assert not shown.startswith(f"{Path.cwd()}{os.sep}"), "expected a path outside the repo"
+    return shown
 
 
 def test_a_docker_image_only_service_has_no_folder() -> None:
