@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from attrs import frozen
-from aws_cdk import App, Environment, Stack, Tags, Validations
+from aws_cdk import App, Environment, Tags, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
@@ -53,10 +53,6 @@ class AppStacks:
     platform: PlatformStack
     exocom: ExoComStack
     services: dict[str, ServiceStack]
-
-    def all(self) -> list[Stack]:
-        shared: list[Stack | None] = [self.network, self.dns, self.platform, self.exocom]
-        return [s for s in shared if s is not None] + list(self.services.values())
 
 
 def stack_name(app: LoadedApp, part: str) -> str:

@@ -10,6 +10,8 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest.checks import LOG_RETENTION_DAYS, RESERVED_ROLES
+from exosphere_cdk.stacks.app_stacks import RETENTION_DAYS
 from tests.stacks.conftest import EXAMPLES, Synthesized, synthesize
 
 Synth = Callable[[str], Synthesized]
@@ -458,3 +460,13 @@ def test_stateful_resources_are_retained(synthesized: Synth, example: str) -> No
                 assert resource.get("DeletionPolicy") == "Retain", logical_id
                 assert resource.get("UpdateReplacePolicy") == "Retain", logical_id
     assert found == stateful
+
+
+def test_every_retention_the_manifest_accepts_maps_to_a_cloudwatch_period() -> None:
+    assert set(RETENTION_DAYS) == set(LOG_RETENTION_DAYS)
+
+
+def test_the_reserved_role_names_are_exactly_the_shared_stacks(synthesized: Synth) -> None:
+    synth = synthesized("hello")
+    service_stacks = {f"hello-{svc.role}" for svc in synth.app.services}
+    assert set(synth.templates) - service_stacks == {f"hello-{part}" for part in RESERVED_ROLES}
