@@ -322,10 +322,15 @@ def synthesize(app: LoadedApp) -> dict[str, StackInfo]:
     import aws_cdk as cdk  # noqa: PLC0415 - slow; only plan needs it
 
     from exosphere_cdk.stacks import build_stacks  # noqa: PLC0415
+    from exosphere_cdk.synth import builtin_validation  # noqa: PLC0415
 
     outdir = tempfile.mkdtemp(prefix="exo-cdk-plan-")
     try:
-        scope = cdk.App(context=cdk_context(), outdir=outdir)
+        scope = cdk.App(
+            context=cdk_context(),
+            outdir=outdir,
+            builtin_cloud_formation_validation=builtin_validation(),  # as `cdk synth`
+        )
         build_stacks(scope, app)
         assembly = scope.synth()
         return {

@@ -6,8 +6,9 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
-from tests.conftest import REPO, SHARED_EXAMPLES
+from tests.conftest import REPO, SHARED_EXAMPLES, cdk_json_context
 
 
 def _cdk(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
@@ -82,3 +83,42 @@ def test_an_invalid_app_fails_synth_with_its_problems_and_no_traceback(tmp_path:
     assert f"exosphere-cdk: {app} is invalid: 1 error, 0 warnings, 0 notices" in output
     assert "Traceback" not in output
     assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def _python_app(tmp_path: Path, context: dict[str, str]) -> dict[str, Any]:
+    """Run `python app.py` as the CLI does: context and output folder in the environment."""
+    out = tmp_path / "cdk.out"
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": str(out),
+        "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **context}),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
+    result = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "python"), "app.py"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    manifest: dict[str, Any] = json.loads((out / "manifest.json").read_text())
+    return manifest
+
+
+def test_teardown_context_lifts_termination_protection(tmp_path: Path) -> None:
+    app = str(REPO / "manifests" / "hello")
+    protected = _python_app(tmp_path / "a", {"app": app})
+    lifted = _python_app(tmp_path / "b", {"app": app, "teardown": "true"})
+
+    def flags(manifest: dict[str, Any]) -> dict[str, bool]:
+        return {
+            name: bool(artifact.get("properties", {}).get("terminationProtection"))
+            for name, artifact in manifest["artifacts"].items()
+            if artifact["type"] == "aws:cloudformation:stack"
+        }
+
+    assert flags(protected)["hello-platform"] is True
+    assert not any(flags(lifted).values())
