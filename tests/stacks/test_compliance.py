@@ -148,3 +148,23 @@ def test_checkov_fails_on_a_bad_construct(tmp_path: Path) -> None:
             other.unlink()
     failed = _checkov(outdir)["failed"]
     assert any(line.startswith("CKV_AWS_24 AWS::EC2::SecurityGroup.Bad") for line in failed), failed
+
+
+def test_every_acknowledgement_sits_on_its_construct_with_a_reason(
+    synthesized: Callable[[str], Synthesized],
+) -> None:
+    found = 0
+    for example in CHECKED:
+        for metadata_file in synthesized(example).outdir.glob("*.metadata.json"):
+            for path, entries in json.loads(metadata_file.read_text()).items():
+                for entry in entries:
+                    if entry["type"] != "aws:cdk:acknowledged-rules":
+                        continue
+                    # `/stack/Construct[/...]`: never the app, never a whole stack.
+                    assert path.count("/") >= 2, path
+                    for rule, reason in entry["data"].items():
+                        if not rule.startswith("AwsSolutions::"):
+                            continue  # CDK's own acknowledgements of its built-in rules
+                        assert len(reason) >= 40, (path, rule, reason)
+                        found += 1
+    assert found > 0
