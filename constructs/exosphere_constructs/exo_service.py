@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from attrs import frozen
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -14,6 +14,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from exosphere_constructs.compliance import acknowledge
+from exosphere_constructs.log_group import retained_log_group
 
 
 @frozen(kw_only=True)
@@ -105,12 +106,8 @@ class ExoService(Construct):
                 f"{container_name}: need 1 <= min_tasks <= max_tasks,"
                 f" got min_tasks={min_tasks}, max_tasks={max_tasks}"
             )
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=log_retention,
-            encryption_key=log_encryption_key,
-            removal_policy=RemovalPolicy.RETAIN,
+        self.log_group = retained_log_group(
+            self, "Logs", retention=log_retention, encryption_key=log_encryption_key
         )
         self.task_definition = ecs.Ec2TaskDefinition(
             self, "Task", network_mode=ecs.NetworkMode.BRIDGE

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
@@ -13,6 +13,7 @@ from constructs import Construct
 
 from exosphere_constructs.compliance import acknowledge
 from exosphere_constructs.ec2_cluster import Ec2Cluster
+from exosphere_constructs.log_group import retained_log_group
 
 
 class ExoComHost(Construct):
@@ -86,12 +87,8 @@ class ExoComHost(Construct):
         self.namespace = servicediscovery.PrivateDnsNamespace(
             self, "Namespace", name=namespace_name, vpc=vpc
         )
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=log_retention,
-            encryption_key=log_encryption_key,
-            removal_policy=RemovalPolicy.RETAIN,
+        self.log_group = retained_log_group(
+            self, "Logs", retention=log_retention, encryption_key=log_encryption_key
         )
         self.task_definition = ecs.Ec2TaskDefinition(
             self, "Task", network_mode=ecs.NetworkMode.AWS_VPC

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from exosphere_constructs.log_group import retained_log_group
 
 
 class Network(Construct):
@@ -66,12 +67,8 @@ class Network(Construct):
                 ),
             ],
         )
-        self.flow_log_group = logs.LogGroup(
-            self,
-            "FlowLogs",
-            retention=flow_log_retention,
-            encryption_key=encryption_key,
-            removal_policy=RemovalPolicy.RETAIN,
+        self.flow_log_group = retained_log_group(
+            self, "FlowLogs", retention=flow_log_retention, encryption_key=encryption_key
         )
         self.vpc.add_flow_log(
             "FlowLog",
