@@ -85,6 +85,7 @@ if str(REPO) not in sys.path:  # `python bench/run.py` puts bench/, not the repo
 
 from bench.generate import generate_app  # noqa: E402
 from exosphere_cdk.manifest.checks import ROUTES_MAX_BYTES, ROUTES_WARN_BYTES  # noqa: E402
+from exosphere_cdk.synth import cdk_json_context  # noqa: E402
 
 Via = Literal["inproc", "cli"]
 Mode = Literal["default", "validation"]
@@ -287,7 +288,7 @@ class Bench:
         self.floor_file = work / "floor_app.py"
         self.floor_file.write_text(FLOOR_APP)
         self.context: dict[str, Any] = {
-            **json.loads((REPO / "cdk.json").read_text())["context"],
+            **cdk_json_context(),
             **CLI_CONTEXT,
         }
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("CDK_")}

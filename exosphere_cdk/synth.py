@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from exosphere_cdk.cli import UsageError, load_directory, print_problems, summary
 from exosphere_cdk.manifest.errors import ManifestError
 
+if TYPE_CHECKING:
+    from aws_cdk import App
+
 #: The app `cdk synth` deploys when no `-c app=DIR` is given.
 DEFAULT_APP = Path(__file__).resolve().parents[1] / "manifests" / "hello"
+#: The CDK CLI's configuration: its `context` holds the feature flags.
+CDK_JSON = Path(__file__).resolve().parents[1] / "cdk.json"
 
 
 def builtin_validation() -> bool:
@@ -24,11 +31,33 @@ def builtin_validation() -> bool:
     return os.environ.get("CDK_VALIDATION", "").lower() == "true"
 
 
+def cdk_json_context() -> dict[str, Any]:
+    """cdk.json's context: the feature flags `cdk synth` runs with (a bare App() has none)."""
+    if not CDK_JSON.is_file():  # pragma: no cover - an installed copy without the checkout
+        return {}
+    context: dict[str, Any] = json.loads(CDK_JSON.read_text())["context"]
+    return context
+
+
+def new_app(*, outdir: str | Path, context: dict[str, Any] | None = None) -> App:
+    """An in-process App that synthesizes as `cdk synth` does: cdk.json's context, validation.
+
+    For `exo-cdk plan` and the tests; `cdk synth` itself runs `main`, whose
+    context the CLI passes in.
+    """
+    import aws_cdk as cdk  # noqa: PLC0415 - slow: only when synthesizing
+
+    app: App = cdk.App(
+        context={**cdk_json_context(), **(context or {})},
+        outdir=str(outdir),
+        builtin_cloud_formation_validation=builtin_validation(),
+    )
+    return app
+
+
 def main() -> int:
     """Synthesize the app named by the `app` context (default: manifests/hello); exit code."""
-    # jsii warns on every start under Node 20 (end of life); the warning is not ours to fix.
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    import aws_cdk as cdk  # noqa: PLC0415 - after the environment is set
+    import aws_cdk as cdk  # noqa: PLC0415 - slow: only when synthesizing
 
     from exosphere_cdk.stacks import add_compliance_checks, build_stacks  # noqa: PLC0415
 

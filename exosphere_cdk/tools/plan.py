@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -36,7 +35,6 @@ LIMIT_WARN = 0.8
 EXOCOM_PORT = 3100
 EXOCOM_CPU = 256
 EXOCOM_MEMORY_MIB = 256
-CDK_JSON = Path(__file__).resolve().parents[2] / "cdk.json"
 
 RESERVE_NOTE = (
     f"memory for tasks = instance memory minus max({AGENT_RESERVE_MIB} MiB,"
@@ -308,29 +306,14 @@ class StackInfo:
         ]
 
 
-def cdk_context() -> dict[str, Any]:
-    """cdk.json's context (its feature flags), as `cdk synth` would use it."""
-    if not CDK_JSON.is_file():  # pragma: no cover - an installed copy without the checkout
-        return {}
-    context: dict[str, Any] = json.loads(CDK_JSON.read_text())["context"]
-    return context
-
-
 def synthesize(app: LoadedApp) -> dict[str, StackInfo]:
     """Every stack of `app`, synthesized in-process, by stack name (in deployment order)."""
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    import aws_cdk as cdk  # noqa: PLC0415 - slow; only plan needs it
-
-    from exosphere_cdk.stacks import build_stacks  # noqa: PLC0415
-    from exosphere_cdk.synth import builtin_validation  # noqa: PLC0415
+    from exosphere_cdk.stacks import build_stacks  # noqa: PLC0415 - slow; only plan needs it
+    from exosphere_cdk.synth import new_app  # noqa: PLC0415
 
     outdir = tempfile.mkdtemp(prefix="exo-cdk-plan-")
     try:
-        scope = cdk.App(
-            context=cdk_context(),
-            outdir=outdir,
-            builtin_cloud_formation_validation=builtin_validation(),  # as `cdk synth`
-        )
+        scope = new_app(outdir=outdir)
         build_stacks(scope, app)
         assembly = scope.synth()
         return {

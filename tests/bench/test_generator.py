@@ -5,14 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import aws_cdk as cdk
 import pytest
 
 from bench.generate import DOMAIN, generate_app, main
 from bench.run import LIMITS, TARGET_PERCENT, TASK_DEFINITION_BYTES, stack_stats
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.stacks import build_stacks
-from tests.conftest import cdk_json_context
+from exosphere_cdk.synth import new_app
 
 
 def tree(directory: Path) -> dict[str, bytes]:
@@ -110,7 +109,7 @@ def test_scale_150_services_keep_every_stack_under_80_percent_of_cloudformation_
     generate_app(tmp_path / "app", SCALE_SERVICES)
     app = load_app(tmp_path / "app")
     started = time.perf_counter()
-    scope = cdk.App(context=cdk_json_context(), outdir=str(tmp_path / "cdk.out"))
+    scope = new_app(outdir=tmp_path / "cdk.out")
     build_stacks(scope, app)
     assembly = scope.synth()
     seconds = time.perf_counter() - started

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 from attrs import frozen
 from aws_cdk.assertions import Template
@@ -17,8 +16,8 @@ from aws_cdk.assertions import Template
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.manifest.model import LoadedApp
 from exosphere_cdk.stacks import AppStacks, add_compliance_checks, build_stacks
-from exosphere_cdk.synth import builtin_validation
-from tests.conftest import REPO, SHARED_EXAMPLES, cdk_json_context
+from exosphere_cdk.synth import new_app
+from tests.conftest import REPO, SHARED_EXAMPLES
 
 #: Every app whose stacks are snapshotted: ours, and the app exo-deploy really deployed.
 EXAMPLES: dict[str, Path] = {
@@ -65,11 +64,7 @@ def synthesize(
     """Load and synthesize the app in `directory` with cdk.json's context (and cdk-nag)."""
     app = load_app(directory)
     outdir = Path(tempfile.mkdtemp(prefix="exosphere-cdk-test-"))
-    scope = cdk.App(
-        context={**cdk_json_context(), **(context or {})},
-        outdir=str(outdir),
-        builtin_cloud_formation_validation=builtin_validation(),  # as `cdk synth` does
-    )
+    scope = new_app(outdir=outdir, context=context)
     stacks = build_stacks(scope, app, protect=protect)
     add_compliance_checks(scope)  # as in every `cdk synth`: a cdk-nag finding fails it
     assembly = scope.synth()

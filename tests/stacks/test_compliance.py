@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
@@ -17,7 +16,8 @@ from aws_cdk import aws_logs as logs
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.stacks import add_compliance_checks, build_stacks
 from exosphere_cdk.stacks.platform import PlatformStack
-from tests.conftest import REPO, cdk_json_context
+from exosphere_cdk.synth import new_app
+from tests.conftest import REPO
 from tests.stacks.conftest import EXAMPLES, Synthesized
 
 CFN_LINT = REPO / ".venv" / "bin" / "cfn-lint"
@@ -106,7 +106,7 @@ def test_checkov_finds_nothing_and_every_skip_has_a_reason(assemblies: Path) -> 
 
 def _hello_with(inject: Callable[[PlatformStack], None], tmp_path: Path) -> Path:
     """Synthesize hello with `inject` applied to its platform stack, cdk-nag off."""
-    scope = cdk.App(context=cdk_json_context(), outdir=str(tmp_path))
+    scope = new_app(outdir=tmp_path)
     stacks = build_stacks(scope, load_app(EXAMPLES["hello"]))
     inject(stacks.platform)
     scope.synth()
@@ -119,7 +119,7 @@ def _ssh_open_to_the_world(stack: PlatformStack) -> None:
 
 
 def test_cdk_nag_fails_the_synthesis_on_a_finding(tmp_path: Path) -> None:
-    scope = cdk.App(context=cdk_json_context(), outdir=str(tmp_path))
+    scope = new_app(outdir=tmp_path)
     stacks = build_stacks(scope, load_app(EXAMPLES["hello"]))
     _ssh_open_to_the_world(stacks.platform)
     add_compliance_checks(scope)

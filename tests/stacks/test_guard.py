@@ -17,21 +17,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 
 from exosphere_cdk.cli import main
 from exosphere_cdk.guard import GUARDED_TYPES, compare, create_only, guard, read_assembly
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.stacks import build_stacks
-from tests.conftest import REPO, cdk_json_context
+from exosphere_cdk.synth import new_app
+from tests.conftest import REPO
 
 HELLO = REPO / "manifests" / "hello"
 
 
 def synth_assembly(app_dir: Path, outdir: Path) -> Path:
     """Synthesize the app in `app_dir` into the cloud assembly `outdir` (cdk.json's context)."""
-    scope = cdk.App(context=cdk_json_context(), outdir=str(outdir))
+    scope = new_app(outdir=outdir)
     build_stacks(scope, load_app(app_dir))
     scope.synth()
     return outdir

@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 import yaml
 
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.stacks import build_stacks
-from tests.conftest import REPO, cdk_json_context
+from exosphere_cdk.synth import new_app
+from tests.conftest import REPO
 from tests.stacks.conftest import normalise
 
 SHOP = REPO / "manifests" / "shop"
@@ -98,7 +98,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[st
             shutil.copytree(SHOP, app)
             VARIANTS[variant](app)
             outdir = root / variant / "cdk.out"
-            scope = cdk.App(context=cdk_json_context(), outdir=str(outdir))
+            scope = new_app(outdir=outdir)
             build_stacks(scope, load_app(app))
             assembly = scope.synth()
             cache[variant] = {
