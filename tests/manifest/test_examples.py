@@ -1,0 +1,212 @@
+"""The project's own examples chat and blog: each shows the manifest forms it was written for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest.derive import ImageSource
+from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.manifest.model import (
+    AwsService,
+    Bus,
+    LoadedApp,
+    LoadedService,
+    Production,
+    Service,
+    ServiceRef,
+)
+
+MANIFESTS = Path(__file__).parents[2] / "manifests"
+CHAT = MANIFESTS / "chat"
+BLOG = MANIFESTS / "blog"
+
+
+@pytest.fixture(scope="module")
+def chat() -> LoadedApp:
+    return load_app(CHAT)
+
+
+@pytest.fixture(scope="module")
+def blog() -> LoadedApp:
+    return load_app(BLOG)
+
+
+def _service(app: LoadedApp, role: str) -> LoadedService:
+    return next(s for s in app.services if s.role == role)
+
+
+def _raw(path: Path) -> dict[str, Any]:
+    """A manifest as YAML reads it: proves the example holds the form, not only its effect."""
+    data: dict[str, Any] = yaml.safe_load(path.read_text())
+    return data
+
+
+# ---------------------------------------------------------------- chat (Exosphere 0.22)
+
+
+def test_chat_loads_without_any_problem(chat: LoadedApp) -> None:
+    assert chat.problems == ()
+    assert [(s.role, s.public) for s in chat.services] == [
+        ("history", False),
+        ("notifier", False),
+        ("presence", False),
+        ("rooms", False),
+        ("web", True),
+    ]
+
+
+def test_chat_names_exocom_in_the_0_22_dependencies_form(chat: LoadedApp) -> None:
+    assert "bus" not in _raw(CHAT / "application.yml")
+    assert chat.application.bus is None
+    assert chat.application.dependencies == (Bus(type="exocom", version="0.22.1"),)
+    assert chat.exocom_version == "0.22.1"
+
+
+def test_a_service_named_only_by_its_image(chat: LoadedApp) -> None:
+    presence = _service(chat, "presence")
+    assert presence.ref == ServiceRef(docker_image="exosphere-cdk-examples/chat-presence:2.0.1")
+    assert presence.directory is None
+    assert presence.service == Service()
+    assert derive.image_source(presence) == ImageSource(
+        "registry", "exosphere-cdk-examples/chat-presence:2.0.1"
+    )
+    assert derive.container_command(presence) is None
+    assert derive.service_routes(chat)[2] == {"role": "presence", "receives": [], "sends": []}
+
+
+def test_an_empty_sends_list_and_no_production_section(chat: LoadedApp) -> None:
+    raw = _raw(CHAT / "notifier" / "service.yml")
+    assert raw["messages"] == {"sends": None, "receives": ["message.posted"]}
+    assert "production" not in raw
+    notifier = _service(chat, "notifier").service
+    assert notifier.messages.sends == ()
+    assert notifier.messages.receives == ("message.posted",)
+    assert notifier.production == Production()
+    assert notifier.production.aws == AwsService(cpu=100, memory=500, min_tasks=1, max_tasks=2)
+
+
+def test_a_namespace_mounts_the_store_under_its_role(chat: LoadedApp) -> None:
+    rooms = _service(chat, "rooms")
+    assert rooms.namespace == "store"
+    assert rooms.service.type == "chat-store"
+    assert [derive.bus_name("rooms", "store", m) for m in rooms.service.messages.receives] == [
+        "rooms.list",
+        "rooms.create",
+    ]
+    web = _service(chat, "web").service.messages
+    assert {"rooms.list", "rooms.create"} <= set(web.sends)
+    route = next(r for r in derive.service_routes(chat) if r["role"] == "rooms")
+    assert route == {
+        "role": "rooms",
+        "receives": ["store.list", "store.create"],
+        "sends": ["store.listed", "store.created"],
+        "namespace": "store",
+    }
+
+
+def test_a_mongo_dependency_with_its_production_address(chat: LoadedApp) -> None:
+    history = _service(chat, "history")
+    mongo = history.service.dependencies["mongo"]
+    assert mongo.prod == "chat-history.db.example.net:27017"
+    assert mongo.version == "3.6"
+    assert mongo.docker_flags == {
+        "volume": "-v {{EXO_DATA_PATH}}:/data/db",
+        "online_text": "waiting for connections on port 27017",
+    }
+    assert derive.mongo_secret_name(chat, history) == "chat/mongo"
+    assert derive.mongo_secret_name(chat, _service(chat, "rooms")) == "chat/mongo"
+    assert derive.mongo_secret_name(chat, _service(chat, "notifier")) is None
+
+
+def test_docker_image_wins_over_author_and_type(chat: LoadedApp) -> None:
+    web = _service(chat, "web")
+    assert web.directory == (CHAT / "web").resolve()
+    assert (web.service.author, web.service.type) == ("exosphere-cdk-examples", "chat-web")
+    assert derive.image_source(web) == ImageSource(
+        "registry", "exosphere-cdk-examples/chat-web:1.4.2"
+    )
+    assert derive.container_command(web) == ["node", "dist/server.js", "--port", "3000"]
+    assert web.service.production.url == "chat.example.com"
+    assert web.service.production.aws.public_port == 3000
+
+
+def test_chat_has_a_domain_and_a_sized_private_cluster(chat: LoadedApp) -> None:
+    assert chat.slug == "chat"
+    assert chat.domain == "chat.example.com"
+    assert chat.aws.region == "eu-central-1"
+    assert derive.instance_type(chat, public=True) == derive.DEFAULT_INSTANCE_TYPE
+    assert derive.instance_type(chat, public=False) == "t3.medium"
+
+
+# ---------------------------------------------------------------- blog (exo-deploy era)
+
+
+def test_blog_is_read_as_exo_deploy_read_it(blog: LoadedApp) -> None:
+    assert blog.application.name == "TinyBlog"
+    assert blog.slug == "tiny-blog"
+    assert blog.application.bus == Bus(type="exocom", version="0.21.8")
+    assert blog.application.dependencies == ()
+    assert blog.exocom_version == "0.21.8"
+    assert blog.aws.region == "us-west-2"
+    assert blog.aws.remote_state_store == "tinyblog-terraform-state"
+    assert derive.instance_type(blog, public=True) == "t2.small"
+    assert derive.instance_type(blog, public=False) == "t2.micro"
+    assert [(s.role, s.public) for s in blog.services] == [
+        ("posts", False),
+        ("scheduler", False),
+        ("web", True),
+    ]
+    for svc in blog.services:
+        assert derive.image_source(svc) == ImageSource(
+            "registry", f"exosphere-cdk-examples/tinyblog-{svc.role}"
+        )
+
+
+def test_blog_has_no_domain_and_a_catch_all_web(blog: LoadedApp) -> None:
+    assert blog.domain is None
+    assert blog.env_name == "production"
+    assert set(blog.application.environments) == {"local", "production", "staging"}
+    web = _service(blog, "web")
+    assert web.service.production.url is None
+    assert web.service.production.aws.public_port == 8080
+    assert derive.listener_priority(web) == derive.CATCH_ALL_PRIORITY
+
+
+def test_blog_has_only_the_notices_of_exo_deploy_keys(blog: LoadedApp) -> None:
+    shown = [
+        (str(Path(p.file).resolve().relative_to(BLOG.resolve())), p.line, p.path, p.severity)
+        for p in blog.problems
+    ]
+    assert shown == [
+        (
+            "application.yml",
+            21,
+            "environments.production.providers.aws.remote-state-store",
+            "notice",
+        ),
+        ("scheduler/service.yml", 9, "restart", "notice"),
+        ("web-server/service.yml", 23, "docker", "notice"),
+    ]
+
+
+def test_an_empty_receives_list(blog: LoadedApp) -> None:
+    raw = _raw(BLOG / "scheduler" / "service.yml")
+    assert raw["messages"] == {"sends": ["posts.publish-due"], "receives": None}
+    scheduler = _service(blog, "scheduler").service
+    assert scheduler.messages.receives == ()
+    assert scheduler.messages.sends == ("posts.publish-due",)
+    assert "posts.publish-due" in _service(blog, "posts").service.messages.receives
+
+
+def test_blog_posts_use_a_production_mongo(blog: LoadedApp) -> None:
+    posts = _service(blog, "posts")
+    mongo = posts.service.dependencies["mongo"]
+    assert mongo.prod == "tinyblog-posts.mongo.example.net:27017"
+    assert mongo.docker_flags == {"volume": "-v {{EXO_DATA_PATH}}:/data/db"}
+    assert derive.mongo_secret_name(blog, posts) == "tiny-blog/mongo"
+    assert posts.service.tests == "node_modules/.bin/cucumber-js"
