@@ -123,7 +123,6 @@ CLI_CONTEXT: dict[str, Any] = {
 FLOOR_APP = '''"""The floor: an App, one stack, synth; one no-op resource keeps validation quiet."""
 import os
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 import aws_cdk as cdk
 
 # As exosphere_cdk/synth.py: CDK's built-in validation only with CDK_VALIDATION=true.
@@ -292,7 +291,8 @@ class Bench:
             **CLI_CONTEXT,
         }
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("CDK_")}
-        self.env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
+        # As `npx cdk`: the pinned Node first on PATH, for the CLI, jsii and the floor app.
+        self.env["PATH"] = f"{REPO / 'node_modules' / '.bin'}{os.pathsep}{self.env['PATH']}"
         self._outdirs = 0
 
     def command(self, job: Job, out: Path) -> tuple[list[str], dict[str, str]]:

@@ -1,7 +1,12 @@
 """exosphere-cdk: deploy Exosphere applications to AWS with the AWS CDK."""
 
 import os
+from pathlib import Path
 
-# jsii prints a banner on every start under Node 20 (end of life): not ours to fix, and
-# noise in every command. Set here, before any module of the package imports aws_cdk.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+# jsii runs its kernel on `node` from PATH unless JSII_NODE names one. `npx cdk` puts
+# node_modules/.bin first on PATH, but `exo-cdk` and pytest do not: point jsii at the
+# checkout's pinned Node (package.json) so every caller runs on the same supported LTS.
+# Set here, before any module of the package imports aws_cdk.
+_PINNED_NODE = Path(__file__).resolve().parents[1] / "node_modules" / ".bin" / "node"
+if _PINNED_NODE.is_file():
+    os.environ.setdefault("JSII_NODE", str(_PINNED_NODE))
