@@ -2,17 +2,19 @@
 
 from exosphere_constructs.app_key import AppKey
 from exosphere_constructs.ec2_cluster import Ec2Cluster
-from exosphere_constructs.exo_service import ExoService, Route
-from exosphere_constructs.exocom_host import ExoComHost
+from exosphere_constructs.exo_service import ExoService
+from exosphere_constructs.exocom_host import ExoComHost, ExoComRoute
 from exosphere_constructs.load_balancer import PublicLoadBalancer
 from exosphere_constructs.network import Network
+from exosphere_constructs.public_route import PublicRoute
 
 __all__ = [
     "AppKey",
     "Ec2Cluster",
     "ExoComHost",
+    "ExoComRoute",
     "ExoService",
     "Network",
     "PublicLoadBalancer",
-    "Route",
+    "PublicRoute",
 ]

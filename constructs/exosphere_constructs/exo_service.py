@@ -1,12 +1,10 @@
-"""One Exosphere service: its task definition, ECS service, logs, autoscaling and route."""
+"""One Exosphere service: its task definition, ECS service, logs and autoscaling."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from attrs import frozen
 from aws_cdk import Duration
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
@@ -17,40 +15,20 @@ from exosphere_constructs.compliance import acknowledge
 from exosphere_constructs.log_group import retained_log_group
 
 
-@frozen(kw_only=True)
-class Route:
-    """How the load balancer reaches a public service.
-
-    Attributes:
-        listener: the listener the rule is added to.
-        vpc: the VPC of the target group.
-        priority: the rule's priority, unique on the listener.
-        host_header: the host name routed to the service; None makes the rule a
-            catch-all (path `/*`) for requests no other rule matches.
-        health_check_path: the path the load balancer polls.
-    """
-
-    listener: elbv2.IApplicationListener
-    vpc: ec2.IVpc
-    priority: int
-    host_header: str | None
-    health_check_path: str = "/"
-
-
 class ExoService(Construct):
     """A service on an ECS-on-EC2 cluster, placed through a capacity provider.
 
     Containers use bridge networking: a public service's container port is
-    mapped to a dynamic host port that the load balancer's target group finds
-    by itself; a private service publishes no port at all.
+    mapped to a dynamic host port that a load balancer's target group finds
+    by itself (see `load_balancer_target`); a private service publishes no
+    port at all.
 
     Attributes:
         task_definition: the service's task definition.
         container: its one container.
         service: the ECS service.
         log_group: the container's log group.
-        target_group: the load balancer's target group, when the service has a route.
-        listener_rule: its listener rule, when the service has a route.
+        container_port: the port the container listens on, or None.
     """
 
     def __init__(
@@ -68,7 +46,7 @@ class ExoService(Construct):
         environment: Mapping[str, str] | None = None,
         secrets: Mapping[str, ecs.Secret] | None = None,
         container_port: int | None = None,
-        route: Route | None = None,
+        health_check_grace_period: Duration | None = None,
         min_tasks: int = 1,
         max_tasks: int = 2,
         cpu_target_percent: int = 70,
@@ -88,9 +66,12 @@ class ExoService(Construct):
             memory_mib: the container's hard memory limit; default 500 MiB.
             environment: plain environment variables; default none.
             secrets: environment variables read from Secrets Manager at start; default none.
-            container_port: the port the container listens on; default none
-                (required with `route`).
-            route: how the load balancer reaches the service; default none (private).
+            container_port: the port the container listens on; default none:
+                the container publishes no port (a load balancer cannot reach it).
+            health_check_grace_period: how long after a task starts the load
+                balancer's failed health checks are ignored (ECS takes it only for
+                a service behind a load balancer); default 60 seconds once a load
+                balancer sends it traffic (CDK's default), none otherwise.
             min_tasks: the fewest running tasks; default one.
             max_tasks: the most running tasks; default two.
             cpu_target_percent: the average CPU use that autoscaling keeps; default 70.
@@ -99,13 +80,12 @@ class ExoService(Construct):
                 own encryption.
         """
         super().__init__(scope, id_)
-        if route is not None and container_port is None:
-            raise ValueError(f"{container_name}: a route needs a container_port")
         if not 1 <= min_tasks <= max_tasks:
             raise ValueError(
                 f"{container_name}: need 1 <= min_tasks <= max_tasks,"
                 f" got min_tasks={min_tasks}, max_tasks={max_tasks}"
             )
+        self.container_port = container_port
         self.log_group = retained_log_group(
             self, "Logs", retention=log_retention, encryption_key=log_encryption_key
         )
@@ -155,7 +135,7 @@ class ExoService(Construct):
                 ecs.PlacementStrategy.packed_by_memory(),
             ],
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
-            health_check_grace_period=Duration.seconds(60) if route else None,
+            health_check_grace_period=health_check_grace_period,
             enable_ecs_managed_tags=True,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
         )
@@ -164,41 +144,10 @@ class ExoService(Construct):
             "CpuScaling", target_utilization_percent=cpu_target_percent
         )
 
-        self.target_group: elbv2.ApplicationTargetGroup | None = None
-        self.listener_rule: elbv2.ApplicationListenerRule | None = None
-        if route is not None:
-            self.target_group = elbv2.ApplicationTargetGroup(
-                self,
-                "TargetGroup",
-                vpc=route.vpc,
-                protocol=elbv2.ApplicationProtocol.HTTP,
-                # The registered port is each task's dynamic host port; this is
-                # only the group's nominal port.
-                port=container_port,
-                target_type=elbv2.TargetType.INSTANCE,
-                deregistration_delay=Duration.seconds(30),
-                health_check=elbv2.HealthCheck(
-                    path=route.health_check_path,
-                    # The host port is dynamic: check the port traffic goes to.
-                    port="traffic-port",
-                    healthy_http_codes="200-399",
-                ),
-                targets=[
-                    self.service.load_balancer_target(
-                        container_name=container_name, container_port=container_port
-                    )
-                ],
-            )
-            condition = (
-                elbv2.ListenerCondition.host_headers([route.host_header])
-                if route.host_header is not None
-                else elbv2.ListenerCondition.path_patterns(["/*"])
-            )
-            self.listener_rule = elbv2.ApplicationListenerRule(
-                self,
-                "ListenerRule",
-                listener=route.listener,
-                priority=route.priority,
-                conditions=[condition],
-                target_groups=[self.target_group],
-            )
+    def load_balancer_target(self) -> elbv2.IApplicationLoadBalancerTarget:
+        """The service's container port as a target of a load balancer's target group."""
+        if self.container_port is None:
+            raise ValueError(f"{self.node.path}: a load balancer target needs a container_port")
+        return self.service.load_balancer_target(
+            container_name=self.container.container_name, container_port=self.container_port
+        )

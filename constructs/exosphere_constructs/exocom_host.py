@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Sequence
+
+from attrs import field, frozen
 from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -14,6 +18,44 @@ from constructs import Construct
 from exosphere_constructs.compliance import acknowledge
 from exosphere_constructs.ec2_cluster import Ec2Cluster
 from exosphere_constructs.log_group import retained_log_group
+
+
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+@frozen(kw_only=True)
+class ExoComRoute:
+    """One entry of ExoCom's routing table (`SERVICE_ROUTES`): a service and its messages.
+
+    Attributes:
+        role: the service's role (its key in application.yml).
+        receives: the messages the service receives, as written.
+        sends: the messages the service sends, as written.
+        namespace: the service's namespace (ExoCom renames `<namespace>.x` to
+            `<role>.x` for it); default none: messages keep their names.
+    """
+
+    role: str
+    receives: tuple[str, ...] = field(converter=_strings)
+    sends: tuple[str, ...] = field(converter=_strings)
+    namespace: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """The entry as ExoCom reads it; `namespace` only when there is one."""
+        entry: dict[str, object] = {
+            "role": self.role,
+            "receives": list(self.receives),
+            "sends": list(self.sends),
+        }
+        if self.namespace:
+            entry["namespace"] = self.namespace
+        return entry
+
+
+def service_routes_json(routes: Sequence[ExoComRoute]) -> str:
+    """`SERVICE_ROUTES`: the routes as a compact JSON array, in the order given."""
+    return json.dumps([route.as_json() for route in routes], separators=(",", ":"))
 
 
 class ExoComHost(Construct):
@@ -42,7 +84,7 @@ class ExoComHost(Construct):
         *,
         vpc: ec2.IVpc,
         image: ecs.ContainerImage,
-        service_routes: str,
+        routes: Sequence[ExoComRoute],
         namespace_name: str,
         instance_type: ec2.InstanceType,
         log_group_name_prefix: str,
@@ -58,7 +100,8 @@ class ExoComHost(Construct):
         Args:
             vpc: the VPC; ExoCom runs in its private subnets.
             image: the ExoCom image (`originate/exocom:<version>`).
-            service_routes: ExoCom's `SERVICE_ROUTES`, a JSON array.
+            routes: ExoCom's routing table, one entry per service; ExoCom
+                reads it as `SERVICE_ROUTES` (compact JSON, in this order).
             namespace_name: the private DNS namespace, e.g. `shop.internal`.
             instance_type: the instance type of ExoCom's single machine.
             log_group_name_prefix: the start of the names of the log groups the
@@ -99,7 +142,7 @@ class ExoComHost(Construct):
             command=["bin/exocom"],
             cpu=cpu,
             memory_limit_mib=memory_mib,
-            environment={"PORT": str(port), "SERVICE_ROUTES": service_routes},
+            environment={"PORT": str(port), "SERVICE_ROUTES": service_routes_json(routes)},
             port_mappings=[ecs.PortMapping(container_port=port, protocol=ecs.Protocol.TCP)],
             logging=ecs.LogDrivers.aws_logs(stream_prefix="exocom", log_group=self.log_group),
         )

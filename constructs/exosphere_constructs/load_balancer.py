@@ -11,6 +11,15 @@ from constructs import Construct
 
 from exosphere_constructs.compliance import acknowledge, checkov_skip
 
+#: The port-80 listener's construct ID, with a certificate (where it redirects to
+#: HTTPS) and without (where it serves the routes). One ID for both, so that
+#: adding a domain to a deployed app updates that listener in place: with two
+#: IDs, CloudFormation would create the new port-80 listener before deleting
+#: the old one, and the load balancer refuses a second listener on a port.
+#: `Redirect80To443` is the ID CDK's `add_redirect` gave it in apps with a
+#: domain, which keeps their logical ID.
+HTTP_LISTENER_ID = "Redirect80To443"
+
 
 def _not_found() -> elbv2.ListenerAction:
     return elbv2.ListenerAction.fixed_response(
@@ -30,6 +39,8 @@ class PublicLoadBalancer(Construct):
             listener ports only.
         listener: the listener services attach rules to (HTTPS when a
             certificate is given, else HTTP).
+        http_listener: the port-80 listener: it redirects to HTTPS when a
+            certificate is given, else it is `listener`.
         https: whether `listener` is the HTTPS one.
         access_logs: the encrypted, private bucket of the ALB's access logs (kept on
             delete), or None when access logs are off.
@@ -110,15 +121,19 @@ class PublicLoadBalancer(Construct):
                 default_action=_not_found(),
                 open=True,
             )
-            self.load_balancer.add_redirect(source_port=80, target_port=443)
-        else:
-            self.listener = self.load_balancer.add_listener(
-                "Http",
-                protocol=elbv2.ApplicationProtocol.HTTP,
-                port=80,
-                default_action=_not_found(),
-                open=True,
-            )
+        self.http_listener = self.load_balancer.add_listener(
+            HTTP_LISTENER_ID,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            port=80,
+            default_action=(
+                elbv2.ListenerAction.redirect(port="443", protocol="HTTPS", permanent=True)
+                if certificate is not None
+                else _not_found()
+            ),
+            open=True,
+        )
+        if certificate is None:
+            self.listener = self.http_listener
             http_only = (
                 "HTTP only because no certificate was given: the app has no domain, so there"
                 " is no name a certificate could be issued for"

@@ -16,6 +16,7 @@ from exosphere_cdk.stacks.exocom import ExoComStack
 from exosphere_cdk.stacks.network import NetworkStack
 from exosphere_cdk.stacks.platform import PlatformStack
 from exosphere_cdk.stacks.service import SecretEnv, ServiceSpec, ServiceStack
+from exosphere_constructs import ExoComRoute
 
 #: CloudWatch Logs' retention periods, in days.
 RETENTION_DAYS: dict[int, logs.RetentionDays] = {
@@ -118,7 +119,7 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
         description=f"{app.application.name}: ExoCom {app.exocom_version}",
         vpc=vpc,
         version=app.exocom_version,
-        service_routes=derive.service_routes(app),
+        routes=exocom_routes(app),
         namespace_name=f"{app.slug}.internal",
         instance_type=ec2.InstanceType(derive.exocom_instance_type(app)),
         clients=[platform.public_cluster.security_group, platform.private_cluster.security_group],
@@ -129,7 +130,9 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
         termination_protection=protect,
     )
     services: dict[str, ServiceStack] = {}
+    load_balancer = platform.load_balancer
     for svc in app.services:
+        cluster = platform.public_cluster if svc.public else platform.private_cluster
         service_stack = ServiceStack(
             scope,
             stack_name(app, svc.role),
@@ -140,11 +143,14 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
             ),
             spec=service_spec(app, svc, exocom_host=exocom.dns_name, exocom_port=exocom.port),
             vpc=vpc,
-            cluster=platform.public_cluster if svc.public else platform.private_cluster,
-            load_balancer=platform.load_balancer if svc.public else None,
-            dns=dns,
+            cluster=cluster.cluster,
+            capacity_provider_name=cluster.capacity_provider.capacity_provider_name,
             log_retention=retention,
             log_encryption_key=network.key,
+            load_balancer=load_balancer.load_balancer if svc.public else None,
+            listener=load_balancer.listener if svc.public else None,
+            zone=dns.zone if dns else None,
+            certificate_names=dns.certificate_names if dns else None,
         )
         # Deploying one service also brings ExoCom's routes up to date.
         service_stack.add_stack_dependency(exocom, "a service needs ExoCom to route its messages")
@@ -161,6 +167,19 @@ def add_compliance_checks(scope: App) -> None:
     concern, each with its reason (see exosphere_constructs.compliance).
     """
     Validations.of(scope).add_plugins(AwsSolutionsChecks(scope))
+
+
+def exocom_routes(app: LoadedApp) -> list[ExoComRoute]:
+    """ExoCom's routing table: one entry per service, in role order, messages as written."""
+    return [
+        ExoComRoute(
+            role=svc.role,
+            receives=svc.service.messages.receives,
+            sends=svc.service.messages.sends,
+            namespace=svc.namespace or None,
+        )
+        for svc in app.services
+    ]
 
 
 def service_spec(

@@ -23,8 +23,9 @@ class DnsStack(Stack):
     Attributes:
         zone: the public hosted zone.
         certificate: the load balancer's default certificate.
-        imported_certificate: whether `certificate` was given (it then covers
-            every public URL) rather than created here.
+        certificate_names: the names `certificate` is valid for (the domain and
+            `*.domain`), or None for a certificate given by ARN, taken to cover
+            every public URL.
     """
 
     def __init__(
@@ -57,12 +58,13 @@ class DnsStack(Stack):
             )
         CfnOutput(self, "HostedZoneId", value=self.zone.hosted_zone_id)
 
-        self.imported_certificate = certificate_arn is not None
+        self.certificate_names: tuple[str, ...] | None = None
         if certificate_arn is not None:
             self.certificate: acm.ICertificate = acm.Certificate.from_certificate_arn(
                 self, "Certificate", certificate_arn
             )
         else:
+            self.certificate_names = (domain, f"*.{domain}")
             self.certificate = acm.Certificate(
                 self,
                 "Certificate",
@@ -76,10 +78,3 @@ class DnsStack(Stack):
                 "the wildcard covers every direct subdomain, so that adding a public"
                 " service never replaces the load balancer's certificate",
             )
-
-    def covers(self, host: str) -> bool:
-        """Whether the load balancer's default certificate is valid for `host`."""
-        if self.imported_certificate or host == self.domain:
-            return True
-        prefix, _, rest = host.partition(".")
-        return rest == self.domain and prefix not in {"", "*"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from exosphere_constructs import ExoComHost
+from exosphere_constructs import ExoComHost, ExoComRoute
 
 EXOCOM_PORT = 3100
 
@@ -37,10 +36,10 @@ class ExoComStack(Stack):
         *,
         vpc: ec2.IVpc,
         version: str,
-        service_routes: Sequence[dict[str, object]],
+        routes: Sequence[ExoComRoute],
         namespace_name: str,
         instance_type: ec2.InstanceType,
-        clients: Sequence[ec2.IConnectable],
+        clients: Sequence[ec2.ISecurityGroup],
         log_retention: logs.RetentionDays,
         log_encryption_key: kms.IKey,
         log_group_name_prefix: str,
@@ -53,7 +52,7 @@ class ExoComStack(Stack):
             "ExoCom",
             vpc=vpc,
             image=ecs.ContainerImage.from_registry(f"originate/exocom:{version}"),
-            service_routes=json.dumps(list(service_routes), separators=(",", ":")),
+            routes=routes,
             namespace_name=namespace_name,
             instance_type=instance_type,
             port=EXOCOM_PORT,

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from attrs import frozen
 from aws_cdk import CfnOutput, Stack
-from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
-from aws_cdk import aws_route53_targets as targets
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from exosphere_cdk.stacks.dns import DnsStack
-from exosphere_constructs import Ec2Cluster, ExoService, PublicLoadBalancer, Route
+from exosphere_constructs import ExoService, PublicRoute
 
 
 @frozen(kw_only=True)
@@ -54,12 +51,14 @@ class ServiceSpec:
 class ServiceStack(Stack):
     """One service: task definition, ECS service, logs, scaling and, if public, its route.
 
-    Public services also own their target group, listener rule and DNS alias
-    (and a certificate when their URL is not covered by the app's), so adding
-    or removing a service touches no other stack but ExoCom's routes.
+    A public service with a port also owns its public route (target group,
+    listener rule, DNS alias and, when its URL is not covered by the app's
+    certificate, a certificate of its own), so adding or removing a service
+    touches no other stack but ExoCom's routes.
 
     Attributes:
         service: the service construct.
+        route: the service's public route, or None for a service without one.
     """
 
     def __init__(
@@ -69,13 +68,35 @@ class ServiceStack(Stack):
         *,
         spec: ServiceSpec,
         vpc: ec2.IVpc,
-        cluster: Ec2Cluster,
-        load_balancer: PublicLoadBalancer | None,
-        dns: DnsStack | None,
+        cluster: ecs.ICluster,
+        capacity_provider_name: str,
         log_retention: logs.RetentionDays,
         log_encryption_key: kms.IKey,
+        load_balancer: elbv2.IApplicationLoadBalancer | None = None,
+        listener: elbv2.IApplicationListener | None = None,
+        zone: route53.IHostedZone | None = None,
+        certificate_names: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
+        """Create the service's stack.
+
+        Args:
+            spec: the service's settings.
+            vpc: the app's VPC.
+            cluster: the cluster the service runs on.
+            capacity_provider_name: the cluster's capacity provider.
+            log_retention: how long the service's logs are kept.
+            log_encryption_key: the KMS key of its log group.
+            load_balancer: the shared load balancer; required for a public
+                service with a port, unused otherwise.
+            listener: the load balancer's listener the route's rule goes on;
+                required with `load_balancer`.
+            zone: the app's public hosted zone; default none: no alias record,
+                and the URL is served over HTTP by the load balancer's name.
+            certificate_names: the names the listener's certificate is valid
+                for; default: it covers every URL (see PublicRoute).
+            kwargs: the Stack's own properties.
+        """
         super().__init__(scope, id_, **kwargs)
         secrets = {
             name: ecs.Secret.from_secrets_manager(
@@ -84,24 +105,11 @@ class ServiceStack(Stack):
             )
             for name, ref in sorted(spec.secrets.items())
         }
-        route = None
-        # A public service without a port is placed on the public cluster but
-        # gets no route (`validate` warns about it).
-        if spec.public and spec.container_port is not None:
-            if load_balancer is None:
-                raise ValueError(f"{spec.role}: a public service needs the load balancer")
-            route = Route(
-                listener=load_balancer.listener,
-                vpc=vpc,
-                priority=spec.listener_priority,
-                host_header=spec.url,
-                health_check_path=spec.health_check_path,
-            )
         self.service = ExoService(
             self,
             "Service",
-            cluster=cluster.cluster,
-            capacity_provider_name=cluster.capacity_provider.capacity_provider_name,
+            cluster=cluster,
+            capacity_provider_name=capacity_provider_name,
             image=spec.image,
             container_name=spec.role,
             command=spec.command,
@@ -110,19 +118,39 @@ class ServiceStack(Stack):
             environment=dict(sorted(spec.environment.items())),
             secrets=secrets,
             container_port=spec.container_port,
-            route=route,
             min_tasks=spec.min_tasks,
             max_tasks=spec.max_tasks,
             cpu_target_percent=spec.cpu_target_percent,
             log_retention=log_retention,
             log_encryption_key=log_encryption_key,
         )
-        if route is not None and load_balancer is not None and spec.url is not None:
-            self._publish(spec.url, load_balancer, dns)
-
-    def _publish(self, url: str, load_balancer: PublicLoadBalancer, dns: DnsStack | None) -> None:
-        """The DNS alias of the service's URL, its certificate if needed, and the URL output."""
-        if dns is None:
+        self.route: PublicRoute | None = None
+        # A public service without a port is placed on the public cluster but
+        # gets no route (`validate` warns about it).
+        if not spec.public or spec.container_port is None:
+            return
+        if load_balancer is None or listener is None:
+            raise ValueError(f"{spec.role}: a public service needs the load balancer and listener")
+        url = spec.url
+        self.route = PublicRoute(
+            self,
+            # CDK leaves `Default` out of logical IDs: the route's resources keep
+            # the IDs they had when this stack created them itself.
+            "Default",
+            listener=listener,
+            vpc=vpc,
+            priority=spec.listener_priority,
+            port=spec.container_port,
+            targets=[self.service.load_balancer_target()],
+            host_header=url,
+            health_check_path=spec.health_check_path,
+            zone=zone if url is not None else None,
+            load_balancer=load_balancer,
+            certificate_names=certificate_names,
+        )
+        if url is None:
+            return
+        if zone is None:
             CfnOutput(
                 self,
                 "Url",
@@ -131,27 +159,5 @@ class ServiceStack(Stack):
                     "no domain: send requests to the load balancer's DNS name with this Host header"
                 ),
             )
-            return
-        route53.ARecord(
-            self,
-            "Alias",
-            zone=dns.zone,
-            record_name=f"{url}.",
-            target=route53.RecordTarget.from_alias(
-                targets.LoadBalancerTarget(load_balancer.load_balancer)
-            ),
-        )
-        if not dns.covers(url):
-            certificate = acm.Certificate(
-                self,
-                "Certificate",
-                domain_name=url,
-                validation=acm.CertificateValidation.from_dns(dns.zone),
-            )
-            elbv2.ApplicationListenerCertificate(
-                self,
-                "ListenerCertificate",
-                listener=load_balancer.listener,
-                certificates=[elbv2.ListenerCertificate.from_certificate_manager(certificate)],
-            )
-        CfnOutput(self, "Url", value=f"https://{url}")
+        else:
+            CfnOutput(self, "Url", value=f"https://{url}")

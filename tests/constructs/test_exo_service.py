@@ -1,4 +1,4 @@
-"""ExoService: task definition, capacity-provider placement, logs, scaling, route."""
+"""ExoService: task definition, capacity-provider placement, logs, scaling, load balancer target."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.assertions import Match, Template
 
-from exosphere_constructs import ExoService, PublicLoadBalancer, Route
+from exosphere_constructs import ExoService
 
 
 @pytest.fixture
@@ -20,7 +21,9 @@ def cluster(stack: cdk.Stack, vpc: ec2.Vpc) -> ecs.ICluster:
     return ecs.Cluster.from_cluster_attributes(stack, "Cluster", cluster_name="public", vpc=vpc)
 
 
-def _service(stack: cdk.Stack, cluster: ecs.ICluster, *, route: Route | None = None) -> ExoService:
+def _service(
+    stack: cdk.Stack, cluster: ecs.ICluster, *, container_port: int | None = None
+) -> ExoService:
     secret = secretsmanager.Secret.from_secret_name_v2(stack, "Db", "shop/db")
     return ExoService(
         stack,
@@ -34,8 +37,7 @@ def _service(stack: cdk.Stack, cluster: ecs.ICluster, *, route: Route | None = N
         memory_mib=512,
         environment={"EXOCOM_HOST": "exocom.shop.internal", "ROLE": "web"},
         secrets={"DB_PASSWORD": ecs.Secret.from_secrets_manager(secret, field="password")},
-        container_port=3000 if route else None,
-        route=route,
+        container_port=container_port,
         min_tasks=2,
         max_tasks=6,
         cpu_target_percent=60,
@@ -140,36 +142,31 @@ def test_secret_access_is_granted_to_the_execution_role_only(
     assert task_policies == {}
 
 
-def test_a_route_adds_target_group_and_host_rule(
-    stack: cdk.Stack, vpc: ec2.Vpc, cluster: ecs.ICluster
+def test_a_private_service_publishes_no_port_and_has_no_grace_period(
+    stack: cdk.Stack, cluster: ecs.ICluster
 ) -> None:
-    lb = PublicLoadBalancer(stack, "Lb", vpc=vpc)
-    route = Route(
-        listener=lb.listener,
-        vpc=vpc,
-        priority=123,
-        host_header="shop.example.com",
-        health_check_path="/health",
-    )
-    _service(stack, cluster, route=route)
+    # GIVEN a service without a container port
+    _service(stack, cluster)
+    # THEN its container maps no port and ECS waits for no load balancer
     template = Template.from_stack(stack)
     template.has_resource_properties(
-        "AWS::ElasticLoadBalancingV2::TargetGroup",
-        {
-            "TargetType": "instance",
-            "HealthCheckPath": "/health",
-            "HealthCheckPort": "traffic-port",
-        },
+        "AWS::ECS::Service",
+        {"HealthCheckGracePeriodSeconds": Match.absent(), "LoadBalancers": []},
     )
-    template.has_resource_properties(
-        "AWS::ElasticLoadBalancingV2::ListenerRule",
-        {
-            "Priority": 123,
-            "Conditions": [
-                {"Field": "host-header", "HostHeaderConfig": {"Values": ["shop.example.com"]}}
-            ],
-        },
+
+
+def test_a_target_group_reaches_the_container_port_on_dynamic_host_ports(
+    stack: cdk.Stack, vpc: ec2.Vpc, cluster: ecs.ICluster
+) -> None:
+    # GIVEN a service with a container port
+    service = _service(stack, cluster, container_port=3000)
+    # WHEN a target group takes it as a target
+    group = elbv2.ApplicationTargetGroup(
+        stack, "Group", vpc=vpc, port=3000, protocol=elbv2.ApplicationProtocol.HTTP
     )
+    group.add_target(service.load_balancer_target())
+    # THEN the port maps to a dynamic host port, and the service registers in the group
+    template = Template.from_stack(stack)
     template.has_resource_properties(
         "AWS::ECS::TaskDefinition",
         {
@@ -182,35 +179,30 @@ def test_a_route_adds_target_group_and_host_rule(
     )
     template.has_resource_properties(
         "AWS::ECS::Service",
-        {"LoadBalancers": [Match.object_like({"ContainerName": "web", "ContainerPort": 3000})]},
-    )
-
-
-def test_a_route_without_host_is_the_catch_all(
-    stack: cdk.Stack, vpc: ec2.Vpc, cluster: ecs.ICluster
-) -> None:
-    lb = PublicLoadBalancer(stack, "Lb", vpc=vpc)
-    _service(
-        stack, cluster, route=Route(listener=lb.listener, vpc=vpc, priority=50000, host_header=None)
-    )
-    Template.from_stack(stack).has_resource_properties(
-        "AWS::ElasticLoadBalancingV2::ListenerRule",
         {
-            "Priority": 50000,
-            "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}],
+            "LoadBalancers": [Match.object_like({"ContainerName": "web", "ContainerPort": 3000})],
+            "HealthCheckGracePeriodSeconds": 60,
         },
     )
 
 
-def test_a_route_needs_a_port(stack: cdk.Stack, vpc: ec2.Vpc, cluster: ecs.ICluster) -> None:
-    lb = PublicLoadBalancer(stack, "Lb", vpc=vpc)
-    with pytest.raises(ValueError, match="web: a route needs a container_port"):
-        ExoService(
-            stack,
-            "Web",
-            cluster=cluster,
-            capacity_provider_name="cp",
-            image=ecs.ContainerImage.from_registry("acme/web"),
-            container_name="web",
-            route=Route(listener=lb.listener, vpc=vpc, priority=1, host_header="a.b"),
-        )
+def test_a_grace_period_given_is_kept(stack: cdk.Stack, cluster: ecs.ICluster) -> None:
+    ExoService(
+        stack,
+        "Web",
+        cluster=cluster,
+        capacity_provider_name="cp",
+        image=ecs.ContainerImage.from_registry("acme/web"),
+        container_name="web",
+        container_port=3000,
+        health_check_grace_period=cdk.Duration.seconds(120),
+    )
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::ECS::Service", {"HealthCheckGracePeriodSeconds": 120}
+    )
+
+
+def test_a_load_balancer_target_needs_a_port(stack: cdk.Stack, cluster: ecs.ICluster) -> None:
+    service = _service(stack, cluster)
+    with pytest.raises(ValueError, match="Test/Web: a load balancer target needs a container_port"):
+        service.load_balancer_target()

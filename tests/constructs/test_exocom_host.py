@@ -8,9 +8,18 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk.assertions import Match, Template
 
-from exosphere_constructs import ExoComHost
+from exosphere_constructs import ExoComHost, ExoComRoute
+from exosphere_constructs.exocom_host import service_routes_json
 
-ROUTES = '[{"role":"web","receives":["users.listed"],"sends":["users.list"]}]'
+ROUTES = (
+    ExoComRoute(role="web", receives=["users.listed"], sends=["users.list"]),
+    ExoComRoute(role="users", receives=["mongo.list"], sends=["mongo.listed"], namespace="mongo"),
+)
+#: SERVICE_ROUTES as ExoCom reads it: compact, in the order given, namespace only when set.
+ROUTES_JSON = (
+    '[{"role":"web","receives":["users.listed"],"sends":["users.list"]},'
+    '{"role":"users","receives":["mongo.list"],"sends":["mongo.listed"],"namespace":"mongo"}]'
+)
 
 
 @pytest.fixture
@@ -20,7 +29,7 @@ def exocom(stack: cdk.Stack, vpc: ec2.Vpc) -> ExoComHost:
         "ExoCom",
         vpc=vpc,
         image=ecs.ContainerImage.from_registry("originate/exocom:0.21.8"),
-        service_routes=ROUTES,
+        routes=ROUTES,
         namespace_name="shop.internal",
         instance_type=ec2.InstanceType("t3.micro"),
         log_group_name_prefix="shop-",
@@ -41,7 +50,7 @@ def test_runs_exocom_with_its_routes_and_port(stack: cdk.Stack, exocom: ExoComHo
                         "Environment": Match.array_with(
                             [
                                 {"Name": "PORT", "Value": "3100"},
-                                {"Name": "SERVICE_ROUTES", "Value": ROUTES},
+                                {"Name": "SERVICE_ROUTES", "Value": ROUTES_JSON},
                             ]
                         ),
                         "PortMappings": [Match.object_like({"ContainerPort": 3100})],
@@ -116,3 +125,16 @@ def test_an_allowed_peer_may_connect_to_its_port_only(
             "SourceSecurityGroupId": Match.any_value(),
         },
     )
+
+
+def test_routes_serialise_as_exocom_reads_them() -> None:
+    assert service_routes_json(ROUTES) == ROUTES_JSON
+    assert service_routes_json([]) == "[]"
+
+
+def test_a_route_takes_any_sequence_of_messages_and_keeps_them_as_written() -> None:
+    route = ExoComRoute(role="web", receives=("b", "a", "b"), sends=[], namespace="")
+    assert route.receives == ("b", "a", "b")
+    assert route.sends == ()
+    # An empty namespace is no namespace.
+    assert route.as_json() == {"role": "web", "receives": ["b", "a", "b"], "sends": []}

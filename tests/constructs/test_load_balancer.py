@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
@@ -95,6 +97,7 @@ def test_without_a_certificate_it_listens_on_http_only(stack: cdk.Stack, vpc: ec
     template = Template.from_stack(stack)
 
     assert not lb.https
+    assert lb.listener is lb.http_listener
     template.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 1)
     template.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::Listener",
@@ -164,4 +167,45 @@ def test_access_logs_and_deletion_protection_can_be_turned_off(
                 [{"Key": "deletion_protection.enabled", "Value": "false"}]
             )
         },
+    )
+
+
+def _port_80_listener(template: Template) -> str:
+    found = template.find_resources(
+        "AWS::ElasticLoadBalancingV2::Listener", {"Properties": {"Port": 80}}
+    )
+    assert len(found) == 1
+    return next(iter(found))
+
+
+def test_the_port_80_listener_keeps_its_logical_id_when_a_certificate_is_added(
+    cdk_context: dict[str, Any],
+) -> None:
+    # GIVEN the same load balancer without and with a certificate (an app
+    # deployed without a domain, then given one)
+    templates = []
+    for certificate_arn in (None, CERT):
+        stack = cdk.Stack(cdk.App(context=cdk_context), "Test")
+        vpc = ec2.Vpc(stack, "Vpc", max_azs=2)
+        certificate = (
+            acm.Certificate.from_certificate_arn(stack, "Cert", certificate_arn)
+            if certificate_arn
+            else None
+        )
+        PublicLoadBalancer(stack, "Lb", vpc=vpc, certificate=certificate, access_logs=False)
+        templates.append(Template.from_stack(stack))
+    without, with_ = templates
+    # THEN the port-80 listener has one logical ID in both (CloudFormation
+    # updates it in place instead of creating a second listener on port 80),
+    # the one CDK's add_redirect gave it in apps with a domain
+    assert _port_80_listener(without) == _port_80_listener(with_)
+    assert _port_80_listener(with_).startswith("LbAlbRedirect80To443")
+    # AND only its default action differs: the routes' 404, or the redirect to HTTPS
+    without.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {"Port": 80, "DefaultActions": [Match.object_like({"Type": "fixed-response"})]},
+    )
+    with_.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {"Port": 80, "DefaultActions": [Match.object_like({"Type": "redirect"})]},
     )
