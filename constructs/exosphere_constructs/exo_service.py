@@ -64,8 +64,9 @@ class ExoService(Construct):
             command: the container's command; default the image's own.
             cpu: CPU units reserved for the container; default 100.
             memory_mib: the container's hard memory limit; default 500 MiB.
-            environment: plain environment variables; default none.
-            secrets: environment variables read from Secrets Manager at start; default none.
+            environment: plain environment variables; default: only the image's own.
+            secrets: environment variables read from Secrets Manager at start;
+                default: none, and the execution role may read no secret.
             container_port: the port the container listens on; default none:
                 the container publishes no port (a load balancer cannot reach it).
             health_check_grace_period: how long after a task starts the load

@@ -112,7 +112,8 @@ class ExoComHost(Construct):
             log_retention: how long ExoCom's logs are kept; default one month.
             log_encryption_key: the KMS key of ExoCom's log group; default
                 CloudWatch's own encryption.
-            notifications_topic: where the machine's ASG reports; default nowhere.
+            notifications_topic: where the machine's ASG reports launches,
+                terminations and failures; default: it sends no notifications.
         """
         super().__init__(scope, id_)
         self.port = port
