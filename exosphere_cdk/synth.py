@@ -1,25 +1,54 @@
-"""The CDK app behind `cdk synth|diff|deploy`: read context, load the app, build, synthesize."""
+"""The CDK app behind `cdk synth|diff|deploy`: check the context, load the app, build, synthesize.
+
+Imports only what synthesis needs: the manifest package, the stacks and the
+reporting module (never the command line). aws_cdk and the stacks are imported
+when an app is built, so that `exo-cdk validate` and the tests that only read
+cdk.json do not pay for loading the CDK.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
-from exosphere_cdk.cli import UsageError, load_directory, print_problems, summary
-from exosphere_cdk.manifest.errors import ManifestError
+from exosphere_cdk.manifest.errors import AppFolderError, ManifestError, did_you_mean
+from exosphere_cdk.manifest.loader import load_directory
+from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.reporting import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    PROGRAM,
+    console,
+    print_problems,
+    summary,
+)
 
 if TYPE_CHECKING:
     from aws_cdk import App
 
+#: The checkout: cdk.json and the bundled examples live here.
+ROOT = Path(__file__).resolve().parents[1]
 #: The app `cdk synth` deploys when no `-c app=DIR` is given.
-DEFAULT_APP = Path(__file__).resolve().parents[1] / "manifests" / "hello"
+DEFAULT_APP = ROOT / "manifests" / "hello"
 #: The CDK CLI's configuration: its `context` holds the feature flags.
-CDK_JSON = Path(__file__).resolve().parents[1] / "cdk.json"
+CDK_JSON = ROOT / "cdk.json"
+
+#: The context keys exosphere-cdk reads (`cdk synth -c KEY=VALUE`), and what each means.
+CONTEXT_KEYS: Mapping[str, str] = {
+    "app": "the app folder (holding application.yml); default: the bundled example",
+    "env": "the environment of application.yml to deploy; default: production",
+    "teardown": "true lifts termination and deletion protection (before `cdk destroy`)",
+}
+BOOLEANS = {"true": True, "false": False}
+
+
+class ContextError(Exception):
+    """A context key or value the app does not take: a usage error (exit 2)."""
 
 
 def builtin_validation() -> bool:
@@ -39,52 +68,101 @@ def cdk_json_context() -> dict[str, Any]:
     return context
 
 
-def new_app(*, outdir: str | Path, context: dict[str, Any] | None = None) -> App:
-    """An in-process App that synthesizes as `cdk synth` does: cdk.json's context, validation.
+def use_pinned_node() -> None:
+    """Run jsii on the checkout's pinned Node (node_modules/.bin/node), as `npx cdk` does.
 
-    For `exo-cdk plan` and the tests; `cdk synth` itself runs `main`, whose
-    context the CLI passes in.
+    Without it, `exo-cdk plan` or a test started outside npx would run the CDK
+    on whatever `node` comes first on PATH.
     """
-    import aws_cdk as cdk  # noqa: PLC0415 - slow: only when synthesizing
+    pinned = ROOT / "node_modules" / ".bin"
+    path = os.environ.get("PATH", "")
+    if (pinned / "node").exists() and path.split(os.pathsep)[0] != str(pinned):
+        os.environ["PATH"] = f"{pinned}{os.pathsep}{path}"
+
+
+def new_app(*, outdir: str | Path | None = None, context: dict[str, Any] | None = None) -> App:
+    """An App that synthesizes as `cdk synth` does: cdk.json's context, the validation setting.
+
+    `context` adds to (and overrides) cdk.json's; under the CDK CLI, the
+    CLI's context (cdk.json, `-c` keys) arrives through the environment too.
+    """
+    use_pinned_node()
+    import aws_cdk as cdk  # noqa: PLC0415 - loading the CDK takes a second: only to synthesize
 
     app: App = cdk.App(
         context={**cdk_json_context(), **(context or {})},
-        outdir=str(outdir),
+        outdir=None if outdir is None else str(outdir),
         builtin_cloud_formation_validation=builtin_validation(),
     )
     return app
 
 
+def check_context(context: Mapping[str, Any], known_flags: Mapping[str, Any]) -> dict[str, Any]:
+    """The app's own context values, checked: `app`, `env` and `teardown` (a bool).
+
+    Keys the CDK itself uses (`aws:cdk:…`, feature flags `@aws-cdk/…`, lookups
+    with a `:`) and cdk.json's keys pass; any other key is a typo of ours.
+    """
+    for key in sorted(context):
+        if key in CONTEXT_KEYS or key in known_flags or ":" in key or key.startswith("@"):
+            continue
+        guess = did_you_mean(key, list(CONTEXT_KEYS)) or did_you_mean(
+            key.lower(), list(CONTEXT_KEYS)
+        )
+        hint = (
+            f"did you mean '{guess}'?" if guess else f"expected one of: {', '.join(CONTEXT_KEYS)}"
+        )
+        raise ContextError(f"unknown context key '{key}' (-c {key}=...), {hint}")
+    teardown = context.get("teardown", False)
+    if not isinstance(teardown, bool):
+        teardown = BOOLEANS.get(str(teardown).lower())
+        if teardown is None:
+            raise ContextError(f"-c teardown={context['teardown']}: expected true or false")
+    env = context.get("env", "production")
+    app_dir = context.get("app")
+    return {"app": app_dir, "env": str(env), "teardown": teardown}
+
+
 def main() -> int:
     """Synthesize the app named by the `app` context (default: manifests/hello); exit code."""
-    import aws_cdk as cdk  # noqa: PLC0415 - slow: only when synthesizing
-
-    from exosphere_cdk.stacks import add_compliance_checks, build_stacks  # noqa: PLC0415
-
-    console = Console(stderr=True, highlight=False)
-    scope = cdk.App(builtin_cloud_formation_validation=builtin_validation())
-    app_dir = str(scope.node.try_get_context("app") or DEFAULT_APP)
-    env = str(scope.node.try_get_context("env") or "production")
-    # `-c teardown=true`: deploy once with the protections off, then `cdk destroy --all`.
-    teardown = str(scope.node.try_get_context("teardown") or "false").lower() == "true"
+    err = console(stderr=True)
+    scope = new_app()
     try:
-        app = load_directory(app_dir, env)
-    except UsageError as exc:
-        console.print(f"exosphere-cdk: error: {exc}", soft_wrap=True, markup=False)
-        return 2
+        settings = check_context(scope.node.get_all_context(), cdk_json_context())
+        app_dir = settings["app"]
+        if app_dir is None:
+            err.print(
+                f"{PROGRAM}: no -c app=DIR given: synthesizing the bundled example"
+                f" {DEFAULT_APP.relative_to(ROOT)} (deploying it deploys that example)",
+                markup=False,
+                soft_wrap=True,
+            )
+            app_dir = DEFAULT_APP
+        app = load_directory(str(app_dir), settings["env"])
+    except (ContextError, AppFolderError) as exc:
+        err.print(f"{PROGRAM}: error: {exc}", markup=False, soft_wrap=True)
+        return EXIT_USAGE
     except ManifestError as exc:
-        print_problems(console, exc.problems)
-        console.print(
-            f"exosphere-cdk: {app_dir} is invalid: {summary(exc.problems)}",
+        print_problems(err, exc.problems)
+        err.print(
+            f"{PROGRAM}: {app_dir} is invalid: {summary(exc.problems)}",
             markup=False,
             soft_wrap=True,
         )
-        return 1
-    print_problems(console, app.problems)
-    build_stacks(scope, app, protect=not teardown)
-    add_compliance_checks(scope)
+        return EXIT_INVALID
+    print_problems(err, app.problems)
+    build(scope, app, protect=not settings["teardown"])
     scope.synth()
-    return 0
+    return EXIT_OK
+
+
+def build(scope: App, app: LoadedApp, *, protect: bool = True, compliance: bool = True) -> None:
+    """Every stack of `app` in `scope`, with cdk-nag's checks as in every `cdk synth`."""
+    from exosphere_cdk.stacks import add_compliance_checks, build_stacks  # noqa: PLC0415 - slow
+
+    build_stacks(scope, app, protect=protect)
+    if compliance:
+        add_compliance_checks(scope)
 
 
 if __name__ == "__main__":  # pragma: no cover

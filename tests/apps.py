@@ -1,4 +1,4 @@
-"""Fixtures of the manifest tests: small Exosphere apps written to a temporary folder."""
+"""Small Exosphere apps written to a temporary folder (the `make_app` fixture builds on them)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from exosphere_cdk.manifest.errors import ManifestError
 from exosphere_cdk.manifest.loader import load_app
-
-#: The shared corpus of real Exosphere apps (read in place, never copied).
-EXAMPLES = Path(__file__).parents[2] / ".." / "shared" / "exosphere-examples"
-#: This project's own examples.
-OUR_MANIFESTS = Path(__file__).parents[2] / "manifests"
 
 #: A valid app: `web` (public) asks `users` (private) for users.
 BASE: dict[str, Any] = {
@@ -90,14 +84,3 @@ def problem_lines(app: Path, env: str = "production") -> list[str]:
 
 
 AppFactory = Callable[[Mapping[str, Any] | None], Path]
-
-
-@pytest.fixture
-def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppFactory:
-    """Writes BASE with changes to ./app in a temporary working folder; returns Path("app")."""
-    monkeypatch.chdir(tmp_path)
-
-    def make(changes: Mapping[str, Any] | None = None) -> Path:
-        return write_app(tmp_path, changes).relative_to(tmp_path)
-
-    return make

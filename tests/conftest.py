@@ -1,21 +1,112 @@
-"""Shared test fixtures: the repository's paths and cdk.json's context."""
+"""Shared test fixtures: the repository's paths, the examples, the optional corpus, cdk.json."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-# Importing exosphere_cdk first also quiets jsii's Node 20 banner for every test.
 from exosphere_cdk.synth import cdk_json_context
+from tests.apps import AppFactory, write_app
+from tests.synth import Synthesized, synthesize
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_EXAMPLES = REPO.parent / "shared" / "exosphere-examples"
+MANIFESTS = REPO / "manifests"
 
-__all__ = ["REPO", "SHARED_EXAMPLES", "cdk_json_context"]
+#: This project's own example apps, by folder name: every one is loaded, synthesized,
+#: snapshotted and checked by cfn-lint and checkov.
+EXAMPLES: dict[str, Path] = {
+    d.name: d for d in sorted(MANIFESTS.iterdir()) if (d / "application.yml").is_file()
+}
+
+#: Real Exosphere apps from the original project (an external corpus, read in place,
+#: never copied): EXOSPHERE_EXAMPLES, else ../shared/exosphere-examples beside the clone.
+CORPUS_ENV = "EXOSPHERE_EXAMPLES"
+
+
+def _corpus() -> Path | None:
+    given = os.environ.get(CORPUS_ENV)
+    folder = Path(given) if given else REPO.parent / "shared" / "exosphere-examples"
+    return folder if folder.is_dir() else None
+
+
+CORPUS = _corpus()
+CORPUS_MISSING = (
+    f"the Exosphere corpus is not here: set {CORPUS_ENV}=/path/to/exosphere-examples"
+    " to run the tests on the original project's apps"
+)
+#: Marks a test that reads the corpus: skipped, with one line saying how to run it, without it.
+needs_corpus = pytest.mark.skipif(CORPUS is None, reason=CORPUS_MISSING)
+
+
+def corpus(name: str) -> Path:
+    """The corpus app `name` (skips the calling test when the corpus is not here)."""
+    if CORPUS is None:
+        pytest.skip(CORPUS_MISSING)
+    return CORPUS / name
+
+
+__all__ = [
+    "CORPUS",
+    "EXAMPLES",
+    "MANIFESTS",
+    "REPO",
+    "cdk_json_context",
+    "corpus",
+    "needs_corpus",
+]
 
 
 @pytest.fixture(scope="session")
 def cdk_context() -> dict[str, Any]:
     return cdk_json_context()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppFactory:
+    """Writes BASE with changes to ./app in a temporary working folder; returns Path("app")."""
+    monkeypatch.chdir(tmp_path)
+
+    def make(changes: Mapping[str, Any] | None = None) -> Path:
+        return write_app(tmp_path, changes).relative_to(tmp_path)
+
+    return make
+
+
+#: space-tweet as published asks for a t2.nano private cluster, which cannot hold its
+#: 500 MiB tasks (refused, tests/manifest); the tests deploy it on the size that fits.
+SPACE_TWEET_FIX = ("private-cluster-size: t2.nano", "private-cluster-size: t2.medium")
+
+
+def corpus_variant(name: str, root: Path) -> Path:
+    """A corpus-based app written under `root`: `space-tweet`, `space-tweet-no-domain`."""
+    directory = root / name / "space-tweet"
+    shutil.copytree(corpus("space-tweet"), directory)
+    application = directory / "application.yml"
+    text = application.read_text().replace(*SPACE_TWEET_FIX)
+    if name == "space-tweet-no-domain":
+        text = text.replace("    domain: spacetweet.originate.com\n", "")
+    application.write_text(text)
+    return directory
+
+
+CORPUS_VARIANTS = ("space-tweet", "space-tweet-no-domain")
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Synthesized]:
+    """`synthesized("shop")`: an example (or a corpus variant), synthesized once per session."""
+    cache: dict[str, Synthesized] = {}
+
+    def get(example: str) -> Synthesized:
+        if example not in cache:
+            root = tmp_path_factory.mktemp(example)
+            directory = EXAMPLES[example] if example in EXAMPLES else corpus_variant(example, root)
+            cache[example] = synthesize(directory, root / "cdk.out")
+        return cache[example]
+
+    return get

@@ -116,3 +116,7 @@ def unknown_key_message(key: str, valid: Sequence[str]) -> str:
     if guess is not None:
         return f"unknown key '{key}', did you mean '{guess}'?"
     return f"unknown key '{key}', expected one of: {', '.join(sorted(valid))}"
+
+
+class AppFolderError(Exception):
+    """APP_DIR names no folder: a usage error (exit 2), not an invalid manifest."""

@@ -13,6 +13,7 @@ from exosphere_cdk.manifest.checks import check_app
 from exosphere_cdk.manifest.converter import describe, structure_doc
 from exosphere_cdk.manifest.derive import SLUG_MAX, derive_slug
 from exosphere_cdk.manifest.errors import (
+    AppFolderError,
     KeyPath,
     ManifestError,
     Problem,
@@ -93,6 +94,16 @@ def _undotted(path: str) -> KeyPath:
         parts.append(name)
         parts.extend(int(i.rstrip("]")) for i in indexes if i.rstrip("]").isdigit())
     return tuple(parts)
+
+
+def load_directory(app_dir: str | Path, env: str = "production") -> LoadedApp:
+    """The app in `app_dir` as given by a user: AppFolderError when it names no folder."""
+    directory = Path(app_dir)
+    if not directory.exists():
+        raise AppFolderError(f"no such folder: {app_dir}")
+    if not directory.is_dir():
+        raise AppFolderError(f"not a folder: {app_dir}")
+    return load_app(directory, env)
 
 
 def load_app(directory: Path, env: str = "production") -> LoadedApp:

@@ -7,20 +7,16 @@ use (traffic, NAT data, log volume) is an assumption, stated in the output.
 
 from __future__ import annotations
 
-import argparse
 import json
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from attrs import frozen
-from rich.table import Table
-from rich.text import Text
 
-from exosphere_cdk.cli import EXIT_OK, UsageError, _console, add_app_arguments
 from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest.instances import next_size
 from exosphere_cdk.manifest.model import LoadedApp
-from exosphere_cdk.tools.instances import next_size
 
 PRICES = Path(__file__).with_name("prices.json")
 DEFAULT_REGION = "us-east-1"
@@ -30,6 +26,10 @@ ROOT_VOLUME_GIB = 30
 LOG_GB_PER_GROUP = 1.0
 #: Assumed load balancer capacity units, on average over the month.
 ALB_LCUS = 1
+
+
+class UnknownRegionError(Exception):
+    """No prices are known for the region asked for."""
 
 
 @cache
@@ -120,7 +120,7 @@ def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
     region = region or app.aws.region or DEFAULT_REGION
     if region not in table["regions"]:
         known = ", ".join(sorted(table["regions"]))
-        raise UsageError(f"no prices for region {region} (prices known for: {known})")
+        raise UnknownRegionError(f"no prices for region {region} (prices known for: {known})")
     p: dict[str, Any] = table["regions"][region]
     hours: int = table["hours_per_month"]
     aws = app.aws
@@ -263,71 +263,3 @@ def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
     return Estimate(
         region, table["as_of"], tuple(items), tuple(extensions), assumptions, not_included
     )
-
-
-def _money(value: float | None) -> str:
-    return "price unknown" if value is None else f"${value:,.2f}"
-
-
-def cmd_cost(args: argparse.Namespace) -> int:
-    from exosphere_cdk.tools import load_or_report, report_warnings  # noqa: PLC0415
-
-    loaded = load_or_report(args)
-    if isinstance(loaded, int):
-        return loaded
-    result = estimate(loaded, args.region)
-    if args.json:
-        print(json.dumps({"valid": True, "slug": loaded.slug, **result.as_json()}, indent=2))
-        return EXIT_OK
-    out = _console()
-    title = (
-        f"{loaded.slug}: fixed monthly cost at minimum capacity in {result.region}"
-        f" (USD, prices as of {result.as_of})"
-    )
-    bill = Table(title=title)
-    for column in ("item", "quantity", "unit / month", "month", "detail"):
-        bill.add_column(column, justify="right" if column in ("quantity", "month") else "left")
-    for i in result.items:
-        unit = _money(i.unit)
-        bill.add_row(Text(i.item), f"{i.quantity:g}", unit, _money(i.monthly), Text(i.detail))
-    bill.add_row(Text("total", style="bold"), "", "", Text(_money(result.total), style="bold"), "")
-    out.print(bill)
-    if result.unknown:
-        out.print(
-            Text(
-                f"not in the total (no price for the instance type in {result.region}): "
-                + ", ".join(result.unknown),
-                style="yellow",
-            ),
-            soft_wrap=True,
-        )
-    ext = Table(title="what an extension changes (per month)")
-    for column in ("change", "delta", "detail"):
-        ext.add_column(column)
-    for e in result.extensions:
-        delta = "price unknown" if e.monthly_delta is None else f"+${e.monthly_delta:,.2f}"
-        ext.add_row(Text(e.change), delta, Text(e.detail))
-    out.print(ext)
-    out.print("assumptions:", soft_wrap=True)
-    for line in result.assumptions:
-        out.print(Text(f"  - {line}"), soft_wrap=True)
-    out.print(Text("not included: " + ", ".join(result.not_included)), soft_wrap=True)
-    out.print(
-        Text(
-            f"total: {_money(result.total)} per month (prices as of {result.as_of})", style="bold"
-        ),
-        soft_wrap=True,
-    )
-    report_warnings(loaded, out)
-    return EXIT_OK
-
-
-def register(commands: Any) -> None:
-    parser: argparse.ArgumentParser = commands.add_parser(
-        "cost",
-        help="estimate the app's fixed monthly AWS cost",
-        description="Fixed monthly cost at minimum capacity, from a dated price table.",
-    )
-    add_app_arguments(parser)
-    parser.add_argument("--region", help="price the app in this region (default: the app's)")
-    parser.set_defaults(handler=cmd_cost)

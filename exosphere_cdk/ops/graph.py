@@ -11,18 +11,14 @@ by Graphviz compiled to WebAssembly (npm `@hpcc-js/wasm-graphviz`) and resvg
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from attrs import frozen
 
-from exosphere_cdk.cli import EXIT_OK, UsageError, add_app_arguments
 from exosphere_cdk.manifest.derive import bus_name
 from exosphere_cdk.manifest.model import LoadedApp
 
@@ -31,6 +27,10 @@ NOBODY = "(nobody)"
 FORMATS = ("mermaid", "dot", "svg", "png")
 #: Node script rendering DOT (stdin) to SVG or PNG (stdout).
 RENDERER = Path(__file__).with_name("render.cjs")
+
+
+class RenderError(Exception):
+    """SVG or PNG could not be rendered (no Node, npm packages missing, renderer failed)."""
 
 
 @frozen
@@ -201,7 +201,7 @@ def render(dot: str, fmt: str) -> bytes:
     """SVG or PNG of a DOT graph, rendered by Node (Graphviz in WebAssembly, resvg)."""
     node = shutil.which("node")
     if node is None:
-        raise UsageError(f"--format {fmt} needs Node.js (node on PATH)")
+        raise RenderError(f"--format {fmt} needs Node.js (node on PATH)")
     env = {**os.environ, "NODE_PATH": os.pathsep.join(str(p) for p in _node_modules())}
     result = subprocess.run(
         [node, str(RENDERER), fmt], input=dot.encode(), capture_output=True, env=env, check=False
@@ -211,44 +211,5 @@ def render(dot: str, fmt: str) -> bytes:
         hint = detail[-1] if detail else f"exit {result.returncode}"
         if "Cannot find module" in result.stderr.decode(errors="replace"):
             hint = "npm packages missing: run `npm ci` (scripts/setup) in the exosphere-cdk folder"
-        raise UsageError(f"cannot render {fmt}: {hint}")
+        raise RenderError(f"cannot render {fmt}: {hint}")
     return result.stdout
-
-
-# ---------------------------------------------------------------- command
-
-
-def cmd_graph(args: argparse.Namespace) -> int:
-    from exosphere_cdk.tools import load_or_report  # noqa: PLC0415 - import cycle
-
-    loaded = load_or_report(args, stdout_is_data=True)
-    if isinstance(loaded, int):
-        return loaded
-    graph = message_graph(loaded)
-    data: bytes
-    if args.json:
-        data = (json.dumps(graph.as_json(), indent=2) + "\n").encode()
-    elif args.format == "mermaid":
-        data = to_mermaid(graph).encode()
-    else:
-        dot = to_dot(graph, loaded.slug)
-        data = dot.encode() if args.format == "dot" else render(dot, args.format)
-    if args.output:
-        Path(args.output).write_bytes(data)
-    else:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    return EXIT_OK
-
-
-def register(commands: Any) -> None:
-    parser: argparse.ArgumentParser = commands.add_parser(
-        "graph",
-        help="draw the app's message flow (Mermaid, DOT, SVG, PNG)",
-        description="Services as nodes, messages as labelled edges after namespace translation.",
-    )
-    add_app_arguments(parser)
-    parser.add_argument("--format", choices=FORMATS, default="mermaid", help="default: mermaid")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
-    parser.set_defaults(handler=cmd_graph)

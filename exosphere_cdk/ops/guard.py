@@ -20,7 +20,6 @@ Every finding is one line: `stack/LogicalId (Type): deleted|replaced|may be repl
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 from collections.abc import Iterator, Mapping
@@ -29,7 +28,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from attrs import frozen
-from rich.text import Text
+
+from exosphere_cdk.ops.assembly import read_assembly
 
 #: Resource types the guard protects, and why (state, or traffic through them).
 GUARDED_TYPES: Mapping[str, str] = {
@@ -73,13 +73,6 @@ GUARDED_TYPES: Mapping[str, str] = {
 Change = Literal["deleted", "replaced", "may be replaced"]
 _RANK: Mapping[str, int] = {"may be replaced": 1, "replaced": 2}
 
-STACK_ARTIFACT = "aws:cloudformation:stack"
-NESTED_ASSEMBLY = "cdk:cloud-assembly"
-
-
-class AssemblyError(Exception):
-    """A folder that is not a readable cloud assembly."""
-
 
 @frozen
 class Finding:
@@ -102,35 +95,6 @@ class Finding:
             "change": self.change,
             "reason": self.reason,
         }
-
-
-# ---------------------------------------------------------------- reading assemblies
-
-
-def read_assembly(directory: Path) -> dict[str, dict[str, Any]]:
-    """The templates of a cloud assembly by stack name (nested assemblies included)."""
-    manifest_file = directory / "manifest.json"
-    try:
-        manifest = json.loads(manifest_file.read_text())
-    except FileNotFoundError:
-        raise AssemblyError(f"{directory}: no manifest.json, expected a cloud assembly") from None
-    except (OSError, ValueError) as exc:
-        raise AssemblyError(f"{manifest_file}: unreadable ({exc})") from None
-    stacks: dict[str, dict[str, Any]] = {}
-    artifacts = manifest.get("artifacts", {}) if isinstance(manifest, dict) else {}
-    for artifact_id, artifact in artifacts.items():
-        properties = artifact.get("properties", {})
-        if artifact.get("type") == NESTED_ASSEMBLY:
-            stacks.update(read_assembly(directory / properties["directoryName"]))
-        elif artifact.get("type") == STACK_ARTIFACT:
-            name = properties.get("stackName") or artifact.get("displayName") or artifact_id
-            template_file = directory / properties["templateFile"]
-            try:
-                template = json.loads(template_file.read_text())
-            except (OSError, ValueError) as exc:
-                raise AssemblyError(f"{template_file}: unreadable ({exc})") from None
-            stacks[str(name)] = template
-    return stacks
 
 
 # ---------------------------------------------------------------- resource schemas
@@ -438,63 +402,3 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
 def guard(old_dir: Path, new_dir: Path) -> list[Finding]:
     """Findings of updating the assembly in `old_dir` to the one in `new_dir`."""
     return compare(read_assembly(old_dir), read_assembly(new_dir))
-
-
-# ---------------------------------------------------------------- exo-cdk guard
-
-
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `exo-cdk guard OLD_ASSEMBLY NEW_ASSEMBLY [--json]`."""
-    parser = commands.add_parser(
-        "guard",
-        help="fail when an update would replace or delete a stateful or traffic-carrying resource",
-        description=(
-            "Compare two synthesized cloud assemblies (`cdk synth -o DIR`) offline; exit 1 "
-            "when deploying NEW over OLD would replace or delete a guarded resource "
-            "(VPC, subnets, NAT, load balancer, target groups, DNS, certificates, log groups, "
-            "ECS clusters and services, service discovery, data stores)."
-        ),
-    )
-    parser.add_argument("old", metavar="OLD_ASSEMBLY", help="cdk.out folder of what is deployed")
-    parser.add_argument("new", metavar="NEW_ASSEMBLY", help="cdk.out folder about to be deployed")
-    parser.add_argument("--json", action="store_true", help="print JSON on stdout")
-    parser.set_defaults(handler=cmd_guard)
-
-
-def cmd_guard(args: argparse.Namespace) -> int:
-    """Print one line per finding; 0 when safe, 1 with findings, 2 on unusable folders."""
-    from exosphere_cdk import cli  # noqa: PLC0415 - cli imports this module
-
-    old_dir, new_dir = Path(args.old), Path(args.new)
-    for directory in (old_dir, new_dir):
-        if not directory.is_dir():
-            raise cli.UsageError(f"no such folder: {directory}")
-    try:
-        old, new = read_assembly(old_dir), read_assembly(new_dir)
-    except AssemblyError as exc:
-        raise cli.UsageError(str(exc)) from None
-    findings = compare(old, new)
-    if args.json:
-        document = {"safe": not findings, "findings": [f.as_json() for f in findings]}
-        print(json.dumps(document, indent=2))
-    else:
-        out = cli._console()
-        for finding in findings:
-            style = "red" if finding.change != "may be replaced" else "yellow"
-            out.print(Text(str(finding), style=style), soft_wrap=True)
-        if findings:
-            out.print(
-                f"unsafe: {len(findings)} guarded resource"
-                f"{'' if len(findings) == 1 else 's'} would be replaced or deleted",
-                style="bold red",
-                soft_wrap=True,
-                markup=False,
-            )
-        else:
-            out.print(
-                f"safe: no guarded resource is replaced or deleted ({len(new)} stacks compared)",
-                style="bold green",
-                soft_wrap=True,
-                markup=False,
-            )
-    return cli.EXIT_INVALID if findings else cli.EXIT_OK

@@ -10,18 +10,14 @@ free, as the loader reads only the deployed one.
 
 from __future__ import annotations
 
-import argparse
 import collections.abc
 import inspect
-import json
 import re
 import types
-from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
 import attrs
 
-from exosphere_cdk.cli import EXIT_OK
 from exosphere_cdk.manifest import model
 from exosphere_cdk.manifest.model import KEY, Application, Environment, SecretRef, Service
 
@@ -157,32 +153,3 @@ def json_schema(which: str) -> dict[str, Any]:
         **root,
         "$defs": dict(sorted(builder.defs.items())),
     }
-
-
-def cmd_schema(args: argparse.Namespace) -> int:
-    documents = {name: json_schema(name) for name in FILES}
-    if args.output is None:
-        print(json.dumps(documents, indent=2))
-        return EXIT_OK
-    folder = Path(args.output)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, document in documents.items():
-        path = folder / f"{name}.schema.json"
-        path.write_text(json.dumps(document, indent=2) + "\n")
-        print(path)
-    return EXIT_OK
-
-
-def register(commands: Any) -> None:
-    parser: argparse.ArgumentParser = commands.add_parser(
-        "schema",
-        help="print or write the JSON Schema of application.yml and service.yml",
-        description="JSON Schema (draft 2020-12) generated from the manifest model.",
-    )
-    parser.add_argument(
-        "--output",
-        metavar="DIR",
-        help="write application.schema.json and service.schema.json to DIR"
-        " (default: print both as one JSON object)",
-    )
-    parser.set_defaults(handler=cmd_schema)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exosphere_cdk.cli import main
-from tests.manifest.conftest import AppFactory
+from tests.apps import AppFactory
 
 INVALID = {"web/service.yml": {"mesages": {"sends": ["x"]}, "production": {"aws": {"cpu": "lots"}}}}
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -115,9 +116,7 @@ def test_a_folder_without_application_yml_is_invalid(
     )
 
 
-@pytest.mark.parametrize(
-    "argv", [[], ["validate"], ["frobnicate", "x"], ["validate", "a", "--bogus"]]
-)
+@pytest.mark.parametrize("argv", [["validate"], ["frobnicate", "x"], ["validate", "a", "--bogus"]])
 def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert "usage: exo-cdk" in capsys.readouterr().err
@@ -128,15 +127,31 @@ def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert "validate" in capsys.readouterr().out
 
 
+def test_without_a_command_the_help_is_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: exo-cdk")
+    for command in ("validate", "plan", "graph", "cost", "schema", "guard"):
+        assert command in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"exo-cdk {version('exosphere-cdk')}\n"
+
+
 def test_an_unexpected_exception_is_one_line_and_exit_70(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def boom(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("exosphere_cdk.cli.load_app", boom)
+    monkeypatch.setattr("exosphere_cdk.cli.common.load_directory", boom)
     assert main(["validate", str(HELLO)]) == 70
-    assert capsys.readouterr().err == "internal error: RuntimeError: boom\n"
+    assert capsys.readouterr().err == (
+        "exo-cdk: internal error: RuntimeError: boom (a bug in exosphere-cdk:"
+        " please report it with the command you ran)\n"
+    )
 
 
 def test_the_installed_exo_cdk_script() -> None:

@@ -8,7 +8,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import REPO, SHARED_EXAMPLES, cdk_json_context
+import pytest
+
+from tests.conftest import EXAMPLES, REPO, cdk_json_context
+
+pytestmark = pytest.mark.slow
 
 
 def _cdk(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
@@ -17,7 +21,8 @@ def _cdk(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
         for key, value in os.environ.items()
         if not key.startswith(("AWS_", "CDK_")) and key != "HOME"
     }
-    env.update(HOME=str(home), JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    # As `npx cdk`: the pinned Node first on PATH, for the CLI and the jsii under it.
+    env.update(HOME=str(home), PATH=f"{REPO / 'node_modules' / '.bin'}{os.pathsep}{env['PATH']}")
     return subprocess.run(
         [str(REPO / "node_modules" / ".bin" / "cdk"), *args],
         cwd=REPO,
@@ -34,7 +39,7 @@ def test_cdk_synth_writes_every_stack_without_aws(tmp_path: Path) -> None:
     before = context_file.read_text() if context_file.exists() else None
     out = tmp_path / "cdk.out"
     result = _cdk(
-        ["synth", "--quiet", "-c", f"app={SHARED_EXAMPLES / 'space-tweet'}", "-o", str(out)],
+        ["synth", "--quiet", "-c", f"app={EXAMPLES['shop']}", "-o", str(out)],
         tmp_path,
     )
 
@@ -46,13 +51,21 @@ def test_cdk_synth_writes_every_stack_without_aws(tmp_path: Path) -> None:
         if artifact["type"] == "aws:cloudformation:stack"
     )
     assert stacks == [
-        "space-tweet-dns",
-        "space-tweet-exocom",
-        "space-tweet-exosphere-tweets-service",
-        "space-tweet-exosphere-users-service",
-        "space-tweet-network",
-        "space-tweet-platform",
-        "space-tweet-space-tweet-web-service",
+        f"exosphere-shop-{part}"
+        for part in (
+            "admin",
+            "api",
+            "cart",
+            "catalog",
+            "dns",
+            "exocom",
+            "mailer",
+            "network",
+            "orders",
+            "payments",
+            "platform",
+            "storefront",
+        )
     ]
     for name in stacks:
         template = json.loads((out / f"{name}.template.json").read_text())
@@ -80,21 +93,20 @@ def test_an_invalid_app_fails_synth_with_its_problems_and_no_traceback(tmp_path:
         f"{app}/web/service.yml:2: mesages: unknown key 'mesages', did you mean 'messages'?"
         in output
     )
-    assert f"exosphere-cdk: {app} is invalid: 1 error, 0 warnings, 0 notices" in output
+    assert f"exo-cdk: {app} is invalid: 1 error, 0 warnings, 0 notices" in output
     assert "Traceback" not in output
     assert not (tmp_path / "out" / "manifest.json").exists()
 
 
-def _python_app(tmp_path: Path, context: dict[str, str]) -> dict[str, Any]:
+def _run_app(tmp_path: Path, context: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run `python app.py` as the CLI does: context and output folder in the environment."""
     out = tmp_path / "cdk.out"
     env = {
         **os.environ,
         "CDK_OUTDIR": str(out),
         "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **context}),
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     }
-    result = subprocess.run(
+    return subprocess.run(
         [str(REPO / ".venv" / "bin" / "python"), "app.py"],
         cwd=REPO,
         env=env,
@@ -103,8 +115,13 @@ def _python_app(tmp_path: Path, context: dict[str, str]) -> dict[str, Any]:
         timeout=300,
         check=False,
     )
+
+
+def _python_app(tmp_path: Path, context: dict[str, str]) -> dict[str, Any]:
+    """The cloud assembly manifest of a successful `python app.py`."""
+    result = _run_app(tmp_path, context)
     assert result.returncode == 0, result.stderr
-    manifest: dict[str, Any] = json.loads((out / "manifest.json").read_text())
+    manifest: dict[str, Any] = json.loads((tmp_path / "cdk.out" / "manifest.json").read_text())
     return manifest
 
 
@@ -122,3 +139,46 @@ def test_teardown_context_lifts_termination_protection(tmp_path: Path) -> None:
 
     assert flags(protected)["hello-platform"] is True
     assert not any(flags(lifted).values())
+
+
+def test_without_an_app_the_bundled_example_is_synthesized_and_said_so(tmp_path: Path) -> None:
+    result = _run_app(tmp_path, {})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "exo-cdk: no -c app=DIR given: synthesizing the bundled example manifests/hello"
+        " (deploying it deploys that example)"
+    ]
+    assert (tmp_path / "cdk.out" / "hello-web.template.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"ap": "x"}, "exo-cdk: error: unknown context key 'ap' (-c ap=...), did you mean 'app'?"),
+        (
+            {"App": "x"},
+            "exo-cdk: error: unknown context key 'App' (-c App=...), did you mean 'app'?",
+        ),
+        (
+            {"teardwn": "true"},
+            "exo-cdk: error: unknown context key 'teardwn' (-c teardwn=...),"
+            " did you mean 'teardown'?",
+        ),
+        (
+            {"colour": "blue"},
+            "exo-cdk: error: unknown context key 'colour' (-c colour=...),"
+            " expected one of: app, env, teardown",
+        ),
+        ({"teardown": "yes"}, "exo-cdk: error: -c teardown=yes: expected true or false"),
+        ({"app": "no/such/folder"}, "exo-cdk: error: no such folder: no/such/folder"),
+    ],
+)
+def test_a_wrong_context_is_a_usage_error_and_writes_nothing(
+    tmp_path: Path, context: dict[str, str], message: str
+) -> None:
+    result = _run_app(tmp_path, context)
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [message]
+    assert not (tmp_path / "cdk.out" / "manifest.json").exists()

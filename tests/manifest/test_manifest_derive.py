@@ -21,9 +21,7 @@ from exosphere_cdk.manifest.model import (
     ServiceRef,
     Startup,
 )
-
-EXAMPLES = Path(__file__).parents[2] / ".." / "shared" / "exosphere-examples"
-OUR_MANIFESTS = Path(__file__).parents[2] / "manifests"
+from tests.conftest import MANIFESTS, corpus
 
 MakeApp = Callable[[Mapping[str, Any] | None], Path]
 
@@ -48,7 +46,7 @@ def test_bus_name(role: str, namespace: str | None, message: str, expected: str)
 
 
 def test_service_routes_of_the_shared_test_app() -> None:
-    app = load_app(EXAMPLES / "test")
+    app = load_app(corpus("test"))
     assert derive.service_routes(app) == [
         {
             "role": "dashboard",
@@ -70,16 +68,16 @@ def test_service_routes_of_the_shared_test_app() -> None:
 
 
 def test_image_sources_of_the_shop() -> None:
-    app = load_app(OUR_MANIFESTS / "shop")
+    app = load_app(MANIFESTS / "shop")
     by_role = {s.role: derive.image_source(s) for s in app.services}
     assert by_role["storefront"] == ImageSource(
-        "asset", str((OUR_MANIFESTS / "shop" / "storefront").resolve())
+        "asset", str((MANIFESTS / "shop" / "storefront").resolve())
     )
     assert by_role["orders"] == ImageSource("registry", "exosphere-cdk-examples/shop-orders")
 
 
 def test_image_source_prefers_docker_image_over_author_and_type() -> None:
-    app = load_app(EXAMPLES / "space-tweet")
+    app = load_app(corpus("space-tweet"))
     web = next(s for s in app.services if s.public)
     assert derive.image_source(web) == ImageSource("registry", "originate/space-tweet-web-service")
 
@@ -117,7 +115,7 @@ def test_derived_priorities_are_in_range(role: str) -> None:
 
 
 def test_mongo_secret_names() -> None:
-    app = load_app(OUR_MANIFESTS / "shop")
+    app = load_app(MANIFESTS / "shop")
     by_role = {s.role: derive.mongo_secret_name(app, s) for s in app.services}
     assert by_role["products"] == "exosphere-shop/mongo"
     assert by_role["orders"] == "shop/orders-mongo"
@@ -125,11 +123,11 @@ def test_mongo_secret_names() -> None:
 
 
 def test_instance_types() -> None:
-    shop = load_app(OUR_MANIFESTS / "shop")
+    shop = load_app(MANIFESTS / "shop")
     assert derive.instance_type(shop, public=True) == "t3.medium"
     assert derive.instance_type(shop, public=False) == "t3.large"
     assert derive.exocom_instance_type(shop) == "t3.micro"
-    hello = load_app(OUR_MANIFESTS / "hello")
+    hello = load_app(MANIFESTS / "hello")
     assert derive.instance_type(hello, public=True) == "t3.small"
     assert derive.instance_type(hello, public=False) == "t3.small"
     assert derive.exocom_instance_type(hello) == "t3.micro"

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from exosphere_cdk.manifest.errors import ManifestError, Problem
 from exosphere_cdk.manifest.loader import load_app
-from tests.manifest.conftest import OUR_MANIFESTS
+from tests.conftest import EXAMPLES as OUR_EXAMPLES
 
 FUZZ = settings(
     max_examples=250,
@@ -144,6 +144,7 @@ services:
 
 
 @FUZZ
+@pytest.mark.slow
 @given(application=documents, service=documents)
 def test_random_documents_as_application_yml(application: str, service: str) -> None:
     def write(app: Path) -> None:
@@ -155,6 +156,7 @@ def test_random_documents_as_application_yml(application: str, service: str) -> 
 
 
 @FUZZ
+@pytest.mark.slow
 @given(web=documents, users=documents)
 def test_random_documents_as_service_yml(web: str, users: str) -> None:
     def write(app: Path) -> None:
@@ -168,7 +170,7 @@ def test_random_documents_as_service_yml(web: str, users: str) -> None:
 
 # ---------------------------------------------------------------- mutated examples
 
-EXAMPLES = {name: OUR_MANIFESTS / name for name in ("hello", "shop")}
+EXAMPLES = OUR_EXAMPLES
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -247,6 +249,7 @@ def mutate_text(raw: bytes, data: st.DataObject) -> bytes:
 
 
 @FUZZ
+@pytest.mark.slow
 @given(example=st.sampled_from(sorted(EXAMPLES)), data=st.data())
 def test_mutated_examples(example: str, data: st.DataObject) -> None:
     def write(app: Path) -> None:
@@ -295,33 +298,22 @@ PYYAML_ESCAPES = {
 
 
 @pytest.mark.parametrize("text", list(PYYAML_ESCAPES.values()), ids=list(PYYAML_ESCAPES))
-def test_pyyaml_errors_become_one_line_problems(text: str) -> None:
-    def write(app: Path) -> None:
-        (app / "application.yml").write_text(text)
-
-    root = Path(tempfile.mkdtemp(prefix="exo-fuzz-"))
-    try:
-        app = root / "app"
-        app.mkdir()
-        write(app)
-        with pytest.raises(ManifestError) as caught:
-            load_app(app, "production")
-        for problem in caught.value.problems:
-            assert len(str(problem).splitlines()) == 1
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+def test_pyyaml_errors_become_one_line_problems(text: str, tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "application.yml").write_text(text)
+    with pytest.raises(ManifestError) as caught:
+        load_app(app, "production")
+    for problem in caught.value.problems:
+        assert len(str(problem).splitlines()) == 1
 
 
 @pytest.mark.parametrize("key", ["\\x1C", "\\u2028", "q\\r\\nk"])
-def test_line_breaks_in_keys_are_escaped(key: str) -> None:
-    root = Path(tempfile.mkdtemp(prefix="exo-fuzz-"))
-    try:
-        app = root / "app"
-        app.mkdir()
-        (app / "application.yml").write_text(f'"{key}": null\n')
-        with pytest.raises(ManifestError) as caught:
-            load_app(app, "production")
-        for problem in caught.value.problems:
-            assert len(str(problem).splitlines()) == 1, repr(str(problem))
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+def test_line_breaks_in_keys_are_escaped(key: str, tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "application.yml").write_text(f'"{key}": null\n')
+    with pytest.raises(ManifestError) as caught:
+        load_app(app, "production")
+    for problem in caught.value.problems:
+        assert len(str(problem).splitlines()) == 1, repr(str(problem))

@@ -12,12 +12,11 @@ import pytest
 from exosphere_cdk.manifest.errors import ManifestError, Problem
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.manifest.model import Environment, SecretRef
+from tests.conftest import CORPUS, MANIFESTS, corpus, needs_corpus
 
-EXAMPLES = Path(__file__).parents[2] / ".." / "shared" / "exosphere-examples"
-OUR_MANIFESTS = Path(__file__).parents[2] / "manifests"
 ERA_1 = sorted(
     p.name
-    for p in EXAMPLES.iterdir()
+    for p in (CORPUS.iterdir() if CORPUS else ())
     if (p / "application.yml").is_file() and "go-era" not in p.name and p.name != "invalid"
 )
 DELETE = "<delete>"
@@ -31,6 +30,7 @@ def problems_of(app: Path, env: str = "production") -> list[str]:
     return [str(p) for p in info.value.problems]
 
 
+@needs_corpus
 def test_the_shared_corpus_has_the_era_1_apps() -> None:
     assert ERA_1 == [
         "app-with-external-docker-images",
@@ -44,13 +44,13 @@ def test_the_shared_corpus_has_the_era_1_apps() -> None:
 
 @pytest.mark.parametrize("name", ERA_1)
 def test_every_era_1_example_loads(name: str) -> None:
-    app = load_app(EXAMPLES / name)
+    app = load_app(corpus(name))
     assert app.services
     assert not [p for p in app.problems if p.is_error]
 
 
 def test_space_tweet_is_read_as_exo_deploy_read_it() -> None:
-    app = load_app(EXAMPLES / "space-tweet")
+    app = load_app(corpus("space-tweet"))
     assert app.slug == "space-tweet"
     assert app.exocom_version == "0.21.3"
     assert app.domain == "spacetweet.originate.com"
@@ -66,10 +66,10 @@ def test_space_tweet_is_read_as_exo_deploy_read_it() -> None:
     assert web.production.aws.public_port == 3000
     notices = [str(p) for p in app.problems if p.severity == "notice"]
     assert notices == [
-        f"{_shown(EXAMPLES / 'space-tweet/application.yml')}:18: "
+        f"{_shown(corpus('space-tweet/application.yml'))}:18: "
         "environments.production.providers.aws.remote-state-store: notice: has no meaning "
         "under CloudFormation: the stacks are the state; ignored",
-        f"{_shown(EXAMPLES / 'space-tweet/web-server/service.yml')}:33: docker: notice: "
+        f"{_shown(corpus('space-tweet/web-server/service.yml'))}:33: docker: notice: "
         "local development only (exo run); ignored by deploy",
     ]
 
@@ -82,7 +82,7 @@ def _shown(path: Path) -> str:
 
 
 def test_a_docker_image_only_service_has_no_folder() -> None:
-    app = load_app(EXAMPLES / "app-with-external-docker-images")
+    app = load_app(corpus("app-with-external-docker-images"))
     (svc,) = app.services
     assert svc.directory is None
     assert svc.ref.docker_image == "originate/test-web-server"
@@ -91,11 +91,11 @@ def test_a_docker_image_only_service_has_no_folder() -> None:
 
 @pytest.mark.parametrize("name", ["hello", "shop"])
 def test_our_examples_load_without_warnings(name: str) -> None:
-    assert load_app(OUR_MANIFESTS / name).problems == ()
+    assert load_app(MANIFESTS / name).problems == ()
 
 
 def test_shop_uses_the_extensions() -> None:
-    app = load_app(OUR_MANIFESTS / "shop")
+    app = load_app(MANIFESTS / "shop")
     assert len(app.services) >= 6
     assert len([s for s in app.public_services if s.service.production.url]) >= 2
     assert app.exocom_version == "0.22.1"

@@ -7,11 +7,8 @@ from typing import Any
 import pytest
 
 from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.tools import plan
+from exosphere_cdk.ops import plan
 from tests.conftest import REPO
-
-# The manifest tests' app factory fixture, shared (pytest finds fixtures imported here).
-from tests.manifest.conftest import make_app  # noqa: F401
 
 SHOP = REPO / "manifests" / "shop"
 HELLO = REPO / "manifests" / "hello"
@@ -21,4 +18,4 @@ HELLO = REPO / "manifests" / "hello"
 def shop_plan() -> dict[str, Any]:
     """The shop's plan document, synthesized once per session (per xdist worker)."""
     app = load_app(SHOP)
-    return plan.build_plan(app, plan.synthesize(app))
+    return plan.plan(app)

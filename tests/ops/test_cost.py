@@ -8,9 +8,9 @@ import pytest
 
 from exosphere_cdk.cli import main
 from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.tools.cost import estimate, price_table
-from tests.manifest.conftest import AppFactory
-from tests.tools.conftest import SHOP
+from exosphere_cdk.ops.cost import estimate, price_table
+from tests.apps import AppFactory
+from tests.ops.conftest import SHOP
 
 #: web (public) with one secret, users (private) using mongo: all defaults, us-east-1.
 TINY = {

@@ -1,4 +1,4 @@
-"""`exo-cdk graph`: edges after namespace translation, unmatched messages, formats, README."""
+"""`exo-cdk graph`: edges after namespace translation, unmatched messages, formats, docs."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ import pytest
 
 from exosphere_cdk.cli import main
 from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.tools.graph import NOBODY, Edge, message_graph, to_dot, to_mermaid
-from tests.conftest import REPO, SHARED_EXAMPLES
-from tests.manifest.conftest import AppFactory
-from tests.tools.conftest import SHOP
+from exosphere_cdk.ops.graph import NOBODY, Edge, message_graph, to_dot, to_mermaid
+from tests.apps import AppFactory
+from tests.conftest import REPO, corpus
+from tests.ops.conftest import SHOP
 
 
 def test_shared_test_example_edges_after_namespace_translation() -> None:
     # web sends users.list; role `users` (namespace mongo) receives mongo.list = users.list
-    graph = message_graph(load_app(SHARED_EXAMPLES / "test"))
+    graph = message_graph(load_app(corpus("test")))
     assert graph.edges == (
         Edge("dashboard", "users", ("users.list",)),
         Edge("users", "dashboard", ("users.created", "users.listed")),
@@ -62,12 +62,12 @@ def test_parallel_edges_merge_their_labels(make_app: AppFactory) -> None:
     assert '"web" -> "users" [label="users.count\\nusers.list"];' in to_dot(graph)
 
 
-def test_readme_shows_the_shop_graph_as_generated() -> None:
-    readme = (REPO / "README.md").read_text()
+def test_the_docs_show_the_shop_graph_as_generated() -> None:
+    readme = (REPO / "docs" / "commands.md").read_text()
     blocks = re.findall(r"```mermaid\n(.*?)```", readme, re.DOTALL)
-    assert blocks, "README.md has no ```mermaid block"
+    assert blocks, "docs/commands.md has no ```mermaid block"
     assert to_mermaid(message_graph(load_app(SHOP))) in blocks, (
-        "README's graph of manifests/shop is stale: run `exo-cdk graph manifests/shop`"
+        "docs/commands.md's graph of manifests/shop is stale: run `exo-cdk graph manifests/shop`"
     )
 
 
@@ -85,7 +85,7 @@ def test_cli_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
     import json  # noqa: PLC0415
 
-    assert main(["graph", str(SHARED_EXAMPLES / "test"), "--json"]) == 0
+    assert main(["graph", str(corpus("test")), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["services"][2] == {"role": "web", "public": True, "namespace": None}
     assert {"from": "web", "to": "users", "messages": ["users.create", "users.list"]} in (

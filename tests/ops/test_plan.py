@@ -9,10 +9,10 @@ import pytest
 
 from exosphere_cdk.cli import main
 from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest.capacity import Task, capacity, instances_needed
 from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.tools.plan import Task, capacity, instances_needed
-from tests.manifest.conftest import AppFactory
-from tests.tools.conftest import SHOP
+from tests.apps import AppFactory
+from tests.ops.conftest import SHOP
 
 
 def _aws(**values: Any) -> dict[str, Any]:

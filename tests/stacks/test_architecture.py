@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,11 @@ from aws_cdk.assertions import Match, Template
 from exosphere_cdk.manifest import derive
 from exosphere_cdk.manifest.checks import LOG_RETENTION_DAYS, RESERVED_ROLES
 from exosphere_cdk.stacks.app_stacks import RETENTION_DAYS
-from tests.stacks.conftest import EXAMPLES, Synthesized, synthesize
+from tests.conftest import EXAMPLES, needs_corpus
+from tests.synth import Synthesized, synthesize
+
+#: Our examples, and the corpus's space-tweet when it is here.
+ALL_APPS = [*EXAMPLES, pytest.param("space-tweet", marks=needs_corpus)]
 
 Synth = Callable[[str], Synthesized]
 
@@ -59,7 +64,7 @@ def test_defaults_are_two_azs_and_one_nat(synthesized: Synth) -> None:
 # ---------------------------------------------------------------- clusters
 
 
-@pytest.mark.parametrize("example", ["hello", "shop", "space-tweet"])
+@pytest.mark.parametrize("example", ALL_APPS)
 def test_no_launch_configuration_anywhere(synthesized: Synth, example: str) -> None:
     for body in synthesized(example).templates.values():
         types = {r["Type"] for r in body.get("Resources", {}).values()}
@@ -99,7 +104,7 @@ def test_default_instance_type_when_the_manifest_has_none(synthesized: Synth) ->
     assert types == {derive.DEFAULT_INSTANCE_TYPE}
 
 
-@pytest.mark.parametrize("example", ["hello", "shop", "space-tweet"])
+@pytest.mark.parametrize("example", ALL_APPS)
 def test_every_service_is_placed_through_its_clusters_capacity_provider(
     synthesized: Synth, example: str
 ) -> None:
@@ -188,7 +193,7 @@ def test_only_the_app_clusters_may_connect_to_exocom(synthesized: Synth) -> None
 # ---------------------------------------------------------------- services
 
 
-@pytest.mark.parametrize("example", ["hello", "shop", "space-tweet"])
+@pytest.mark.parametrize("example", ALL_APPS)
 def test_every_service_gets_exocom_address_and_its_role(synthesized: Synth, example: str) -> None:
     synth = synthesized(example)
     for svc in synth.app.services:
@@ -199,6 +204,21 @@ def test_every_service_gets_exocom_address_and_its_role(synthesized: Synth, exam
 
 
 def test_container_from_the_manifests(synthesized: Synth) -> None:
+    synth = synthesized("chat")
+    web = _container(synth.template("web"))
+    assert web["Image"] == "exosphere-cdk-examples/chat-web:1.4.2"
+    assert web["Command"] == ["node", "dist/server.js", "--port", "3000"]
+    assert (web["Cpu"], web["Memory"]) == (256, 384)
+    assert web["PortMappings"] == [{"ContainerPort": 3000, "HostPort": 0, "Protocol": "tcp"}]
+    assert "PortMappings" not in _container(synth.template("history"))
+    presence = _container(synth.template("presence"))
+    assert presence["Image"] == "exosphere-cdk-examples/chat-presence:2.0.1"
+    assert "Command" not in presence
+    assert (presence["Cpu"], presence["Memory"]) == (100, 500)
+
+
+@needs_corpus
+def test_container_from_the_manifests_of_space_tweet(synthesized: Synth) -> None:
     synth = synthesized("space-tweet")
     web = _container(synth.template("space-tweet-web-service"))
     assert web["Image"] == "originate/space-tweet-web-service"
@@ -385,6 +405,23 @@ def test_private_services_accept_nothing_inbound(synthesized: Synth) -> None:
 # ---------------------------------------------------------------- no domain
 
 
+def test_without_a_domain_http_only_and_a_catch_all(synthesized: Synth) -> None:
+    synth = synthesized("blog")
+    assert not any(name.endswith("-dns") for name in synth.templates)
+    platform = synth.template("platform")
+    platform.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 1)
+    platform.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener", {"Port": 80, "Protocol": "HTTP"}
+    )
+    web = synth.template("web")
+    web.resource_count_is("AWS::Route53::RecordSet", 0)
+    web.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        {"Priority": 50000, "Conditions": [Match.object_like({"Field": "path-pattern"})]},
+    )
+
+
+@needs_corpus
 def test_without_a_domain_http_only_and_no_dns_stack(synthesized: Synth) -> None:
     synth = synthesized("space-tweet-no-domain")
     assert not any(name.endswith("-dns") for name in synth.templates)
@@ -431,8 +468,8 @@ def test_shared_stacks_are_protected_and_the_alb_too(synthesized: Synth) -> None
     )
 
 
-def test_teardown_lifts_both_protections() -> None:
-    synth = synthesize(EXAMPLES["hello"], protect=False)
+def test_teardown_lifts_both_protections(tmp_path: Path) -> None:
+    synth = synthesize(EXAMPLES["hello"], tmp_path, protect=False)
     assert _protected_stacks(synth) == set()
     synth.template("platform").has_resource_properties(
         "AWS::ElasticLoadBalancingV2::LoadBalancer",

@@ -21,7 +21,7 @@ from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.stacks import build_stacks
 from exosphere_cdk.synth import new_app
 from tests.conftest import REPO
-from tests.stacks.conftest import normalise
+from tests.synth import normalise
 
 SHOP = REPO / "manifests" / "shop"
 SLUG = "exosphere-shop"

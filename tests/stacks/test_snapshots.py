@@ -9,7 +9,8 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from exosphere_cdk.manifest.loader import load_app
-from tests.stacks.conftest import EXAMPLES, Synthesized, normalise
+from tests.conftest import EXAMPLES
+from tests.synth import Synthesized, normalise
 
 
 def _stack_names() -> list[tuple[str, str]]:

@@ -1,0 +1,45 @@
+"""`exo-cdk schema`: print or write the JSON Schema of application.yml and service.yml."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from exosphere_cdk.cli.common import UsageError
+from exosphere_cdk.ops.schema import FILES, json_schema
+from exosphere_cdk.reporting import EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    documents = {name: json_schema(name) for name in FILES}
+    if args.output is None:
+        print(json.dumps(documents, indent=2))
+        return EXIT_OK
+    folder = Path(args.output)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{args.output} exists and is not a folder")
+    if not folder.parent.is_dir():
+        raise UsageError(f"no such folder: {folder.parent} (for {args.output})")
+    folder.mkdir(exist_ok=True)
+    for name, document in documents.items():
+        path = folder / f"{name}.schema.json"
+        path.write_text(json.dumps(document, indent=2) + "\n")
+        print(path)
+    return EXIT_OK
+
+
+def register(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "schema",
+        help="print or write the JSON Schema of application.yml and service.yml",
+        description="JSON Schema (draft 2020-12) generated from the manifest model.",
+    )
+    parser.add_argument(
+        "--output",
+        metavar="DIR",
+        help="write application.schema.json and service.schema.json to DIR"
+        " (default: print both as one JSON object)",
+    )
+    parser.set_defaults(handler=run)

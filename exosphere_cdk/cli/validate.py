@@ -1,0 +1,83 @@
+"""`exo-cdk validate APP_DIR`: check an app's manifests and list its services."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from exosphere_cdk.cli.common import add_app_arguments, load_or_report
+from exosphere_cdk.manifest.derive import image_source
+from exosphere_cdk.manifest.errors import display_path
+from exosphere_cdk.manifest.model import LoadedApp, LoadedService
+from exosphere_cdk.reporting import EXIT_OK, console, problem_json, report_valid
+
+
+def service_json(svc: LoadedService) -> dict[str, Any]:
+    image = image_source(svc)
+    return {
+        "role": svc.role,
+        "public": svc.public,
+        "image": {"kind": image.kind, "value": image.value},
+        "namespace": svc.namespace,
+        "receives": list(svc.service.messages.receives),
+        "sends": list(svc.service.messages.sends),
+        "url": svc.service.production.url,
+    }
+
+
+def services_table(app: LoadedApp) -> Table:
+    table = Table(title=f"{app.slug}: {len(app.services)} services (environment {app.env_name})")
+    for column in ("role", "visibility", "image", "receives", "sends", "url"):
+        table.add_column(column, overflow="fold")
+    for svc in app.services:
+        image = image_source(svc)
+        cells = (
+            svc.role if not svc.namespace else f"{svc.role} (namespace {svc.namespace})",
+            "public" if svc.public else "private",
+            f"{display_path(Path(image.value))} (Dockerfile)"
+            if image.kind == "asset"
+            else image.value,
+            "\n".join(svc.service.messages.receives),
+            "\n".join(svc.service.messages.sends),
+            svc.service.production.url or "",
+        )
+        table.add_row(*(Text(cell) for cell in cells))  # Text: no markup in names
+    return table
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load and check an app; print its services and every problem."""
+    loaded = load_or_report(args, json_fields={"services": []})
+    if isinstance(loaded, int):
+        return loaded
+    if args.json:
+        document = {
+            "valid": True,
+            "slug": loaded.slug,
+            "env": loaded.env_name,
+            "exocom_version": loaded.exocom_version,
+            "domain": loaded.domain,
+            "services": [service_json(s) for s in loaded.services],
+            "problems": [problem_json(p) for p in loaded.problems],
+        }
+        print(json.dumps(document, indent=2))
+        return EXIT_OK
+    out = console()
+    out.print(services_table(loaded))
+    report_valid(loaded.problems, out, always=True)
+    return EXIT_OK
+
+
+def register(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "validate",
+        help="check an app's manifests and list its services",
+        description="Check application.yml and every service.yml; exit 1 when invalid.",
+    )
+    add_app_arguments(parser)
+    parser.set_defaults(handler=run)

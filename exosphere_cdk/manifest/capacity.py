@@ -1,0 +1,246 @@
+"""Do an app's tasks fit their clusters' instances, at max-tasks and while deploying?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from attrs import frozen
+
+from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest.instances import AGENT_RESERVE_FRACTION, AGENT_RESERVE_MIB, lookup
+from exosphere_cdk.manifest.model import LoadedApp, LoadedService
+
+#: ExoCom's port and its task's size (what the ExoCom stack gives its construct).
+EXOCOM_PORT = 3100
+EXOCOM_CPU = 256
+EXOCOM_MEMORY_MIB = 256
+
+RESERVE_NOTE = (
+    f"memory for tasks = instance memory minus max({AGENT_RESERVE_MIB} MiB,"
+    f" {AGENT_RESERVE_FRACTION:.0%}) for the OS, Docker and the ECS agent;"
+    " CPU = 1024 units per vCPU"
+)
+BRIDGE_NOTE = (
+    "services use bridge networking: tasks share the instance's network interface,"
+    " so ENI slots do not limit them; ExoCom's task is awsvpc and takes one ENI slot"
+)
+ROLLING_NOTE = (
+    "rolling deployment: minimum healthy 100 %, maximum 200 %, so a service"
+    " deploying momentarily runs twice its tasks; the check assumes every service"
+    " at max-tasks and all of them deploying at once (`cdk deploy --all --concurrency`)"
+)
+NOTES = (RESERVE_NOTE, BRIDGE_NOTE, ROLLING_NOTE)
+
+
+@frozen
+class Task:
+    role: str
+    cpu: int
+    memory: int
+
+
+def instances_needed(tasks: Iterable[Task], cpu: int, memory: int) -> int | None:
+    """Instances with `cpu` units and `memory` MiB that hold `tasks` (first-fit decreasing).
+
+    None when a task is larger than one instance (it can never be placed).
+    """
+    free: list[list[int]] = []
+    for task in sorted(tasks, key=lambda t: (t.memory, t.cpu), reverse=True):
+        if task.cpu > cpu or task.memory > memory:
+            return None
+        for room in free:
+            if room[0] >= task.cpu and room[1] >= task.memory:
+                room[0] -= task.cpu
+                room[1] -= task.memory
+                break
+        else:
+            free.append([cpu - task.cpu, memory - task.memory])
+    return len(free)
+
+
+@frozen
+class ClusterCapacity:
+    """One cluster's capacity check."""
+
+    name: str
+    instance_type: str
+    min_instances: int
+    max_instances: int
+    #: Per instance, for tasks (None: instance type not in the table).
+    cpu_units: int | None
+    memory_mib: int | None
+    tasks_at_max: int
+    cpu_at_max: int
+    memory_at_max: int
+    #: Instances needed at max-tasks, and during a rolling deployment of everything.
+    needed_steady: int | None
+    needed_deploying: int | None
+    #: Tasks no instance of this type can hold.
+    too_large: tuple[str, ...]
+    awsvpc_slots: int | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def known(self) -> bool:
+        return self.cpu_units is not None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "cluster": self.name,
+            "instance_type": self.instance_type,
+            "instances": {"min": self.min_instances, "max": self.max_instances},
+            "known": self.known,
+            "per_instance": None
+            if not self.known
+            else {"cpu_units": self.cpu_units, "memory_mib": self.memory_mib},
+            "at_max_tasks": {
+                "tasks": self.tasks_at_max,
+                "cpu_units": self.cpu_at_max,
+                "memory_mib": self.memory_at_max,
+                "instances_needed": self.needed_steady,
+            },
+            "rolling_deployment": {
+                "tasks": 2 * self.tasks_at_max,
+                "cpu_units": 2 * self.cpu_at_max,
+                "memory_mib": 2 * self.memory_at_max,
+                "instances_needed": self.needed_deploying,
+            },
+            "awsvpc_task_slots": self.awsvpc_slots,
+            "fits": self.known and not self.warnings,
+            "warnings": list(self.warnings),
+        }
+
+
+def cluster_capacity(
+    name: str, instance_type: str, bounds: tuple[int, int], services: Iterable[LoadedService]
+) -> ClusterCapacity:
+    """Do `services` fit on at most bounds[1] instances of `instance_type`, also deploying?"""
+    tasks: list[Task] = []
+    for svc in services:
+        aws = svc.service.production.aws
+        tasks += [Task(svc.role, aws.cpu, aws.memory)] * aws.max_tasks
+    cpu_at_max = sum(t.cpu for t in tasks)
+    memory_at_max = sum(t.memory for t in tasks)
+    spec = lookup(instance_type)
+    low, high = bounds
+    if spec is None:
+        return ClusterCapacity(
+            name,
+            instance_type,
+            low,
+            high,
+            None,
+            None,
+            len(tasks),
+            cpu_at_max,
+            memory_at_max,
+            None,
+            None,
+            (),
+            warnings=(
+                f"{name}: capacity unknown: {instance_type} is not in plan's table"
+                " of instance types",
+            ),
+        )
+    cpu, memory = spec.cpu_units, spec.task_memory_mib
+    too_large = tuple(sorted({t.role for t in tasks if t.cpu > cpu or t.memory > memory}))
+    steady = instances_needed(tasks, cpu, memory)
+    deploying = instances_needed(tasks * 2, cpu, memory)
+    warnings: list[str] = []
+    if too_large:
+        warnings.append(
+            f"{name}: tasks of {', '.join(too_large)} are larger than one {instance_type}"
+            f" ({cpu} CPU units, {memory} MiB for tasks): they can never be placed"
+        )
+    elif steady is not None and steady > high:
+        warnings.append(
+            f"{name}: the tasks at max-tasks need {steady} x {instance_type}, the cluster"
+            f" has at most {high}: raise its max instances or choose a larger type"
+        )
+    elif deploying is not None and deploying > high:
+        warnings.append(
+            f"{name}: a rolling deployment (every service at twice its max-tasks) needs"
+            f" {deploying} x {instance_type}, the cluster has at most {high}:"
+            " deployments may stall at max scale"
+        )
+    return ClusterCapacity(
+        name,
+        instance_type,
+        low,
+        high,
+        cpu,
+        memory,
+        len(tasks),
+        cpu_at_max,
+        memory_at_max,
+        steady,
+        deploying,
+        too_large,
+        warnings=tuple(warnings),
+    )
+
+
+def exocom_capacity(app: LoadedApp) -> ClusterCapacity:
+    """ExoCom's single instance: its one awsvpc task needs CPU, memory and one ENI slot."""
+    name = "ExoCom cluster"
+    instance_type = derive.exocom_instance_type(app)
+    spec = lookup(instance_type)
+    if spec is None:
+        return ClusterCapacity(
+            name,
+            instance_type,
+            1,
+            1,
+            None,
+            None,
+            1,
+            EXOCOM_CPU,
+            EXOCOM_MEMORY_MIB,
+            None,
+            None,
+            (),
+            warnings=(f"{name}: capacity unknown: {instance_type} is not in plan's table",),
+        )
+    fits = (
+        spec.cpu_units >= EXOCOM_CPU
+        and spec.task_memory_mib >= EXOCOM_MEMORY_MIB
+        and spec.awsvpc_tasks >= 1
+    )
+    warnings = () if fits else (f"{name}: ExoCom's task does not fit on a {instance_type}",)
+    return ClusterCapacity(
+        name,
+        instance_type,
+        1,
+        1,
+        spec.cpu_units,
+        spec.task_memory_mib,
+        1,
+        EXOCOM_CPU,
+        EXOCOM_MEMORY_MIB,
+        1 if fits else None,
+        # ExoCom deploys with minimum healthy 0 %, maximum 100 %: never two at once.
+        1 if fits else None,
+        (),
+        awsvpc_slots=spec.awsvpc_tasks,
+        warnings=warnings,
+    )
+
+
+def capacity(app: LoadedApp) -> list[ClusterCapacity]:
+    aws = app.aws
+    return [
+        cluster_capacity(
+            "public cluster",
+            derive.instance_type(app, public=True),
+            (aws.public_cluster_min, aws.public_cluster_max),
+            app.public_services,
+        ),
+        cluster_capacity(
+            "private cluster",
+            derive.instance_type(app, public=False),
+            (aws.private_cluster_min, aws.private_cluster_max),
+            app.private_services,
+        ),
+        exocom_capacity(app),
+    ]

@@ -1,0 +1,109 @@
+"""How problems reach a person: exit codes, the console, one line per problem, the summary."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from exosphere_cdk.manifest.errors import Problem
+
+#: Every command's exit codes (`cdk synth` uses the same through app.py).
+EXIT_OK = 0
+#: Invalid manifests, or a check that found something (guard, plan).
+EXIT_INVALID = 1
+#: A wrong invocation: bad arguments, no such folder, an unusable output path.
+EXIT_USAGE = 2
+#: A bug in exosphere-cdk (never a user's mistake).
+EXIT_INTERNAL = 70
+#: Interrupted (Ctrl-C).
+EXIT_INTERRUPTED = 130
+
+#: The name every message of the project starts with.
+PROGRAM = "exo-cdk"
+
+_STYLES = {"error": "red", "warning": "yellow", "notice": "dim"}
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A console for lines that never wrap: piped or captured, it is wide enough for tables."""
+    out = Console(stderr=stderr, highlight=False)
+    if not out.is_terminal:
+        out.width = max(out.width, 160)
+    return out
+
+
+def problem_json(problem: Problem) -> dict[str, Any]:
+    """A problem's JSON shape (`--json` of every command)."""
+    return {
+        "file": problem.file,
+        "line": problem.line,
+        "path": problem.path,
+        "severity": problem.severity,
+        "message": problem.message,
+    }
+
+
+def summary(problems: Sequence[Problem]) -> str:
+    """`2 errors, 1 warning, 0 notices`."""
+    counts = []
+    for severity in ("error", "warning", "notice"):
+        n = sum(1 for p in problems if p.severity == severity)
+        counts.append(f"{n} {severity}{'' if n == 1 else 's'}")
+    return ", ".join(counts)
+
+
+def print_problems(out: Console, problems: Sequence[Problem]) -> None:
+    """Every problem on one line (never wrapped), coloured by severity."""
+    for problem in problems:
+        out.print(Text(str(problem), style=_STYLES[problem.severity]), soft_wrap=True)
+
+
+def report_invalid(
+    problems: Sequence[Problem],
+    *,
+    as_json: bool,
+    stderr: bool = False,
+    json_fields: dict[str, Any] | None = None,
+) -> None:
+    """An invalid app: its problems and `invalid: N errors, ...`, or `{"valid": false, ...}`.
+
+    `json_fields` go into the JSON document between `valid` and `problems`.
+    """
+    if as_json:
+        document = {
+            "valid": False,
+            **(json_fields or {}),
+            "problems": [problem_json(p) for p in problems],
+        }
+        print(json.dumps(document, indent=2))
+        return
+    out = console(stderr=stderr)
+    print_problems(out, problems)
+    out.print(Text(f"invalid: {summary(problems)}", style="bold red"), soft_wrap=True)
+
+
+def report_valid(problems: Sequence[Problem], out: Console, *, always: bool = False) -> None:
+    """A valid app's warnings and notices, then `valid: …` (when there are some, or `always`)."""
+    if not problems and not always:
+        return
+    print_problems(out, problems)
+    out.print(Text(f"valid: {summary(problems)}", style="bold green"), soft_wrap=True)
+
+
+def error_line(message: str) -> None:
+    """`exo-cdk: error: <message>` on stderr, one line."""
+    console(stderr=True).print(Text(f"{PROGRAM}: error: {message}"), soft_wrap=True, markup=False)
+
+
+def internal_error(exc: BaseException) -> None:
+    """A bug: one line on stderr asking for a report (the exit code is EXIT_INTERNAL)."""
+    print(
+        f"{PROGRAM}: internal error: {type(exc).__name__}: {exc} (a bug in exosphere-cdk:"
+        " please report it with the command you ran)",
+        file=sys.stderr,
+    )
