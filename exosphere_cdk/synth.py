@@ -68,25 +68,12 @@ def cdk_json_context() -> dict[str, Any]:
     return context
 
 
-def use_pinned_node() -> None:
-    """Run jsii on the checkout's pinned Node (node_modules/.bin/node), as `npx cdk` does.
-
-    Without it, `exo-cdk plan` or a test started outside npx would run the CDK
-    on whatever `node` comes first on PATH.
-    """
-    pinned = ROOT / "node_modules" / ".bin"
-    path = os.environ.get("PATH", "")
-    if (pinned / "node").exists() and path.split(os.pathsep)[0] != str(pinned):
-        os.environ["PATH"] = f"{pinned}{os.pathsep}{path}"
-
-
 def new_app(*, outdir: str | Path | None = None, context: dict[str, Any] | None = None) -> App:
     """An App that synthesizes as `cdk synth` does: cdk.json's context, the validation setting.
 
     `context` adds to (and overrides) cdk.json's; under the CDK CLI, the
     CLI's context (cdk.json, `-c` keys) arrives through the environment too.
     """
-    use_pinned_node()
     import aws_cdk as cdk  # noqa: PLC0415 - loading the CDK takes a second: only to synthesize
 
     app: App = cdk.App(

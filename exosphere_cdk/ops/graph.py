@@ -199,7 +199,7 @@ def _node_modules() -> list[Path]:
 
 def render(dot: str, fmt: str) -> bytes:
     """SVG or PNG of a DOT graph, rendered by Node (Graphviz in WebAssembly, resvg)."""
-    node = shutil.which("node")
+    node = os.environ.get("JSII_NODE") or shutil.which("node")  # the pinned Node first
     if node is None:
         raise RenderError(f"--format {fmt} needs Node.js (node on PATH)")
     env = {**os.environ, "NODE_PATH": os.pathsep.join(str(p) for p in _node_modules())}
