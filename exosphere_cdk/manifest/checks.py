@@ -37,7 +37,7 @@ SECRET_RE = re.compile(r"^([A-Za-z0-9/_+=.@-]{1,512}|arn:aws(-[a-z]+)*:secretsma
 IMAGE_RE = re.compile(r"^[a-z0-9][A-Za-z0-9._/:@-]*$")
 MESSAGE_RE = re.compile(r"^\S+$")
 #: Environment variables set by the deployment itself.
-RESERVED_ENV = ("EXOCOM_HOST", "EXOCOM_PORT", "ROLE", "MONGODB_USER", "MONGODB_PW")
+RESERVED_ENV = ("EXOCOM_HOST", "EXOCOM_PORT", "ROLE", "MONGO", "MONGODB_USER", "MONGODB_PW")
 #: The values CloudWatch Logs accepts for a retention in days.
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,

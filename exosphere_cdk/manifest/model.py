@@ -51,6 +51,8 @@ class AwsProvider:
     private_cluster_max: int = key("private-cluster-max", default=2)
     exocom_cluster_size: str | None = key("exocom-cluster-size", default=None)
     log_retention_days: int = key("log-retention-days", default=30)
+    #: Secrets Manager secret {"username","password"} for pulling Docker Hub images.
+    dockerhub_credentials: str | None = key("dockerhub-credentials", default=None)
 
 
 @frozen

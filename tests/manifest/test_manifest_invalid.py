@@ -71,7 +71,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         "app/application.yml:15: colour: unknown key 'colour', expected one of: author, bus, dependencies, description, environments, name, services, slug, version",
     ]),
     ("unknown-aws-key", aws(zones=3), [
-        "app/application.yml:10: environments.production.providers.aws.zones: unknown key 'zones', expected one of: account, availability-zones, certificate-arn, exocom-cluster-size, hosted-zone-id, log-retention-days, nat-gateways, private-cluster-max, private-cluster-min, private-cluster-size, public-cluster-max, public-cluster-min, public-cluster-size, region, remote-state-store",
+        "app/application.yml:10: environments.production.providers.aws.zones: unknown key 'zones', expected one of: account, availability-zones, certificate-arn, dockerhub-credentials, exocom-cluster-size, hosted-zone-id, log-retention-days, nat-gateways, private-cluster-max, private-cluster-min, private-cluster-size, public-cluster-max, public-cluster-min, public-cluster-size, region, remote-state-store",
     ]),
     ("folder-missing", {"application.yml": {"services": {"private": {"users": {"location": "./nope"}}}}}, [
         "app/application.yml:14: services.private.users.location: folder './nope' not found, expected a service folder at app/nope",
@@ -141,7 +141,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         'app/web/service.yml:14: production.aws.cpu-target: invalid value 101, expected 1 to 100 percent',
     ]),
     ("env-names", web(production={"environment": {"ROLE": "x", "1X": "y", "OK": "z"}, "secrets": {"OK": "s"}}), [
-        "app/web/service.yml:13: production.environment.ROLE: 'ROLE' is set by the deployment, expected another name (reserved: EXOCOM_HOST, EXOCOM_PORT, ROLE, MONGODB_USER, MONGODB_PW)",
+        "app/web/service.yml:13: production.environment.ROLE: 'ROLE' is set by the deployment, expected another name (reserved: EXOCOM_HOST, EXOCOM_PORT, ROLE, MONGO, MONGODB_USER, MONGODB_PW)",
         "app/web/service.yml:14: production.environment.1X: invalid variable name '1X', expected letters, digits and '_', not starting with a digit",
         "app/web/service.yml:17: production.secrets.OK: 'OK' is also in production.environment, expected it in one of them",
     ]),
