@@ -12,6 +12,13 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
+from exosphere_cdk.manifest import (
+    rules_capacity,
+    rules_images,
+    rules_instances,
+    rules_quotas,
+    rules_services,
+)
 from exosphere_cdk.manifest.derive import bus_name, listener_priority, service_routes
 from exosphere_cdk.manifest.errors import Problem, Severity, display_path
 from exosphere_cdk.manifest.model import LoadedApp, LoadedService
@@ -23,8 +30,6 @@ ROLE_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
 RESERVED_ROLES = ("dns", "exocom", "network", "platform")
 #: An ExoCom namespace: the first segment of a message name (no dots).
 NAMESPACE_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$")
-#: `family.size`: t3.medium, m6g.large, c7gn.16xlarge, u-6tb1.metal.
-INSTANCE_TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9-]+$")
 REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$")
 ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
 HOSTED_ZONE_RE = re.compile(r"^Z[A-Z0-9]{1,31}$")
@@ -82,6 +87,11 @@ def check_app(app: LoadedApp) -> list[Problem]:
     _check_public(app, report)
     _check_messages(app, report)
     _check_routes_size(app, report)
+    report.problems += rules_instances.check(app)
+    report.problems += rules_capacity.check(app)
+    report.problems += rules_quotas.check(app)
+    report.problems += rules_images.check(app)
+    report.problems += rules_services.check(app)
     return report.problems
 
 
@@ -196,17 +206,6 @@ def _check_application(app: LoadedApp, report: _Report) -> None:
                 f"{aws_path}.certificate-arn",
                 f"certificate in region '{match['region']}', expected one in "
                 f"'{aws.region}' (the load balancer's region)",
-            )
-    for key, value in (
-        ("public-cluster-size", aws.public_cluster_size),
-        ("private-cluster-size", aws.private_cluster_size),
-        ("exocom-cluster-size", aws.exocom_cluster_size),
-    ):
-        if value is not None and not INSTANCE_TYPE_RE.match(value):
-            report.add(
-                file,
-                f"{aws_path}.{key}",
-                f"invalid instance type '{value}', expected 'family.size' like 't3.medium'",
             )
     report.in_range(
         file, f"{aws_path}.availability-zones", value=aws.availability_zones, low=2, high=6, unit=""

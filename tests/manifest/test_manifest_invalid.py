@@ -56,13 +56,13 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         "app/web/service.yml:12: production.aws.essential: invalid value 'yes', expected true or false",
     ]),
     ("instance-type-no-size", aws(**{"public-cluster-size": "t3"}), [
-        "app/application.yml:10: environments.production.providers.aws.public-cluster-size: invalid instance type 't3', expected 'family.size' like 't3.medium'",
+        "app/application.yml:10: environments.production.providers.aws.public-cluster-size: unknown instance type 't3' (not in EC2's list of botocore 1.44.8), expected one of the sizes of t3: nano, micro, small, medium, large, xlarge, 2xlarge",
     ]),
     ("instance-type-case", aws(**{"private-cluster-size": "T3.Medium"}), [
-        "app/application.yml:10: environments.production.providers.aws.private-cluster-size: invalid instance type 'T3.Medium', expected 'family.size' like 't3.medium'",
+        "app/application.yml:10: environments.production.providers.aws.private-cluster-size: unknown instance type 'T3.Medium' (not in EC2's list of botocore 1.44.8), did you mean 't3.medium'?",
     ]),
     ("instance-type-no-family", aws(**{"exocom-cluster-size": "medium"}), [
-        "app/application.yml:10: environments.production.providers.aws.exocom-cluster-size: invalid instance type 'medium', expected 'family.size' like 't3.medium'",
+        "app/application.yml:10: environments.production.providers.aws.exocom-cluster-size: unknown instance type 'medium' (not in EC2's list of botocore 1.44.8), did you mean 't3.medium'?",
     ]),
     ("unknown-key-did-you-mean", web(mesages={"sends": ["users.list"]}), [
         "app/web/service.yml:12: mesages: unknown key 'mesages', did you mean 'messages'?",
