@@ -1,16 +1,20 @@
-"""How problems reach a person: exit codes, the console, one line per problem, the summary."""
+"""How problems reach a person: exit codes, the console, one line per problem, the summary.
+
+rich is loaded only when a console is made: `cdk synth` (exosphere_cdk/synth.py)
+writes its few lines with `write_problems` and `print`, and never loads it.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, TextIO
 
 from exosphere_cdk.manifest.errors import Problem
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 #: Every command's exit codes (`cdk synth` uses the same through app.py).
 EXIT_OK = 0
@@ -31,6 +35,8 @@ _STYLES = {"error": "red", "warning": "yellow", "notice": "dim"}
 
 def console(*, stderr: bool = False) -> Console:
     """A console for lines that never wrap: piped or captured, it is wide enough for tables."""
+    from rich.console import Console  # noqa: PLC0415 - rich only where a console is used
+
     out = Console(stderr=stderr, highlight=False)
     if not out.is_terminal:
         out.width = max(out.width, 160)
@@ -59,8 +65,16 @@ def summary(problems: Sequence[Problem]) -> str:
 
 def print_problems(out: Console, problems: Sequence[Problem]) -> None:
     """Every problem on one line (never wrapped), coloured by severity."""
+    from rich.text import Text  # noqa: PLC0415 - rich only where a console is used
+
     for problem in problems:
         out.print(Text(str(problem), style=_STYLES[problem.severity]), soft_wrap=True)
+
+
+def write_problems(problems: Sequence[Problem], file: TextIO | None = None) -> None:
+    """Every problem on one line, plain (default: on stderr): as `print_problems`, without rich."""
+    for problem in problems:
+        print(problem, file=sys.stderr if file is None else file)
 
 
 def report_invalid(
@@ -82,6 +96,8 @@ def report_invalid(
         }
         print(json.dumps(document, indent=2))
         return
+    from rich.text import Text  # noqa: PLC0415 - rich only where a console is used
+
     out = console(stderr=stderr)
     print_problems(out, problems)
     out.print(Text(f"invalid: {summary(problems)}", style="bold red"), soft_wrap=True)
@@ -91,12 +107,16 @@ def report_valid(problems: Sequence[Problem], out: Console, *, always: bool = Fa
     """A valid app's warnings and notices, then `valid: …` (when there are some, or `always`)."""
     if not problems and not always:
         return
+    from rich.text import Text  # noqa: PLC0415 - rich only where a console is used
+
     print_problems(out, problems)
     out.print(Text(f"valid: {summary(problems)}", style="bold green"), soft_wrap=True)
 
 
 def error_line(message: str) -> None:
     """`exo-cdk: error: <message>` on stderr, one line."""
+    from rich.text import Text  # noqa: PLC0415 - rich only where a console is used
+
     console(stderr=True).print(Text(f"{PROGRAM}: error: {message}"), soft_wrap=True, markup=False)
 
 

@@ -1,9 +1,10 @@
 """The CDK app behind `cdk synth|diff|deploy`: check the context, load the app, build, synthesize.
 
 Imports only what synthesis needs: the manifest package, the stacks and the
-reporting module (never the command line). aws_cdk and the stacks are imported
-when an app is built, so that `exo-cdk validate` and the tests that only read
-cdk.json do not pay for loading the CDK.
+reporting module (never the command line, nor rich: its few lines are plain,
+on stderr). aws_cdk and the stacks are imported when an app is built, so that
+`exo-cdk validate` and the tests that only read cdk.json do not pay for loading
+the CDK.
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from exosphere_cdk.reporting import (
     EXIT_OK,
     EXIT_USAGE,
     PROGRAM,
-    console,
-    print_problems,
     summary,
+    write_problems,
 )
 
 if TYPE_CHECKING:
@@ -112,32 +112,26 @@ def check_context(context: Mapping[str, Any], known_flags: Mapping[str, Any]) ->
 
 def main() -> int:
     """Synthesize the app named by the `app` context (default: manifests/hello); exit code."""
-    err = console(stderr=True)
     scope = new_app()
     try:
         settings = check_context(scope.node.get_all_context(), cdk_json_context())
         app_dir = settings["app"]
         if app_dir is None:
-            err.print(
+            print(
                 f"{PROGRAM}: no -c app=DIR given: synthesizing the bundled example"
                 f" {DEFAULT_APP.relative_to(ROOT)} (deploying it deploys that example)",
-                markup=False,
-                soft_wrap=True,
+                file=sys.stderr,
             )
             app_dir = DEFAULT_APP
         app = load_directory(str(app_dir), settings["env"])
     except (ContextError, AppFolderError) as exc:
-        err.print(f"{PROGRAM}: error: {exc}", markup=False, soft_wrap=True)
+        print(f"{PROGRAM}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ManifestError as exc:
-        print_problems(err, exc.problems)
-        err.print(
-            f"{PROGRAM}: {app_dir} is invalid: {summary(exc.problems)}",
-            markup=False,
-            soft_wrap=True,
-        )
+        write_problems(exc.problems)
+        print(f"{PROGRAM}: {app_dir} is invalid: {summary(exc.problems)}", file=sys.stderr)
         return EXIT_INVALID
-    print_problems(err, app.problems)
+    write_problems(app.problems)
     build(scope, app, protect=not settings["teardown"])
     scope.synth()
     return EXIT_OK
