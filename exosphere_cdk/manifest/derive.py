@@ -8,16 +8,12 @@ from typing import Literal
 
 from attrs import frozen
 
-from exosphere_cdk.manifest.model import LoadedApp, LoadedService
+from exosphere_cdk.manifest.model import SLUG_MAX, LoadedApp, LoadedService
 
-#: Longest stack name prefix: leaves room for `-<role>` suffixes within CloudFormation's 128.
-SLUG_MAX = 40
 #: Listener rule priority of the public service without `url` (the load balancer's catch-all).
 CATCH_ALL_PRIORITY = 50000
 #: Derived priorities fall in 1..DERIVED_PRIORITIES.
 DERIVED_PRIORITIES = 40000
-DEFAULT_INSTANCE_TYPE = "t3.small"
-DEFAULT_EXOCOM_INSTANCE_TYPE = "t3.micro"
 
 
 def bus_name(role: str, namespace: str | None, message: str) -> str:
@@ -33,19 +29,67 @@ def bus_name(role: str, namespace: str | None, message: str) -> str:
     return message
 
 
-def service_routes(app: LoadedApp) -> list[dict[str, object]]:
-    """ExoCom's SERVICE_ROUTES: one entry per service in role order, messages as written."""
-    routes: list[dict[str, object]] = []
-    for svc in app.services:
-        route: dict[str, object] = {
-            "role": svc.role,
-            "receives": list(svc.service.messages.receives),
-            "sends": list(svc.service.messages.sends),
+@frozen
+class Route:
+    """One entry of ExoCom's routing table: a service and its messages, as written."""
+
+    role: str
+    receives: tuple[str, ...]
+    sends: tuple[str, ...]
+    namespace: str | None
+
+    def as_json(self) -> dict[str, object]:
+        """The entry as ExoCom reads it; `namespace` only when there is one."""
+        entry: dict[str, object] = {
+            "role": self.role,
+            "receives": list(self.receives),
+            "sends": list(self.sends),
         }
-        if svc.namespace:
-            route["namespace"] = svc.namespace
-        routes.append(route)
-    return routes
+        if self.namespace:
+            entry["namespace"] = self.namespace
+        return entry
+
+
+def routes(app: LoadedApp) -> tuple[Route, ...]:
+    """ExoCom's routes: one per service, in role order."""
+    return tuple(
+        Route(
+            role=svc.role,
+            receives=svc.service.messages.receives,
+            sends=svc.service.messages.sends,
+            namespace=svc.namespace or None,
+        )
+        for svc in app.services
+    )
+
+
+def service_routes(app: LoadedApp) -> list[dict[str, object]]:
+    """ExoCom's SERVICE_ROUTES as JSON data: one entry per service in role order."""
+    return [route.as_json() for route in routes(app)]
+
+
+@frozen
+class BusMessages:
+    """Who sends and who receives each message, by its name on the bus (after
+    ExoCom's namespace translation); roles in role order, each once."""
+
+    senders: dict[str, tuple[str, ...]]
+    receivers: dict[str, tuple[str, ...]]
+
+
+def bus_messages(app: LoadedApp) -> BusMessages:
+    """The senders and receivers of every message of `app`."""
+    senders: dict[str, dict[str, None]] = {}
+    receivers: dict[str, dict[str, None]] = {}
+    for svc in app.services:
+        for name in svc.service.messages.sends:
+            senders.setdefault(bus_name(svc.role, svc.namespace, name), {})[svc.role] = None
+        for name in svc.service.messages.receives:
+            receivers.setdefault(bus_name(svc.role, svc.namespace, name), {})[svc.role] = None
+    return BusMessages(
+        senders={name: tuple(roles) for name, roles in senders.items()},
+        receivers={name: tuple(roles) for name, roles in receivers.items()},
+    )
 
 
 @frozen
@@ -110,14 +154,13 @@ def mongo_secret_name(app: LoadedApp, svc: LoadedService) -> str | None:
 
 
 def instance_type(app: LoadedApp, public: bool) -> str:
-    """The EC2 instance type of the public or private cluster (default t3.small)."""
-    size = app.aws.public_cluster_size if public else app.aws.private_cluster_size
-    return size or DEFAULT_INSTANCE_TYPE
+    """The EC2 instance type of the public or private cluster."""
+    return app.aws.public_cluster_size if public else app.aws.private_cluster_size
 
 
 def exocom_instance_type(app: LoadedApp) -> str:
-    """The EC2 instance type of ExoCom's host (default t3.micro)."""
-    return app.aws.exocom_cluster_size or DEFAULT_EXOCOM_INSTANCE_TYPE
+    """The EC2 instance type of ExoCom's host."""
+    return app.aws.exocom_cluster_size
 
 
 def derive_slug(name: str) -> str:

@@ -11,7 +11,7 @@ import attrs
 
 from exosphere_cdk.manifest.checks import check_app
 from exosphere_cdk.manifest.converter import describe, structure_doc
-from exosphere_cdk.manifest.derive import SLUG_MAX, derive_slug
+from exosphere_cdk.manifest.derive import derive_slug
 from exosphere_cdk.manifest.errors import (
     AppFolderError,
     KeyPath,
@@ -24,6 +24,10 @@ from exosphere_cdk.manifest.errors import (
     sort_problems,
 )
 from exosphere_cdk.manifest.model import (
+    BUS_TYPES,
+    SLUG_MAX,
+    SLUG_PATTERN,
+    TAG_PATTERN,
     Application,
     Bus,
     Environment,
@@ -37,10 +41,8 @@ from exosphere_cdk.manifest.yaml_io import Document, load_yaml
 
 APP_FILE = "application.yml"
 SERVICE_FILE = "service.yml"
-#: A stack name prefix: starts with a letter (CloudFormation), a lowercase DNS label.
-SLUG_RE = re.compile(rf"^[a-z]([a-z0-9-]{{0,{SLUG_MAX - 2}}}[a-z0-9])?$")
-#: A Docker tag (ExoCom's image is `originate/exocom:<version>`).
-TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+SLUG_RE = re.compile(SLUG_PATTERN)
+TAG_RE = re.compile(TAG_PATTERN)
 #: Keys of service.yml used only by `exo run` on a developer's machine.
 LOCAL_ONLY_KEYS = ("docker", "restart")
 
@@ -217,7 +219,7 @@ def _bus(run: _Run, doc: Document, application: Application) -> str:
             "(dependencies is Exosphere 0.22's form of bus)",
         )
     for bus, path in found:
-        if bus.type != "exocom":
+        if bus.type not in BUS_TYPES:
             run.add(doc, (*path, "type"), f"unsupported bus type '{bus.type}', expected 'exocom'")
         elif not TAG_RE.match(bus.version):
             run.add(

@@ -1,22 +1,146 @@
-"""Frozen attrs classes mirroring application.yml and service.yml (no aws_cdk here)."""
+"""Frozen attrs classes mirroring application.yml and service.yml (no aws_cdk here).
+
+Each field carries, besides its type and default, a `Spec` (attrs metadata):
+its description, its constraint (a range, a pattern, a list of allowed values)
+and, for an optional setting, what happens without it. The checks validate
+single values from it, the JSON Schema (`exo-cdk schema`) and the manifest
+reference in docs/manifest.md are derived from it: it is the one place a
+manifest fact is written.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 from attrs import field, frozen
 
 from exosphere_cdk.manifest.errors import Problem
 
 #: attrs metadata key naming the YAML key of a field when it is not the field's name.
 KEY = "yaml_key"
+#: attrs metadata key of a field's `Spec`.
+SPEC = "spec"
 
 
-def key(name: str, **kwargs: Any) -> Any:
-    """An attrs field read from the YAML key `name` (e.g. a dashed key)."""
-    return field(metadata={KEY: name}, **kwargs)
+@frozen
+class Spec:
+    """What a field means and which values it takes, besides its type."""
+
+    #: One line for the schema's `description` and the reference's "meaning".
+    doc: str = ""
+    #: What happens without the key, for a field whose default is not a value (None).
+    default_doc: str = ""
+    #: Not in exo-deploy: an exosphere-cdk extension.
+    extension: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    #: Shown after a range: `MiB`, `percent`.
+    unit: str = ""
+    #: A regular expression (valid in Python and in JSON Schema's ECMA-262) the
+    #: value, or each item of a list, must match from its start.
+    pattern: str | None = None
+    #: The allowed values.
+    enum: tuple[int | str, ...] | None = None
+    #: A value failing `pattern` or `enum` is reported as
+    #: "invalid <noun> <value>, expected <expected>".
+    noun: str = "value"
+    expected: str = ""
+    #: For a mapping: the spec of its keys (names of services, of variables).
+    names: Spec | None = None
+    #: The field may be written in place of its whole mapping (a secret's name):
+    #: its problems are reported at the mapping's key path.
+    shorthand: bool = False
+
+    @property
+    def constrained(self) -> bool:
+        return (
+            self.minimum is not None
+            or self.maximum is not None
+            or self.pattern is not None
+            or self.enum is not None
+        )
+
+    def accepts(self, value: object) -> bool:
+        """Whether one value (not a list or mapping) meets the constraint; None always does."""
+        if value is None:
+            return True
+        if self.enum is not None and value not in self.enum:
+            return False
+        if isinstance(value, int) and not isinstance(value, bool):
+            if self.minimum is not None and value < self.minimum:
+                return False
+            if self.maximum is not None and value > self.maximum:
+                return False
+        return not (
+            self.pattern is not None
+            and isinstance(value, str)
+            and re.match(self.pattern, value) is None
+        )
+
+
+def key(name: str | None = None, /, **kwargs: Any) -> Any:
+    """An attrs field with its `Spec`, read from the YAML key `name` (default: the field's name).
+
+    Keyword arguments of `attrs.field` (`default`, `factory`) go to the field,
+    the others (`doc`, `minimum`, `pattern`, ...) to its Spec.
+    """
+    field_args = {k: kwargs.pop(k) for k in ("default", "factory") if k in kwargs}
+    metadata: dict[str, Any] = {SPEC: Spec(**kwargs)}
+    if name is not None:
+        metadata[KEY] = name
+    return field(metadata=metadata, **field_args)
+
+
+def spec_of(cl: type, name: str) -> Spec:
+    """The Spec of field `name` of the model class `cl`."""
+    spec: Spec = attrs.fields_dict(cl)[name].metadata.get(SPEC, Spec())
+    return spec
+
+
+# ---------------------------------------------------------------- tables
+
+#: Longest stack name prefix: leaves room for `-<role>` suffixes within CloudFormation's 128.
+SLUG_MAX = 40
+#: A stack name prefix: starts with a letter (CloudFormation), a lowercase DNS label.
+SLUG_PATTERN = rf"^[a-z]([a-z0-9-]{{0,{SLUG_MAX - 2}}}[a-z0-9])?$"
+#: A Docker tag (ExoCom's image is `originate/exocom:<version>`).
+TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+#: The bus types the deployment knows.
+BUS_TYPES = ("exocom",)
+#: Service names (roles): DNS labels of at most 32 characters, so that names
+#: derived from them (target groups, stacks `<slug>-<role>`) stay within AWS limits.
+ROLE_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$"
+#: Names of the app's shared stacks (`<slug>-network`, ...): a service's stack is `<slug>-<role>`.
+RESERVED_ROLES = ("dns", "exocom", "network", "platform")
+#: A lowercase DNS name of at least two labels.
+HOSTNAME_PATTERN = r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+#: A Secrets Manager secret's name or ARN.
+SECRET_PATTERN = r"^([A-Za-z0-9/_+=.@-]{1,512}|arn:aws(-[a-z]+)*:secretsmanager:\S+)$"
+SECRET_EXPECTED = "a Secrets Manager name or ARN"
+#: An environment variable's name.
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: Environment variables set by the deployment itself.
+RESERVED_ENV = ("EXOCOM_HOST", "EXOCOM_PORT", "ROLE", "MONGO", "MONGODB_USER", "MONGODB_PW")
+#: The values CloudWatch Logs accepts for a retention in days.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+#: The instance type of the public and private clusters without `*-cluster-size`.
+DEFAULT_INSTANCE_TYPE = "t3.small"
+#: The instance type of ExoCom's host without `exocom-cluster-size`.
+DEFAULT_EXOCOM_INSTANCE_TYPE = "t3.micro"
+
+_CLUSTER_SIZE = "{} cluster's EC2 instance type (`family.size`)"
+_ENV_NAMES = Spec(
+    pattern=ENV_NAME_PATTERN,
+    noun="variable name",
+    expected="letters, digits and '_', not starting with a digit",
+)
 
 
 # ---------------------------------------------------------------- application.yml
@@ -26,80 +150,247 @@ def key(name: str, **kwargs: Any) -> Any:
 class Bus:
     """`bus:` (Exosphere 0.21) or an entry of `dependencies:` (Exosphere 0.22)."""
 
-    type: str
-    version: str
+    type: str = key(doc="the message bus", enum=BUS_TYPES)
+    version: str = key(
+        doc="ExoCom's version: the image `originate/exocom:<version>`",
+        pattern=TAG_PATTERN,
+        noun="version",
+        expected="an ExoCom image tag like '0.21.8'",
+    )
 
 
 @frozen
 class AwsProvider:
     """`environments.<env>.providers.aws`."""
 
-    region: str | None = None
-    public_cluster_size: str | None = key("public-cluster-size", default=None)
-    private_cluster_size: str | None = key("private-cluster-size", default=None)
-    #: exo-deploy's Terraform state bucket: no meaning under CloudFormation (a notice).
-    remote_state_store: str | None = key("remote-state-store", default=None)
-    # --- extensions (not in exo-deploy) ---
-    account: str | None = None
-    availability_zones: int = key("availability-zones", default=2)
-    nat_gateways: int = key("nat-gateways", default=1)
-    hosted_zone_id: str | None = key("hosted-zone-id", default=None)
-    certificate_arn: str | None = key("certificate-arn", default=None)
-    public_cluster_min: int = key("public-cluster-min", default=1)
-    public_cluster_max: int = key("public-cluster-max", default=2)
-    private_cluster_min: int = key("private-cluster-min", default=1)
-    private_cluster_max: int = key("private-cluster-max", default=2)
-    exocom_cluster_size: str | None = key("exocom-cluster-size", default=None)
-    log_retention_days: int = key("log-retention-days", default=30)
-    #: Secrets Manager secret {"username","password"} for pulling Docker Hub images.
-    dockerhub_credentials: str | None = key("dockerhub-credentials", default=None)
+    region: str | None = key(
+        default=None,
+        doc="the AWS region of every stack",
+        default_doc="not pinned: the deploying credentials' region",
+        pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$",
+        noun="region",
+        expected="an AWS region like 'us-west-2'",
+    )
+    public_cluster_size: str = key(
+        "public-cluster-size",
+        default=DEFAULT_INSTANCE_TYPE,
+        doc=_CLUSTER_SIZE.format("the public"),
+    )
+    private_cluster_size: str = key(
+        "private-cluster-size",
+        default=DEFAULT_INSTANCE_TYPE,
+        doc=_CLUSTER_SIZE.format("the private"),
+    )
+    remote_state_store: str | None = key(
+        "remote-state-store",
+        default=None,
+        doc="exo-deploy's Terraform state bucket: no meaning under CloudFormation (a notice)",
+        default_doc="none",
+    )
+    account: str | None = key(
+        default=None,
+        doc="the AWS account of every stack",
+        default_doc="not pinned: the deploying credentials' account",
+        extension=True,
+        pattern=r"^[0-9]{12}$",
+        noun="account",
+        expected="a 12-digit AWS account id",
+    )
+    availability_zones: int = key(
+        "availability-zones",
+        default=2,
+        doc="availability zones of the VPC",
+        extension=True,
+        minimum=2,
+        maximum=6,
+    )
+    nat_gateways: int = key(
+        "nat-gateways",
+        default=1,
+        doc="NAT gateways for the private subnets' egress, at most one per availability zone",
+        extension=True,
+        minimum=1,
+        maximum=6,
+    )
+    hosted_zone_id: str | None = key(
+        "hosted-zone-id",
+        default=None,
+        doc="an existing Route53 public zone for `domain` (needs `domain`)",
+        default_doc="a new public zone is created for `domain`",
+        extension=True,
+        pattern=r"^Z[A-Z0-9]{1,31}$",
+        noun="hosted zone id",
+        expected="an id like 'Z0123456789ABCDEFGHIJ'",
+    )
+    certificate_arn: str | None = key(
+        "certificate-arn",
+        default=None,
+        doc="an existing ACM certificate for `domain`, in the app's region",
+        default_doc="a DNS-validated ACM certificate is created for `domain`",
+        extension=True,
+        pattern=r"^arn:aws(-[a-z]+)*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$",
+        noun="certificate ARN",
+        expected="'arn:aws:acm:<region>:<account>:certificate/<id>'",
+    )
+    public_cluster_min: int = key(
+        "public-cluster-min",
+        default=1,
+        doc="fewest instances of the public cluster",
+        extension=True,
+        minimum=0,
+        maximum=100,
+    )
+    public_cluster_max: int = key(
+        "public-cluster-max",
+        default=2,
+        doc="most instances of the public cluster (at least public-cluster-min)",
+        extension=True,
+        minimum=1,
+        maximum=100,
+    )
+    private_cluster_min: int = key(
+        "private-cluster-min",
+        default=1,
+        doc="fewest instances of the private cluster",
+        extension=True,
+        minimum=0,
+        maximum=100,
+    )
+    private_cluster_max: int = key(
+        "private-cluster-max",
+        default=2,
+        doc="most instances of the private cluster (at least private-cluster-min)",
+        extension=True,
+        minimum=1,
+        maximum=100,
+    )
+    exocom_cluster_size: str = key(
+        "exocom-cluster-size",
+        default=DEFAULT_EXOCOM_INSTANCE_TYPE,
+        doc="ExoCom's EC2 instance type (`family.size`)",
+        extension=True,
+    )
+    log_retention_days: int = key(
+        "log-retention-days",
+        default=30,
+        doc="how long CloudWatch Logs keeps the logs of the services and ExoCom",
+        extension=True,
+        enum=LOG_RETENTION_DAYS,
+        unit="days",
+        expected="one of CloudWatch's: " + ", ".join(map(str, LOG_RETENTION_DAYS)),
+    )
+    dockerhub_credentials: str | None = key(
+        "dockerhub-credentials",
+        default=None,
+        doc='Secrets Manager secret holding `{"username": …, "password": …}`: the repository '
+        "credentials of every Docker Hub image, ExoCom's included",
+        default_doc="Docker Hub images are pulled anonymously (about 10 pulls an hour per NAT "
+        "address)",
+        extension=True,
+        pattern=SECRET_PATTERN,
+        noun="secret name",
+        expected=SECRET_EXPECTED,
+    )
 
 
 @frozen
 class Providers:
-    aws: AwsProvider = AwsProvider()
+    aws: AwsProvider = key(default=AwsProvider(), doc="Amazon Web Services")
 
 
 @frozen
 class Environment:
     """The deployed environment, `environments.<env>` (default `production`)."""
 
-    domain: str | None = None
-    providers: Providers = Providers()
+    domain: str | None = key(
+        default=None,
+        doc="the public DNS zone the public services' urls live in",
+        default_doc="no domain: HTTP only, routed by host header",
+        pattern=HOSTNAME_PATTERN,
+        noun="domain",
+        expected="a lowercase DNS name like 'example.com'",
+    )
+    providers: Providers = key(default=Providers(), doc="where the app is deployed")
 
 
 @frozen
 class ServiceRef:
     """An entry of `services.public` / `services.private`."""
 
-    location: str | None = None
-    docker_image: str | None = None
-    namespace: str | None = None
+    location: str | None = key(
+        default=None,
+        doc="the service's folder (holding service.yml), inside the app's folder",
+        default_doc="no folder: `docker_image` is run with defaults",
+    )
+    docker_image: str | None = key(
+        default=None,
+        doc="the image to run",
+        default_doc="the folder's Dockerfile, else `<author>/<type>` of service.yml",
+        pattern=r"^[a-z0-9][A-Za-z0-9._/:@-]*$",
+        noun="image",
+        expected="an image name like 'originate/exocom:0.21.8'",
+    )
+    namespace: str | None = key(
+        default=None,
+        doc="ExoCom's translation: `<namespace>.x` in service.yml is `<role>.x` on the bus",
+        default_doc="none: messages keep their names",
+        pattern=r"^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$",
+        noun="namespace",
+        expected="a message prefix: letters, digits, '-' and '_', without dots",
+    )
+
+
+_ROLES = Spec(
+    pattern=ROLE_PATTERN,
+    noun="service name",
+    expected="a DNS label: lowercase letters, digits and '-', at most 32 characters, "
+    "not starting or ending with '-'",
+)
 
 
 @frozen
 class Services:
-    public: Mapping[str, ServiceRef] = field(factory=dict)
-    private: Mapping[str, ServiceRef] = field(factory=dict)
+    public: Mapping[str, ServiceRef] = key(
+        factory=dict, doc="services behind the load balancer, by role", names=_ROLES
+    )
+    private: Mapping[str, ServiceRef] = key(
+        factory=dict, doc="services reached only through ExoCom, by role", names=_ROLES
+    )
 
 
 @frozen
 class Application:
     """application.yml."""
 
-    name: str
-    description: str | None = None
-    version: str | None = None
-    author: str | None = None
-    bus: Bus | None = None
-    #: Exosphere 0.22's form of the bus: `[{type: exocom, version: X}]`.
-    dependencies: tuple[Bus, ...] = ()
+    name: str = key(doc="the app's name (free text)")
+    description: str | None = key(default=None, doc="free text", default_doc="none")
+    version: str | None = key(default=None, doc="free text", default_doc="none")
+    author: str | None = key(default=None, doc="free text", default_doc="none")
+    bus: Bus | None = key(
+        default=None,
+        doc="the message bus (Exosphere 0.21); this or `dependencies`",
+        default_doc="`dependencies`",
+    )
+    dependencies: tuple[Bus, ...] = key(
+        default=(), doc="Exosphere 0.22's form of the bus: `[{type: exocom, version: X}]`"
+    )
     #: Raw: only the deployed environment is read (strictly), the others are not.
-    environments: Mapping[str, Any] = field(factory=dict)
-    services: Services = Services()
-    # --- extension ---
-    #: Prefix of every stack name; derived from `name` when absent.
-    slug: str | None = None
+    environments: Mapping[str, Any] = key(
+        factory=dict,
+        doc="environments by name; only the deployed one (default `production`) is read",
+    )
+    services: Services = key(default=Services(), doc="the app's services")
+    slug: str | None = key(
+        default=None,
+        doc="the prefix of every stack name",
+        default_doc="derived from `name`: CamelCase split, lowercased, other characters "
+        "→ `-`, cut to 40 at a `-` (`SpaceTweet` → `space-tweet`)",
+        extension=True,
+        pattern=SLUG_PATTERN,
+        noun="slug",
+        expected=f"lowercase letters, digits and '-', starting with a letter, at most {SLUG_MAX} "
+        "characters (it starts every stack name)",
+    )
 
 
 # ---------------------------------------------------------------- service.yml
@@ -107,79 +398,198 @@ class Application:
 
 @frozen
 class Startup:
-    command: str | None = None
-    online_text: str | None = key("online-text", default=None)
+    command: str | None = key(
+        default=None,
+        doc="the container's command, split on spaces",
+        default_doc="the image's own command",
+    )
+    online_text: str | None = key(
+        "online-text", default=None, doc="accepted, not used", default_doc="none"
+    )
 
 
 @frozen
 class Messages:
-    sends: tuple[str, ...] = ()
-    receives: tuple[str, ...] = ()
+    sends: tuple[str, ...] = key(
+        default=(),
+        doc="the messages the service sends",
+        pattern=r"^\S+$",
+        noun="message name",
+        expected="a name without spaces",
+    )
+    receives: tuple[str, ...] = key(
+        default=(),
+        doc="the messages the service receives",
+        pattern=r"^\S+$",
+        noun="message name",
+        expected="a name without spaces",
+    )
 
 
 @frozen
 class SecretRef:
     """A Secrets Manager secret: `NAME` or `{name: NAME, json-key: KEY}`."""
 
-    name: str
-    json_key: str | None = key("json-key", default=None)
+    name: str = key(
+        doc="the secret's name or ARN",
+        pattern=SECRET_PATTERN,
+        noun="secret name",
+        expected=SECRET_EXPECTED,
+        shorthand=True,
+    )
+    json_key: str | None = key(
+        "json-key",
+        default=None,
+        doc="a key of the secret's JSON: the variable gets its value",
+        default_doc="the whole secret",
+        pattern=".",
+        expected="a key of the secret's JSON",
+    )
 
 
 @frozen
 class ServiceDependency:
     """`dependencies.<name>` of a service (e.g. `mongo`)."""
 
-    version: str | None = None
-    docker_flags: Mapping[str, str] | None = None
-    prod: str | None = None
-    # --- extension ---
-    #: Secrets Manager secret with `username` and `password` (mongo only);
-    #: default `<slug>/mongo`.
-    secret: str | None = None
+    version: str | None = key(default=None, doc="accepted, not used", default_doc="none")
+    docker_flags: Mapping[str, str] | None = key(
+        default=None, doc="accepted, not used (local development)", default_doc="none"
+    )
+    prod: str | None = key(default=None, doc="accepted, not used", default_doc="none")
+    secret: str | None = key(
+        default=None,
+        doc="Secrets Manager secret with `username` and `password` for MONGODB_USER and "
+        "MONGODB_PW (mongo only)",
+        default_doc="`<slug>/mongo`",
+        extension=True,
+        pattern=SECRET_PATTERN,
+        noun="secret name",
+        expected=SECRET_EXPECTED,
+    )
 
 
 @frozen
 class AwsService:
     """`production.aws` of a service."""
 
-    cpu: int = 100
-    memory: int = 500
-    essential: bool = True
-    public_port: int | None = key("public-port", default=None)
-    # --- extensions ---
-    health_check_path: str = key("health-check-path", default="/")
-    min_tasks: int = key("min-tasks", default=1)
-    max_tasks: int = key("max-tasks", default=2)
-    cpu_target: int = key("cpu-target", default=70)
-    listener_priority: int | None = key("listener-priority", default=None)
+    cpu: int = key(
+        default=100,
+        doc="the container's CPU units (1024 = 1 vCPU)",
+        minimum=1,
+        maximum=16384,
+        unit="CPU units (1024 = 1 vCPU)",
+    )
+    memory: int = key(
+        default=500,
+        doc="the container's memory (hard limit)",
+        minimum=6,
+        maximum=122880,
+        unit="MiB",
+    )
+    essential: bool = key(
+        default=True, doc="accepted: a service's only container is always essential"
+    )
+    public_port: int | None = key(
+        "public-port",
+        default=None,
+        doc="the container port the load balancer routes to (public services)",
+        default_doc="no route to the service",
+        minimum=1,
+        maximum=65535,
+    )
+    health_check_path: str = key(
+        "health-check-path",
+        default="/",
+        doc="the load balancer's health check path",
+        extension=True,
+        pattern="^/",
+        expected="a path starting with '/'",
+    )
+    min_tasks: int = key(
+        "min-tasks",
+        default=1,
+        doc="fewest tasks (autoscaling)",
+        extension=True,
+        minimum=1,
+        maximum=1000,
+    )
+    max_tasks: int = key(
+        "max-tasks",
+        default=2,
+        doc="most tasks (autoscaling; at least min-tasks)",
+        extension=True,
+        minimum=1,
+        maximum=1000,
+    )
+    cpu_target: int = key(
+        "cpu-target",
+        default=70,
+        doc="the CPU utilisation autoscaling keeps the tasks at",
+        extension=True,
+        minimum=1,
+        maximum=100,
+        unit="percent",
+    )
+    listener_priority: int | None = key(
+        "listener-priority",
+        default=None,
+        doc="the load balancer rule's priority; set it when two services collide",
+        default_doc="derived from the role (`sha256(role) % 40000 + 1`), stable as services "
+        "come and go; 50000 for the catch-all",
+        extension=True,
+        minimum=1,
+        maximum=50000,
+    )
 
 
 @frozen
 class Production:
     """`production` of a service."""
 
-    url: str | None = None
-    aws: AwsService = AwsService()
-    # --- extensions ---
-    environment: Mapping[str, str] = field(factory=dict)
-    secrets: Mapping[str, SecretRef] = field(factory=dict)
+    url: str | None = key(
+        default=None,
+        doc="the host name the load balancer routes to the service (public services)",
+        default_doc="the load balancer's catch-all (one public service at most)",
+        pattern=HOSTNAME_PATTERN,
+        noun="url",
+        expected="a lowercase host name like 'www.example.com' (no scheme, no path)",
+    )
+    aws: AwsService = key(default=AwsService(), doc="the service's task on AWS")
+    environment: Mapping[str, str] = key(
+        factory=dict,
+        doc="plain environment variables (numbers are kept as written)",
+        extension=True,
+        names=_ENV_NAMES,
+    )
+    secrets: Mapping[str, SecretRef] = key(
+        factory=dict,
+        doc="environment variables read from Secrets Manager when the task starts",
+        extension=True,
+        names=_ENV_NAMES,
+    )
 
 
 @frozen
 class Service:
     """service.yml."""
 
-    type: str | None = None
-    description: str | None = None
-    author: str | None = None
-    setup: Any = None
-    tests: Any = None
-    startup: Startup = Startup()
-    messages: Messages = Messages()
-    docker: Any = None
-    restart: Any = None
-    dependencies: Mapping[str, ServiceDependency] = field(factory=dict)
-    production: Production = Production()
+    type: str | None = key(
+        default=None, doc="with `author`, the image `<author>/<type>`", default_doc="none"
+    )
+    description: str | None = key(default=None, doc="free text", default_doc="none")
+    author: str | None = key(
+        default=None, doc="with `type`, the image `<author>/<type>`", default_doc="none"
+    )
+    setup: Any = key(default=None, doc="accepted, not used (local development)")
+    tests: Any = key(default=None, doc="accepted, not used (local development)")
+    startup: Startup = key(default=Startup(), doc="how the container starts")
+    messages: Messages = key(default=Messages(), doc="the service's messages on the bus")
+    docker: Any = key(default=None, doc="ignored with a notice (local development)")
+    restart: Any = key(default=None, doc="ignored with a notice (local development)")
+    dependencies: Mapping[str, ServiceDependency] = key(
+        factory=dict, doc="the service's dependencies by name; `mongo` is provided for"
+    )
+    production: Production = key(default=Production(), doc="the deployed service")
 
 
 # ---------------------------------------------------------------- loaded app

@@ -19,7 +19,7 @@ from typing import Any
 
 from attrs import frozen
 
-from exosphere_cdk.manifest.derive import bus_name
+from exosphere_cdk.manifest.derive import bus_messages
 from exosphere_cdk.manifest.model import LoadedApp
 
 #: The node standing for "no service" at the loose end of an unmatched message.
@@ -73,18 +73,11 @@ class MessageGraph:
 
 def message_graph(app: LoadedApp) -> MessageGraph:
     """Who sends what to whom on the bus (after namespace translation)."""
-    sends: dict[str, set[str]] = {}
-    receives: dict[str, set[str]] = {}
-    for svc in app.services:
-        messages = svc.service.messages
-        for m in messages.sends:
-            sends.setdefault(bus_name(svc.role, svc.namespace, m), set()).add(svc.role)
-        for m in messages.receives:
-            receives.setdefault(bus_name(svc.role, svc.namespace, m), set()).add(svc.role)
+    on_bus = bus_messages(app)
     pairs: dict[tuple[str, str], set[str]] = {}
-    for message in sorted(set(sends) | set(receives)):
-        senders = sorted(sends.get(message, ())) or [NOBODY]
-        receivers = sorted(receives.get(message, ())) or [NOBODY]
+    for message in sorted(set(on_bus.senders) | set(on_bus.receivers)):
+        senders = sorted(on_bus.senders.get(message, ())) or [NOBODY]
+        receivers = sorted(on_bus.receivers.get(message, ())) or [NOBODY]
         for sender in senders:
             for receiver in receivers:
                 pairs.setdefault((sender, receiver), set()).add(message)

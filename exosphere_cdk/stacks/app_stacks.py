@@ -10,7 +10,7 @@ from aws_cdk import aws_logs as logs
 from cdk_nag import AwsSolutionsChecks
 
 from exosphere_cdk.manifest import derive
-from exosphere_cdk.manifest.model import LoadedApp, LoadedService
+from exosphere_cdk.manifest.model import LOG_RETENTION_DAYS, LoadedApp, LoadedService
 from exosphere_cdk.stacks.dns import DnsStack
 from exosphere_cdk.stacks.exocom import ExoComStack
 from exosphere_cdk.stacks.network import NetworkStack
@@ -18,31 +18,15 @@ from exosphere_cdk.stacks.platform import PlatformStack
 from exosphere_cdk.stacks.service import SecretEnv, ServiceSpec, ServiceStack
 from exosphere_constructs import ExoComRoute
 
-#: CloudWatch Logs' retention periods, in days.
-RETENTION_DAYS: dict[int, logs.RetentionDays] = {
-    1: logs.RetentionDays.ONE_DAY,
-    3: logs.RetentionDays.THREE_DAYS,
-    5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK,
-    14: logs.RetentionDays.TWO_WEEKS,
-    30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS,
-    90: logs.RetentionDays.THREE_MONTHS,
-    120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS,
-    180: logs.RetentionDays.SIX_MONTHS,
-    365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS,
-    545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS,
-    1096: logs.RetentionDays.THREE_YEARS,
-    1827: logs.RetentionDays.FIVE_YEARS,
-    2192: logs.RetentionDays.SIX_YEARS,
-    2557: logs.RetentionDays.SEVEN_YEARS,
-    2922: logs.RetentionDays.EIGHT_YEARS,
-    3288: logs.RetentionDays.NINE_YEARS,
-    3653: logs.RetentionDays.TEN_YEARS,
-}
+#: CloudWatch Logs' retention periods by days: the manifest's table, paired with CDK's
+#: enum members (declared in the same ascending order, `INFINITE` last).
+RETENTION_DAYS: dict[int, logs.RetentionDays] = dict(
+    zip(
+        LOG_RETENTION_DAYS,
+        (period for period in logs.RetentionDays if period is not logs.RetentionDays.INFINITE),
+        strict=True,
+    )
+)
 
 
 @frozen
@@ -170,15 +154,15 @@ def add_compliance_checks(scope: App) -> None:
 
 
 def exocom_routes(app: LoadedApp) -> list[ExoComRoute]:
-    """ExoCom's routing table: one entry per service, in role order, messages as written."""
+    """ExoCom's routing table (derive.routes) as its construct takes it."""
     return [
         ExoComRoute(
-            role=svc.role,
-            receives=svc.service.messages.receives,
-            sends=svc.service.messages.sends,
-            namespace=svc.namespace or None,
+            role=route.role,
+            receives=route.receives,
+            sends=route.sends,
+            namespace=route.namespace,
         )
-        for svc in app.services
+        for route in derive.routes(app)
     ]
 
 

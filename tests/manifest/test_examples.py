@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest import derive, model
 from exosphere_cdk.manifest.derive import ImageSource
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.manifest.model import (
@@ -139,7 +139,7 @@ def test_chat_has_a_domain_and_a_sized_private_cluster(chat: LoadedApp) -> None:
     assert chat.slug == "chat"
     assert chat.domain == "chat.example.com"
     assert chat.aws.region == "eu-central-1"
-    assert derive.instance_type(chat, public=True) == derive.DEFAULT_INSTANCE_TYPE
+    assert derive.instance_type(chat, public=True) == model.DEFAULT_INSTANCE_TYPE
     assert derive.instance_type(chat, public=False) == "t3.medium"
 
 

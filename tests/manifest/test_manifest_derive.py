@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest import derive, model
 from exosphere_cdk.manifest.derive import ImageSource
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.manifest.model import (
@@ -157,7 +157,7 @@ def test_derive_slug(name: str, slug: str) -> None:
 @given(st.text(max_size=80))
 def test_derived_slugs_are_short_lowercase_and_trimmed(name: str) -> None:
     slug = derive.derive_slug(name)
-    assert len(slug) <= derive.SLUG_MAX
+    assert len(slug) <= model.SLUG_MAX
     assert slug == slug.strip("-")
     assert all(c.isascii() and (c.islower() or c.isdigit() or c == "-") for c in slug)
 

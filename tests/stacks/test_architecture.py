@@ -11,7 +11,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from exosphere_cdk.manifest import derive
-from exosphere_cdk.manifest.checks import LOG_RETENTION_DAYS, RESERVED_ROLES
+from exosphere_cdk.manifest.model import DEFAULT_INSTANCE_TYPE, LOG_RETENTION_DAYS, RESERVED_ROLES
 from exosphere_cdk.stacks.app_stacks import RETENTION_DAYS
 from tests.conftest import EXAMPLES, needs_corpus
 from tests.synth import Synthesized, synthesize
@@ -101,7 +101,7 @@ def test_default_instance_type_when_the_manifest_has_none(synthesized: Synth) ->
     types = {
         lt["Properties"]["LaunchTemplateData"]["InstanceType"] for lt in launch_templates.values()
     }
-    assert types == {derive.DEFAULT_INSTANCE_TYPE}
+    assert types == {DEFAULT_INSTANCE_TYPE}
 
 
 @pytest.mark.parametrize("example", ALL_APPS)
