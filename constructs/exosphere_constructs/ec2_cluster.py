@@ -2,36 +2,126 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, Stack
+import jsii
+from aws_cdk import (
+    Annotations,
+    ArnFormat,
+    AspectPriority,
+    Aspects,
+    CfnResource,
+    Duration,
+    IAspect,
+    Stack,
+)
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from exosphere_constructs.compliance import acknowledge_wildcards, checkov_skip
 
-#: Containers in bridge mode reach the host through docker0; this keeps them off
-#: the instance metadata service (the instance's role stays the instance's).
-BLOCK_CONTAINER_IMDS = [
-    "dnf install -y iptables-services",
-    "iptables --insert DOCKER-USER 1 --in-interface docker+"
-    " --destination 169.254.169.254/32 --jump DROP",
-    "iptables-save > /etc/sysconfig/iptables",
-    "systemctl enable --now iptables",
+#: Where systemd reads our addition to docker.service.
+DOCKER_DROP_IN = "/etc/systemd/system/docker.service.d/exosphere-block-imds.conf"
+#: Containers in bridge mode reach the host through docker0; this rule keeps them
+#: off the instance metadata service (the instance's role stays the instance's).
+IMDS_RULE = "--in-interface docker+ --destination 169.254.169.254/32 --jump DROP"
+#: Installs the rule once, first in Docker's DOCKER-USER chain (a no-op when it is there).
+INSTALL_IMDS_RULE = (
+    f"iptables --check DOCKER-USER {IMDS_RULE} 2>/dev/null"
+    f" || iptables --insert DOCKER-USER 1 {IMDS_RULE}"
+)
+#: The instances' user data before CDK adds `ECS_CLUSTER`: it stops at the first
+#: failing command, so a half-configured instance never joins the cluster.
+#:
+#: On the ECS-optimized AL2023 AMI user data runs before Docker starts, when the
+#: DOCKER-USER chain does not exist yet: the rule is installed by a drop-in on
+#: docker.service, after every start of Docker (which creates the chain) and before
+#: systemd counts Docker as started, so the ECS agent (after Docker) never runs a
+#: task without it; if the rule cannot be installed, Docker fails to start.
+USER_DATA = [
+    "set -euo pipefail",
+    "mkdir -p /etc/systemd/system/docker.service.d",
+    f"cat > {DOCKER_DROP_IN} <<'EOF'",
+    "# exosphere-cdk: keep bridge-mode containers off the instance metadata service.",
+    "[Service]",
+    f"ExecStartPost=/bin/sh -c '{INSTALL_IMDS_RULE}'",
+    "EOF",
+    "systemctl daemon-reload",
+    # Docker started before us (not on the ECS-optimized AMI): install the rule now too.
+    f"if systemctl is-active --quiet docker; then {INSTALL_IMDS_RULE}; fi",
     # Tasks in awsvpc mode (ExoCom) get the same protection from the ECS agent.
     "echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config",
+    # An image already on the instance starts without a pull (Docker Hub limits
+    # anonymous pulls per address, and every instance pulls through the NAT).
+    "echo ECS_IMAGE_PULL_BEHAVIOR=prefer-cached >> /etc/ecs/ecs.config",
 ]
 
 #: ECS container-agent calls that have no resource-level permissions.
 UNSCOPED_AGENT_ACTIONS = ["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken"]
 
+#: CloudFormation type of a cluster's capacity provider association.
+ASSOCIATION_TYPE = "AWS::ECS::ClusterCapacityProviderAssociations"
+
+
+def wait_for_capacity_providers(service: ecs.BaseService, cluster: ecs.ICluster) -> None:
+    """Make `service` depend on `cluster`'s capacity provider association.
+
+    Without it CloudFormation may create the service before the association (the
+    service's capacity provider strategy is then refused) and delete the
+    association before the service (deletion hangs). A no-op when the cluster is
+    in another stack: that stack is deployed first and deleted last anyway.
+
+    CDK creates the association from an aspect of the cluster at synthesis; the
+    dependency is added by an aspect that runs after it.
+    """
+    if Stack.of(cluster) is not Stack.of(service) or not isinstance(cluster, ecs.Cluster):
+        return
+    Aspects.of(cluster).add(
+        _DependOnAssociation(cluster, _cfn(service)),
+        # After every mutating aspect (CDK's association is made by one); adding a
+        # dependency makes no construct.
+        priority=AspectPriority.READONLY,
+    )
+
+
+def _cfn(construct: IConstruct) -> CfnResource:
+    """The CloudFormation resource of an L2 construct."""
+    resource = construct.node.default_child
+    if not isinstance(resource, CfnResource):
+        raise TypeError(f"{construct.node.path} has no CloudFormation resource")
+    return resource
+
+
+@jsii.implements(IAspect)
+class _DependOnAssociation:
+    def __init__(self, cluster: ecs.Cluster, dependent: CfnResource) -> None:
+        self._cluster = cluster
+        self._dependent = dependent
+
+    def visit(self, node: IConstruct) -> None:
+        if node.node.path != self._cluster.node.path:
+            return
+        found = [
+            child
+            for child in self._cluster.node.children
+            if isinstance(child, CfnResource) and child.cfn_resource_type == ASSOCIATION_TYPE
+        ]
+        if not found:
+            Annotations.of(self._dependent).add_warning_v2(
+                "exosphere:noCapacityProviderAssociation",
+                f"{self._cluster.node.path} has no capacity provider association to wait for",
+            )
+        for association in found:
+            self._dependent.add_dependency(association)
+
 
 class Ec2Cluster(Construct):
     """An ECS cluster whose capacity is an ASG of ECS-optimized Amazon Linux 2023 instances.
 
-    The instances come from a launch template (IMDSv2 required with a hop limit of
+    The instances boot the AMI of their architecture (arm64 for Graviton types).
+    They come from a launch template (IMDSv2 required with a hop limit of
     one, encrypted gp3 root volume, no public IP) and join the cluster through a
     capacity provider with managed scaling and managed draining, so services
     placed with a capacity-provider strategy scale the instances, and instances
@@ -45,6 +135,7 @@ class Ec2Cluster(Construct):
         security_group: the instances' security group (no inbound rule of its own).
         launch_template: the instances' launch template.
         instance_role: the instances' IAM role.
+        architecture: the instances' CPU architecture (images must be built for it).
     """
 
     def __init__(
@@ -62,6 +153,7 @@ class Ec2Cluster(Construct):
         container_insights: bool = True,
         managed_scaling: bool = True,
         notifications_topic: sns.ITopic | None = None,
+        architecture: ec2.InstanceArchitecture | None = None,
     ) -> None:
         """Create the cluster and its instances.
 
@@ -80,6 +172,9 @@ class Ec2Cluster(Construct):
                 (off for a fixed-size cluster such as ExoCom's).
             notifications_topic: where the ASG reports launches, terminations and
                 failures; default no notifications.
+            architecture: the CPU architecture of `instance_type`, which picks the
+                AMI (x86_64 or arm64); default: CDK's reading of the type's name
+                (`InstanceType.architecture`).
         """
         super().__init__(scope, id_)
         if not 0 <= min_capacity <= max_capacity or max_capacity < 1:
@@ -107,14 +202,19 @@ class Ec2Cluster(Construct):
         self.instance_role = iam.Role(
             self, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com")
         )
-        self._grant_agent(log_group_name_prefix)
+        agent_policy = self._grant_agent(log_group_name_prefix)
         user_data = ec2.UserData.for_linux()
-        user_data.add_commands(*BLOCK_CONTAINER_IMDS)
+        user_data.add_commands(*USER_DATA)
+        self.architecture = architecture or instance_type.architecture
         self.launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
             instance_type=instance_type,
-            machine_image=ecs.EcsOptimizedImage.amazon_linux2023(),
+            machine_image=(
+                ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.ARM)
+                if self.architecture == ec2.InstanceArchitecture.ARM_64
+                else ecs.EcsOptimizedImage.amazon_linux2023()
+            ),
             require_imdsv2=True,
             http_put_response_hop_limit=1,
             instance_metadata_tags=False,
@@ -164,6 +264,8 @@ class Ec2Cluster(Construct):
                 else None
             ),
         )
+        # An instance that boots before its role's policy exists cannot register.
+        _cfn(self.auto_scaling_group).add_dependency(_cfn(agent_policy))
         self.capacity_provider = ecs.AsgCapacityProvider(
             self,
             "CapacityProvider",
@@ -180,7 +282,7 @@ class Ec2Cluster(Construct):
             machine_image_type=ecs.MachineImageType.AMAZON_LINUX_2,
         )
 
-    def _grant_agent(self, log_group_name_prefix: str) -> None:
+    def _grant_agent(self, log_group_name_prefix: str) -> iam.Policy:
         """What the ECS agent and the Docker log driver of these instances need, scoped."""
         stack = Stack.of(self)
         instances = stack.format_arn(
@@ -230,3 +332,4 @@ class Ec2Cluster(Construct):
             policy, ["*", instances, log_groups, f"{log_groups}:log-stream:*"], reason
         )
         checkov_skip(policy, "CKV_AWS_111", reason)
+        return policy

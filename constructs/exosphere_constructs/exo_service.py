@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from exosphere_constructs.compliance import acknowledge
+from exosphere_constructs.ec2_cluster import wait_for_capacity_providers
 from exosphere_constructs.log_group import retained_log_group
 
 
@@ -140,6 +141,7 @@ class ExoService(Construct):
             enable_ecs_managed_tags=True,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
         )
+        wait_for_capacity_providers(self.service, cluster)
         scaling = self.service.auto_scale_task_count(min_capacity=min_tasks, max_capacity=max_tasks)
         scaling.scale_on_cpu_utilization(
             "CpuScaling", target_utilization_percent=cpu_target_percent

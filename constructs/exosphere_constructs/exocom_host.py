@@ -16,7 +16,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from exosphere_constructs.compliance import acknowledge
-from exosphere_constructs.ec2_cluster import Ec2Cluster
+from exosphere_constructs.ec2_cluster import Ec2Cluster, wait_for_capacity_providers
 from exosphere_constructs.log_group import retained_log_group
 
 
@@ -94,6 +94,7 @@ class ExoComHost(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         log_encryption_key: kms.IKey | None = None,
         notifications_topic: sns.ITopic | None = None,
+        architecture: ec2.InstanceArchitecture | None = None,
     ) -> None:
         """Create ExoCom's cluster, task and DNS name.
 
@@ -114,6 +115,8 @@ class ExoComHost(Construct):
                 CloudWatch's own encryption.
             notifications_topic: where the machine's ASG reports launches,
                 terminations and failures; default: it sends no notifications.
+            architecture: the CPU architecture of `instance_type` (see Ec2Cluster);
+                default: CDK's reading of the type's name.
         """
         super().__init__(scope, id_)
         self.port = port
@@ -127,6 +130,7 @@ class ExoComHost(Construct):
             min_capacity=1,
             max_capacity=1,
             managed_scaling=False,
+            architecture=architecture,
         )
         self.namespace = servicediscovery.PrivateDnsNamespace(
             self, "Namespace", name=namespace_name, vpc=vpc
@@ -187,6 +191,7 @@ class ExoComHost(Construct):
             enable_ecs_managed_tags=True,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
         )
+        wait_for_capacity_providers(self.service, self.host.cluster)
         self.dns_name = f"exocom.{namespace_name}"
 
     def allow_from(self, peer: ec2.IConnectable, description: str) -> None:

@@ -76,12 +76,118 @@ def test_ami_is_the_ecs_optimized_amazon_linux_2023_from_ssm(template: Template)
     assert len(parameters) == 1
 
 
-def test_containers_are_kept_off_the_instance_metadata_service(template: Template) -> None:
+def _user_data(template: Template) -> str:
+    """The launch template's user data script, with `<Ref>` for each reference."""
     templates = template.find_resources("AWS::EC2::LaunchTemplate")
-    user_data = json.dumps(next(iter(templates.values()))["Properties"]["LaunchTemplateData"])
-    assert "--destination 169.254.169.254/32 --jump DROP" in user_data
-    assert "ECS_AWSVPC_BLOCK_IMDS=true" in user_data
-    assert "ECS_CLUSTER=" in user_data
+    assert len(templates) == 1
+    data = next(iter(templates.values()))["Properties"]["LaunchTemplateData"]["UserData"]
+    parts = data["Fn::Base64"]["Fn::Join"][1]
+    return "".join(part if isinstance(part, str) else "<Ref>" for part in parts)
+
+
+def test_user_data_stops_at_the_first_failing_command(template: Template) -> None:
+    lines = _user_data(template).splitlines()
+    assert lines[:2] == ["#!/bin/bash", "set -euo pipefail"]
+    assert lines[-1] == "echo ECS_CLUSTER=<Ref> >> /etc/ecs/ecs.config"
+
+
+def test_containers_are_kept_off_the_instance_metadata_service_once_docker_has_its_chain(
+    template: Template,
+) -> None:
+    script = _user_data(template)
+    rule = "--in-interface docker+ --destination 169.254.169.254/32 --jump DROP"
+    install = (
+        f"iptables --check DOCKER-USER {rule} 2>/dev/null || iptables --insert DOCKER-USER 1 {rule}"
+    )
+    # Installed by a drop-in on docker.service after every start of Docker (which
+    # creates DOCKER-USER), not at boot, when the chain does not exist yet.
+    assert (
+        "mkdir -p /etc/systemd/system/docker.service.d\n"
+        "cat > /etc/systemd/system/docker.service.d/exosphere-block-imds.conf <<'EOF'\n"
+        "# exosphere-cdk: keep bridge-mode containers off the instance metadata service.\n"
+        "[Service]\n"
+        f"ExecStartPost=/bin/sh -c '{install}'\n"
+        "EOF\n"
+        "systemctl daemon-reload\n"
+        f"if systemctl is-active --quiet docker; then {install}; fi\n"
+    ) in script
+    assert [line for line in script.splitlines() if line.startswith("iptables")] == []
+    assert "iptables-services" not in script
+    assert "echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config\n" in script
+
+
+def test_the_agent_prefers_cached_images(template: Template) -> None:
+    assert "echo ECS_IMAGE_PULL_BEHAVIOR=prefer-cached >> /etc/ecs/ecs.config\n" in _user_data(
+        template
+    )
+
+
+def test_instances_boot_only_once_their_role_may_register_them(template: Template) -> None:
+    policies = template.find_resources("AWS::IAM::Policy")
+    assert len(policies) == 1
+    template.has_resource(
+        "AWS::AutoScaling::AutoScalingGroup", {"DependsOn": [next(iter(policies))]}
+    )
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "parameter"),
+    [
+        ("t3.small", "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"),
+        ("m5.large", "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"),
+        (
+            "t4g.small",
+            "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id",
+        ),
+        (
+            "c7gn.large",
+            "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id",
+        ),
+        (
+            "a1.medium",
+            "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id",
+        ),
+    ],
+)
+def test_the_ami_follows_the_instance_types_architecture(
+    stack: cdk.Stack, vpc: ec2.Vpc, instance_type: str, parameter: str
+) -> None:
+    cluster = Ec2Cluster(
+        stack,
+        "Cluster",
+        vpc=vpc,
+        instance_type=ec2.InstanceType(instance_type),
+        log_group_name_prefix="shop-",
+    )
+    arm = "arm64" in parameter
+    assert cluster.architecture == (
+        ec2.InstanceArchitecture.ARM_64 if arm else ec2.InstanceArchitecture.X86_64
+    )
+    template = Template.from_stack(stack)
+    images = template.find_parameters(
+        "*", {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"}
+    )
+    assert [p["Default"] for p in images.values()] == [parameter]
+
+
+def test_an_explicit_architecture_picks_the_ami(stack: cdk.Stack, vpc: ec2.Vpc) -> None:
+    # CDK cannot read the architecture of every name AWS lists (Grace: `p6e-gb200`).
+    with pytest.raises(RuntimeError, match="Malformed instance type identifier"):
+        _ = ec2.InstanceType("p6e-gb200.36xlarge").architecture
+    Ec2Cluster(
+        stack,
+        "Cluster",
+        vpc=vpc,
+        instance_type=ec2.InstanceType("p6e-gb200.36xlarge"),
+        log_group_name_prefix="shop-",
+        architecture=ec2.InstanceArchitecture.ARM_64,
+    )
+    images = Template.from_stack(stack).find_parameters(
+        "*", {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"}
+    )
+    assert [p["Default"] for p in images.values()] == [
+        "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+    ]
 
 
 def test_capacity_provider_has_managed_scaling_without_termination_protection(

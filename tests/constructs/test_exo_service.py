@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.assertions import Match, Template
 
-from exosphere_constructs import ExoService
+from exosphere_constructs import Ec2Cluster, ExoService
 
 
 @pytest.fixture
@@ -206,3 +206,53 @@ def test_a_load_balancer_target_needs_a_port(stack: cdk.Stack, cluster: ecs.IClu
     service = _service(stack, cluster)
     with pytest.raises(ValueError, match="Test/Web: a load balancer target needs a container_port"):
         service.load_balancer_target()
+
+
+def test_waits_for_the_capacity_provider_association_of_a_cluster_in_its_stack(
+    stack: cdk.Stack, vpc: ec2.Vpc
+) -> None:
+    host = Ec2Cluster(
+        stack,
+        "Host",
+        vpc=vpc,
+        instance_type=ec2.InstanceType("t3.small"),
+        log_group_name_prefix="shop-",
+    )
+    _service_on(stack, host.cluster, host.capacity_provider.capacity_provider_name)
+    template = Template.from_stack(stack)
+    associations = template.find_resources("AWS::ECS::ClusterCapacityProviderAssociations")
+    assert len(associations) == 1
+    template.has_resource(
+        "AWS::ECS::Service", {"DependsOn": Match.array_with([next(iter(associations))])}
+    )
+
+
+def test_a_cluster_of_another_stack_is_waited_for_by_stack_order(
+    stack: cdk.Stack, vpc: ec2.Vpc
+) -> None:
+    host = Ec2Cluster(
+        stack,
+        "Host",
+        vpc=vpc,
+        instance_type=ec2.InstanceType("t3.small"),
+        log_group_name_prefix="shop-",
+    )
+    app = stack.node.root
+    assert isinstance(app, cdk.App)
+    other = cdk.Stack(app, "Service", env=cdk.Environment(region="us-east-1"))
+    _service_on(other, host.cluster, host.capacity_provider.capacity_provider_name)
+    services = Template.from_stack(other).find_resources("AWS::ECS::Service")
+    assert len(services) == 1
+    assert "ClusterCapacityProviderAssociations" not in json.dumps(services)
+    assert other.dependencies == [stack]
+
+
+def _service_on(scope: cdk.Stack, cluster: ecs.ICluster, capacity_provider_name: str) -> None:
+    ExoService(
+        scope,
+        "Web",
+        cluster=cluster,
+        capacity_provider_name=capacity_provider_name,
+        image=ecs.ContainerImage.from_registry("acme/web"),
+        container_name="web",
+    )

@@ -138,3 +138,34 @@ def test_a_route_takes_any_sequence_of_messages_and_keeps_them_as_written() -> N
     assert route.sends == ()
     # An empty namespace is no namespace.
     assert route.as_json() == {"role": "web", "receives": ["b", "a", "b"], "sends": []}
+
+
+def test_the_service_waits_for_its_clusters_capacity_provider_association(
+    stack: cdk.Stack, exocom: ExoComHost
+) -> None:
+    template = Template.from_stack(stack)
+    associations = template.find_resources("AWS::ECS::ClusterCapacityProviderAssociations")
+    assert len(associations) == 1
+    services = template.find_resources("AWS::ECS::Service")
+    assert len(services) == 1
+    depends_on = next(iter(services.values()))["DependsOn"]
+    assert next(iter(associations)) in depends_on
+
+
+def test_exocom_boots_the_arm64_ami_on_a_graviton_type(stack: cdk.Stack, vpc: ec2.Vpc) -> None:
+    ExoComHost(
+        stack,
+        "ExoCom",
+        vpc=vpc,
+        image=ecs.ContainerImage.from_registry("originate/exocom:0.21.8"),
+        routes=ROUTES,
+        namespace_name="shop.internal",
+        instance_type=ec2.InstanceType("t4g.micro"),
+        log_group_name_prefix="shop-",
+    )
+    images = Template.from_stack(stack).find_parameters(
+        "*", {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"}
+    )
+    assert [p["Default"] for p in images.values()] == [
+        "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+    ]
