@@ -3,48 +3,62 @@
 Generated at run time from the attrs model (`exosphere_cdk.manifest.model`),
 following the converter's rules: YAML keys from the `KEY` metadata, unknown
 keys refused (`additionalProperties: false`), strings that may be written as
-numbers, `null` for an empty list, mapping or section. `environments` is raw
-in the model: `production` is described strictly, other environments are
-free, as the loader reads only the deployed one.
+numbers, `null` for an empty list, mapping or section. Each field's `Spec`
+gives its description, default, range, pattern and allowed values.
+`environments` is raw in the model: `production` is described strictly, other
+environments are free, as the loader reads only the deployed one.
 """
 
 from __future__ import annotations
 
 import collections.abc
-import inspect
-import re
 import types
 from typing import Any, Union, get_args, get_origin
 
 import attrs
 
 from exosphere_cdk.manifest import model
-from exosphere_cdk.manifest.model import KEY, Application, Environment, SecretRef, Service
+from exosphere_cdk.manifest.model import (
+    KEY,
+    SPEC,
+    Application,
+    Environment,
+    SecretRef,
+    Service,
+    Spec,
+)
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 FILES = {"application": Application, "service": Service}
-_COMMENT = re.compile(r"^\s*#:\s?(.*)$")
-_FIELD = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*:")
 
 
-def _field_comments(cl: type) -> dict[str, str]:
-    """`#:` comments above the fields of `cl`, by attribute name."""
-    try:
-        source = inspect.getsource(cl).splitlines()
-    except (OSError, TypeError):  # pragma: no cover - source not shipped
-        return {}
-    found: dict[str, str] = {}
-    pending: list[str] = []
-    for line in source:
-        comment = _COMMENT.match(line)
-        if comment:
-            pending.append(comment.group(1))
-            continue
-        name = _FIELD.match(line)
-        if name and pending:
-            found[name.group(1)] = " ".join(pending)
-        pending = []
+def constraint(spec: Spec) -> dict[str, Any]:
+    """The JSON Schema keywords of a Spec's constraint on one value."""
+    found: dict[str, Any] = {}
+    if spec.minimum is not None:
+        found["minimum"] = spec.minimum
+    if spec.maximum is not None:
+        found["maximum"] = spec.maximum
+    if spec.pattern is not None:
+        found["pattern"] = spec.pattern
+    if spec.enum is not None:
+        found["enum"] = list(spec.enum)
     return found
+
+
+def _constrain(schema: dict[str, Any], spec: Spec) -> dict[str, Any]:
+    """`schema` (of a field) with the constraint of `spec` on its value, items or keys."""
+    keywords = constraint(spec)
+    if "items" in schema:
+        schema = {**schema, "items": {**schema["items"], **keywords}}
+    elif "additionalProperties" in schema:
+        if spec.names is not None:
+            schema = {**schema, "propertyNames": constraint(spec.names)}
+    elif "$ref" in schema or ("anyOf" in schema and "type" not in schema):
+        pass  # a section: its own fields carry their constraints
+    else:
+        schema = {**schema, **keywords}
+    return schema
 
 
 class _Builder:
@@ -85,9 +99,10 @@ class _Builder:
             return name
         self.defs[name] = {}  # a placeholder against recursion
         if cl is SecretRef:  # `NAME` or `{name, json-key}` (the converter's own hook)
+            shorthand = {"type": ["string", "number"], **constraint(model.spec_of(cl, "name"))}
             self.defs[name] = {
                 "description": (cl.__doc__ or "").strip(),
-                "anyOf": [{"type": ["string", "number"]}, self.object_schema(cl)],
+                "anyOf": [shorthand, self.object_schema(cl)],
             }
         else:
             self.defs[name] = self.object_schema(cl)
@@ -95,7 +110,6 @@ class _Builder:
 
     def object_schema(self, cl: type) -> dict[str, Any]:
         hints = attrs.resolve_types(cl)
-        comments = _field_comments(cl)
         properties: dict[str, Any] = {}
         required: list[str] = []
         for a in attrs.fields(hints):
@@ -104,8 +118,10 @@ class _Builder:
                 prop = self.environments_schema()
             else:
                 prop = dict(self.type_schema(a.type))
-            if a.name in comments:
-                prop["description"] = comments[a.name]
+            spec: Spec = a.metadata.get(SPEC, Spec())
+            prop = _constrain(prop, spec)
+            if spec.doc:
+                prop["description"] = spec.doc
             if a.default is attrs.NOTHING:
                 required.append(yaml_key)
             elif isinstance(a.default, str | int | bool) and a.default is not None:

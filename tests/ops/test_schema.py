@@ -6,14 +6,17 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
 import jsonschema
 import pytest
 import yaml
 
 from exosphere_cdk.cli import main
+from exosphere_cdk.manifest import model
 from exosphere_cdk.manifest.errors import ManifestError
 from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.ops.schema import json_schema
+from exosphere_cdk.manifest.model import DEFAULT_INSTANCE_TYPE, KEY, SPEC, Spec
+from exosphere_cdk.ops.schema import FILES, json_schema
 from tests.apps import write_app
 from tests.conftest import CORPUS, REPO
 from tests.manifest.test_manifest_invalid import CASES
@@ -52,7 +55,14 @@ def test_schema_follows_the_model() -> None:
     app = json_schema("application")
     aws = app["$defs"]["AwsProvider"]
     assert aws["additionalProperties"] is False
-    assert aws["properties"]["availability-zones"] == {"type": "integer", "default": 2}
+    assert aws["properties"]["availability-zones"] == {
+        "type": "integer",
+        "minimum": 2,
+        "maximum": 6,
+        "description": "availability zones of the VPC",
+        "default": 2,
+    }
+    assert aws["properties"]["public-cluster-size"]["default"] == DEFAULT_INSTANCE_TYPE
     assert app["required"] == ["name"]
     assert set(app["properties"]["environments"]["properties"]) == {"production"}
     service = json_schema("service")
@@ -88,6 +98,20 @@ SCHEMA_LEVEL = {
     "env-value-bool",
     "secret-not-string",
     "top-level-list",
+    # ranges, patterns and allowed values (the model's Specs)
+    "cpu-range",
+    "memory-zero",
+    "port-range",
+    "role-not-dns-label",
+    "url-with-scheme",
+    "health-check-path",
+    "env-names",
+    "network",
+    "log-retention",
+    "aws-ids",
+    "slug-invalid",
+    "namespace",
+    "bus-type",
 }
 
 
@@ -117,3 +141,60 @@ def test_cli_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(["schema"]) == 0
     assert set(json.loads(capsys.readouterr().out)) == {"application", "service"}
+
+
+def _fields() -> list[tuple[str, type, attrs.Attribute[Any], dict[str, Any]]]:
+    """(file, class, field, the field's schema) for every field of every model class."""
+    found = []
+    for which in VALIDATORS:
+        schema = json_schema(which)
+        classes = {FILES[which].__name__: (FILES[which], schema)}
+        classes.update({name: (getattr(model, name), d) for name, d in schema["$defs"].items()})
+        for cl, defined in classes.values():
+            # SecretRef is `NAME` or the mapping
+            properties = (defined["anyOf"][1] if "anyOf" in defined else defined)["properties"]
+            for a in attrs.fields(cl):
+                found.append((which, cl, a, properties[a.metadata.get(KEY, a.name)]))
+    return found
+
+
+def test_cpu_0_is_refused_by_the_schema() -> None:
+    service = {"production": {"aws": {"cpu": 0}}}
+    errors = [e.message for e in VALIDATORS["service"].iter_errors(service)]
+    assert errors == ["0 is less than the minimum of 1"]
+
+
+def test_every_constrained_field_carries_its_constraint() -> None:
+    checked = 0
+    for _, cl, a, field_schema in _fields():
+        spec: Spec = a.metadata[SPEC]
+        prop = field_schema.get("items", field_schema)
+        for keyword, value in (
+            ("minimum", spec.minimum),
+            ("maximum", spec.maximum),
+            ("pattern", spec.pattern),
+            ("enum", list(spec.enum) if spec.enum else None),
+        ):
+            if value is not None:
+                assert prop[keyword] == value, f"{cl.__name__}.{a.name}: {keyword}"
+                checked += 1
+        if spec.names is not None:
+            assert field_schema["propertyNames"] == {"pattern": spec.names.pattern}
+            checked += 1
+    assert checked > 30
+
+
+def test_every_field_is_described_and_its_default_is_the_model_s() -> None:
+    for _, cl, a, prop in _fields():
+        assert prop.get("description") == a.metadata[SPEC].doc != "", f"{cl.__name__}.{a.name}"
+        if isinstance(a.default, str | int | bool):
+            assert prop["default"] == a.default, f"{cl.__name__}.{a.name}"
+        else:
+            assert "default" not in prop, f"{cl.__name__}.{a.name}"
+
+
+def test_the_secret_shorthand_carries_the_name_s_pattern() -> None:
+    secret = json_schema("service")["$defs"]["SecretRef"]
+    assert secret["anyOf"][0]["pattern"] == model.SECRET_PATTERN
+    service = {"production": {"secrets": {"TOKEN": "has space"}}}
+    assert any(VALIDATORS["service"].iter_errors(service))
