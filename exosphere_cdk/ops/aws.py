@@ -1,0 +1,176 @@
+"""What status and logs share: boto3 clients in the app's region, its stacks, AWS errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]
+from attrs import frozen
+from botocore.exceptions import (  # type: ignore[import-untyped]
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    NoRegionError,
+    ProfileNotFound,
+)
+
+from exosphere_cdk.manifest.model import LoadedApp
+
+__all__ = [
+    "AwsError",
+    "CredentialsError",
+    "Deployed",
+    "NotDeployedError",
+    "StackResource",
+    "app_stack_names",
+    "aws_errors",
+    "clients",
+    "new_session",
+    "stack_resources",
+]
+
+#: Error codes with which AWS refuses the caller, not the request.
+_REFUSED = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "SignatureDoesNotMatch",
+        "AuthFailure",
+    }
+)
+
+
+class AwsError(Exception):
+    """AWS cannot answer for this app: one line for the user (the command line's exit 2)."""
+
+
+class CredentialsError(AwsError):
+    """No credentials, an unknown profile, or credentials AWS refuses."""
+
+
+class NotDeployedError(AwsError):
+    """A stack the command needs does not exist in the account and region."""
+
+    def __init__(self, stack: str, region: str) -> None:
+        super().__init__(f"stack {stack} is not deployed in {region}")
+        self.stack = stack
+        self.region = region
+
+
+@contextmanager
+def aws_errors() -> Iterator[None]:
+    """botocore's errors that are the user's setup, not a bug, as AwsError."""
+    try:
+        yield
+    except NoCredentialsError:
+        raise CredentialsError(
+            "no AWS credentials: none found in the environment, the shared files or"
+            " the instance role (set AWS_PROFILE, or run `aws configure`)"
+        ) from None
+    except ProfileNotFound as exc:
+        raise CredentialsError(f"no AWS credentials: {exc}") from None
+    except NoRegionError:
+        raise AwsError(
+            "no AWS region: the app sets none (environments.production.providers.aws.region);"
+            " set AWS_REGION or the profile's region"
+        ) from None
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        if error.get("Code") in _REFUSED:
+            raise CredentialsError(
+                f"AWS refused the credentials: {error.get('Code')}: {error.get('Message')}"
+            ) from None
+        raise
+    except BotoCoreError as exc:  # no network, no endpoint for the region, ...
+        raise AwsError(f"cannot reach AWS: {exc}") from None
+
+
+@frozen
+class Deployed:
+    """boto3 clients for one app: CloudFormation, ECS, ELBv2 and CloudWatch Logs in `region`."""
+
+    region: str
+    cloudformation: Any
+    ecs: Any
+    elbv2: Any
+    logs: Any
+
+
+def new_session(profile: str | None = None) -> boto3.Session:
+    """A session with the usual credentials: `profile`, else AWS_PROFILE, else the default."""
+    with aws_errors():
+        return boto3.Session(profile_name=profile)
+
+
+def clients(app: LoadedApp, session: boto3.Session) -> Deployed:
+    """Clients in the app's region (else the session's), after checking there are credentials."""
+    with aws_errors():
+        region = app.aws.region or session.region_name
+        if not region:
+            raise NoRegionError()
+        if session.get_credentials() is None:
+            raise NoCredentialsError()
+        return Deployed(
+            region=region,
+            cloudformation=session.client("cloudformation", region_name=region),
+            ecs=session.client("ecs", region_name=region),
+            elbv2=session.client("elbv2", region_name=region),
+            logs=session.client("logs", region_name=region),
+        )
+
+
+def app_stack_names(app: LoadedApp) -> list[str]:
+    """Every stack of the app, in deployment order: `<slug>-network`, `-dns`, ..., `-<role>`.
+
+    The names of `exosphere_cdk.stacks.app_stacks.stack_name` (not imported: that
+    module loads the CDK, which status and logs never need).
+    """
+    parts = ["network", *(["dns"] if app.domain is not None else []), "platform", "exocom"]
+    return [f"{app.slug}-{part}" for part in [*parts, *(s.role for s in app.services)]]
+
+
+@frozen
+class StackResource:
+    """One resource of a deployed stack."""
+
+    logical_id: str
+    type: str
+    physical_id: str
+    status: str
+
+
+def stack_resources(deployed: Deployed, stack: str) -> list[StackResource]:
+    """The resources of `stack` (ListStackResources: DescribeStackResources stops at 100).
+
+    Raises NotDeployedError when the stack does not exist.
+    """
+    found: list[StackResource] = []
+    with aws_errors():
+        try:
+            pages = deployed.cloudformation.get_paginator("list_stack_resources")
+            for page in pages.paginate(StackName=stack):
+                for r in page["StackResourceSummaries"]:
+                    found.append(
+                        StackResource(
+                            logical_id=r["LogicalResourceId"],
+                            type=r["ResourceType"],
+                            physical_id=r.get("PhysicalResourceId", ""),
+                            status=r["ResourceStatus"],
+                        )
+                    )
+        except ClientError as exc:
+            if _does_not_exist(exc):
+                raise NotDeployedError(stack, deployed.region) from None
+            raise
+    return found
+
+
+def _does_not_exist(exc: ClientError) -> bool:
+    error = exc.response.get("Error", {})
+    return error.get("Code") == "ValidationError" and "does not exist" in error.get("Message", "")

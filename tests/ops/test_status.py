@@ -1,0 +1,112 @@
+"""exo-cdk status's data: the app's stacks and services as moto's AWS reports them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3  # type: ignore[import-untyped]
+import pytest
+from moto import mock_aws
+
+from exosphere_cdk.manifest.loader import load_directory
+from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.ops.aws import CredentialsError, NotDeployedError
+from exosphere_cdk.ops.status import NOT_DEPLOYED, app_status
+from tests import moto_app
+from tests.conftest import EXAMPLES
+
+
+@pytest.fixture
+def hello() -> LoadedApp:
+    return load_directory(EXAMPLES["hello"], "production")
+
+
+@pytest.fixture
+def session(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[boto3.Session]:
+    moto_app.fake_credentials(monkeypatch, tmp_path)
+    with mock_aws():
+        yield boto3.Session()
+
+
+def test_a_steady_app(
+    hello: LoadedApp, session: boto3.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moto_app.deploy(hello, session, monkeypatch=monkeypatch)
+    instance = moto_app.healthy_target(session, "hello-web")
+    status = app_status(hello, session=session)
+    assert (status.slug, status.region) == ("hello", "us-east-1")
+    assert [(s.name, s.status) for s in status.stacks] == [
+        (name, "CREATE_COMPLETE")
+        for name in ("hello-network", "hello-dns", "hello-platform", "hello-exocom")
+        + ("hello-greeter", "hello-web")
+    ]
+    rows = [
+        (s.role, s.cluster, s.desired, s.running, s.pending, s.rollout, s.steady)
+        for s in status.services
+    ]
+    assert rows == [
+        ("exocom", "hello-exocom", 1, 1, 0, "COMPLETED", True),
+        ("greeter", "hello-private", 1, 1, 0, "COMPLETED", True),
+        ("web", "hello-public", 1, 1, 0, "COMPLETED", True),
+    ]
+    web = status.services[2]
+    assert web.service is not None and web.service.startswith("hello-web-Service-")
+    assert [(t.target, t.state) for t in web.targets or ()] == [(f"{instance}:32768", "healthy")]
+    # private services and ExoCom have no target group
+    assert status.services[0].targets is None
+    assert status.services[1].targets is None
+
+
+def test_a_failed_deployment_shows_the_events_that_explain_it(
+    hello: LoadedApp, session: boto3.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moto_app.deploy(hello, session, monkeypatch=monkeypatch)
+    name = moto_app.fail_deployment(session, "hello-greeter")
+    greeter = app_status(hello, session=session, events=2).services[1]
+    assert (greeter.role, greeter.desired, greeter.running, greeter.pending) == ("greeter", 1, 0, 0)
+    assert (greeter.rollout, greeter.rollout_reason) == (
+        "FAILED",
+        "ECS deployment circuit breaker: tasks failed to start.",
+    )
+    assert not greeter.steady
+    # the newest two, newest first
+    assert [(e.at, e.message) for e in greeter.events] == [
+        (datetime(2026, 11, 30, 9, 12, tzinfo=UTC), moto_app.CIRCUIT_BREAKER.format(service=name)),
+        (datetime(2026, 11, 30, 9, 6, tzinfo=UTC), moto_app.UNABLE_TO_PLACE.format(service=name)),
+    ]
+    assert greeter.as_json()["events"][1] == {
+        "at": "2026-11-30T09:06:00+00:00",
+        "message": f"(service {name}) was unable to place a task because no container instance"
+        " met all of its requirements. The closest matching (container-instance"
+        " 5c4b0a0c5a4a4e8f9c5e1f2d3a4b5c6d) has insufficient memory available. For more"
+        " information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
+    }
+
+
+def test_a_service_not_deployed_yet(
+    hello: LoadedApp, session: boto3.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moto_app.deploy(hello, session, skip=["web"], monkeypatch=monkeypatch)
+    status = app_status(hello, session=session)
+    assert status.stacks[-1].as_json() == {
+        "name": "hello-web",
+        "status": NOT_DEPLOYED,
+        "reason": None,
+    }
+    web = status.services[2]
+    assert (web.role, web.status, web.service, web.steady) == ("web", NOT_DEPLOYED, None, False)
+
+
+def test_an_app_not_deployed(hello: LoadedApp, session: boto3.Session) -> None:
+    with pytest.raises(
+        NotDeployedError, match=r"^stack hello-network is not deployed in us-east-1$"
+    ):
+        app_status(hello, session=session)
+
+
+def test_no_credentials(hello: LoadedApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    moto_app.isolate(monkeypatch, tmp_path)
+    with pytest.raises(CredentialsError, match=r"^no AWS credentials: none found"):
+        app_status(hello, session=boto3.Session())
