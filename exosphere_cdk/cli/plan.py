@@ -103,7 +103,7 @@ def render_tree(document: dict[str, Any]) -> Tree:
 def _cluster_text(c: dict[str, Any]) -> Text:
     head = f"{c['cluster']}: {c['instance_type']} x {c['instances']['min']}-{c['instances']['max']}"
     if not c["known"]:
-        return Text(f"{head}: capacity unknown (instance type not in the table)", style="yellow")
+        return Text(f"{head}: {c['warnings'][0].partition(': ')[2]}", style="yellow")
     per = c["per_instance"]
     steady, deploying = c["at_max_tasks"], c["rolling_deployment"]
     text = Text(
@@ -131,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
     out.print(render_tree(document))
     for warning in document["warnings"]:
         out.print(Text(f"warning: {warning}", style="bold yellow"), soft_wrap=True)
-    if not document["warnings"]:
+    fits = all(c["fits"] for c in document["capacity"]["clusters"])
+    if not document["warnings"] and fits:
         out.print(Text("capacity and stack limits: ok", style="green"), soft_wrap=True)
     report_valid(loaded.problems, out)
     return EXIT_OK

@@ -8,7 +8,14 @@ from typing import Any
 from attrs import frozen
 
 from exosphere_cdk.manifest import derive
-from exosphere_cdk.manifest.instances import AGENT_RESERVE_FRACTION, AGENT_RESERVE_MIB, lookup
+from exosphere_cdk.manifest.instances import (
+    AGENT_RESERVE_FRACTION,
+    AGENT_RESERVE_MIB,
+    AS_OF,
+    INSTANCE_TYPES,
+    lookup,
+    unknown_size_message,
+)
 from exosphere_cdk.manifest.model import LoadedApp, LoadedService
 
 #: ExoCom's port and its task's size (what the ExoCom stack gives its construct).
@@ -30,7 +37,11 @@ ROLLING_NOTE = (
     " deploying momentarily runs twice its tasks; the check assumes every service"
     " at max-tasks and all of them deploying at once (`cdk deploy --all --concurrency`)"
 )
-NOTES = (RESERVE_NOTE, BRIDGE_NOTE, ROLLING_NOTE)
+SIZES_NOTE = (
+    f"instance sizes: exosphere-cdk's table of {len(INSTANCE_TYPES)} types, copied from"
+    f" AWS's instance type pages on {AS_OF}; any other type's capacity is unknown"
+)
+NOTES = (RESERVE_NOTE, BRIDGE_NOTE, ROLLING_NOTE, SIZES_NOTE)
 
 
 @frozen
@@ -138,10 +149,7 @@ def cluster_capacity(
             None,
             None,
             (),
-            warnings=(
-                f"{name}: capacity unknown: {instance_type} is not in plan's table"
-                " of instance types",
-            ),
+            warnings=(f"{name}: {unknown_size_message(instance_type)}",),
         )
     cpu, memory = spec.cpu_units, spec.task_memory_mib
     too_large = tuple(sorted({t.role for t in tasks if t.cpu > cpu or t.memory > memory}))
@@ -200,7 +208,7 @@ def exocom_capacity(app: LoadedApp) -> ClusterCapacity:
             None,
             None,
             (),
-            warnings=(f"{name}: capacity unknown: {instance_type} is not in plan's table",),
+            warnings=(f"{name}: {unknown_size_message(instance_type)}",),
         )
     fits = (
         spec.cpu_units >= EXOCOM_CPU

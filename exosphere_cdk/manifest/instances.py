@@ -1,8 +1,9 @@
 """A small table of EC2 instance types: vCPUs, memory and network interfaces.
 
 Covers the families Exosphere apps use (t2, t3, t3a, t4g, m5, m6i, m6g,
-m7g, c5, c6i, c6g, r5, r6i, r6g; nano to 4xlarge where they exist); any other
-type's capacity is unknown to `plan` (it says so).
+m7g, c5, c6i, c6g, r5, r6i, r6g; nano to 4xlarge where they exist), copied by
+hand from AWS's instance type pages on AS_OF. Every other type EC2 knows
+(ec2_types) has a capacity unknown to `validate` and `plan`: they say so.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from attrs import frozen
 #: registered memory), so a plan that fits here also fits the registered figure.
 AGENT_RESERVE_MIB = 256
 AGENT_RESERVE_FRACTION = 0.08
+
+#: When the table was copied from AWS's instance type pages.
+AS_OF = "2026-11-30"
 
 SIZES = ("nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge")
 
@@ -101,3 +105,19 @@ def next_size(name: str) -> str | None:
         if candidate in INSTANCE_TYPES:
             return candidate
     return None
+
+
+def smallest_holding(family: str, cpu: int, memory_mib: int) -> str | None:
+    """The smallest `family` type of the table whose instance holds a `cpu`/`memory_mib` task."""
+    for size in SIZES:
+        spec = INSTANCE_TYPES.get(f"{family}.{size}")
+        if spec is not None and spec.cpu_units >= cpu and spec.task_memory_mib >= memory_mib:
+            return spec.name
+    return None
+
+
+def unknown_size_message(instance_type: str) -> str:
+    """`capacity unknown for x1e.xlarge: not in exosphere-cdk's size table (dated …)`."""
+    return (
+        f"capacity unknown for {instance_type}: not in exosphere-cdk's size table (dated {AS_OF})"
+    )

@@ -12,6 +12,7 @@ from typing import Any
 
 from exosphere_cdk.manifest import derive
 from exosphere_cdk.manifest.capacity import EXOCOM_PORT, NOTES, capacity
+from exosphere_cdk.manifest.instances import AS_OF as SIZES_AS_OF
 from exosphere_cdk.manifest.model import LoadedApp, LoadedService
 from exosphere_cdk.ops.assembly import StackInfo, synthesize
 
@@ -86,8 +87,8 @@ def build_plan(app: LoadedApp, stacks: dict[str, StackInfo]) -> dict[str, Any]:
                 "service": _service_plan(app, svc, info) if svc else None,
             }
         )
-    for cluster in clusters:
-        warnings += cluster.warnings
+    # The clusters' warnings are validate's problems (rules_capacity), with their
+    # file and line: the app's `problems`, not repeated here.
     return {
         "valid": True,
         "slug": app.slug,
@@ -102,8 +103,10 @@ def build_plan(app: LoadedApp, stacks: dict[str, StackInfo]) -> dict[str, Any]:
         },
         "capacity": {
             "notes": list(NOTES),
+            "sizes_as_of": SIZES_AS_OF,
             "clusters": [c.as_json() for c in clusters],
         },
+        #: Stack limit warnings (CloudFormation's resources, template size, outputs).
         "warnings": warnings,
     }
 

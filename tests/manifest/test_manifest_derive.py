@@ -21,7 +21,7 @@ from exosphere_cdk.manifest.model import (
     ServiceRef,
     Startup,
 )
-from tests.conftest import MANIFESTS, corpus
+from tests.conftest import MANIFESTS, corpus, corpus_variant
 
 MakeApp = Callable[[Mapping[str, Any] | None], Path]
 
@@ -76,8 +76,8 @@ def test_image_sources_of_the_shop() -> None:
     assert by_role["orders"] == ImageSource("registry", "exosphere-cdk-examples/shop-orders")
 
 
-def test_image_source_prefers_docker_image_over_author_and_type() -> None:
-    app = load_app(corpus("space-tweet"))
+def test_image_source_prefers_docker_image_over_author_and_type(tmp_path: Path) -> None:
+    app = load_app(corpus_variant("space-tweet", tmp_path))  # as published it is refused
     web = next(s for s in app.services if s.public)
     assert derive.image_source(web) == ImageSource("registry", "originate/space-tweet-web-service")
 

@@ -10,6 +10,7 @@ import pytest
 from exosphere_cdk.cli import main
 from exosphere_cdk.manifest import derive
 from exosphere_cdk.manifest.capacity import Task, capacity, instances_needed
+from exosphere_cdk.manifest.instances import AS_OF
 from exosphere_cdk.manifest.loader import load_app
 from tests.apps import AppFactory
 from tests.ops.conftest import SHOP
@@ -89,15 +90,19 @@ def test_capacity_warns_about_rolling_deployments(make_app: AppFactory) -> None:
     )
 
 
-def test_capacity_task_larger_than_instance_and_unknown_type(make_app: AppFactory) -> None:
-    app = make_app({**_web(memory=4096), **_aws(**{"private-cluster-size": "x9.large"})})
-    public, private, _ = capacity(load_app(app))
-    assert public.too_large == ("web",)
-    assert "can never be placed" in public.warnings[0]
+def test_capacity_unknown_size(make_app: AppFactory) -> None:
+    app = make_app(_aws(**{"private-cluster-size": "x1e.xlarge"}))
+    _, private, _ = capacity(load_app(app))
     assert not private.known
     assert private.warnings == (
-        "private cluster: capacity unknown: x9.large is not in plan's table of instance types",
+        "private cluster: capacity unknown for x1e.xlarge: not in exosphere-cdk's size table"
+        f" (dated {AS_OF})",
     )
+
+
+def test_capacity_notes_date_the_size_table(shop_plan: dict[str, Any]) -> None:
+    assert shop_plan["capacity"]["sizes_as_of"] == AS_OF
+    assert any(AS_OF in note for note in shop_plan["capacity"]["notes"])
 
 
 def test_cli_text_warns_without_synthesizing_twice(
@@ -106,8 +111,14 @@ def test_cli_text_warns_without_synthesizing_twice(
     changes = {**_web(cpu=1024, memory=1024, **{"max-tasks": 4}), **_aws(region="us-east-1")}
     assert main(["plan", str(make_app(changes))]) == 0
     out = capsys.readouterr().out
-    assert "warning: public cluster: the tasks at max-tasks need 4 x t3.small" in out
+    # the warning is validate's, with its file and line, printed once
+    warning = (
+        "app/application.yml:9: environments.production.providers.aws.public-cluster-max:"
+        " warning: public cluster: the tasks at max-tasks need 4 x t3.small"
+    )
+    assert out.replace("\n", "").count(warning) == 1
     assert "DOES NOT FIT" in out
+    assert "capacity and stack limits: ok" not in out
     assert "exocom.demo.internal:3100" in out
     assert "demo-web  " in out
 
@@ -117,3 +128,14 @@ def test_cli_json_invalid(make_app: AppFactory, capsys: pytest.CaptureFixture[st
     document = json.loads(capsys.readouterr().out)
     assert document["valid"] is False
     assert document["problems"][0]["path"] == "production.aws.cpu"
+
+
+def test_cli_refuses_a_task_larger_than_its_instance(
+    make_app: AppFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = make_app({**_web(memory=1793), **_aws(region="us-east-1")})
+    assert main(["plan", str(app)]) == 1
+    captured = capsys.readouterr()
+    assert "app/web/service.yml:12: production.aws.memory: the task needs 1793 MiB" in (
+        captured.out + captured.err
+    ).replace("\n", "")
