@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shlex
 from typing import Literal
 
 from attrs import frozen
@@ -123,11 +124,19 @@ def image_source(svc: LoadedService) -> ImageSource:
 
 
 def container_command(svc: LoadedService) -> list[str] | None:
-    """`startup.command` split on spaces; None when absent (the image's own command runs)."""
+    """`startup.command` split like a POSIX shell (`sh -c "a 'b c'"` -> sh, -c, a 'b c').
+
+    None when absent or blank (the image's own command runs), and when a POSIX
+    shell could not split it (an unclosed quote: the checks report it).
+    """
     command = svc.service.startup.command
-    if not command or not command.split():
+    if not command:
         return None
-    return command.split()
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    return words or None
 
 
 def derived_priority(role: str) -> int:
