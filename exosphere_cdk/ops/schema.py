@@ -169,3 +169,127 @@ def json_schema(which: str) -> dict[str, Any]:
         **root,
         "$defs": dict(sorted(builder.defs.items())),
     }
+
+
+# ---------------------------------------------------------------- the reference in docs/manifest.md
+
+#: How the keys of each mapping of sections are written in the reference.
+_PLACEHOLDERS = {
+    "environments": "<env>",
+    "public": "<role>",
+    "private": "<role>",
+    "dependencies": "<name>",
+    "secrets": "<NAME>",
+}
+
+
+def _sections(root: type, title: str) -> dict[type, list[str]]:
+    """Every class of the model under `root` (depth first, in field order), with
+    the key paths it is found at."""
+    found: dict[type, list[str]] = {root: [title]}
+
+    def visit(cl: type, path: str) -> None:
+        for a in attrs.fields(attrs.resolve_types(cl)):
+            yaml_key = a.metadata.get(KEY, a.name)
+            at = f"{path}.{yaml_key}" if path else yaml_key
+            if cl is Application and a.name == "environments":
+                inner: type | None = Environment
+                at += ".<env>"
+            else:
+                inner = _section_type(a.type)
+                origin = get_origin(a.type)
+                if origin is tuple:
+                    at += "[]"
+                elif origin in (collections.abc.Mapping, dict):
+                    at += "." + _PLACEHOLDERS.get(yaml_key, "<name>")
+            if inner is None:
+                continue
+            seen = inner in found
+            found.setdefault(inner, []).append(f"`{at}`")
+            if not seen:
+                visit(inner, at)
+
+    visit(root, "")
+    return found
+
+
+def _section_type(t: Any) -> type | None:
+    """The model class a field's type holds (itself, optional, in a list or a mapping)."""
+    args = [a for a in get_args(t) if a is not type(None) and a is not Ellipsis]
+    candidates = [t, *args]
+    return next((c for c in candidates if isinstance(c, type) and attrs.has(c)), None)
+
+
+def _type_text(t: Any) -> str:
+    origin = get_origin(t)
+    if origin in (Union, types.UnionType):
+        options = [a for a in get_args(t) if a is not type(None)]
+        return _type_text(options[0]) if len(options) == 1 else "any"
+    if origin is tuple:
+        return f"list of {_type_text(get_args(t)[0])}s"
+    if origin in (collections.abc.Mapping, dict):
+        return "mapping"
+    if attrs.has(t):
+        return "section"
+    return {str: "string", int: "integer", bool: "boolean"}.get(t, "any")
+
+
+def _default_text(a: attrs.Attribute[Any], spec: Spec) -> str:
+    if isinstance(a.default, str | int | bool) and a.default is not None:
+        shown = str(a.default).lower() if isinstance(a.default, bool) else a.default
+        return f"`{shown}`"
+    if a.default is attrs.NOTHING:
+        return "required"
+    if attrs.has(type(a.default)):
+        return "its keys' defaults"
+    return spec.default_doc or "none"
+
+
+def _allowed_text(spec: Spec) -> str:
+    parts: list[str] = []
+    if spec.minimum is not None or spec.maximum is not None:
+        unit = f" {spec.unit}" if spec.unit else ""
+        parts.append(f"{spec.minimum} to {spec.maximum}{unit}")
+    if spec.enum is not None:
+        parts.append(spec.expected or "one of " + ", ".join(f"`{v}`" for v in spec.enum))
+    elif spec.pattern is not None:
+        parts.append(spec.expected)
+    if spec.names is not None:
+        parts.append(f"names: {spec.names.expected}")
+    return "; ".join(parts)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def reference_markdown() -> str:
+    """The manifest reference of docs/manifest.md: a table per section, from the model."""
+    lines: list[str] = []
+    for which, cl in FILES.items():
+        for section, paths in _sections(cl, f"{which}.yml").items():
+            if section is model.Providers:
+                continue  # one key, `aws`: its own section follows
+            heading = " / ".join(paths)
+            lines += [f"### {heading}", ""]
+            doc = (section.__doc__ or "").strip().splitlines()[0] if section.__doc__ else ""
+            if (
+                doc
+                and not doc.startswith(f"{section.__name__}(")
+                and doc.strip(".`") not in heading
+            ):
+                lines += [doc, ""]
+            lines += ["| key | type | default | allowed | meaning |", "|---|---|---|---|---|"]
+            for a in attrs.fields(attrs.resolve_types(section)):
+                spec: Spec = a.metadata.get(SPEC, Spec())
+                meaning = spec.doc + (" *(extension)*" if spec.extension else "")
+                row = (
+                    f"`{a.metadata.get(KEY, a.name)}`",
+                    _type_text(a.type),
+                    _default_text(a, spec),
+                    _allowed_text(spec),
+                    meaning,
+                )
+                lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
+            lines.append("")
+    return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from exosphere_cdk.manifest import model
 from exosphere_cdk.manifest.errors import ManifestError
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.manifest.model import DEFAULT_INSTANCE_TYPE, KEY, SPEC, Spec
-from exosphere_cdk.ops.schema import FILES, json_schema
+from exosphere_cdk.ops.schema import FILES, json_schema, reference_markdown
 from tests.apps import write_app
 from tests.conftest import CORPUS, REPO
 from tests.manifest.test_manifest_invalid import CASES
@@ -198,3 +199,29 @@ def test_the_secret_shorthand_carries_the_name_s_pattern() -> None:
     assert secret["anyOf"][0]["pattern"] == model.SECRET_PATTERN
     service = {"production": {"secrets": {"TOKEN": "has space"}}}
     assert any(VALIDATORS["service"].iter_errors(service))
+
+
+DOC = REPO / "docs" / "manifest.md"
+BEGIN, END = "<!-- BEGIN reference", "<!-- END reference -->"
+
+
+def test_the_reference_in_the_docs_is_the_model_s() -> None:
+    text = DOC.read_text()
+    head, _, rest = text.partition(BEGIN)
+    marker, _, rest = rest.partition("-->\n")
+    _, _, tail = rest.partition(END)
+    expected = f"{head}{BEGIN}{marker}-->\n\n{reference_markdown()}\n{END}{tail}"
+    if os.environ.get("UPDATE_DOCS") and text != expected:
+        DOC.write_text(expected)
+        text = expected
+    assert text == expected, (
+        "docs/manifest.md's reference differs from the model: "
+        "UPDATE_DOCS=1 .venv/bin/pytest tests/ops/test_schema.py -k reference"
+    )
+
+
+def test_the_reference_shows_each_default_and_range() -> None:
+    reference = reference_markdown()
+    assert "| `cpu` | integer | `100` | 1 to 16384 CPU units (1024 = 1 vCPU) |" in reference
+    assert "| `exocom-cluster-size` | string | `t3.micro` |" in reference
+    assert "| `log-retention-days` | integer | `30` | one of CloudWatch's: 1, 3, " in reference
