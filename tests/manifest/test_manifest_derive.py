@@ -67,6 +67,28 @@ def test_service_routes_of_the_shared_test_app() -> None:
     ]
 
 
+def test_bus_messages_after_namespace_translation() -> None:
+    # GIVEN the chat example, whose rooms service has the namespace `store`
+    chat = load_app(MANIFESTS / "chat")
+    # WHEN the senders and receivers of every message are collected
+    on_bus = derive.bus_messages(chat)
+    # THEN each is keyed by its name on the bus, roles in role order and each once
+    for svc in chat.services:
+        for name in svc.service.messages.sends:
+            assert svc.role in on_bus.senders[derive.bus_name(svc.role, svc.namespace, name)]
+        for name in svc.service.messages.receives:
+            assert svc.role in on_bus.receivers[derive.bus_name(svc.role, svc.namespace, name)]
+    for roles in [*on_bus.senders.values(), *on_bus.receivers.values()]:
+        assert list(roles) == sorted(set(roles))
+    assert not any(name.startswith("store.") for name in on_bus.receivers)
+
+
+def test_routes_are_the_json_routes() -> None:
+    chat = load_app(MANIFESTS / "chat")
+    assert [r.as_json() for r in derive.routes(chat)] == derive.service_routes(chat)
+    assert [r.role for r in derive.routes(chat)] == [s.role for s in chat.services]
+
+
 def test_image_sources_of_the_shop() -> None:
     app = load_app(MANIFESTS / "shop")
     by_role = {s.role: derive.image_source(s) for s in app.services}
