@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import ecs_backends
 
 from exosphere_cdk.manifest.model import LoadedApp
@@ -66,7 +66,7 @@ def _template(resources: dict[str, Any]) -> str:
     return json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources})
 
 
-def _service(cluster: str, family: str) -> dict[str, Any]:
+def _service(cluster: str | dict[str, str], family: str) -> dict[str, Any]:
     return {
         "Task": {
             "Type": "AWS::ECS::TaskDefinition",

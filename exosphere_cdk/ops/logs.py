@@ -106,7 +106,12 @@ def events(
     source: LogSource, *, start_ms: int, pattern: str | None = None, end_ms: int | None = None
 ) -> Iterator[LogEvent]:
     """The log events from `start_ms` on (to `end_ms`), oldest first, all pages."""
-    arguments: dict[str, Any] = {"logGroupName": source.log_group, "startTime": start_ms}
+    # AWS always interleaves the streams (oldest first) and ignores `interleaved`; moto needs it.
+    arguments: dict[str, Any] = {
+        "logGroupName": source.log_group,
+        "startTime": start_ms,
+        "interleaved": True,
+    }
     if end_ms is not None:
         arguments["endTime"] = end_ms
     if pattern:

@@ -39,8 +39,10 @@ def test_a_steady_app(
     assert (status.slug, status.region) == ("hello", "us-east-1")
     assert [(s.name, s.status) for s in status.stacks] == [
         (name, "CREATE_COMPLETE")
-        for name in ("hello-network", "hello-dns", "hello-platform", "hello-exocom")
-        + ("hello-greeter", "hello-web")
+        for name in (
+            *("hello-network", "hello-dns", "hello-platform", "hello-exocom"),
+            *("hello-greeter", "hello-web"),
+        )
     ]
     rows = [
         (s.role, s.cluster, s.desired, s.running, s.pending, s.rollout, s.steady)
