@@ -1,10 +1,69 @@
-"""Rules: images (each rule a pure function of the loaded app)."""
+"""Rules: images that pull as the user meant (a tag, the Dockerfile or the image, ECR access)."""
 
 from __future__ import annotations
 
+import re
+
+from exosphere_cdk.manifest import derive
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.rules_base import app_file, ref_path
+
+#: A private ECR image: `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag]`.
+ECR_RE = re.compile(
+    r"^(?P<account>[0-9]{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+    r"(?P<repository>[^:@]+)"
+)
+
+
+def image_tag(image: str) -> str | None:
+    """The tag of `image` (`redis:7.2` -> `7.2`), None without one (a registry port is no tag)."""
+    name = image.partition("@")[0]
+    last = name.rsplit("/", 1)[-1]
+    return last.partition(":")[2] or None if ":" in last else None
 
 
 def check(app: LoadedApp) -> list[Problem]:
-    return []
+    problems: list[Problem] = []
+    file = app_file(app)
+    for svc in app.services:
+        image = svc.ref.docker_image
+        if not image:
+            continue
+        path = f"{ref_path(svc)}.docker_image"
+        tag = image_tag(image)
+        if "@" not in image and tag in (None, "latest"):
+            problems.append(
+                Problem(
+                    file,
+                    path,
+                    f"'{image}' is {'untagged' if tag is None else 'tagged latest'}: Docker Hub's"
+                    " moving 'latest', so each new task may run another image; expected a"
+                    " version tag or a digest",
+                    "warning",
+                )
+            )
+        if derive.image_source(svc).kind == "asset":
+            problems.append(
+                Problem(
+                    file,
+                    path,
+                    f"the service folder has a Dockerfile: it is built and used, '{image}' is not"
+                    " (remove one of them)",
+                    "notice",
+                )
+            )
+        ecr = ECR_RE.match(image)
+        account = app.aws.account
+        if ecr is not None and account is not None and ecr["account"] != account:
+            problems.append(
+                Problem(
+                    file,
+                    path,
+                    f"ECR repository '{ecr['repository']}' is in account {ecr['account']}, the app"
+                    f" deploys to {account}: that repository's policy must allow the pull"
+                    f" (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer) by account {account}",
+                    "warning",
+                )
+            )
+    return problems
