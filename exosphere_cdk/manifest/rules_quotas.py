@@ -1,10 +1,197 @@
-"""Rules: quotas (each rule a pure function of the loaded app)."""
+"""Rules: AWS quotas and name limits known offline, each an error naming the quota and the fix.
+
+- an Application Load Balancer holds 100 target groups (a hard limit): one per
+  public service with a public-port;
+- a listener holds 100 rules by default (a quota that can be raised): an error
+  above 100, a warning from 80;
+- a listener holds 25 certificates: the app's, plus one per URL more than one
+  level below the domain (constructs' PublicRoute issues it);
+- an ECS task definition is at most 64 KiB: a service's container definition,
+  estimated conservatively from its environment, secrets and command;
+- a CloudFormation stack description is at most 1024 bytes;
+- every AWS name built from the slug and the roles fits its limit.
+"""
 
 from __future__ import annotations
 
+import json
+
 from exosphere_cdk.manifest.errors import Problem
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.model import LoadedApp, LoadedService
+from exosphere_cdk.manifest.rules_base import app_file, service_file
+
+TARGET_GROUPS_PER_ALB = 100
+RULES_PER_LISTENER = 100
+RULES_WARN = 80
+CERTIFICATES_PER_LISTENER = 25
+TASK_DEFINITION_BYTES = 65_536
+#: What a container definition holds besides environment, secrets and command
+#: (image, logging, port mappings, health check, limits): a generous estimate.
+CONTAINER_OVERHEAD_BYTES = 2_048
+#: A secret's `valueFrom` ARN besides its name (partition, region, account, suffix, JSON key form).
+SECRET_ARN_OVERHEAD_BYTES = 96
+STACK_DESCRIPTION_BYTES = 1_024
 
 
 def check(app: LoadedApp) -> list[Problem]:
-    return []
+    return [
+        *load_balancer_quotas(app),
+        *task_definition_sizes(app),
+        *stack_descriptions(app),
+        *derived_names(app),
+    ]
+
+
+def _routed(app: LoadedApp) -> list[LoadedService]:
+    """Public services with a public-port: each gets a target group and a listener rule."""
+    return [s for s in app.public_services if s.service.production.aws.public_port is not None]
+
+
+def _own_certificate(app: LoadedApp, svc: LoadedService) -> bool:
+    """Whether the service's URL needs a certificate of its own (see PublicRoute)."""
+    url = svc.service.production.url
+    if url is None or app.domain is None or app.aws.certificate_arn is not None:
+        return False
+    if url == app.domain:
+        return False
+    prefix, _, rest = url.partition(".")
+    return not (rest == app.domain and prefix)
+
+
+def load_balancer_quotas(app: LoadedApp) -> list[Problem]:
+    routed = _routed(app)
+    count = len(routed)
+    file, path = app_file(app), "services.public"
+    problems: list[Problem] = []
+    if count > TARGET_GROUPS_PER_ALB:
+        problems.append(
+            Problem(
+                file,
+                path,
+                f"{count} public services with a public-port need {count} target groups,"
+                f" an Application Load Balancer holds at most {TARGET_GROUPS_PER_ALB} (a hard"
+                " limit): split the app, or make some services private",
+            )
+        )
+    if count > RULES_PER_LISTENER:
+        problems.append(
+            Problem(
+                file,
+                path,
+                f"{count} listener rules (one per public service with a public-port), a"
+                f" listener holds {RULES_PER_LISTENER} by default: request a quota increase"
+                " of 'Rules per Application Load Balancer' (Service Quotas, Elastic Load"
+                " Balancing) before deploying",
+            )
+        )
+    elif count >= RULES_WARN:
+        problems.append(
+            Problem(
+                file,
+                path,
+                f"{count} listener rules (one per public service with a public-port), a"
+                f" listener holds {RULES_PER_LISTENER} by default: consider requesting a"
+                " quota increase of 'Rules per Application Load Balancer'",
+                "warning",
+            )
+        )
+    own = [s.role for s in routed if _own_certificate(app, s)]
+    certificates = 1 + len(own) if app.domain is not None else 0
+    if certificates > CERTIFICATES_PER_LISTENER:
+        problems.append(
+            Problem(
+                file,
+                path,
+                f"{certificates} certificates on the HTTPS listener (the app's, and one each"
+                f" for the URLs more than one level below {app.domain}: {len(own)}), a"
+                f" listener holds at most {CERTIFICATES_PER_LISTENER}: move URLs one level"
+                f" below {app.domain} (covered by *.{app.domain}) or give certificate-arn"
+                " a certificate that covers them",
+            )
+        )
+    return problems
+
+
+def container_definition_bytes(app: LoadedApp, svc: LoadedService) -> int:
+    """A conservative estimate of the service's container definition in its task definition."""
+    production = svc.service.production
+    env = {**production.environment, "EXOCOM_HOST": f"exocom.{app.slug}.internal"}
+    env |= {"EXOCOM_PORT": "3100", "ROLE": svc.role}
+    mongo = svc.service.dependencies.get("mongo")
+    if mongo is not None and mongo.prod:
+        env["MONGO"] = mongo.prod
+    secrets = {
+        name: f"{ref.name}:{ref.json_key or ''}::" for name, ref in production.secrets.items()
+    }
+    if mongo is not None:
+        secret = mongo.secret or f"{app.slug}/mongo"
+        secrets |= {"MONGODB_USER": f"{secret}:username::", "MONGODB_PW": f"{secret}:password::"}
+    command = svc.service.startup.command or ""
+    size = CONTAINER_OVERHEAD_BYTES + len(command.encode()) * 2
+    size += len(json.dumps([{"name": k, "value": v} for k, v in env.items()]).encode())
+    size += len(json.dumps([{"name": k, "valueFrom": v} for k, v in secrets.items()]).encode())
+    return size + SECRET_ARN_OVERHEAD_BYTES * len(secrets)
+
+
+def task_definition_sizes(app: LoadedApp) -> list[Problem]:
+    problems: list[Problem] = []
+    for svc in app.services:
+        size = container_definition_bytes(app, svc)
+        if size > TASK_DEFINITION_BYTES:
+            problems.append(
+                Problem(
+                    service_file(app, svc),
+                    "production",
+                    f"the task definition would be about {size} bytes (environment, secrets"
+                    f" and command), ECS takes at most {TASK_DEFINITION_BYTES} (64 KiB): move"
+                    " values into fewer variables or into a secret's JSON",
+                )
+            )
+    return problems
+
+
+def stack_descriptions(app: LoadedApp) -> list[Problem]:
+    """The stacks' descriptions (as stacks/app_stacks.py writes them) within 1024 bytes."""
+    name = app.application.name
+    descriptions = [
+        f"{name}: VPC",
+        f"{name}: public DNS zone and certificate",
+        f"{name}: ECS clusters and load balancer",
+        f"{name}: ExoCom {app.exocom_version}",
+        *(f"{name}: {'public' if s.public else 'private'} service {s.role}" for s in app.services),
+    ]
+    longest = max(len(d.encode()) for d in descriptions)
+    if longest <= STACK_DESCRIPTION_BYTES:
+        return []
+    return [
+        Problem(
+            app_file(app),
+            "name",
+            f"the name starts every stack's description, the longest would be {longest}"
+            f" bytes, CloudFormation takes at most {STACK_DESCRIPTION_BYTES}: a shorter name",
+        )
+    ]
+
+
+def derived_names(app: LoadedApp) -> list[Problem]:
+    """Names the stacks give AWS resources from the slug and the roles, against their limits."""
+    names: list[tuple[str, str, int]] = [
+        ("stack name", f"{app.slug}-{part}", 128)
+        for part in ("network", "dns", "platform", "exocom")
+    ]
+    names += [("stack name", f"{app.slug}-{s.role}", 128) for s in app.services]
+    names += [
+        ("Cloud Map namespace", f"{app.slug}.internal", 253),
+        ("KMS alias", f"alias/exosphere/{app.slug}", 256),
+        ("log group name prefix", f"{app.slug}-", 512),
+    ]
+    return [
+        Problem(
+            app_file(app),
+            "slug",
+            f"{what} '{value}' is {len(value)} characters, AWS takes at most {limit}:"
+            " a shorter slug or service name",
+        )
+        for what, value, limit in names
+        if len(value) > limit
+    ]

@@ -1,0 +1,125 @@
+# ruff: noqa: E501 - exact one-line messages
+"""Quotas known offline, each at its boundary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from exosphere_cdk.manifest.errors import ManifestError
+from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.manifest.rules_quotas import derived_names, stack_descriptions
+from tests.apps import DELETE, AppFactory
+
+
+def _public(count: int, url: str = "s{i}.demo.example.com") -> dict[str, Any]:
+    """`count` public services s0..s<count-1>, each with a url, a port and a priority."""
+    files: dict[str, Any] = {
+        "application.yml": {
+            "services": {
+                "public": {
+                    "web": DELETE,
+                    **{f"s{i}": {"location": f"./s{i}"} for i in range(count)},
+                }
+            },
+            "environments": {"production": {"providers": {"aws": {"public-cluster-max": 100}}}},
+        },
+    }
+    for i in range(count):
+        files[f"s{i}/service.yml"] = {
+            "type": "web",
+            "author": "demo",
+            "production": {
+                "url": url.format(i=i),
+                "aws": {"public-port": 3000, "listener-priority": i + 1, "memory": 64, "cpu": 16},
+            },
+        }
+    return files
+
+
+def _quota_lines(app: Path) -> list[str]:
+    try:
+        problems = load_app(app).problems
+    except ManifestError as exc:
+        problems = exc.problems
+    return [str(p) for p in problems if p.path in ("services.public", "production", "name", "slug")]
+
+
+TG = "app/application.yml:12: services.public: {n} public services with a public-port need {n} target groups, an Application Load Balancer holds at most 100 (a hard limit): split the app, or make some services private"
+RULES = "app/application.yml:12: services.public: {n} listener rules (one per public service with a public-port), a listener holds 100 by default: request a quota increase of 'Rules per Application Load Balancer' (Service Quotas, Elastic Load Balancing) before deploying"
+RULES_WARN = "app/application.yml:12: services.public: warning: {n} listener rules (one per public service with a public-port), a listener holds 100 by default: consider requesting a quota increase of 'Rules per Application Load Balancer'"
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        (79, []),
+        (80, [RULES_WARN.format(n=80)]),
+        (100, [RULES_WARN.format(n=100)]),
+        (101, [TG.format(n=101), RULES.format(n=101)]),
+    ],
+)
+def test_target_groups_and_listener_rules(
+    make_app: AppFactory, count: int, expected: list[str]
+) -> None:
+    assert _quota_lines(make_app(_public(count))) == expected
+
+
+CERTS = "app/application.yml:12: services.public: 26 certificates on the HTTPS listener (the app's, and one each for the URLs more than one level below demo.example.com: 25), a listener holds at most 25: move URLs one level below demo.example.com (covered by *.demo.example.com) or give certificate-arn a certificate that covers them"
+
+
+def test_certificates_per_listener(make_app: AppFactory) -> None:
+    deep = "a.s{i}.demo.example.com"
+    assert _quota_lines(make_app(_public(24, deep))) == []
+    assert _quota_lines(make_app(_public(25, deep))) == [CERTS]
+
+
+def _env(count: int, value_bytes: int) -> dict[str, Any]:
+    env = {f"V{i:04d}": "x" * value_bytes for i in range(count)}
+    return {"users/service.yml": {"production": {"environment": env}}}
+
+
+def test_task_definition_size(make_app: AppFactory) -> None:
+    # each variable: {"name": "V0000", "value": "x...x"} is 32 bytes + the value, plus ", "
+    assert _quota_lines(make_app(_env(700, 50))) == []
+    lines = _quota_lines(make_app(_env(700, 90)))
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "app/users/service.yml:8: production: the task definition would be about 8"
+    )
+    assert lines[0].endswith(
+        "bytes (environment, secrets and command), ECS takes at most 65536 (64 KiB): move values into fewer variables or into a secret's JSON"
+    )
+
+
+def test_stack_description_length(make_app: AppFactory) -> None:
+    app = load_app(make_app())
+    # the longest description: "<name>: public DNS zone and certificate" (33 more bytes)
+    assert (
+        stack_descriptions(
+            attrs.evolve(app, application=attrs.evolve(app.application, name="n" * 991))
+        )
+        == []
+    )
+    [problem] = stack_descriptions(
+        attrs.evolve(app, application=attrs.evolve(app.application, name="n" * 992))
+    )
+    assert (
+        str(problem)
+        == "app/application.yml: name: the name starts every stack's description, the longest would be 1025 bytes, CloudFormation takes at most 1024: a shorter name"
+    )
+
+
+def test_derived_names(make_app: AppFactory) -> None:
+    app = load_app(make_app())
+    assert derived_names(app) == []
+    long = attrs.evolve(app, slug="s" * 119)  # 119 + "-platform" = 128
+    assert derived_names(long) == []
+    [problem] = derived_names(attrs.evolve(app, slug="s" * 120))
+    assert (
+        str(problem)
+        == f"app/application.yml: slug: stack name '{'s' * 120}-platform' is 129 characters, AWS takes at most 128: a shorter slug or service name"
+    )
