@@ -45,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
     if result.unknown:
         out.print(
             Text(
-                f"not in the total (no price for the instance type in {result.region}): "
-                + ", ".join(result.unknown),
+                f"not in the total: price unknown for {', '.join(result.unknown)} in"
+                f" {result.region}: not in exosphere-cdk's price table (dated {result.as_of})",
                 style="yellow",
             ),
             soft_wrap=True,

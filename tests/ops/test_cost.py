@@ -7,6 +7,7 @@ import json
 import pytest
 
 from exosphere_cdk.cli import main
+from exosphere_cdk.manifest.instances import INSTANCE_TYPES
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.ops.cost import estimate, price_table
 from tests.apps import AppFactory
@@ -83,9 +84,22 @@ def test_unknown_region_and_instance_type(
 ) -> None:
     assert main(["cost", str(SHOP), "--region", "ap-south-7"]) == 2
     assert "no prices for region ap-south-7" in capsys.readouterr().err
-    aws = {"public-cluster-size": "x9.large"}
+    aws = {"public-cluster-size": "x1e.xlarge"}
     app = make_app(
         {"application.yml": {"environments": {"production": {"providers": {"aws": aws}}}}}
     )
     result = estimate(load_app(app))
-    assert result.unknown == ("EC2 public cluster (x9.large)",)
+    assert result.unknown == ("EC2 public cluster (x1e.xlarge)",)
+    assert main(["cost", str(app), "--region", "us-east-1"]) == 0
+    assert (
+        "not in the total: price unknown for EC2 public cluster (x1e.xlarge) in us-east-1:"
+        f" not in exosphere-cdk's price table (dated {price_table()['as_of']})"
+    ) in capsys.readouterr().out.replace("\n", " ")
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1"])
+def test_every_sized_burstable_type_is_priced(region: str) -> None:
+    """t2, t3, t3a, t4g: every size the size table knows has a price in every region."""
+    prices = price_table()["regions"][region]["ec2_hour"]
+    burstable = [n for n in INSTANCE_TYPES if n.split(".")[0] in ("t2", "t3", "t3a", "t4g")]
+    assert [n for n in burstable if n not in prices] == []
