@@ -143,14 +143,15 @@ def _application(plans: Sequence[_Plan], services: int) -> dict[str, Any]:
                         "region": "eu-west-1",
                         "account": "123456789012",
                         "public-cluster-size": "t3.medium",
-                        "private-cluster-size": "t3.large",
+                        "private-cluster-size": "t3.xlarge",
                         "exocom-cluster-size": "t3.small",
                         "availability-zones": 3,
                         "nat-gateways": 2,
                         "public-cluster-min": 2,
-                        "public-cluster-max": 6,
+                        # as many instances as the tasks need at max-tasks (exo-cdk validate)
+                        "public-cluster-max": max(6, min(100, services * 2 // 5)),
                         "private-cluster-min": 2,
-                        "private-cluster-max": 10,
+                        "private-cluster-max": max(10, min(100, services * 2 // 5)),
                         "log-retention-days": 90,
                     }
                 },
@@ -178,7 +179,7 @@ def _service(p: _Plan, rng: random.Random) -> dict[str, Any]:
         "messages": {"sends": p.sends, "receives": p.receives},
     }
     if p.mongo:
-        mongo: dict[str, Any] = {"version": "3.4.0"}
+        mongo: dict[str, Any] = {"version": "3.4.0", "prod": "mongo.bench.internal:27017"}
         if p.index % 3 == 0:
             mongo["secret"] = f"{SLUG}/{p.role}-mongo"
         doc["dependencies"] = {"mongo": mongo}

@@ -1,17 +1,13 @@
-"""The benchmark's app generator, and one synthesis at scale against CloudFormation's limits."""
+"""The benchmark's app generator (the 150-service synthesis is in tests/stacks/test_scale.py)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
 from bench.generate import DOMAIN, generate_app, main
-from bench.run import LIMITS, TARGET_PERCENT, TASK_DEFINITION_BYTES, stack_stats
 from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.stacks import build_stacks
-from exosphere_cdk.synth import new_app
 
 
 def tree(directory: Path) -> dict[str, bytes]:
@@ -93,41 +89,3 @@ def test_the_command_line_writes_an_app(tmp_path: Path, capsys: pytest.CaptureFi
 
     assert len(load_app(tmp_path / "app").services) == 4
     assert "4 services" in capsys.readouterr().out
-
-
-# =====================================================================================
-# SCALE TEST: a 150-service app, synthesized in-process, must keep every stack under
-# 80% of every CloudFormation limit (resources, template bytes, outputs, parameters).
-# It fails when a change makes the stack layout stop scaling. About 10 s on 2 cores.
-# =====================================================================================
-SCALE_SERVICES = 150
-
-
-def test_scale_150_services_keep_every_stack_under_80_percent_of_cloudformation_limits(
-    tmp_path: Path,
-) -> None:
-    generate_app(tmp_path / "app", SCALE_SERVICES)
-    app = load_app(tmp_path / "app")
-    started = time.perf_counter()
-    scope = new_app(outdir=tmp_path / "cdk.out")
-    build_stacks(scope, app)
-    assembly = scope.synth()
-    seconds = time.perf_counter() - started
-
-    stacks = stack_stats(Path(assembly.directory))
-    assert len(stacks) > SCALE_SERVICES  # every service was synthesized, in some stack
-    over = [
-        f"{stack.name}: {what} {value} is {100 * value / limit:.0f}% of {limit}"
-        for stack in stacks
-        for (what, limit), value in zip(LIMITS, stack.values(), strict=True)
-        if 100 * value / limit >= TARGET_PERCENT
-    ]
-    # Not a CloudFormation limit but ECS's: a task definition (ExoCom's holds every
-    # service's routes in SERVICE_ROUTES) may not exceed 64 KiB.
-    over += [
-        f"{stack.name}: task definition {stack.task_definition_bytes} bytes is "
-        f"{100 * stack.task_definition_bytes / TASK_DEFINITION_BYTES:.0f}% of 64 KiB"
-        for stack in stacks
-        if 100 * stack.task_definition_bytes / TASK_DEFINITION_BYTES >= TARGET_PERCENT
-    ]
-    assert over == [], f"synthesized in {seconds:.1f} s"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.run import FLOOR_APP, MODES, PATHS, Bench, Job, Subject
+from bench.run import FLOOR_APP, MODES, PATHS, REPO, Bench, Job, Subject
 from exosphere_cdk.synth import builtin_validation
 
 
@@ -33,7 +33,7 @@ def test_the_floor_validates_exactly_when_our_app_does(
 
 
 def test_each_mode_gives_the_floor_and_our_app_the_same_environment(tmp_path: Path) -> None:
-    bench = Bench(tmp_path, sys.executable, 0.025)
+    bench = Bench(tmp_path, REPO, 0.025)
     floor, app = Subject("floor", floor=True), Subject("gen-1", tmp_path / "app", services=1)
 
     for path in PATHS:
