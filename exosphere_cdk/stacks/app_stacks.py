@@ -5,14 +5,16 @@ from __future__ import annotations
 from attrs import frozen
 from aws_cdk import App, Environment, Tags, Validations
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from cdk_nag import AwsSolutionsChecks
 
-from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest import derive, ec2_types, images
 from exosphere_cdk.manifest.model import LOG_RETENTION_DAYS, LoadedApp, LoadedService
 from exosphere_cdk.stacks.dns import DnsStack
 from exosphere_cdk.stacks.exocom import ExoComStack
+from exosphere_cdk.stacks.images import RegistryImage
 from exosphere_cdk.stacks.network import NetworkStack
 from exosphere_cdk.stacks.platform import PlatformStack
 from exosphere_cdk.stacks.service import SecretEnv, ServiceSpec, ServiceStack
@@ -89,6 +91,8 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
         vpc=vpc,
         public_instance_type=ec2.InstanceType(derive.instance_type(app, public=True)),
         private_instance_type=ec2.InstanceType(derive.instance_type(app, public=False)),
+        public_architecture=cdk_architecture(derive.instance_type(app, public=True)),
+        private_architecture=cdk_architecture(derive.instance_type(app, public=False)),
         public_capacity=(aws.public_cluster_min, aws.public_cluster_max),
         private_capacity=(aws.private_cluster_min, aws.private_cluster_max),
         certificate=dns.certificate if dns else None,
@@ -111,6 +115,8 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
         log_encryption_key=network.key,
         log_group_name_prefix=log_group_name_prefix,
         notifications_topic=platform.notifications,
+        architecture=cdk_architecture(derive.exocom_instance_type(app)),
+        image_credentials=aws.dockerhub_credentials,
         termination_protection=protect,
     )
     services: dict[str, ServiceStack] = {}
@@ -125,7 +131,13 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
                 f"{app.application.name}: {'public' if svc.public else 'private'}"
                 f" service {svc.role}"
             ),
-            spec=service_spec(app, svc, exocom_host=exocom.dns_name, exocom_port=exocom.port),
+            spec=service_spec(
+                app,
+                svc,
+                exocom_host=exocom.dns_name,
+                exocom_port=exocom.port,
+                architecture=cluster.architecture,
+            ),
             vpc=vpc,
             cluster=cluster.cluster,
             capacity_provider_name=cluster.capacity_provider.capacity_provider_name,
@@ -166,17 +178,57 @@ def exocom_routes(app: LoadedApp) -> list[ExoComRoute]:
     ]
 
 
+def cdk_architecture(instance_type: str) -> ec2.InstanceArchitecture:
+    """The CPU architecture of `instance_type` (ec2_types.architecture) in CDK terms."""
+    if ec2_types.architecture(instance_type) == "arm64":
+        return ec2.InstanceArchitecture.ARM_64
+    return ec2.InstanceArchitecture.X86_64
+
+
+#: The platform an image asset is built for, by the architecture of its cluster.
+ASSET_PLATFORMS = {
+    ec2.InstanceArchitecture.X86_64: ecr_assets.Platform.LINUX_AMD64,
+    ec2.InstanceArchitecture.ARM_64: ecr_assets.Platform.LINUX_ARM64,
+}
+
+
+def pulled_image(app: LoadedApp, name: str) -> RegistryImage:
+    """The registry image `name`: from its ECR repository, or with the app's Docker Hub
+    credentials when Docker Hub serves it and the app names them."""
+    ecr = images.ecr_image(name)
+    if ecr is not None:
+        return RegistryImage(
+            name=name,
+            ecr_repository_arn=ecr.repository_arn,
+            ecr_tag_or_digest=ecr.digest or ecr.tag,
+        )
+    credentials = app.aws.dockerhub_credentials if images.is_docker_hub(name) else None
+    return RegistryImage(name=name, credentials=credentials)
+
+
 def service_spec(
-    app: LoadedApp, svc: LoadedService, *, exocom_host: str, exocom_port: int
+    app: LoadedApp,
+    svc: LoadedService,
+    *,
+    exocom_host: str,
+    exocom_port: int,
+    architecture: ec2.InstanceArchitecture,
 ) -> ServiceSpec:
-    """Translate one service's manifests into the settings of its stack."""
+    """Translate one service's manifests into the settings of its stack.
+
+    `architecture` is that of the service's cluster: a Dockerfile is built for it.
+    """
     production = svc.service.production
     source = derive.image_source(svc)
     image = (
-        # service.yml is the manifest, not the image: editing it must not rebuild it.
-        ecs.ContainerImage.from_asset(source.value, exclude=["service.yml"])
+        ecs.ContainerImage.from_asset(
+            source.value,
+            # service.yml is the manifest, not the image: editing it must not rebuild it.
+            exclude=["service.yml"],
+            platform=ASSET_PLATFORMS[architecture],
+        )
         if source.kind == "asset"
-        else ecs.ContainerImage.from_registry(source.value)
+        else pulled_image(app, source.value)
     )
     environment = {
         **production.environment,
@@ -184,6 +236,10 @@ def service_spec(
         "EXOCOM_PORT": str(exocom_port),
         "ROLE": svc.role,
     }
+    mongo = svc.service.dependencies.get("mongo")
+    if mongo is not None and mongo.prod:
+        # Exosphere's mongo service templates read the address from MONGO.
+        environment["MONGO"] = mongo.prod
     secrets = {
         name: SecretEnv(secret_name=ref.name, json_key=ref.json_key)
         for name, ref in production.secrets.items()

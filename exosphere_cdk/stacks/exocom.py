@@ -7,12 +7,12 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from exosphere_cdk.stacks.images import RegistryImage, registry_image
 from exosphere_constructs import ExoComHost, ExoComRoute
 
 EXOCOM_PORT = 3100
@@ -44,14 +44,25 @@ class ExoComStack(Stack):
         log_encryption_key: kms.IKey,
         log_group_name_prefix: str,
         notifications_topic: sns.ITopic,
+        architecture: ec2.InstanceArchitecture,
+        image_credentials: str | None = None,
         **kwargs: Any,
     ) -> None:
+        """Create ExoCom's stack.
+
+        `architecture` is that of `instance_type`; `image_credentials` names the
+        Secrets Manager secret with Docker Hub's username and password (default:
+        ExoCom's image is pulled anonymously). The other arguments are ExoComHost's.
+        """
         super().__init__(scope, id_, **kwargs)
         self.exocom = ExoComHost(
             self,
             "ExoCom",
             vpc=vpc,
-            image=ecs.ContainerImage.from_registry(f"originate/exocom:{version}"),
+            image=registry_image(
+                self,
+                RegistryImage(name=f"originate/exocom:{version}", credentials=image_credentials),
+            ),
             routes=routes,
             namespace_name=namespace_name,
             instance_type=instance_type,
@@ -60,6 +71,7 @@ class ExoComStack(Stack):
             log_encryption_key=log_encryption_key,
             log_group_name_prefix=log_group_name_prefix,
             notifications_topic=notifications_topic,
+            architecture=architecture,
         )
         for client in clients:
             self.exocom.allow_from(client, "an app service to ExoCom")

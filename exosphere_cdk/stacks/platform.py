@@ -39,6 +39,8 @@ class PlatformStack(Stack):
         vpc: ec2.IVpc,
         public_instance_type: ec2.InstanceType,
         private_instance_type: ec2.InstanceType,
+        public_architecture: ec2.InstanceArchitecture,
+        private_architecture: ec2.InstanceArchitecture,
         public_capacity: tuple[int, int],
         private_capacity: tuple[int, int],
         certificate: acm.ICertificate | None,
@@ -61,6 +63,7 @@ class PlatformStack(Stack):
             log_group_name_prefix=log_group_name_prefix,
             notifications_topic=self.notifications,
             instance_type=public_instance_type,
+            architecture=public_architecture,
             min_capacity=public_capacity[0],
             max_capacity=public_capacity[1],
         )
@@ -71,6 +74,7 @@ class PlatformStack(Stack):
             log_group_name_prefix=log_group_name_prefix,
             notifications_topic=self.notifications,
             instance_type=private_instance_type,
+            architecture=private_architecture,
             min_capacity=private_capacity[0],
             max_capacity=private_capacity[1],
         )

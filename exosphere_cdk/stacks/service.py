@@ -13,15 +13,21 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
-from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from exosphere_cdk.stacks.images import RegistryImage, registry_image
+from exosphere_cdk.stacks.secrets import import_secret
 from exosphere_constructs import ExoService, PublicRoute
 
 
 @frozen(kw_only=True)
 class SecretEnv:
-    """An environment variable read from a Secrets Manager secret (or one JSON key of it)."""
+    """An environment variable read from a Secrets Manager secret (or one JSON key of it).
+
+    Attributes:
+        secret_name: the secret's name, or its ARN (used as written).
+        json_key: the key of the secret's JSON to read; default the whole secret.
+    """
 
     secret_name: str
     json_key: str | None = None
@@ -33,7 +39,8 @@ class ServiceSpec:
 
     role: str
     public: bool
-    image: ecs.ContainerImage
+    #: A built image (an asset), or one pulled by name.
+    image: ecs.ContainerImage | RegistryImage
     command: list[str] | None
     cpu: int
     memory_mib: int
@@ -100,8 +107,7 @@ class ServiceStack(Stack):
         super().__init__(scope, id_, **kwargs)
         secrets = {
             name: ecs.Secret.from_secrets_manager(
-                secretsmanager.Secret.from_secret_name_v2(self, f"Secret{name}", ref.secret_name),
-                field=ref.json_key,
+                import_secret(self, f"Secret{name}", ref.secret_name), field=ref.json_key
             )
             for name, ref in sorted(spec.secrets.items())
         }
@@ -110,7 +116,11 @@ class ServiceStack(Stack):
             "Service",
             cluster=cluster,
             capacity_provider_name=capacity_provider_name,
-            image=spec.image,
+            image=(
+                registry_image(self, spec.image)
+                if isinstance(spec.image, RegistryImage)
+                else spec.image
+            ),
             container_name=spec.role,
             command=spec.command,
             cpu=spec.cpu,

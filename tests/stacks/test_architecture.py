@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Match, Template
 
-from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest import derive, ec2_types
 from exosphere_cdk.manifest.model import DEFAULT_INSTANCE_TYPE, LOG_RETENTION_DAYS, RESERVED_ROLES
-from exosphere_cdk.stacks.app_stacks import RETENTION_DAYS
+from exosphere_cdk.stacks.app_stacks import RETENTION_DAYS, cdk_architecture
+from tests.apps import AppFactory
 from tests.conftest import EXAMPLES, needs_corpus
 from tests.synth import Synthesized, synthesize
 
@@ -507,3 +509,240 @@ def test_the_reserved_role_names_are_exactly_the_shared_stacks(synthesized: Synt
     synth = synthesized("hello")
     service_stacks = {f"hello-{svc.role}" for svc in synth.app.services}
     assert set(synth.templates) - service_stacks == {f"hello-{part}" for part in RESERVED_ROLES}
+
+
+# ---------------------------------------------------------------- a first deploy that works
+
+
+def _synth_app(make_app: AppFactory, tmp_path: Path, changes: dict[str, Any]) -> Synthesized:
+    return synthesize(make_app(changes), tmp_path / "cdk.out")
+
+
+def _ami_parameters(template: Template) -> list[str]:
+    parameters = template.find_parameters(
+        "*", {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"}
+    )
+    return sorted(p["Default"] for p in parameters.values())
+
+
+def _asset_platforms(synth: Synthesized, part: str) -> list[str]:
+    assets = json.loads((synth.outdir / f"{synth.app.slug}-{part}.assets.json").read_text())
+    return [image["source"].get("platform") for image in assets["dockerImages"].values()]
+
+
+X86_AMI = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+ARM_AMI = "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+GRAVITON = {
+    "application.yml": {
+        "environments": {"production": {"providers": {"aws": {"public-cluster-size": "t4g.small"}}}}
+    },
+    "web/Dockerfile": "FROM node:20-alpine\n",
+    "users/Dockerfile": "FROM node:20-alpine\n",
+}
+
+
+def test_a_graviton_cluster_boots_the_arm64_ami_and_gets_arm64_images(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    synth = _synth_app(make_app, tmp_path, GRAVITON)
+    platform = synth.template("platform")
+    assert _ami_parameters(platform) == sorted([ARM_AMI, X86_AMI])
+    for lt in platform.find_resources("AWS::EC2::LaunchTemplate").values():
+        data = lt["Properties"]["LaunchTemplateData"]
+        image = json.dumps(data["ImageId"])
+        if data["InstanceType"] == "t4g.small":
+            assert "arm64" in image
+        else:
+            assert "arm64" not in image
+    assert _asset_platforms(synth, "web") == ["linux/arm64"]
+    assert _asset_platforms(synth, "users") == ["linux/amd64"]
+    assert _ami_parameters(synth.template("exocom")) == [X86_AMI]
+
+
+def test_exocom_follows_its_own_instance_type(make_app: AppFactory, tmp_path: Path) -> None:
+    aws = {"exocom-cluster-size": "t4g.micro"}
+    synth = _synth_app(
+        make_app,
+        tmp_path,
+        {"application.yml": {"environments": {"production": {"providers": {"aws": aws}}}}},
+    )
+    assert _ami_parameters(synth.template("exocom")) == [ARM_AMI]
+    assert _ami_parameters(synth.template("platform")) == [X86_AMI]
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_x86_clusters_keep_the_x86_ami_and_amd64_images(synthesized: Synth, example: str) -> None:
+    synth = synthesized(example)
+    assert _ami_parameters(synth.template("platform")) == [X86_AMI]
+    assert _ami_parameters(synth.template("exocom")) == [X86_AMI]
+    for svc in synth.app.services:
+        if derive.image_source(svc).kind == "asset":
+            assert _asset_platforms(synth, svc.role) == ["linux/amd64"]
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_services_and_instances_wait_for_what_they_need(synthesized: Synth, example: str) -> None:
+    synth = synthesized(example)
+    for part in ("platform", "exocom"):
+        template = synth.template(part)
+        policies = template.find_resources("AWS::IAM::Policy")
+        groups = template.find_resources("AWS::AutoScaling::AutoScalingGroup")
+        assert groups
+        for group in groups.values():
+            # The instance role's policy (one per cluster, named after it).
+            [policy] = [p for p in group["DependsOn"] if p in policies]
+            assert "AgentPolicy" in policy
+    exocom = synth.template("exocom")
+    [association] = exocom.find_resources("AWS::ECS::ClusterCapacityProviderAssociations")
+    exocom.has_resource("AWS::ECS::Service", {"DependsOn": Match.array_with([association])})
+
+
+DOCKER_HUB_CREDENTIALS = {
+    "application.yml": {
+        "environments": {
+            "production": {"providers": {"aws": {"dockerhub-credentials": "demo/dockerhub"}}}
+        },
+        "services": {
+            "private": {
+                "users": {"location": "./users"},
+                "search": {"docker_image": "ghcr.io/demo/search:2"},
+            }
+        },
+    },
+}
+
+
+def _repository_credentials(template: Template) -> str | None:
+    credentials = _container(template).get("RepositoryCredentials")
+    return None if credentials is None else json.dumps(credentials["CredentialsParameter"])
+
+
+def _execution_policy(template: Template) -> str:
+    policies = template.find_resources(
+        "AWS::IAM::Policy",
+        {"Properties": {"Roles": [{"Ref": Match.string_like_regexp("ExecutionRole")}]}},
+    )
+    assert len(policies) == 1
+    return json.dumps(next(iter(policies.values()))["Properties"]["PolicyDocument"])
+
+
+def test_docker_hub_images_are_pulled_with_the_apps_credentials(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    synth = _synth_app(make_app, tmp_path, DOCKER_HUB_CREDENTIALS)
+    for part in ("exocom", "web", "users"):
+        template = synth.template(part)
+        credentials = _repository_credentials(template)
+        assert credentials is not None, part
+        assert ":secret:demo/dockerhub" in credentials
+        policy = _execution_policy(template)
+        assert '"secretsmanager:GetSecretValue"' in policy
+        assert ":secret:demo/dockerhub-??????" in policy
+    # Another registry gets no Docker Hub password.
+    assert _repository_credentials(synth.template("search")) is None
+
+
+def test_without_credentials_docker_hub_images_are_pulled_anonymously(
+    synthesized: Synth,
+) -> None:
+    synth = synthesized("hello")
+    for part in ("exocom", *(svc.role for svc in synth.app.services)):
+        assert _repository_credentials(synth.template(part)) is None
+
+
+def test_a_private_ecr_image_may_be_pulled_from_its_repository(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo/users:1.4"
+    synth = _synth_app(
+        make_app,
+        tmp_path,
+        {"application.yml": {"services": {"private": {"users": {"docker_image": image}}}}},
+    )
+    users = synth.template("users")
+    assert "RepositoryCredentials" not in _container(users)
+    assert "123456789012.dkr.ecr.us-east-1." in json.dumps(_container(users)["Image"])
+    assert "/demo/users:1.4" in json.dumps(_container(users)["Image"])
+    users.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": [
+                                    "ecr:BatchCheckLayerAvailability",
+                                    "ecr:BatchGetImage",
+                                    "ecr:GetDownloadUrlForLayer",
+                                ],
+                                "Resource": (
+                                    "arn:aws:ecr:us-east-1:123456789012:repository/demo/users"
+                                ),
+                            }
+                        ),
+                        Match.object_like({"Action": "ecr:GetAuthorizationToken", "Resource": "*"}),
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_secrets_given_as_arns_are_used_as_written(make_app: AppFactory, tmp_path: Path) -> None:
+    complete = "arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/db-AbCdEf"
+    partial = "arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/api"
+    synth = _synth_app(
+        make_app,
+        tmp_path,
+        {
+            "users/service.yml": {
+                "production": {
+                    "secrets": {
+                        "DB_URL": complete,
+                        "DB_PASSWORD": {"name": complete, "json-key": "password"},
+                        "API_KEY": partial,
+                        "PLAIN": "demo/plain",
+                    }
+                }
+            }
+        },
+    )
+    secrets = {s["Name"]: s["ValueFrom"] for s in _container(synth.template("users"))["Secrets"]}
+    assert secrets["DB_URL"] == complete
+    assert secrets["DB_PASSWORD"] == f"{complete}:password::"
+    assert secrets["API_KEY"] == partial
+    assert "arn:aws:secretsmanager" not in json.dumps(secrets["PLAIN"])
+    assert ":secret:demo/plain" in json.dumps(secrets["PLAIN"])
+    policy = _execution_policy(synth.template("users"))
+    assert f'"{complete}"' in policy
+    assert f'"{partial}-??????"' in policy
+
+
+@pytest.mark.parametrize(
+    ("example", "role", "address"),
+    [
+        ("chat", "history", "chat-history.db.example.net:27017"),
+        ("blog", "posts", "tinyblog-posts.mongo.example.net:27017"),
+    ],
+)
+def test_a_service_using_mongo_learns_its_address(
+    synthesized: Synth, example: str, role: str, address: str
+) -> None:
+    synth = synthesized(example)
+    assert _env(_container(synth.template(role)))["MONGO"] == address
+    for svc in synth.app.services:
+        if "mongo" not in svc.service.dependencies:
+            assert "MONGO" not in _env(_container(synth.template(svc.role)))
+
+
+def test_our_architecture_rule_agrees_with_cdks_for_every_type_aws_lists() -> None:
+    disagree = []
+    for name in sorted(ec2_types.known_types()):
+        try:
+            theirs = ec2.InstanceType(name).architecture
+        except RuntimeError:  # names CDK cannot read (`u-6tb1.metal`, `p6e-gb200.36xlarge`)
+            continue
+        if cdk_architecture(name) != theirs:
+            disagree.append(name)
+    assert disagree == []
