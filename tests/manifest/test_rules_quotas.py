@@ -96,7 +96,7 @@ def test_task_definition_size(make_app: AppFactory) -> None:
 
 
 def test_stack_description_length(make_app: AppFactory) -> None:
-    app = load_app(make_app())
+    app = load_app(make_app(None))
     # the longest description: "<name>: public DNS zone and certificate" (33 more bytes)
     assert (
         stack_descriptions(
@@ -114,7 +114,7 @@ def test_stack_description_length(make_app: AppFactory) -> None:
 
 
 def test_derived_names(make_app: AppFactory) -> None:
-    app = load_app(make_app())
+    app = load_app(make_app(None))
     assert derived_names(app) == []
     long = attrs.evolve(app, slug="s" * 119)  # 119 + "-platform" = 128
     assert derived_names(long) == []
