@@ -704,7 +704,8 @@ def test_secrets_given_as_arns_are_used_as_written(make_app: AppFactory, tmp_pat
                         "API_KEY": partial,
                         "PLAIN": "demo/plain",
                     }
-                }
+                },
+                "dependencies": {"mongo": {"version": "7", "secret": complete}},
             }
         },
     )
@@ -712,6 +713,7 @@ def test_secrets_given_as_arns_are_used_as_written(make_app: AppFactory, tmp_pat
     assert secrets["DB_URL"] == complete
     assert secrets["DB_PASSWORD"] == f"{complete}:password::"
     assert secrets["API_KEY"] == partial
+    assert secrets["MONGODB_USER"] == f"{complete}:username::"
     assert "arn:aws:secretsmanager" not in json.dumps(secrets["PLAIN"])
     assert ":secret:demo/plain" in json.dumps(secrets["PLAIN"])
     policy = _execution_policy(synth.template("users"))
