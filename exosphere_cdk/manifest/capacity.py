@@ -35,7 +35,7 @@ BRIDGE_NOTE = (
 ROLLING_NOTE = (
     "rolling deployment: minimum healthy 100 %, maximum 200 %, so a service"
     " deploying momentarily runs twice its tasks; the check assumes every service"
-    " at max-tasks and all of them deploying at once (`cdk deploy --all --concurrency`)"
+    " at max-tasks while the largest one deploys"
 )
 SIZES_NOTE = (
     f"instance sizes: exosphere-cdk's table of {len(INSTANCE_TYPES)} types, copied from"
@@ -84,13 +84,15 @@ class ClusterCapacity:
     tasks_at_max: int
     cpu_at_max: int
     memory_at_max: int
-    #: Instances needed at max-tasks, and during a rolling deployment of everything.
+    #: Instances needed at max-tasks, and while the largest service deploys (its surge).
     needed_steady: int | None
     needed_deploying: int | None
     #: Tasks no instance of this type can hold.
     too_large: tuple[str, ...]
     awsvpc_slots: int | None = None
     warnings: tuple[str, ...] = ()
+    #: The surge of a rolling deployment of the largest service: its tasks once more.
+    surge: tuple[Task, ...] = ()
 
     @property
     def known(self) -> bool:
@@ -112,9 +114,9 @@ class ClusterCapacity:
                 "instances_needed": self.needed_steady,
             },
             "rolling_deployment": {
-                "tasks": 2 * self.tasks_at_max,
-                "cpu_units": 2 * self.cpu_at_max,
-                "memory_mib": 2 * self.memory_at_max,
+                "tasks": self.tasks_at_max + len(self.surge),
+                "cpu_units": self.cpu_at_max + sum(t.cpu for t in self.surge),
+                "memory_mib": self.memory_at_max + sum(t.memory for t in self.surge),
                 "instances_needed": self.needed_deploying,
             },
             "awsvpc_task_slots": self.awsvpc_slots,
@@ -123,14 +125,24 @@ class ClusterCapacity:
         }
 
 
+def _footprint(tasks: Iterable[Task]) -> tuple[int, int]:
+    """Memory, then CPU, that `tasks` take together (the largest service deploys)."""
+    listed = list(tasks)
+    return sum(t.memory for t in listed), sum(t.cpu for t in listed)
+
+
 def cluster_capacity(
     name: str, instance_type: str, bounds: tuple[int, int], services: Iterable[LoadedService]
 ) -> ClusterCapacity:
     """Do `services` fit on at most bounds[1] instances of `instance_type`, also deploying?"""
     tasks: list[Task] = []
+    surge: list[Task] = []
     for svc in services:
         aws = svc.service.production.aws
-        tasks += [Task(svc.role, aws.cpu, aws.memory)] * aws.max_tasks
+        own = [Task(svc.role, aws.cpu, aws.memory)] * aws.max_tasks
+        tasks += own
+        if _footprint(own) > _footprint(surge):
+            surge = own
     cpu_at_max = sum(t.cpu for t in tasks)
     memory_at_max = sum(t.memory for t in tasks)
     spec = lookup(instance_type)
@@ -154,7 +166,7 @@ def cluster_capacity(
     cpu, memory = spec.cpu_units, spec.task_memory_mib
     too_large = tuple(sorted({t.role for t in tasks if t.cpu > cpu or t.memory > memory}))
     steady = instances_needed(tasks, cpu, memory)
-    deploying = instances_needed(tasks * 2, cpu, memory)
+    deploying = instances_needed(tasks + surge, cpu, memory)
     warnings: list[str] = []
     if too_large:
         warnings.append(
@@ -168,9 +180,9 @@ def cluster_capacity(
         )
     elif deploying is not None and deploying > high:
         warnings.append(
-            f"{name}: a rolling deployment (every service at twice its max-tasks) needs"
-            f" {deploying} x {instance_type}, the cluster has at most {high}:"
-            " deployments may stall at max scale"
+            f"{name}: a rolling deployment of {surge[0].role} (twice its max-tasks, every"
+            f" other service at max-tasks) needs {deploying} x {instance_type}, the cluster"
+            f" has at most {high}: deployments may stall at max scale"
         )
     return ClusterCapacity(
         name,
@@ -186,6 +198,7 @@ def cluster_capacity(
         deploying,
         too_large,
         warnings=tuple(warnings),
+        surge=tuple(surge),
     )
 
 

@@ -99,7 +99,6 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ]),
     ("role-twice", {"application.yml": {"services": {"private": {"web": {"location": "./users"}}}}}, [
         "app/application.yml:15: services.private.web: service 'web' is also a public service, expected each name once",
-        "app/application.yml:6: environments.production.providers.aws.private-cluster-max: warning: private cluster: a rolling deployment (every service at twice its max-tasks) needs 3 x t3.small, the cluster has at most 2: deployments may stall at max scale",
     ]),
     ("bus-type", {"application.yml": {"bus": {"type": "nats"}}}, [
         "app/application.yml:3: bus.type: unsupported bus type 'nats', expected 'exocom'",
@@ -127,14 +126,12 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ]),
     ("url-twice", {"application.yml": {"services": {"public": {"www": {"location": "./web"}}}}}, [
         "app/web/service.yml:9: production.url: 'demo.example.com' is also the url of public service 'web', expected a url of its own",
-        "app/application.yml:6: environments.production.providers.aws.public-cluster-max: warning: public cluster: a rolling deployment (every service at twice its max-tasks) needs 3 x t3.small, the cluster has at most 2: deployments may stall at max scale",
     ]),
     ("url-without-port", web_aws(**{"public-port": DELETE}), [
         "app/web/service.yml:10: production.aws.public-port: required key missing, expected the container port that 'demo.example.com' is routed to",
     ]),
     ("two-catch-alls", {"application.yml": {"services": {"public": {"www": {"location": "./www"}}}}, "www/service.yml": "type: www\nauthor: demo\nproduction:\n  aws:\n    public-port: 80\n", "web/service.yml": {"production": {"url": DELETE}}}, [
         'app/application.yml:9: services.public: more than one public service without production.url (web, www), expected at most one (it receives every request no url matches)',
-        "app/application.yml:6: environments.production.providers.aws.public-cluster-max: warning: public cluster: a rolling deployment (every service at twice its max-tasks) needs 3 x t3.small, the cluster has at most 2: deployments may stall at max scale",
     ]),
     ("health-check-path", web_aws(**{"health-check-path": "health"}), [
         "app/web/service.yml:12: production.aws.health-check-path: invalid value 'health', expected a path starting with '/'",
@@ -192,7 +189,6 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ]),
     ("listener-priority-collision", {"application.yml": {"services": {"public": {"www": {"location": "./www"}}}}, "www/service.yml": "type: www\nauthor: demo\nproduction:\n  url: www.demo.example.com\n  aws:\n    public-port: 80\n    listener-priority: 7\n", **web_aws(**{"listener-priority": 7})}, [
         "app/www/service.yml:7: production.aws.listener-priority: listener priority 7 is already used by public service 'web', expected a priority of its own: set listener-priority (1 to 50000) in one of them",
-        "app/application.yml:6: environments.production.providers.aws.public-cluster-max: warning: public cluster: a rolling deployment (every service at twice its max-tasks) needs 3 x t3.small, the cluster has at most 2: deployments may stall at max scale",
     ]),
     ("list-not-mapping", web(messages=["users.list"]), [
         'app/web/service.yml:3: messages: found a list, expected a mapping',

@@ -92,7 +92,7 @@ def test_cluster_at_max_tasks_warns(make_app: AppFactory) -> None:
 def test_rolling_deployment_surge_warns(make_app: AppFactory) -> None:
     app = make_app({**_web(cpu=1024, memory=512), **_aws(**{"public-cluster-max": 1})})
     assert _warnings(app) == [
-        "app/application.yml:10: environments.production.providers.aws.public-cluster-max: warning: public cluster: a rolling deployment (every service at twice its max-tasks) needs 2 x t3.small, the cluster has at most 1: deployments may stall at max scale",
+        "app/application.yml:10: environments.production.providers.aws.public-cluster-max: warning: public cluster: a rolling deployment of web (twice its max-tasks, every other service at max-tasks) needs 2 x t3.small, the cluster has at most 1: deployments may stall at max scale",
     ]
     assert (
         _warnings(make_app({**_web(cpu=1024, memory=512), **_aws(**{"public-cluster-max": 2})}))

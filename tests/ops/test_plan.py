@@ -85,8 +85,9 @@ def test_capacity_warns_about_rolling_deployments(make_app: AppFactory) -> None:
     public = capacity(load_app(app))[0]
     assert (public.needed_steady, public.needed_deploying) == (1, 2)
     assert public.warnings == (
-        "public cluster: a rolling deployment (every service at twice its max-tasks) needs"
-        " 2 x t3.small, the cluster has at most 1: deployments may stall at max scale",
+        "public cluster: a rolling deployment of web (twice its max-tasks, every other service"
+        " at max-tasks) needs 2 x t3.small, the cluster has at most 1: deployments may stall"
+        " at max scale",
     )
 
 
