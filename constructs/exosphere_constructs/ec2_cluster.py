@@ -114,7 +114,7 @@ class _DependOnAssociation:
                 f"{self._cluster.node.path} has no capacity provider association to wait for",
             )
         for association in found:
-            self._dependent.add_dependency(association)
+            self._dependent.node.add_dependency(association)
 
 
 class Ec2Cluster(Construct):
@@ -265,7 +265,7 @@ class Ec2Cluster(Construct):
             ),
         )
         # An instance that boots before its role's policy exists cannot register.
-        _cfn(self.auto_scaling_group).add_dependency(_cfn(agent_policy))
+        _cfn(self.auto_scaling_group).node.add_dependency(_cfn(agent_policy))
         self.capacity_provider = ecs.AsgCapacityProvider(
             self,
             "CapacityProvider",
