@@ -400,7 +400,7 @@ class Application:
 class Startup:
     command: str | None = key(
         default=None,
-        doc="the container's command, split on spaces",
+        doc="the container's command, split like a POSIX shell (quotes group words)",
         default_doc="the image's own command",
     )
     online_text: str | None = key(
