@@ -56,7 +56,6 @@ def test_cdk_synth_writes_every_stack_without_aws(tmp_path: Path) -> None:
             "admin",
             "api",
             "cart",
-            "catalog",
             "dns",
             "exocom",
             "mailer",
@@ -64,6 +63,7 @@ def test_cdk_synth_writes_every_stack_without_aws(tmp_path: Path) -> None:
             "orders",
             "payments",
             "platform",
+            "products",
             "storefront",
         )
     ]
