@@ -104,8 +104,10 @@ class Estimate:
 
 
 def secret_names(app: LoadedApp) -> list[str]:
-    """Distinct Secrets Manager secrets the services read (their own and mongo's)."""
+    """Distinct Secrets Manager secrets the app reads (services', mongo's, Docker Hub's)."""
     names: set[str] = set()
+    if app.aws.dockerhub_credentials is not None:
+        names.add(app.aws.dockerhub_credentials)
     for svc in app.services:
         names.update(ref.name for ref in svc.service.production.secrets.values())
         mongo = derive.mongo_secret_name(app, svc)

@@ -9,7 +9,7 @@ import pytest
 from exosphere_cdk.cli import main
 from exosphere_cdk.manifest.instances import INSTANCE_TYPES
 from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.ops.cost import estimate, price_table
+from exosphere_cdk.ops.cost import estimate, price_table, secret_names
 from tests.apps import AppFactory
 from tests.ops.conftest import SHOP
 
@@ -103,3 +103,12 @@ def test_every_sized_burstable_type_is_priced(region: str) -> None:
     prices = price_table()["regions"][region]["ec2_hour"]
     burstable = [n for n in INSTANCE_TYPES if n.split(".")[0] in ("t2", "t3", "t3a", "t4g")]
     assert [n for n in burstable if n not in prices] == []
+
+
+def test_the_docker_hub_credential_is_a_secret_to_pay_for(make_app: AppFactory) -> None:
+    aws = {"dockerhub-credentials": "demo/dockerhub"}
+    app = make_app(
+        {"application.yml": {"environments": {"production": {"providers": {"aws": aws}}}}}
+    )
+    assert secret_names(load_app(app)) == ["demo/dockerhub"]
+    assert secret_names(load_app(make_app(None))) == []
