@@ -42,7 +42,7 @@ def test_the_shared_corpus_has_the_era_1_apps() -> None:
     ]
 
 
-@pytest.mark.parametrize("name", ERA_1)
+@pytest.mark.parametrize("name", ERA_1 or [pytest.param("corpus", marks=needs_corpus)])
 def test_every_era_1_example_loads(name: str, tmp_path: Path) -> None:
     # space-tweet as published is refused (tests/manifest/test_rules_capacity.py)
     app = load_app(corpus_variant(name, tmp_path) if name == "space-tweet" else corpus(name))
