@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from exosphere_cdk.manifest import derive
 from exosphere_cdk.manifest.errors import Problem
+from exosphere_cdk.manifest.images import ecr_image, is_docker_hub
 from exosphere_cdk.manifest.model import LoadedApp
 from exosphere_cdk.manifest.rules_base import app_file, ref_path
 
-#: A private ECR image: `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag]`.
-ECR_RE = re.compile(
-    r"^(?P<account>[0-9]{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
-    r"(?P<repository>[^:@]+)"
-)
+DOCKER_HUB = "Docker Hub"
 
 
 def image_tag(image: str) -> str | None:
@@ -37,9 +32,10 @@ def check(app: LoadedApp) -> list[Problem]:
                 Problem(
                     file,
                     path,
-                    f"'{image}' is {'untagged' if tag is None else 'tagged latest'}: Docker Hub's"
-                    " moving 'latest', so each new task may run another image; expected a"
-                    " version tag or a digest",
+                    f"'{image}' is {'untagged' if tag is None else 'tagged latest'}:"
+                    f" {DOCKER_HUB if is_docker_hub(image) else 'its registry'}'s moving"
+                    " 'latest', so each new task may run another image; expected a version"
+                    " tag or a digest",
                     "warning",
                 )
             )
@@ -53,14 +49,14 @@ def check(app: LoadedApp) -> list[Problem]:
                     "notice",
                 )
             )
-        ecr = ECR_RE.match(image)
+        ecr = ecr_image(image)
         account = app.aws.account
-        if ecr is not None and account is not None and ecr["account"] != account:
+        if ecr is not None and account is not None and ecr.account != account:
             problems.append(
                 Problem(
                     file,
                     path,
-                    f"ECR repository '{ecr['repository']}' is in account {ecr['account']}, the app"
+                    f"ECR repository '{ecr.repository}' is in account {ecr.account}, the app"
                     f" deploys to {account}: that repository's policy must allow the pull"
                     f" (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer) by account {account}",
                     "warning",

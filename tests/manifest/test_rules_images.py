@@ -52,6 +52,12 @@ def test_untagged_or_latest_warns(make_app: AppFactory, image: str, what: str) -
     ]
 
 
+def test_untagged_image_of_another_registry_names_that_registry(make_app: AppFactory) -> None:
+    assert _lines(make_app(_cache("ghcr.io/acme/cache")), "warning") == [
+        "app/application.yml:16: services.private.cache.docker_image: warning: 'ghcr.io/acme/cache' is untagged: its registry's moving 'latest', so each new task may run another image; expected a version tag or a digest",
+    ]
+
+
 @pytest.mark.parametrize(
     "image", ["redis:7.2", "redis@sha256:0123abcd", "redis:latest@sha256:0123abcd"]
 )
