@@ -18,6 +18,7 @@ from exosphere_cdk.manifest import (
     rules_images,
     rules_instances,
     rules_quotas,
+    rules_references,
     rules_services,
 )
 from exosphere_cdk.manifest.converter import describe
@@ -117,6 +118,7 @@ def check_app(app: LoadedApp) -> list[Problem]:
     report.problems += rules_quotas.check(app)
     report.problems += rules_images.check(app)
     report.problems += rules_services.check(app)
+    report.problems += rules_references.check(app)
     return report.problems
 
 
