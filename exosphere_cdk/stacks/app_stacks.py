@@ -17,6 +17,7 @@ from exosphere_cdk.stacks.exocom import ExoComStack
 from exosphere_cdk.stacks.images import RegistryImage
 from exosphere_cdk.stacks.network import NetworkStack
 from exosphere_cdk.stacks.platform import PlatformStack
+from exosphere_cdk.stacks.references import NoDynamicReferences
 from exosphere_cdk.stacks.service import SecretEnv, ServiceSpec, ServiceStack
 from exosphere_constructs import ExoComRoute
 
@@ -160,9 +161,11 @@ def add_compliance_checks(scope: App) -> None:
     """Run cdk-nag's AWS Solutions rules in every synthesis; a finding fails it.
 
     Findings that do not apply are acknowledged next to the construct they
-    concern, each with its reason (see exosphere_constructs.compliance).
+    concern, each with its reason (see exosphere_constructs.compliance). A
+    template holding a dynamic reference or a CDK token fails it too
+    (stacks.references).
     """
-    Validations.of(scope).add_plugins(AwsSolutionsChecks(scope))
+    Validations.of(scope).add_plugins(AwsSolutionsChecks(scope), NoDynamicReferences())
 
 
 def exocom_routes(app: LoadedApp) -> list[ExoComRoute]:

@@ -1,0 +1,101 @@
+"""A synthesis check: no template holds a dynamic reference or an unresolved token.
+
+exosphere-cdk writes no CloudFormation dynamic reference (`{{resolve:…}}`) into
+any template: secrets reach a task through ECS's `secrets` (the secret's ARN,
+read by the task's execution role when it starts). One in a template came from
+somewhere else (a manifest string the checks missed, a construct added by
+hand) and would be resolved at deploy time with the deploying role's rights,
+its value written in plain text. The plugin fails the synthesis on any, and on
+an unresolved CDK token (`${Token[…]}`), naming the stack, the resource and
+the key path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import (
+    IPolicyValidationContext,
+    IPolicyValidationPlugin,
+    PolicyValidationPluginReport,
+    PolicyViolatingResource,
+    PolicyViolation,
+)
+
+from exosphere_cdk.manifest.rules_references import CDK_TOKEN, DYNAMIC_REFERENCE
+
+RULE = "exosphere-no-dynamic-references"
+
+
+@jsii.implements(IPolicyValidationPlugin)
+class NoDynamicReferences:
+    """Fails the synthesis when a template holds `{{resolve:…` or `${Token[…`."""
+
+    @property
+    def name(self) -> str:
+        return "exosphere-cdk-references"
+
+    @property
+    def rule_ids(self) -> list[str] | None:
+        return [RULE]
+
+    @property
+    def version(self) -> str | None:
+        return None
+
+    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        resources = [
+            PolicyViolatingResource(
+                resource_logical_id=logical_id,
+                template_path=str(template),
+                locations=[location],
+            )
+            for template in map(Path, context.template_paths)
+            for logical_id, location in found(json.loads(template.read_text()))
+        ]
+        if not resources:
+            return PolicyValidationPluginReport(success=True, violations=[])
+        violation = PolicyViolation(
+            rule_name=RULE,
+            description=(
+                "a template holds a CloudFormation dynamic reference ('{{resolve:…') or a CDK"
+                " token exosphere-cdk did not put there: CloudFormation would resolve it with"
+                " the deploying role's rights"
+            ),
+            fix="use production.secrets for secrets; plain text elsewhere",
+            violating_resources=resources,
+        )
+        return PolicyValidationPluginReport(success=False, violations=[violation])
+
+
+def found(template: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(logical id, key path) of every string of `template` holding a reference or a token.
+
+    The logical id is the resource's (or output's, parameter's...) or, for a
+    top-level value, the section's name.
+    """
+    for section, body in template.items():
+        if isinstance(body, dict):
+            for logical_id, value in body.items():
+                for location in _strings(value, f"{section}/{logical_id}"):
+                    yield logical_id, location
+        else:
+            for location in _strings(body, section):
+                yield section, location
+
+
+def _strings(value: Any, path: str) -> Iterator[str]:
+    if isinstance(value, str):
+        if DYNAMIC_REFERENCE.search(value) or CDK_TOKEN.search(value):
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key, path)
+            yield from _strings(item, f"{path}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}/{index}")

@@ -1,0 +1,76 @@
+"""The synthesis fails on a dynamic reference or a CDK token in any template."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from aws_cdk import CfnOutput, CfnResource
+
+from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.stacks import add_compliance_checks, build_stacks
+from exosphere_cdk.stacks.references import RULE, found
+from exosphere_cdk.synth import new_app
+from tests.conftest import EXAMPLES
+
+
+def test_a_dynamic_reference_fails_the_synthesis(tmp_path: Path) -> None:
+    scope = new_app(outdir=tmp_path)
+    stacks = build_stacks(scope, load_app(EXAMPLES["hello"]))
+    CfnResource(
+        stacks.platform,
+        "Leak",
+        type="AWS::SSM::Parameter",
+        properties={"Type": "String", "Value": "{{resolve:ssm:/prod/db-password}}"},
+    )
+    CfnOutput(stacks.platform, "LeakOut", value="x {{resolve:secretsmanager:db}}")
+    add_compliance_checks(scope)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        scope.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    ours = [
+        violation
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+        if violation["ruleName"] == RULE
+    ]
+    assert len(ours) == 1, ours
+    where = [
+        (
+            c["constructPath"],
+            c["cloudFormationResource"]["templatePath"],
+            c["cloudFormationResource"]["propertyPaths"],
+        )
+        for c in ours[0]["violatingConstructs"]
+    ]
+    assert where == [
+        (
+            "hello-platform/Leak",
+            "hello-platform.template.json",
+            ["Resources/Leak/Properties/Value"],
+        ),
+        # the CDK maps only resources to their constructs: an output is named by its path
+        ("", "hello-platform.template.json", ["Outputs/LeakOut/Value"]),
+    ]
+
+
+def test_found_names_each_string_and_passes_plain_ones() -> None:
+    template = {
+        "Description": "a {{name}} template",
+        "Resources": {
+            "Task": {
+                "Properties": {
+                    "Environment": [
+                        {"Name": "A", "Value": "{{name}}"},
+                        {"Name": "B", "Value": "${Token[TOKEN.12]}"},
+                        {"Name": "C", "Value": "{{ RESOLVE:ssm:x}}"},
+                    ]
+                }
+            }
+        },
+    }
+    assert list(found(template)) == [
+        ("Task", "Resources/Task/Properties/Environment/1/Value"),
+        ("Task", "Resources/Task/Properties/Environment/2/Value"),
+    ]
