@@ -9,12 +9,28 @@ from typing import Literal
 
 from attrs import frozen
 
-from exosphere_cdk.manifest.model import SLUG_MAX, LoadedApp, LoadedService
+from exosphere_cdk.manifest.model import SLUG_MAX, STACK_PARTS, LoadedApp, LoadedService
 
 #: Listener rule priority of the public service without `url` (the load balancer's catch-all).
 CATCH_ALL_PRIORITY = 50000
 #: Derived priorities fall in 1..DERIVED_PRIORITIES.
 DERIVED_PRIORITIES = 40000
+
+
+def stack_name(app: LoadedApp, part: str) -> str:
+    """The name (and construct id) of a stack of the app: `<slug>-<part>`, or `<slug>-<role>`."""
+    return f"{app.slug}-{part}"
+
+
+def shared_stack_names(app: LoadedApp) -> list[str]:
+    """The app's own stacks, in deployment order (`-dns` only with a domain)."""
+    parts = [p for p in STACK_PARTS if p != "dns" or app.domain is not None]
+    return [stack_name(app, part) for part in parts]
+
+
+def stack_names(app: LoadedApp) -> list[str]:
+    """Every stack of the app, in deployment order: the shared ones, then one per service."""
+    return [*shared_stack_names(app), *(stack_name(app, s.role) for s in app.services)]
 
 
 def bus_name(role: str, namespace: str | None, message: str) -> str:

@@ -115,7 +115,10 @@ BUS_TYPES = ("exocom",)
 #: derived from them (target groups, stacks `<slug>-<role>`) stay within AWS limits.
 ROLE_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$"
 #: Names of the app's shared stacks (`<slug>-network`, ...): a service's stack is `<slug>-<role>`.
-RESERVED_ROLES = ("dns", "exocom", "network", "platform")
+#: The app's own stacks besides one per service, `<slug>-<part>`, in deployment order.
+STACK_PARTS = ("network", "dns", "platform", "exocom")
+#: Roles a service may not take: its stack would be one of the app's own.
+RESERVED_ROLES = tuple(sorted(STACK_PARTS))
 #: A lowercase DNS name of at least two labels.
 HOSTNAME_PATTERN = r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 #: A Secrets Manager secret's name or ARN.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 
+from exosphere_cdk.manifest import derive
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model import LoadedApp, LoadedService
 from exosphere_cdk.manifest.rules_base import app_file, service_file
@@ -176,10 +177,8 @@ def stack_descriptions(app: LoadedApp) -> list[Problem]:
 def derived_names(app: LoadedApp) -> list[Problem]:
     """Names the stacks give AWS resources from the slug and the roles, against their limits."""
     names: list[tuple[str, str, int]] = [
-        ("stack name", f"{app.slug}-{part}", 128)
-        for part in ("network", "dns", "platform", "exocom")
+        ("stack name", name, 128) for name in derive.stack_names(app)
     ]
-    names += [("stack name", f"{app.slug}-{s.role}", 128) for s in app.services]
     names += [
         ("Cloud Map namespace", f"{app.slug}.internal", 253),
         ("KMS alias", f"alias/exosphere/{app.slug}", 256),

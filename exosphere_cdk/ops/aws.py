@@ -24,7 +24,6 @@ __all__ = [
     "Deployed",
     "NotDeployedError",
     "StackResource",
-    "app_stack_names",
     "aws_errors",
     "clients",
     "new_session",
@@ -123,16 +122,6 @@ def clients(app: LoadedApp, session: boto3.Session) -> Deployed:
             elbv2=session.client("elbv2", region_name=region),
             logs=session.client("logs", region_name=region),
         )
-
-
-def app_stack_names(app: LoadedApp) -> list[str]:
-    """Every stack of the app, in deployment order: `<slug>-network`, `-dns`, ..., `-<role>`.
-
-    The names of `exosphere_cdk.stacks.app_stacks.stack_name` (not imported: that
-    module loads the CDK, which status and logs never need).
-    """
-    parts = ["network", *(["dns"] if app.domain is not None else []), "platform", "exocom"]
-    return [f"{app.slug}-{part}" for part in [*parts, *(s.role for s in app.services)]]
 
 
 @frozen

@@ -11,6 +11,7 @@ import boto3  # type: ignore[import-untyped]
 from attrs import frozen
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
+from exosphere_cdk.manifest.derive import stack_name
 from exosphere_cdk.manifest.errors import did_you_mean
 from exosphere_cdk.manifest.model import LoadedApp
 from exosphere_cdk.ops.aws import Deployed, aws_errors, clients, stack_resources
@@ -93,7 +94,7 @@ def log_source(app: LoadedApp, role: str, *, session: boto3.Session) -> LogSourc
             f" {EXOCOM} for ExoCom's logs)"
         )
     deployed = clients(app, session)
-    stack = f"{app.slug}-{role}"
+    stack = stack_name(app, role)
     groups = [
         r.physical_id for r in stack_resources(deployed, stack) if r.type == "AWS::Logs::LogGroup"
     ]

@@ -75,9 +75,10 @@ def build_plan(app: LoadedApp, stacks: dict[str, StackInfo]) -> dict[str, Any]:
     by_role = {svc.role: svc for svc in app.services}
     stack_docs = []
     warnings: list[str] = []
+    shared = set(derive.shared_stack_names(app))
     for name, info in stacks.items():
         role = name.removeprefix(f"{app.slug}-")
-        svc = by_role.get(role) if name not in _shared_stacks(app) else None
+        svc = by_role.get(role) if name not in shared else None
         warnings += info.limit_warnings()
         stack_docs.append(
             {
@@ -109,7 +110,3 @@ def build_plan(app: LoadedApp, stacks: dict[str, StackInfo]) -> dict[str, Any]:
         #: Stack limit warnings (CloudFormation's resources, template size, outputs).
         "warnings": warnings,
     }
-
-
-def _shared_stacks(app: LoadedApp) -> set[str]:
-    return {f"{app.slug}-{part}" for part in ("network", "dns", "platform", "exocom")}

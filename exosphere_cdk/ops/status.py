@@ -9,12 +9,12 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 from attrs import evolve, frozen
 
+from exosphere_cdk.manifest.derive import stack_name, stack_names
 from exosphere_cdk.manifest.model import LoadedApp
 from exosphere_cdk.ops.aws import (
     Deployed,
     NotDeployedError,
     StackResource,
-    app_stack_names,
     aws_errors,
     clients,
     stack_resources,
@@ -152,15 +152,15 @@ def app_status(app: LoadedApp, *, session: boto3.Session, events: int = 5) -> Ap
     (CredentialsError) when AWS cannot be asked.
     """
     deployed = clients(app, session)
-    names = app_stack_names(app)
+    names = stack_names(app)
     stacks = _stack_statuses(deployed, names)
     if all(s.status == NOT_DEPLOYED for s in stacks):
         raise NotDeployedError(names[0], deployed.region)
     by_name = {s.name: s for s in stacks}
     public = {s.role for s in app.public_services}
     roles = [
-        ("exocom", f"{app.slug}-exocom"),
-        *((s.role, f"{app.slug}-{s.role}") for s in app.services),
+        ("exocom", stack_name(app, "exocom")),
+        *((s.role, stack_name(app, s.role)) for s in app.services),
     ]
     found: list[_Found] = []
     for role, stack in roles:
@@ -228,7 +228,7 @@ def _with_clusters(deployed: Deployed, app: LoadedApp, found: list[_Found]) -> l
     clusters = [
         r.physical_id
         for part in ("platform", "exocom")
-        for r in _resources_or_none(deployed, f"{app.slug}-{part}")
+        for r in _resources_or_none(deployed, stack_name(app, part))
         if r.type == "AWS::ECS::Cluster"
     ]
 

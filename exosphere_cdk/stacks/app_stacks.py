@@ -43,11 +43,6 @@ class AppStacks:
     services: dict[str, ServiceStack]
 
 
-def stack_name(app: LoadedApp, part: str) -> str:
-    """The name (and construct id) of one of the app's stacks: `<slug>-<part>`."""
-    return f"{app.slug}-{part}"
-
-
 def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStacks:
     """Add every stack of `app` to `scope`.
 
@@ -63,7 +58,7 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
 
     network = NetworkStack(
         scope,
-        stack_name(app, "network"),
+        derive.stack_name(app, "network"),
         env=env,
         description=f"{app.application.name}: VPC",
         availability_zones=aws.availability_zones,
@@ -76,7 +71,7 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
     if app.domain is not None:
         dns = DnsStack(
             scope,
-            stack_name(app, "dns"),
+            derive.stack_name(app, "dns"),
             env=env,
             description=f"{app.application.name}: public DNS zone and certificate",
             domain=app.domain,
@@ -86,7 +81,7 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
         )
     platform = PlatformStack(
         scope,
-        stack_name(app, "platform"),
+        derive.stack_name(app, "platform"),
         env=env,
         description=f"{app.application.name}: ECS clusters and load balancer",
         vpc=vpc,
@@ -103,7 +98,7 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
     )
     exocom = ExoComStack(
         scope,
-        stack_name(app, "exocom"),
+        derive.stack_name(app, "exocom"),
         env=env,
         description=f"{app.application.name}: ExoCom {app.exocom_version}",
         vpc=vpc,
@@ -126,7 +121,7 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
         cluster = platform.public_cluster if svc.public else platform.private_cluster
         service_stack = ServiceStack(
             scope,
-            stack_name(app, svc.role),
+            derive.stack_name(app, svc.role),
             env=env,
             description=(
                 f"{app.application.name}: {'public' if svc.public else 'private'}"

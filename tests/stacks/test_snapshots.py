@@ -8,6 +8,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
+from exosphere_cdk.manifest import derive
 from exosphere_cdk.manifest.loader import load_app
 from tests.conftest import EXAMPLES
 from tests.synth import Synthesized, normalise
@@ -48,3 +49,13 @@ def test_snapshots_cover_every_stack(
 ) -> None:
     expected = {name for ex, name in _stack_names() if ex == example}
     assert set(synthesized(example).templates) == expected
+
+
+@pytest.mark.parametrize("example", list(EXAMPLES))
+def test_the_stacks_are_named_as_derive_says(
+    synthesized: Callable[[str], Synthesized], example: str
+) -> None:
+    synth = synthesized(example)
+    names = derive.stack_names(synth.app)
+    assert sorted(synth.templates) == sorted(names)
+    assert len(names) == len(set(names))
