@@ -126,6 +126,9 @@ SECRET_PATTERN = r"^([A-Za-z0-9/_+=.@-]{1,512}|arn:aws(-[a-z]+)*:secretsmanager:
 SECRET_EXPECTED = "a Secrets Manager name or ARN"
 #: An environment variable's name.
 ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: A container's user as Docker takes it: `user`, `uid`, `user:group`, `uid:gid`.
+_USER_OR_ID = r"([a-z_][a-z0-9_.-]{0,31}|[0-9]{1,10})"
+CONTAINER_USER_PATTERN = rf"^{_USER_OR_ID}(:{_USER_OR_ID})?$"
 #: Environment variables set by the deployment itself.
 RESERVED_ENV = ("EXOCOM_HOST", "EXOCOM_PORT", "ROLE", "MONGO", "MONGODB_USER", "MONGODB_PW")
 #: The values CloudWatch Logs accepts for a retention in days.
@@ -281,6 +284,12 @@ class AwsProvider:
         enum=LOG_RETENTION_DAYS,
         unit="days",
         expected="one of CloudWatch's: " + ", ".join(map(str, LOG_RETENTION_DAYS)),
+    )
+    waf: bool = key(
+        default=False,
+        doc="an AWS WAF web ACL on the load balancer with AWS's managed rule groups (common "
+        "rules, known bad inputs, IP reputation); priced by `exo-cdk cost`",
+        extension=True,
     )
     dockerhub_credentials: str | None = key(
         "dockerhub-credentials",
@@ -532,6 +541,22 @@ class AwsService:
         minimum=1,
         maximum=100,
         unit="percent",
+    )
+    read_only_root: bool = key(
+        "read-only-root",
+        default=False,
+        doc="mount the container's root file system read-only (the service must then write "
+        "nothing to its file system)",
+        extension=True,
+    )
+    user: str | None = key(
+        default=None,
+        doc="the user the container runs as: a name or uid, optionally with `:group` or `:gid`",
+        default_doc="the image's user (`USER` in its Dockerfile; root when it names none)",
+        extension=True,
+        pattern=CONTAINER_USER_PATTERN,
+        noun="user",
+        expected="a user name or uid, optionally ':group' (e.g. 'node' or '1000:1000')",
     )
     listener_priority: int | None = key(
         "listener-priority",
