@@ -116,7 +116,7 @@ BUS_TYPES = ("exocom",)
 ROLE_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$"
 #: Names of the app's shared stacks (`<slug>-network`, ...): a service's stack is `<slug>-<role>`.
 #: The app's own stacks besides one per service, `<slug>-<part>`, in deployment order.
-STACK_PARTS = ("network", "dns", "platform", "exocom")
+STACK_PARTS = ("network", "dns", "platform", "exocom", "monitoring")
 #: Roles a service may not take: its stack would be one of the app's own.
 RESERVED_ROLES = tuple(sorted(STACK_PARTS))
 #: A lowercase DNS name of at least two labels.
@@ -140,6 +140,8 @@ LOG_RETENTION_DAYS = (
 DEFAULT_INSTANCE_TYPE = "t3.small"
 #: The instance type of ExoCom's host without `exocom-cluster-size`.
 DEFAULT_EXOCOM_INSTANCE_TYPE = "t3.micro"
+#: CloudWatch Container Insights settings of a cluster (ECS's `containerInsights`).
+CONTAINER_INSIGHTS = ("enhanced", "enabled", "disabled")
 
 _CLUSTER_SIZE = "{} cluster's EC2 instance type (`family.size`)"
 _ENV_NAMES = Spec(
@@ -302,6 +304,21 @@ class AwsProvider:
         pattern=SECRET_PATTERN,
         noun="secret name",
         expected=SECRET_EXPECTED,
+    )
+    alarms: bool = key(
+        default=True,
+        doc="CloudWatch alarms to the notifications topic, rolling back a failing deployment; "
+        "false turns every alarm off (thresholds: a service's `production.aws.alarms`)",
+        extension=True,
+    )
+    container_insights: str = key(
+        "container-insights",
+        default="enhanced",
+        doc="CloudWatch Container Insights on every cluster (`disabled` also drops the "
+        "running-tasks alarms, which read its metrics)",
+        extension=True,
+        enum=CONTAINER_INSIGHTS,
+        expected=", ".join(CONTAINER_INSIGHTS),
     )
 
 
@@ -481,6 +498,57 @@ class ServiceDependency:
 
 
 @frozen
+class AlarmThresholds:
+    """`production.aws.alarms` of a service: when its alarms go off."""
+
+    cpu_percent: int = key(
+        "cpu-percent",
+        default=85,
+        doc="average CPU utilisation of the service for 15 minutes (of the CPU units reserved)",
+        extension=True,
+        minimum=1,
+        maximum=1000,
+        unit="percent",
+    )
+    memory_percent: int = key(
+        "memory-percent",
+        default=85,
+        doc="average memory utilisation of the service for 15 minutes (of its memory)",
+        extension=True,
+        minimum=1,
+        maximum=100,
+        unit="percent",
+    )
+    server_errors_percent: int = key(
+        "5xx-percent",
+        default=5,
+        doc="share of the requests answered 5xx by the service's tasks, in 3 of 5 minutes "
+        "(public services; rolls back a deployment)",
+        extension=True,
+        minimum=1,
+        maximum=100,
+        unit="percent",
+    )
+    p99_ms: int = key(
+        "p99-ms",
+        default=2000,
+        doc="99th percentile of the tasks' response time for 5 minutes (public services)",
+        extension=True,
+        minimum=1,
+        maximum=600000,
+        unit="ms",
+    )
+    unhealthy_hosts: int = key(
+        "unhealthy-hosts",
+        default=1,
+        doc="tasks failing the load balancer's health check for 5 minutes (public services)",
+        extension=True,
+        minimum=1,
+        maximum=1000,
+    )
+
+
+@frozen
 class AwsService:
     """`production.aws` of a service."""
 
@@ -567,6 +635,12 @@ class AwsService:
         extension=True,
         minimum=1,
         maximum=50000,
+    )
+    alarms: AlarmThresholds = key(
+        default=AlarmThresholds(),
+        doc="the thresholds of the service's alarms (off app-wide with providers.aws `alarms: "
+        "false`)",
+        extension=True,
     )
 
 

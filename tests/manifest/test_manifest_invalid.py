@@ -71,7 +71,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         "app/application.yml:15: colour: unknown key 'colour', expected one of: author, bus, dependencies, description, environments, name, services, slug, version",
     ]),
     ("unknown-aws-key", aws(zones=3), [
-        "app/application.yml:10: environments.production.providers.aws.zones: unknown key 'zones', expected one of: account, availability-zones, certificate-arn, dockerhub-credentials, exocom-cluster-size, hosted-zone-id, log-retention-days, nat-gateways, private-cluster-max, private-cluster-min, private-cluster-size, public-cluster-max, public-cluster-min, public-cluster-size, region, remote-state-store",
+        "app/application.yml:10: environments.production.providers.aws.zones: unknown key 'zones', expected one of: account, alarms, availability-zones, certificate-arn, container-insights, dockerhub-credentials, exocom-cluster-size, hosted-zone-id, log-retention-days, nat-gateways, private-cluster-max, private-cluster-min, private-cluster-size, public-cluster-max, public-cluster-min, public-cluster-size, region, remote-state-store",
     ]),
     ("folder-missing", {"application.yml": {"services": {"private": {"users": {"location": "./nope"}}}}}, [
         "app/application.yml:14: services.private.users.location: folder './nope' not found, expected a service folder at app/nope",
@@ -95,7 +95,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         "app/application.yml:13: services.private.Users_1: invalid service name 'Users_1', expected a DNS label: lowercase letters, digits and '-', at most 32 characters, not starting or ending with '-'",
     ]),
     ("role-reserved", {"application.yml": {"services": {"private": {"users": DELETE, "exocom": {"location": "./users"}}}}}, [
-        "app/application.yml:13: services.private.exocom: service name 'exocom' is reserved for a stack of the app's own, expected another name (not dns, exocom, network, platform)",
+        "app/application.yml:13: services.private.exocom: service name 'exocom' is reserved for a stack of the app's own, expected another name (not dns, exocom, monitoring, network, platform)",
     ]),
     ("role-twice", {"application.yml": {"services": {"private": {"web": {"location": "./users"}}}}}, [
         "app/application.yml:15: services.private.web: service 'web' is also a public service, expected each name once",

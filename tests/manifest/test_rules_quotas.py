@@ -116,10 +116,10 @@ def test_stack_description_length(make_app: AppFactory) -> None:
 def test_derived_names(make_app: AppFactory) -> None:
     app = load_app(make_app(None))
     assert derived_names(app) == []
-    long = attrs.evolve(app, slug="s" * 119)  # 119 + "-platform" = 128
+    long = attrs.evolve(app, slug="s" * 117)  # 117 + "-monitoring" = 128
     assert derived_names(long) == []
-    [problem] = derived_names(attrs.evolve(app, slug="s" * 120))
+    [problem] = derived_names(attrs.evolve(app, slug="s" * 118))
     assert (
         str(problem)
-        == f"app/application.yml: slug: stack name '{'s' * 120}-platform' is 129 characters, AWS takes at most 128: a shorter slug or service name"
+        == f"app/application.yml: slug: stack name '{'s' * 118}-monitoring' is 129 characters, AWS takes at most 128: a shorter slug or service name"
     )
