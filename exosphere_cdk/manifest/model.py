@@ -320,6 +320,18 @@ class AwsProvider:
         enum=CONTAINER_INSIGHTS,
         expected=", ".join(CONTAINER_INSIGHTS),
     )
+    ecs_exec: bool = key(
+        "ecs-exec",
+        default=False,
+        doc="ECS Exec into the containers of the services and ExoCom (`aws ecs execute-command`); "
+        "a session is logged to the container's log group",
+        extension=True,
+    )
+    ssm: bool = key(
+        default=False,
+        doc="Session Manager on the instances of every cluster (`aws ssm start-session`)",
+        extension=True,
+    )
 
 
 @frozen
