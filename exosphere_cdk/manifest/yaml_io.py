@@ -6,11 +6,16 @@
 - mapping keys are always strings (the key as written: `80:` is the key "80");
 - numbers remember how they were written (`version: 1.10` is read as "1.10" by
   a string field, not "1.1"); dates stay strings;
-- the line of every key is recorded, so problems found later can name it.
+- the line of every key is recorded, so problems found later can name it;
+- the work is bounded: a file over MAX_BYTES is refused before it is read, a
+  document nested deeper than MAX_DEPTH or holding more than MAX_NODES keys and
+  values (aliases counted as often as they are used: the "billion laughs") is
+  refused while it is composed or built, before it can grow.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +29,13 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
+
+#: The largest manifest read (1 MiB; the biggest real manifests are a few KB).
+MAX_BYTES = 1024 * 1024
+#: The deepest nesting of mappings and lists (a real manifest nests about 6 deep).
+MAX_DEPTH = 64
+#: The most keys and values in one document, aliases counted each time they are used.
+MAX_NODES = 10_000
 
 
 class SourceInt(int):
@@ -73,6 +85,66 @@ class Document:
         return None
 
 
+class _LimitError(Exception):
+    """A document past MAX_DEPTH or MAX_NODES: one problem, on the line where it went past."""
+
+    def __init__(self, message: str, line: int | None, path: KeyPath = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.path = path
+
+
+def _too_deep(line: int | None, path: KeyPath = ()) -> _LimitError:
+    return _LimitError(
+        f"nested more than {MAX_DEPTH} levels deep, expected a manifest of at most"
+        f" {MAX_DEPTH} levels",
+        line,
+        path,
+    )
+
+
+def _too_many(line: int | None, path: KeyPath = ()) -> _LimitError:
+    return _LimitError(
+        f"more than {MAX_NODES:,} keys and values (aliases counted each time they are used),"
+        f" expected at most {MAX_NODES:,}",
+        line,
+        path,
+    )
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader whose composer stops past MAX_DEPTH levels or MAX_NODES nodes.
+
+    The composer is recursive: without a bound, 10,000 nested `[` end in a
+    RecursionError. The scanner stops too, at the `[` or `{` past MAX_DEPTH: it
+    looks ahead up to 1,024 characters on a line, at a cost that grows with the
+    nesting. An alias is one node here (the builder counts its expansion).
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+        self.nodes = 0
+
+    def fetch_flow_collection_start(self, token_class: type[yaml.Token]) -> None:
+        if self.flow_level >= MAX_DEPTH:
+            raise _too_deep(self.line + 1)
+        super().fetch_flow_collection_start(token_class)
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _too_many(self.line + 1)
+        if self.depth > MAX_DEPTH:
+            raise _too_deep(self.line + 1)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
 class _Builder:
     def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
         self.loader = loader
@@ -80,6 +152,8 @@ class _Builder:
         self.lines: dict[KeyPath, int] = {}
         self.problems: list[Problem] = []
         self.active: set[int] = set()
+        #: Keys and values built so far: aliases are expanded here, so they count each time.
+        self.nodes = 0
 
     def problem(self, path: KeyPath, message: str, node: yaml.Node) -> None:
         self.problems.append(
@@ -87,6 +161,13 @@ class _Builder:
         )
 
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        self.nodes += 1
+        # Reported at the top-level key whose value went past: the lines inside an
+        # alias's expansion are those of its anchor, elsewhere in the file.
+        if self.nodes > MAX_NODES:
+            raise _too_many(self.lines.get(path[:1]), path[:1])
+        if len(path) > MAX_DEPTH:  # aliases inside aliases nest deeper than the text
+            raise _too_deep(self.lines.get(path[:1]), path[:1])
         if id(node) in self.active:
             self.problem(path, "recursive alias, expected a finite document", node)
             return None
@@ -126,6 +207,7 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problem(path, "found a complex key, expected a plain key", key_node)
                 continue
+            self.nodes += 1
             key = str(key_node.value)
             key_path = (*path, key)
             if key in first_line:
@@ -165,10 +247,33 @@ def _yaml_problem(file: str, exc: yaml.YAMLError, kind: str) -> Problem:
     return Problem(file, "", f"{kind}: {' '.join(str(exc).split())}")
 
 
+def _too_big(file: str, size: int) -> ManifestError:
+    return ManifestError(
+        [
+            Problem(
+                file,
+                "",
+                f"the file is {size:,} bytes, expected a manifest of at most"
+                f" {MAX_BYTES:,} bytes (1 MiB)",
+            )
+        ]
+    )
+
+
 def parse_yaml(text: str, file: str) -> Document:
     """Parse one YAML document; raise ManifestError with every problem found."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_BYTES:
+        raise _too_big(file, size)
     try:
-        loader = yaml.SafeLoader(text)
+        return _parse(text, file)
+    except _LimitError as exc:
+        raise ManifestError([Problem(file, dotted(exc.path), exc.message, line=exc.line)]) from None
+
+
+def _parse(text: str, file: str) -> Document:
+    try:
+        loader = _BoundedLoader(text)
     except yaml.YAMLError as exc:  # the reader refuses control characters up front
         raise ManifestError([_yaml_problem(file, exc, "YAML syntax error")]) from None
     try:
@@ -206,9 +311,15 @@ def parse_yaml(text: str, file: str) -> Document:
 
 
 def load_yaml(path: Path, file: str) -> Document:
-    """Read and parse `path` (shown to the user as `file`)."""
+    """Read and parse `path` (shown to the user as `file`); at most MAX_BYTES are read."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > MAX_BYTES:
+                raise _too_big(file, size)
+            raw = stream.read(MAX_BYTES + 1)  # the size may change, or not be known
+        if len(raw) > MAX_BYTES:
+            raise _too_big(file, max(size, len(raw)))
     except OSError as exc:
         raise ManifestError([Problem(file, "", f"cannot read the file ({exc.strerror})")]) from None
     try:
