@@ -7,6 +7,7 @@ from exosphere_constructs.exocom_host import ExoComHost, ExoComRoute
 from exosphere_constructs.load_balancer import PublicLoadBalancer
 from exosphere_constructs.network import Network
 from exosphere_constructs.public_route import PublicRoute
+from exosphere_constructs.web_acl import LoadBalancerWebAcl
 
 __all__ = [
     "AppKey",
@@ -14,6 +15,7 @@ __all__ = [
     "ExoComHost",
     "ExoComRoute",
     "ExoService",
+    "LoadBalancerWebAcl",
     "Network",
     "PublicLoadBalancer",
     "PublicRoute",

@@ -8,10 +8,29 @@ from typing import Any
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from constructs import IConstruct
 
+#: cdk-nag's packs by the prefix of their rules: the validation plugin each reports as.
+NAG_PACKS = {"AwsSolutions-": "AwsSolutions", "NIST.800.53.R5-": "NIST.800.53.R5"}
+#: The plugin name of AWS Control Tower's proactive controls (cdk-validator-cfnguard).
+CONTROL_TOWER = "cdk-validator-cfnguard"
+
 
 def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
-    """Acknowledge cdk-nag's `rule` (e.g. `AwsSolutions-EC23`) on `scope` and its children."""
-    Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions::{rule}", reason=reason))
+    """Acknowledge cdk-nag's `rule` on `scope` and its children.
+
+    `rule` as cdk-nag names it: `AwsSolutions-EC23`, `NIST.800.53.R5-IAMNoInlinePolicy`.
+    """
+    plugin = next((p for prefix, p in NAG_PACKS.items() if rule.startswith(prefix)), None)
+    if plugin is None:
+        raise ValueError(f"{rule!r} is not a rule of a known cdk-nag pack ({', '.join(NAG_PACKS)})")
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"{plugin}::{rule}", reason=reason))
+
+
+def acknowledge_control(scope: IConstruct, rule: str, reason: str) -> None:
+    """Acknowledge a Control Tower proactive control on `scope` and its children.
+
+    `rule` as cfn-guard names it: `ecs_containers_readonly_access_check` (CT.ECS.PR.6).
+    """
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"{CONTROL_TOWER}::{rule}", reason=reason))
 
 
 def acknowledge_wildcards(scope: IConstruct, resources: Sequence[str], reason: str) -> None:

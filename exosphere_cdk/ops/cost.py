@@ -26,6 +26,11 @@ ROOT_VOLUME_GIB = 30
 LOG_GB_PER_GROUP = 1.0
 #: Assumed load balancer capacity units, on average over the month.
 ALB_LCUS = 1
+#: AWS's managed rule groups in the web ACL of `waf: true`
+#: (exosphere_constructs.web_acl.MANAGED_RULE_GROUPS): each is billed as one rule.
+WAF_RULE_GROUPS = 3
+#: Assumed requests reaching the load balancer, millions per month (the WAF's request charge).
+WAF_MILLION_REQUESTS = 1.0
 
 
 class UnknownRegionError(Exception):
@@ -200,6 +205,22 @@ def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
             f"assumed {LOG_GB_PER_GROUP:g} GB/month per log group ({log_groups} groups)",
         ),
     ]
+    if aws.waf:
+        items += [
+            Item("AWS WAF web ACL", 1, p["waf_web_acl_month"], "on the load balancer (waf: true)"),
+            Item(
+                "AWS WAF rules",
+                WAF_RULE_GROUPS,
+                p["waf_rule_month"],
+                "AWS managed rule groups: common rules, known bad inputs, IP reputation",
+            ),
+            Item(
+                "AWS WAF requests",
+                WAF_MILLION_REQUESTS,
+                p["waf_million_requests"],
+                f"assumed {WAF_MILLION_REQUESTS:g} million requests/month",
+            ),
+        ]
     items = [i for i in items if i.quantity]
 
     extensions: list[Extension] = []
@@ -219,6 +240,16 @@ def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
                 "one NAT gateway per AZ",
                 round(missing_nats * per_nat, 2),
                 f"{missing_nats} more NAT gateway(s) and Elastic IP(s); no cross-AZ NAT traffic",
+            )
+        )
+    if not aws.waf:
+        waf_fixed = p["waf_web_acl_month"] + WAF_RULE_GROUPS * p["waf_rule_month"]
+        extensions.append(
+            Extension(
+                "AWS WAF on the load balancer (waf: true)",
+                round(waf_fixed, 2),
+                f"a web ACL and {WAF_RULE_GROUPS} AWS managed rule groups;"
+                f" ${p['waf_million_requests']} per million requests on top",
             )
         )
     for label, current, count in (
@@ -254,6 +285,14 @@ def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
         f" at ${p['logs_ingestion_gb']}/GB; storage not included",
         "Secrets Manager: the secrets the services read, counted once each"
         " (they are referenced, not created, by the stacks)",
+        *(
+            [
+                f"AWS WAF: {WAF_MILLION_REQUESTS:g} million requests/month at"
+                f" ${p['waf_million_requests']} per million"
+            ]
+            if aws.waf
+            else []
+        ),
     )
     not_included = (
         "data transfer out to the internet",

@@ -94,6 +94,7 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
         certificate=dns.certificate if dns else None,
         log_group_name_prefix=log_group_name_prefix,
         protect=protect,
+        waf=aws.waf,
         termination_protection=protect,
     )
     exocom = ExoComStack(

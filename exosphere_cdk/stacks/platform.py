@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from exosphere_constructs import Ec2Cluster, PublicLoadBalancer
+from exosphere_constructs import Ec2Cluster, LoadBalancerWebAcl, PublicLoadBalancer
 
 #: The host ports ECS gives containers in bridge mode with `hostPort: 0`.
 EPHEMERAL_PORTS = ec2.Port.tcp_range(32768, 65535)
@@ -29,6 +29,7 @@ class PlatformStack(Stack):
         public_cluster: the cluster of the public services.
         private_cluster: the cluster of the private services.
         load_balancer: the internet-facing ALB.
+        web_acl: the AWS WAF web ACL in front of it, or None (`waf: false`).
     """
 
     def __init__(
@@ -46,6 +47,7 @@ class PlatformStack(Stack):
         certificate: acm.ICertificate | None,
         log_group_name_prefix: str,
         protect: bool = True,
+        waf: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
@@ -86,6 +88,16 @@ class PlatformStack(Stack):
             deletion_protection=protect,
             # ELB's log delivery is granted per region: an env-agnostic stack has none.
             access_logs=not Token.is_unresolved(self.region),
+        )
+        self.web_acl = (
+            LoadBalancerWebAcl(
+                self,
+                "WebAcl",
+                load_balancer=self.load_balancer.load_balancer,
+                metric_prefix=self.stack_name,
+            )
+            if waf
+            else None
         )
         # aws-cdk#22764: a capacity provider adds no rule from the load balancer
         # to the dynamic host ports of bridge-mode containers.

@@ -9,7 +9,7 @@ import pytest
 from exosphere_cdk.cli import main
 from exosphere_cdk.manifest.instances import INSTANCE_TYPES
 from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.ops.cost import estimate, price_table, secret_names
+from exosphere_cdk.ops.cost import WAF_RULE_GROUPS, estimate, price_table, secret_names
 from tests.apps import AppFactory
 from tests.ops.conftest import SHOP
 
@@ -112,3 +112,52 @@ def test_the_docker_hub_credential_is_a_secret_to_pay_for(make_app: AppFactory) 
     )
     assert secret_names(load_app(app)) == ["demo/dockerhub"]
     assert secret_names(load_app(make_app(None))) == []
+
+
+def test_waf_is_an_extension_when_off_and_three_items_when_on(make_app: AppFactory) -> None:
+    off = estimate(load_app(make_app(TINY)))
+    # $5 for the web ACL, $1 for each of the 3 managed rule groups.
+    deltas = {e.change: e for e in off.extensions}
+    waf = deltas["AWS WAF on the load balancer (waf: true)"]
+    assert waf.monthly_delta == pytest.approx(8.00)
+    assert waf.detail == (
+        "a web ACL and 3 AWS managed rule groups; $0.6 per million requests on top"
+    )
+    assert not any(i.item.startswith("AWS WAF") for i in off.items)
+
+    aws = {"waf": True}
+    on = estimate(
+        load_app(
+            make_app(
+                {
+                    **TINY,
+                    "application.yml": {
+                        "environments": {"production": {"providers": {"aws": aws}}}
+                    },
+                }
+            )
+        )
+    )
+    items = {i.item: i.monthly for i in on.items}
+    assert items["AWS WAF web ACL"] == pytest.approx(5.00)
+    assert items["AWS WAF rules"] == pytest.approx(3.00)
+    assert items["AWS WAF requests"] == pytest.approx(0.60)  # 1 million assumed
+    assert on.total == pytest.approx(off.total + 8.60, abs=0.01)
+    assert "AWS WAF on the load balancer (waf: true)" not in {e.change for e in on.extensions}
+    assert "AWS WAF: 1 million requests/month at $0.6 per million" in on.assumptions
+
+
+def test_waf_rule_count_is_the_constructs() -> None:
+    from exosphere_constructs.web_acl import MANAGED_RULE_GROUPS  # noqa: PLC0415 - CDK: slow
+
+    assert len(MANAGED_RULE_GROUPS) == WAF_RULE_GROUPS
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1"])
+def test_waf_is_priced_in_every_region(region: str) -> None:
+    prices = price_table()["regions"][region]
+    assert (
+        prices["waf_web_acl_month"],
+        prices["waf_rule_month"],
+        prices["waf_million_requests"],
+    ) == (5.0, 1.0, 0.6)
