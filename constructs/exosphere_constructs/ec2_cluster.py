@@ -21,6 +21,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct, IConstruct
 
 from exosphere_constructs.compliance import acknowledge_wildcards, checkov_skip
+from exosphere_constructs.debug_access import allow_session_manager
 
 #: Where systemd reads our addition to docker.service.
 DOCKER_DROP_IN = "/etc/systemd/system/docker.service.d/exosphere-block-imds.conf"
@@ -154,6 +155,7 @@ class Ec2Cluster(Construct):
         managed_scaling: bool = True,
         notifications_topic: sns.ITopic | None = None,
         architecture: ec2.InstanceArchitecture | None = None,
+        session_manager: bool = False,
     ) -> None:
         """Create the cluster and its instances.
 
@@ -175,6 +177,9 @@ class Ec2Cluster(Construct):
             architecture: the CPU architecture of `instance_type`, which picks the
                 AMI (x86_64 or arm64); default: CDK's reading of the type's name
                 (`InstanceType.architecture`).
+            session_manager: the instances' role may accept Session Manager
+                sessions (`aws ssm start-session`; the AMI runs the SSM agent);
+                default off.
         """
         super().__init__(scope, id_)
         if not 0 <= min_capacity <= max_capacity or max_capacity < 1:
@@ -203,6 +208,8 @@ class Ec2Cluster(Construct):
             self, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com")
         )
         agent_policy = self._grant_agent(log_group_name_prefix)
+        if session_manager:
+            allow_session_manager(self, self.instance_role)
         user_data = ec2.UserData.for_linux()
         user_data.add_commands(*USER_DATA)
         self.architecture = architecture or instance_type.architecture

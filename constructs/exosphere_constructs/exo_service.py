@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from exosphere_constructs.compliance import acknowledge
+from exosphere_constructs.debug_access import allow_exec_logging
 from exosphere_constructs.ec2_cluster import wait_for_capacity_providers
 from exosphere_constructs.log_group import retained_log_group
 
@@ -53,6 +54,7 @@ class ExoService(Construct):
         cpu_target_percent: int = 70,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         log_encryption_key: kms.IKey | None = None,
+        execute_command: bool = False,
     ) -> None:
         """Create the service.
 
@@ -80,6 +82,8 @@ class ExoService(Construct):
             log_retention: how long the logs are kept; default one month.
             log_encryption_key: the KMS key of the log group; default CloudWatch's
                 own encryption.
+            execute_command: allow ECS Exec into the service's containers, each
+                session logged to the service's log group; default off.
         """
         super().__init__(scope, id_)
         if not 1 <= min_tasks <= max_tasks:
@@ -140,7 +144,11 @@ class ExoService(Construct):
             health_check_grace_period=health_check_grace_period,
             enable_ecs_managed_tags=True,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
+            # None when off: the template is unchanged (no `EnableExecuteCommand: false`).
+            enable_execute_command=execute_command or None,
         )
+        if execute_command:
+            allow_exec_logging(self.task_definition, self.log_group)
         wait_for_capacity_providers(self.service, cluster)
         scaling = self.service.auto_scale_task_count(min_capacity=min_tasks, max_capacity=max_tasks)
         scaling.scale_on_cpu_utilization(

@@ -16,6 +16,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from exosphere_constructs.compliance import acknowledge
+from exosphere_constructs.debug_access import allow_exec_logging
 from exosphere_constructs.ec2_cluster import Ec2Cluster, wait_for_capacity_providers
 from exosphere_constructs.log_group import retained_log_group
 
@@ -95,6 +96,8 @@ class ExoComHost(Construct):
         log_encryption_key: kms.IKey | None = None,
         notifications_topic: sns.ITopic | None = None,
         architecture: ec2.InstanceArchitecture | None = None,
+        execute_command: bool = False,
+        session_manager: bool = False,
     ) -> None:
         """Create ExoCom's cluster, task and DNS name.
 
@@ -117,6 +120,10 @@ class ExoComHost(Construct):
                 terminations and failures; default: it sends no notifications.
             architecture: the CPU architecture of `instance_type` (see Ec2Cluster);
                 default: CDK's reading of the type's name.
+            execute_command: allow ECS Exec into ExoCom's container, each session
+                logged to ExoCom's log group; default off.
+            session_manager: allow Session Manager sessions on the machine
+                (see Ec2Cluster); default off.
         """
         super().__init__(scope, id_)
         self.port = port
@@ -131,6 +138,7 @@ class ExoComHost(Construct):
             max_capacity=1,
             managed_scaling=False,
             architecture=architecture,
+            session_manager=session_manager,
         )
         self.namespace = servicediscovery.PrivateDnsNamespace(
             self, "Namespace", name=namespace_name, vpc=vpc
@@ -190,7 +198,11 @@ class ExoComHost(Construct):
             ),
             enable_ecs_managed_tags=True,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
+            # None when off: the template is unchanged (no `EnableExecuteCommand: false`).
+            enable_execute_command=execute_command or None,
         )
+        if execute_command:
+            allow_exec_logging(self.task_definition, self.log_group)
         wait_for_capacity_providers(self.service, self.host.cluster)
         self.dns_name = f"exocom.{namespace_name}"
 
