@@ -52,6 +52,8 @@ class ExoService(Construct):
         min_tasks: int = 1,
         max_tasks: int = 2,
         cpu_target_percent: int = 70,
+        read_only_root: bool = False,
+        user: str | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         log_encryption_key: kms.IKey | None = None,
         execute_command: bool = False,
@@ -79,6 +81,10 @@ class ExoService(Construct):
             min_tasks: the fewest running tasks; default one.
             max_tasks: the most running tasks; default two.
             cpu_target_percent: the average CPU use that autoscaling keeps; default 70.
+            read_only_root: mount the container's root file system read-only;
+                default writable.
+            user: the user the container runs as (`name`, `uid`, `uid:gid`, ...);
+                default the image's user.
             log_retention: how long the logs are kept; default one month.
             log_encryption_key: the KMS key of the log group; default CloudWatch's
                 own encryption.
@@ -105,6 +111,9 @@ class ExoService(Construct):
             cpu=cpu,
             memory_limit_mib=memory_mib,
             essential=True,
+            # None when off: the template is unchanged (no `ReadonlyRootFilesystem: false`).
+            readonly_root_filesystem=read_only_root or None,
+            user=user,
             environment=dict(environment or {}),
             secrets=dict(secrets or {}) or None,
             port_mappings=(

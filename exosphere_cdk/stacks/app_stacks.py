@@ -264,4 +264,6 @@ def service_spec(
         min_tasks=production.aws.min_tasks,
         max_tasks=production.aws.max_tasks,
         cpu_target_percent=production.aws.cpu_target,
+        read_only_root=production.aws.read_only_root,
+        user=production.aws.user,
     )

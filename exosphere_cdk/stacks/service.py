@@ -53,6 +53,8 @@ class ServiceSpec:
     min_tasks: int
     max_tasks: int
     cpu_target_percent: int
+    read_only_root: bool = False
+    user: str | None = None
 
 
 class ServiceStack(Stack):
@@ -131,6 +133,8 @@ class ServiceStack(Stack):
             min_tasks=spec.min_tasks,
             max_tasks=spec.max_tasks,
             cpu_target_percent=spec.cpu_target_percent,
+            read_only_root=spec.read_only_root,
+            user=spec.user,
             log_retention=log_retention,
             log_encryption_key=log_encryption_key,
         )
