@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,6 +46,15 @@ SLUG_RE = re.compile(SLUG_PATTERN)
 TAG_RE = re.compile(TAG_PATTERN)
 #: Keys of service.yml used only by `exo run` on a developer's machine.
 LOCAL_ONLY_KEYS = ("docker", "restart")
+#: The longest `location` taken (Linux's PATH_MAX is 4096; real ones are a few words).
+LOCATION_MAX = 1024
+OUTSIDE = (
+    "a symbolic link to {target}, outside the application folder, expected a file inside it"
+    " (nothing outside the app folder is read or packaged)"
+)
+UNRESOLVABLE = (
+    "a symbolic link that cannot be followed ({why}), expected a file inside the app folder"
+)
 
 
 class _Run:
@@ -62,8 +72,13 @@ class _Run:
             Problem(doc.file, dotted(path), message, severity, line=doc.line_of(path))
         )
 
-    def read(self, path: Path) -> Document | None:
+    def read(self, path: Path, root: Path) -> Document | None:
+        """The manifest `path`, unless it is a symbolic link out of `root` (the app folder)."""
         self.files.append(display_path(path))
+        escape = _escape(path, root)
+        if escape is not None:
+            self.problems.append(Problem(display_path(path), "", escape))
+            return None
         try:
             doc = load_yaml(path, display_path(path))
         except ManifestError as exc:
@@ -87,6 +102,51 @@ class _Run:
         if problem.line is not None or doc is None:
             return problem
         return attrs.evolve(problem, line=doc.line_of(_undotted(problem.path)))
+
+
+def _resolve(path: Path) -> Path | str:
+    """`path` with every symbolic link followed, or why it cannot be (a loop, a long name)."""
+    try:
+        return path.resolve()
+    except RuntimeError:  # Python 3.11 and 3.12 on a loop; 3.13 raises OSError(ELOOP)
+        return "a loop"
+    except OSError as exc:
+        return exc.strerror.lower() if exc.strerror else type(exc).__name__
+
+
+def _escape(path: Path, root: Path) -> str | None:
+    """What is wrong with `path` when it is a symbolic link leading out of `root` (or nowhere)."""
+    if not path.is_symlink():
+        return None
+    resolved = _resolve(path)
+    if isinstance(resolved, str):
+        return UNRESOLVABLE.format(why=resolved)
+    if not resolved.is_relative_to(root):
+        return OUTSIDE.format(target=display_path(resolved))
+    return None
+
+
+def _links_out(folder: Path, root: Path) -> list[Problem]:
+    """Every symbolic link under `folder` (a build context) that leads out of `root`.
+
+    The links are not followed: a link to a folder inside is checked as one link.
+    """
+    problems: list[Problem] = []
+    pending = [folder]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                for entry in sorted(entries, key=lambda e: e.name):
+                    path = Path(entry.path)
+                    if entry.is_symlink():
+                        escape = _escape(path, root)
+                        if escape is not None:
+                            problems.append(Problem(display_path(path), "", escape))
+                    elif entry.is_dir():
+                        pending.append(path)
+        except OSError:  # unreadable: Docker reports it when it builds
+            continue
+    return problems
 
 
 def _undotted(path: str) -> KeyPath:
@@ -126,7 +186,7 @@ def load_app(directory: Path, env: str = "production") -> LoadedApp:
             [Problem(display_path(app_path), "", "file not found, expected the app's manifest")]
         )
     run = _Run()
-    doc = run.read(app_path)
+    doc = run.read(app_path, directory.resolve())
     if doc is None:
         raise ManifestError(run.problems)
     application, problems = structure_doc(doc, Application)
@@ -274,24 +334,53 @@ def _load_service(
             return None
         return LoadedService(role=role, public=public, ref=ref, service=Service(), directory=None)
     loc_path: KeyPath = (*ref_path, "location")
+    if "\0" in ref.location:
+        run.add(app_doc, loc_path, "holds a NUL character, expected a folder path")
+        return None
+    if len(ref.location) > LOCATION_MAX:
+        run.add(
+            app_doc,
+            loc_path,
+            f"a path of {len(ref.location):,} characters, expected a folder path of at most"
+            f" {LOCATION_MAX:,}",
+        )
+        return None
+    root = app_dir.resolve()
     location = Path(ref.location)
     folder = app_dir / location
-    resolved = folder.resolve()
-    if location.is_absolute() or not resolved.is_relative_to(app_dir.resolve()):
+    resolved = _resolve(folder)
+    if isinstance(resolved, str):
+        run.add(
+            app_doc,
+            loc_path,
+            f"'{ref.location}' cannot be followed ({resolved}), expected a service folder",
+        )
+        return None
+    if location.is_absolute() or not resolved.is_relative_to(root):
         run.add(
             app_doc,
             loc_path,
             f"'{ref.location}' is outside the application folder, expected a folder inside it",
         )
         return None
-    if resolved == app_dir.resolve():
+    if resolved == root:
         run.add(
             app_doc,
             loc_path,
             f"'{ref.location}' is the application folder, expected a service folder inside it",
         )
         return None
-    if not folder.is_dir():
+    try:
+        is_folder = folder.is_dir()
+    except OSError as exc:  # a name over 255 bytes: ENAMETOOLONG
+        run.add(
+            app_doc,
+            loc_path,
+            f"'{ref.location}' cannot be read ({(exc.strerror or 'an error').lower()}),"
+            " expected a service folder",
+        )
+        return None
+    if not is_folder:
         run.add(
             app_doc,
             loc_path,
@@ -307,9 +396,11 @@ def _load_service(
             f"no {SERVICE_FILE} in '{ref.location}', expected {display_path(service_path)}",
         )
         return None
-    doc = run.read(service_path)
+    doc = run.read(service_path, root)
     if doc is None:
         return None
+    if (folder / "Dockerfile").is_symlink() or (folder / "Dockerfile").is_file():
+        run.problems.extend(_links_out(resolved, root))  # the image's build context
     service, problems = structure_doc(doc, Service)
     run.problems.extend(problems)
     raw: Mapping[str, Any] = doc.data
