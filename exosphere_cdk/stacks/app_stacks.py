@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from attrs import frozen
-from aws_cdk import App, Environment, Tags, Validations
+from aws_cdk import App, Environment, SymlinkFollowMode, Tags, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
@@ -224,6 +224,8 @@ def service_spec(
             source.value,
             # service.yml is the manifest, not the image: editing it must not rebuild it.
             exclude=["service.yml"],
+            # Nothing outside the app folder is packaged (validate refuses links out).
+            follow_symlinks=SymlinkFollowMode.BLOCK_EXTERNAL,
             platform=ASSET_PLATFORMS[architecture],
         )
         if source.kind == "asset"
