@@ -95,6 +95,7 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
         log_group_name_prefix=log_group_name_prefix,
         protect=protect,
         waf=aws.waf,
+        session_manager=aws.ssm,
         termination_protection=protect,
     )
     exocom = ExoComStack(
@@ -114,6 +115,8 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
         notifications_topic=platform.notifications,
         architecture=cdk_architecture(derive.exocom_instance_type(app)),
         image_credentials=aws.dockerhub_credentials,
+        execute_command=aws.ecs_exec,
+        session_manager=aws.ssm,
         termination_protection=protect,
     )
     services: dict[str, ServiceStack] = {}
@@ -144,6 +147,7 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
             listener=load_balancer.listener if svc.public else None,
             zone=dns.zone if dns else None,
             certificate_names=dns.certificate_names if dns else None,
+            execute_command=aws.ecs_exec,
         )
         # Deploying one service also brings ExoCom's routes up to date.
         service_stack.add_stack_dependency(exocom, "a service needs ExoCom to route its messages")

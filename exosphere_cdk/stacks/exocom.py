@@ -46,6 +46,8 @@ class ExoComStack(Stack):
         notifications_topic: sns.ITopic,
         architecture: ec2.InstanceArchitecture,
         image_credentials: str | None = None,
+        execute_command: bool = False,
+        session_manager: bool = False,
         **kwargs: Any,
     ) -> None:
         """Create ExoCom's stack.
@@ -72,6 +74,8 @@ class ExoComStack(Stack):
             log_group_name_prefix=log_group_name_prefix,
             notifications_topic=notifications_topic,
             architecture=architecture,
+            execute_command=execute_command,
+            session_manager=session_manager,
         )
         for client in clients:
             self.exocom.allow_from(client, "an app service to ExoCom")

@@ -48,6 +48,7 @@ class PlatformStack(Stack):
         log_group_name_prefix: str,
         protect: bool = True,
         waf: bool = False,
+        session_manager: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
@@ -68,6 +69,7 @@ class PlatformStack(Stack):
             architecture=public_architecture,
             min_capacity=public_capacity[0],
             max_capacity=public_capacity[1],
+            session_manager=session_manager,
         )
         self.private_cluster = Ec2Cluster(
             self,
@@ -79,6 +81,7 @@ class PlatformStack(Stack):
             architecture=private_architecture,
             min_capacity=private_capacity[0],
             max_capacity=private_capacity[1],
+            session_manager=session_manager,
         )
         self.load_balancer = PublicLoadBalancer(
             self,

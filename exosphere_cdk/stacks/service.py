@@ -85,6 +85,7 @@ class ServiceStack(Stack):
         listener: elbv2.IApplicationListener | None = None,
         zone: route53.IHostedZone | None = None,
         certificate_names: Sequence[str] | None = None,
+        execute_command: bool = False,
         **kwargs: Any,
     ) -> None:
         """Create the service's stack.
@@ -104,6 +105,8 @@ class ServiceStack(Stack):
                 and the URL is served over HTTP by the load balancer's name.
             certificate_names: the names the listener's certificate is valid
                 for; default: it covers every URL (see PublicRoute).
+            execute_command: allow ECS Exec into the service's containers;
+                default off.
             kwargs: the Stack's own properties.
         """
         super().__init__(scope, id_, **kwargs)
@@ -133,6 +136,7 @@ class ServiceStack(Stack):
             min_tasks=spec.min_tasks,
             max_tasks=spec.max_tasks,
             cpu_target_percent=spec.cpu_target_percent,
+            execute_command=execute_command,
             read_only_root=spec.read_only_root,
             user=spec.user,
             log_retention=log_retention,
