@@ -256,3 +256,37 @@ def _service_on(scope: cdk.Stack, cluster: ecs.ICluster, capacity_provider_name:
         image=ecs.ContainerImage.from_registry("acme/web"),
         container_name="web",
     )
+
+
+def test_read_only_root_and_user_reach_the_container(
+    stack: cdk.Stack, cluster: ecs.ICluster
+) -> None:
+    ExoService(
+        stack,
+        "Locked",
+        cluster=cluster,
+        capacity_provider_name="public-cp",
+        image=ecs.ContainerImage.from_registry("acme/web"),
+        container_name="web",
+        read_only_root=True,
+        user="1000:1000",
+    )
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::ECS::TaskDefinition",
+        {
+            "ContainerDefinitions": [
+                Match.object_like({"ReadonlyRootFilesystem": True, "User": "1000:1000"})
+            ]
+        },
+    )
+
+
+def test_by_default_the_root_is_writable_and_the_user_the_images(
+    stack: cdk.Stack, cluster: ecs.ICluster
+) -> None:
+    _service(stack, cluster)
+    container = Template.from_stack(stack).find_resources("AWS::ECS::TaskDefinition")
+    (definition,) = container.values()
+    (settings,) = definition["Properties"]["ContainerDefinitions"]
+    assert "ReadonlyRootFilesystem" not in settings
+    assert "User" not in settings
