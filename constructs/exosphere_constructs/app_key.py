@@ -1,4 +1,4 @@
-"""The app's KMS key: encrypts its CloudWatch log groups."""
+"""The app's KMS key: encrypts its CloudWatch log groups and its notifications topic."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from constructs import Construct
 class AppKey(Construct):
     """A customer-managed KMS key (yearly rotation) that CloudWatch Logs of this account may use.
 
-    The key is kept when its stack is deleted: retained log groups stay readable.
+    CloudWatch alarms of this account and region may use it too, to publish to a
+    topic it encrypts (AWS's own `alias/aws/sns` key does not let them: their
+    notifications would be dropped). The key is kept when its stack is deleted:
+    retained log groups stay readable.
 
     Attributes:
         key: the KMS key.
@@ -52,6 +55,22 @@ class AppKey(Construct):
                             f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:*"
                         )
                     }
+                },
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsOfThisAccount",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": (
+                            f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"
+                        )
+                    },
                 },
             )
         )

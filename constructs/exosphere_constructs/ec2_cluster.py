@@ -151,7 +151,7 @@ class Ec2Cluster(Construct):
         max_capacity: int = 2,
         vpc_subnets: ec2.SubnetSelection | None = None,
         root_volume_size_gib: int = 30,
-        container_insights: bool = True,
+        container_insights: ecs.ContainerInsights = ecs.ContainerInsights.ENHANCED,
         managed_scaling: bool = True,
         notifications_topic: sns.ITopic | None = None,
         architecture: ec2.InstanceArchitecture | None = None,
@@ -169,7 +169,8 @@ class Ec2Cluster(Construct):
             max_capacity: the most instances; default two.
             vpc_subnets: where the instances run; default the VPC's private subnets.
             root_volume_size_gib: the encrypted root volume's size; default 30 GiB.
-            container_insights: CloudWatch Container Insights on the cluster; default on.
+            container_insights: CloudWatch Container Insights on the cluster; default
+                with enhanced observability (task and container metrics).
             managed_scaling: ECS scales the ASG to fit the tasks; default on
                 (off for a fixed-size cluster such as ExoCom's).
             notifications_topic: where the ASG reports launches, terminations and
@@ -191,11 +192,7 @@ class Ec2Cluster(Construct):
             self,
             "Cluster",
             vpc=vpc,
-            container_insights_v2=(
-                ecs.ContainerInsights.ENABLED
-                if container_insights
-                else ecs.ContainerInsights.DISABLED
-            ),
+            container_insights_v2=container_insights,
         )
         self.security_group = ec2.SecurityGroup(
             self,

@@ -96,6 +96,7 @@ class ExoComHost(Construct):
         log_encryption_key: kms.IKey | None = None,
         notifications_topic: sns.ITopic | None = None,
         architecture: ec2.InstanceArchitecture | None = None,
+        container_insights: ecs.ContainerInsights = ecs.ContainerInsights.ENHANCED,
         execute_command: bool = False,
         session_manager: bool = False,
     ) -> None:
@@ -120,6 +121,7 @@ class ExoComHost(Construct):
                 terminations and failures; default: it sends no notifications.
             architecture: the CPU architecture of `instance_type` (see Ec2Cluster);
                 default: CDK's reading of the type's name.
+            container_insights: Container Insights on ExoCom's cluster; default enhanced.
             execute_command: allow ECS Exec into ExoCom's container, each session
                 logged to ExoCom's log group; default off.
             session_manager: allow Session Manager sessions on the machine
@@ -138,6 +140,7 @@ class ExoComHost(Construct):
             max_capacity=1,
             managed_scaling=False,
             architecture=architecture,
+            container_insights=container_insights,
             session_manager=session_manager,
         )
         self.namespace = servicediscovery.PrivateDnsNamespace(

@@ -213,10 +213,10 @@ def test_capacity_provider_has_managed_scaling_without_termination_protection(
     )
 
 
-def test_container_insights_on(template: Template) -> None:
+def test_container_insights_enhanced_by_default(template: Template) -> None:
     template.has_resource_properties(
         "AWS::ECS::Cluster",
-        {"ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}]},
+        {"ClusterSettings": [{"Name": "containerInsights", "Value": "enhanced"}]},
     )
 
 

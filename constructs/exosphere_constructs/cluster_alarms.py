@@ -1,0 +1,161 @@
+"""The CloudWatch alarms of an ECS-on-EC2 cluster and of the load balancer."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from exosphere_constructs.service_alarms import MINUTE, alarm, load_balancer_full_name
+
+
+class ClusterAlarms(Construct):
+    """Alarms on a cluster: tasks that cannot be placed, instances failing their status checks.
+
+    Every alarm notifies `topic` and is named `<alarm_name_prefix>-<what>`:
+
+    - `unplaced-tasks` (with a capacity provider): its CapacityProviderReservation
+      (AWS/ECS/ManagedScaling) stays above 100 percent for 15 minutes: tasks
+      wait for instances that managed scaling does not bring (the ASG is at
+      its maximum, or instances fail to join).
+    - `status-checks`: an instance of the ASG fails its EC2 status checks
+      (AWS/EC2 StatusCheckFailed by AutoScalingGroupName) for 10 minutes.
+
+    Attributes:
+        alarms: every alarm, by its short name.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        cluster: ecs.ICluster,
+        auto_scaling_group: autoscaling.IAutoScalingGroup,
+        topic: sns.ITopic,
+        alarm_name_prefix: str,
+        capacity_provider_name: str | None = None,
+    ) -> None:
+        """Create the alarms.
+
+        Args:
+            cluster: the cluster watched.
+            auto_scaling_group: its instances' Auto Scaling Group.
+            topic: where the alarms send their notifications.
+            alarm_name_prefix: the start of every alarm's name (unique in the
+                account and region).
+            capacity_provider_name: the cluster's capacity provider with managed
+                scaling; default none: no `unplaced-tasks` alarm (ECS publishes
+                the reservation only for managed scaling).
+        """
+        super().__init__(scope, id_)
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        if capacity_provider_name is not None:
+            self.alarms["unplaced-tasks"] = alarm(
+                self,
+                "UnplacedTasks",
+                name=f"{alarm_name_prefix}-unplaced-tasks",
+                description=(
+                    "capacity provider reservation above 100 percent for 15 minutes:"
+                    " tasks wait for instances that do not come"
+                ),
+                metric=cloudwatch.Metric(
+                    namespace="AWS/ECS/ManagedScaling",
+                    metric_name="CapacityProviderReservation",
+                    dimensions_map={
+                        "CapacityProviderName": capacity_provider_name,
+                        "ClusterName": cluster.cluster_name,
+                    },
+                    statistic="Minimum",
+                    period=Duration.minutes(5),
+                ),
+                threshold=100,
+                evaluation_periods=3,
+                topic=topic,
+            )
+        self.alarms["status-checks"] = alarm(
+            self,
+            "StatusChecks",
+            name=f"{alarm_name_prefix}-status-checks",
+            description="an instance fails its EC2 status checks for 10 minutes",
+            metric=cloudwatch.Metric(
+                namespace="AWS/EC2",
+                metric_name="StatusCheckFailed",
+                dimensions_map={"AutoScalingGroupName": auto_scaling_group.auto_scaling_group_name},
+                statistic="Maximum",
+                period=Duration.minutes(5),
+            ),
+            threshold=1,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=2,
+            topic=topic,
+        )
+
+
+class LoadBalancerAlarms(Construct):
+    """An alarm on the load balancer's own 5xx answers (no target, timeouts, bad gateways).
+
+    `5xx` (named `<alarm_name_prefix>-5xx`): HTTPCode_ELB_5XX_Count over
+    RequestCount above the threshold in 3 of 5 minutes; it notifies `topic`.
+
+    Attributes:
+        alarms: the alarm, by its short name.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        load_balancer: elbv2.IApplicationLoadBalancer,
+        topic: sns.ITopic,
+        alarm_name_prefix: str,
+        server_errors_percent: int = 5,
+    ) -> None:
+        """Create the alarm.
+
+        Args:
+            load_balancer: the load balancer watched.
+            topic: where the alarm sends its notifications.
+            alarm_name_prefix: the start of the alarm's name.
+            server_errors_percent: the threshold; default 5 percent of the requests.
+        """
+        super().__init__(scope, id_)
+        dimensions = {"LoadBalancer": load_balancer_full_name(load_balancer)}
+        self.alarms = {
+            "5xx": alarm(
+                self,
+                "Http5xx",
+                name=f"{alarm_name_prefix}-5xx",
+                description=(
+                    f"more than {server_errors_percent} percent of the requests answered 5xx"
+                    " by the load balancer itself in 3 of 5 minutes"
+                ),
+                metric=cloudwatch.MathExpression(
+                    expression="100 * errors / requests",
+                    using_metrics={
+                        name: cloudwatch.Metric(
+                            namespace="AWS/ApplicationELB",
+                            metric_name=metric_name,
+                            dimensions_map=dimensions,
+                            statistic="Sum",
+                            period=MINUTE,
+                        )
+                        for name, metric_name in (
+                            ("errors", "HTTPCode_ELB_5XX_Count"),
+                            ("requests", "RequestCount"),
+                        )
+                    },
+                    label="5xx percent",
+                    period=MINUTE,
+                ),
+                threshold=server_errors_percent,
+                evaluation_periods=5,
+                datapoints_to_alarm=3,
+                topic=topic,
+            )
+        }

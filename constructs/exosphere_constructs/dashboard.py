@@ -1,0 +1,273 @@
+"""One CloudWatch dashboard of an app: its services, clusters, ExoCom and load balancer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from attrs import frozen
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from constructs import Construct
+
+from exosphere_constructs.service_alarms import CONTAINER_INSIGHTS
+
+#: The services on one dashboard: six widgets each keeps a dashboard well below
+#: CloudWatch's limits on widgets and metrics; a larger app gets more pages.
+SERVICES_PER_DASHBOARD = 50
+#: Widgets per row (a dashboard is 24 units wide).
+WIDTH = 4
+HEIGHT = 6
+PERIOD = Duration.minutes(1)
+
+
+@frozen(kw_only=True)
+class ServiceMetrics:
+    """What a service's row reads its metrics by (plain names, they may be references).
+
+    Attributes:
+        title: the row's title (the service's role).
+        cluster_name: the name of the service's cluster.
+        service_name: the ECS service's name.
+        target_group_full_name: `targetgroup/<name>/<id>` of a public service's
+            target group; default none: no request, 5xx and latency widgets.
+        load_balancer_full_name: `app/<name>/<id>` of the load balancer in front
+            of it; required with `target_group_full_name`.
+    """
+
+    title: str
+    cluster_name: str
+    service_name: str
+    target_group_full_name: str | None = None
+    load_balancer_full_name: str | None = None
+
+
+@frozen(kw_only=True)
+class ClusterMetrics:
+    """What a cluster's row reads its metrics by.
+
+    Attributes:
+        title: the row's title.
+        cluster_name: the ECS cluster's name.
+        auto_scaling_group_name: its instances' Auto Scaling Group.
+        capacity_provider_name: its capacity provider with managed scaling;
+            default none: no reservation widget.
+    """
+
+    title: str
+    cluster_name: str
+    auto_scaling_group_name: str
+    capacity_provider_name: str | None = None
+
+
+def _metric(
+    namespace: str,
+    metric_name: str,
+    dimensions: dict[str, str],
+    *,
+    statistic: str = "Average",
+    label: str | None = None,
+) -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace=namespace,
+        metric_name=metric_name,
+        dimensions_map=dimensions,
+        statistic=statistic,
+        period=PERIOD,
+        label=label,
+    )
+
+
+def _graph(title: str, metrics: Sequence[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:
+    return cloudwatch.GraphWidget(title=title, left=list(metrics), width=WIDTH, height=HEIGHT)
+
+
+def service_row(service: ServiceMetrics) -> list[cloudwatch.IWidget]:
+    """Tasks, CPU, memory and, for a service behind the load balancer, requests, 5xx and latency."""
+    ecs = {"ClusterName": service.cluster_name, "ServiceName": service.service_name}
+    row: list[cloudwatch.IWidget] = [
+        _graph(
+            f"{service.title}: tasks",
+            [
+                _metric(CONTAINER_INSIGHTS, f"{state}TaskCount", ecs, label=state.lower())
+                for state in ("Desired", "Running", "Pending")
+            ],
+        ),
+        _graph(f"{service.title}: CPU %", [_metric("AWS/ECS", "CPUUtilization", ecs)]),
+        _graph(f"{service.title}: memory %", [_metric("AWS/ECS", "MemoryUtilization", ecs)]),
+    ]
+    if service.target_group_full_name is None or service.load_balancer_full_name is None:
+        return row
+    target = {
+        "TargetGroup": service.target_group_full_name,
+        "LoadBalancer": service.load_balancer_full_name,
+    }
+    elb = "AWS/ApplicationELB"
+    row += [
+        _graph(
+            f"{service.title}: requests",
+            [_metric(elb, "RequestCount", target, statistic="Sum")],
+        ),
+        _graph(
+            f"{service.title}: 5xx",
+            [_metric(elb, "HTTPCode_Target_5XX_Count", target, statistic="Sum")],
+        ),
+        _graph(
+            f"{service.title}: response time (s)",
+            [
+                _metric(elb, "TargetResponseTime", target, statistic=stat, label=stat)
+                for stat in ("p50", "p99")
+            ],
+        ),
+    ]
+    return row
+
+
+def cluster_row(cluster: ClusterMetrics) -> list[cloudwatch.IWidget]:
+    """Reservation, instances and status checks of one cluster."""
+    by_cluster = {"ClusterName": cluster.cluster_name}
+    row: list[cloudwatch.IWidget] = [
+        _graph(
+            f"{cluster.title}: reserved %",
+            [
+                _metric("AWS/ECS", f"{what}Reservation", by_cluster, label=what.lower())
+                for what in ("CPU", "Memory")
+            ],
+        ),
+        _graph(
+            f"{cluster.title}: instances",
+            [_metric(CONTAINER_INSIGHTS, "ContainerInstanceCount", by_cluster)],
+        ),
+        _graph(
+            f"{cluster.title}: failed status checks",
+            [
+                _metric(
+                    "AWS/EC2",
+                    "StatusCheckFailed",
+                    {"AutoScalingGroupName": cluster.auto_scaling_group_name},
+                    statistic="Maximum",
+                )
+            ],
+        ),
+    ]
+    if cluster.capacity_provider_name is not None:
+        row.append(
+            _graph(
+                f"{cluster.title}: capacity provider reservation %",
+                [
+                    _metric(
+                        "AWS/ECS/ManagedScaling",
+                        "CapacityProviderReservation",
+                        {
+                            "CapacityProviderName": cluster.capacity_provider_name,
+                            "ClusterName": cluster.cluster_name,
+                        },
+                    )
+                ],
+            )
+        )
+    return row
+
+
+def load_balancer_row(load_balancer_full_name: str) -> list[cloudwatch.IWidget]:
+    """Requests, the load balancer's own and the targets' 5xx, and response time."""
+    by_lb = {"LoadBalancer": load_balancer_full_name}
+    elb = "AWS/ApplicationELB"
+    return [
+        _graph("load balancer: requests", [_metric(elb, "RequestCount", by_lb, statistic="Sum")]),
+        _graph(
+            "load balancer: 5xx",
+            [
+                _metric(elb, name, by_lb, statistic="Sum", label=label)
+                for name, label in (
+                    ("HTTPCode_ELB_5XX_Count", "load balancer"),
+                    ("HTTPCode_Target_5XX_Count", "targets"),
+                )
+            ],
+        ),
+        _graph(
+            "load balancer: response time (s)",
+            [
+                _metric(elb, "TargetResponseTime", by_lb, statistic=stat, label=stat)
+                for stat in ("p50", "p99")
+            ],
+        ),
+    ]
+
+
+def _heading(text: str) -> cloudwatch.TextWidget:
+    return cloudwatch.TextWidget(markdown=f"## {text}", width=24, height=1)
+
+
+class AppDashboard(Construct):
+    """The app on CloudWatch: a row per service, then its clusters, ExoCom and load balancer.
+
+    The first dashboard, `dashboard_name`, holds the shared rows and the first
+    `SERVICES_PER_DASHBOARD` services (in the order given); each further group
+    of services gets a dashboard of its own, `<dashboard_name>-2`, ... (construct
+    IDs `Dashboard`, `Dashboard2`, ...).
+
+    Attributes:
+        dashboards: the dashboards, first to last.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        dashboard_name: str,
+        services: Sequence[ServiceMetrics],
+        clusters: Sequence[ClusterMetrics] = (),
+        exocom: ServiceMetrics | None = None,
+        load_balancer_full_name: str | None = None,
+    ) -> None:
+        """Create the dashboards.
+
+        Args:
+            dashboard_name: the first dashboard's name (dashboards are global to
+                an account: make it unique across regions).
+            services: a row per service, in this order.
+            clusters: a row per cluster; default none.
+            exocom: ExoCom's row; default none.
+            load_balancer_full_name: `app/<name>/<id>` of the load balancer;
+                default none: no load balancer row.
+        """
+        super().__init__(scope, id_)
+        pages = [
+            list(services[i : i + SERVICES_PER_DASHBOARD])
+            for i in range(0, len(services), SERVICES_PER_DASHBOARD)
+        ] or [[]]
+        self.dashboards: list[cloudwatch.Dashboard] = []
+        for number, page in enumerate(pages, start=1):
+            suffix = "" if number == 1 else str(number)
+            dashboard = cloudwatch.Dashboard(
+                self,
+                f"Dashboard{suffix}",
+                dashboard_name=dashboard_name if number == 1 else f"{dashboard_name}-{number}",
+                default_interval=Duration.hours(3),
+            )
+            if page:
+                dashboard.add_widgets(_heading("Services"))
+            for service in page:
+                dashboard.add_widgets(*service_row(service))
+            if number == 1:
+                self._add_shared(dashboard, clusters, exocom, load_balancer_full_name)
+            self.dashboards.append(dashboard)
+
+    @staticmethod
+    def _add_shared(
+        dashboard: cloudwatch.Dashboard,
+        clusters: Sequence[ClusterMetrics],
+        exocom: ServiceMetrics | None,
+        load_balancer_full_name: str | None,
+    ) -> None:
+        if clusters:
+            dashboard.add_widgets(_heading("Clusters"))
+            for cluster in clusters:
+                dashboard.add_widgets(*cluster_row(cluster))
+        if exocom is not None:
+            dashboard.add_widgets(_heading("ExoCom"))
+            dashboard.add_widgets(*service_row(exocom))
+        if load_balancer_full_name is not None:
+            dashboard.add_widgets(_heading("Load balancer"))
+            dashboard.add_widgets(*load_balancer_row(load_balancer_full_name))
