@@ -172,8 +172,18 @@ class ExoComHost(Construct):
             "SecurityGroup",
             vpc=vpc,
             description="ExoCom, reachable from the app services only",
-            allow_all_outbound=True,
+            # ExoCom only answers the services' websockets. Its image pull, its
+            # secrets and its log uploads go out through the instance's own
+            # network interface (ECS's agent and Docker on the host), not the
+            # task's, and security groups do not filter Amazon's DNS resolver.
+            allow_all_outbound=False,
         )
+        if execute_command:
+            # ECS Exec: the SSM agent inside the container reaches Systems
+            # Manager's message endpoints over HTTPS from the task's interface.
+            self.security_group.add_egress_rule(
+                ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "ECS Exec: SSM agent to ssmmessages"
+            )
         self.service = ecs.Ec2Service(
             self,
             "Service",
