@@ -169,3 +169,52 @@ def test_exocom_boots_the_arm64_ami_on_a_graviton_type(stack: cdk.Stack, vpc: ec
     assert [p["Default"] for p in images.values()] == [
         "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
     ]
+
+
+def _task_security_group(template: Template) -> dict[str, object]:
+    groups = template.find_resources(
+        "AWS::EC2::SecurityGroup",
+        {"Properties": {"GroupDescription": "ExoCom, reachable from the app services only"}},
+    )
+    (group,) = groups.values()
+    properties: dict[str, object] = group["Properties"]
+    return properties
+
+
+def test_exocom_task_sends_nothing_out(stack: cdk.Stack, exocom: ExoComHost) -> None:
+    """Its image, secrets and logs go through the host's interface, not the task's."""
+    egress = _task_security_group(Template.from_stack(stack))["SecurityGroupEgress"]
+    # CDK's placeholder rule for "no egress": ICMP type 252 code 86 to 255.255.255.255/32.
+    assert egress == [
+        {
+            "CidrIp": "255.255.255.255/32",
+            "Description": "Disallow all traffic",
+            "FromPort": 252,
+            "IpProtocol": "icmp",
+            "ToPort": 86,
+        }
+    ]
+
+
+def test_with_ecs_exec_exocom_may_reach_https_only(stack: cdk.Stack, vpc: ec2.Vpc) -> None:
+    ExoComHost(
+        stack,
+        "ExoCom",
+        vpc=vpc,
+        image=ecs.ContainerImage.from_registry("originate/exocom:0.21.8"),
+        routes=ROUTES,
+        namespace_name="shop.internal",
+        instance_type=ec2.InstanceType("t3.micro"),
+        log_group_name_prefix="shop-",
+        execute_command=True,
+    )
+    egress = _task_security_group(Template.from_stack(stack))["SecurityGroupEgress"]
+    assert egress == [
+        {
+            "CidrIp": "0.0.0.0/0",
+            "Description": "ECS Exec: SSM agent to ssmmessages",
+            "FromPort": 443,
+            "IpProtocol": "tcp",
+            "ToPort": 443,
+        }
+    ]
