@@ -20,7 +20,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from constructs import Construct, IConstruct
 
-from exosphere_constructs.compliance import acknowledge_wildcards, checkov_skip
+from exosphere_constructs.compliance import acknowledge_wildcards
 from exosphere_constructs.debug_access import allow_session_manager
 
 #: Where systemd reads our addition to docker.service.
@@ -335,5 +335,4 @@ class Ec2Cluster(Construct):
         acknowledge_wildcards(
             policy, ["*", instances, log_groups, f"{log_groups}:log-stream:*"], reason
         )
-        checkov_skip(policy, "CKV_AWS_111", reason)
         return policy
