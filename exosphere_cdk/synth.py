@@ -43,7 +43,12 @@ CONTEXT_KEYS: Mapping[str, str] = {
     "app": "the app folder (holding application.yml); default: the bundled example",
     "env": "the environment of application.yml to deploy; default: production",
     "teardown": "true lifts termination and deletion protection (before `cdk destroy`)",
+    "nag-packs": "the rule packs that gate the synthesis, comma-separated, of: aws-solutions,"
+    " nist-800-53-r5, control-tower; default: aws-solutions",
 }
+#: The packs of `-c nag-packs` (stacks.COMPLIANCE_PACKS builds them) and the default.
+COMPLIANCE_PACKS = ("aws-solutions", "nist-800-53-r5", "control-tower")
+DEFAULT_PACKS = ("aws-solutions",)
 BOOLEANS = {"true": True, "false": False}
 
 
@@ -107,7 +112,27 @@ def check_context(context: Mapping[str, Any], known_flags: Mapping[str, Any]) ->
             raise ContextError(f"-c teardown={context['teardown']}: expected true or false")
     env = context.get("env", "production")
     app_dir = context.get("app")
-    return {"app": app_dir, "env": str(env), "teardown": teardown}
+    return {"app": app_dir, "env": str(env), "teardown": teardown, "packs": nag_packs(context)}
+
+
+def nag_packs(context: Mapping[str, Any]) -> tuple[str, ...]:
+    """The rule packs of `-c nag-packs=a,b` (default: aws-solutions), each known."""
+    value = context.get("nag-packs")
+    if value is None:
+        return DEFAULT_PACKS
+    packs = tuple(p.strip() for p in str(value).split(",") if p.strip())
+    for pack in packs:
+        if pack not in COMPLIANCE_PACKS:
+            guess = did_you_mean(pack, list(COMPLIANCE_PACKS))
+            hint = (
+                f"did you mean '{guess}'?" if guess else "expected " + ", ".join(COMPLIANCE_PACKS)
+            )
+            raise ContextError(f"-c nag-packs={value}: unknown pack '{pack}', {hint}")
+    if not packs:
+        raise ContextError(
+            f"-c nag-packs={value}: expected one or more of {', '.join(COMPLIANCE_PACKS)}"
+        )
+    return packs
 
 
 def main() -> int:
@@ -132,18 +157,25 @@ def main() -> int:
         print(f"{PROGRAM}: {app_dir} is invalid: {summary(exc.problems)}", file=sys.stderr)
         return EXIT_INVALID
     write_problems(app.problems)
-    build(scope, app, protect=not settings["teardown"])
+    build(scope, app, protect=not settings["teardown"], packs=settings["packs"])
     scope.synth()
     return EXIT_OK
 
 
-def build(scope: App, app: LoadedApp, *, protect: bool = True, compliance: bool = True) -> None:
-    """Every stack of `app` in `scope`, with cdk-nag's checks as in every `cdk synth`."""
+def build(
+    scope: App,
+    app: LoadedApp,
+    *,
+    protect: bool = True,
+    compliance: bool = True,
+    packs: tuple[str, ...] = DEFAULT_PACKS,
+) -> None:
+    """Every stack of `app` in `scope`, with the rule `packs` as in every `cdk synth`."""
     from exosphere_cdk.stacks import add_compliance_checks, build_stacks  # noqa: PLC0415 - slow
 
     build_stacks(scope, app, protect=protect)
     if compliance:
-        add_compliance_checks(scope)
+        add_compliance_checks(scope, packs)
 
 
 if __name__ == "__main__":  # pragma: no cover

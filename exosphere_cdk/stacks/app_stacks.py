@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import cast
+
 from attrs import frozen
-from aws_cdk import App, Environment, SymlinkFollowMode, Tags, Validations
+from aws_cdk import (
+    App,
+    Environment,
+    IPolicyValidationPlugin,
+    SymlinkFollowMode,
+    Tags,
+    Validations,
+)
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
-from cdk_nag import AwsSolutionsChecks
+from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
 from exosphere_cdk.manifest import derive, ec2_types, images
 from exosphere_cdk.manifest.model import LOG_RETENTION_DAYS, LoadedApp, LoadedService
@@ -157,15 +167,38 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
     return AppStacks(network, dns, platform, exocom, services)
 
 
-def add_compliance_checks(scope: App) -> None:
-    """Run cdk-nag's AWS Solutions rules in every synthesis; a finding fails it.
+#: The rule packs `-c nag-packs=...` selects from (synth.COMPLIANCE_PACKS names them too).
+COMPLIANCE_PACKS = ("aws-solutions", "nist-800-53-r5", "control-tower")
+#: The packs of every `cdk synth` without `-c nag-packs`.
+DEFAULT_PACKS = ("aws-solutions",)
 
-    Findings that do not apply are acknowledged next to the construct they
-    concern, each with its reason (see exosphere_constructs.compliance). A
-    template holding a dynamic reference or a CDK token fails it too
-    (stacks.references).
+
+def add_compliance_checks(scope: App, packs: Sequence[str] = DEFAULT_PACKS) -> None:
+    """Run the rule `packs` in every synthesis; a finding fails it.
+
+    `aws-solutions` and `nist-800-53-r5` are cdk-nag's packs; `control-tower`
+    is AWS Control Tower's proactive controls (cfn-guard rules, run by the
+    cdk-validator-cfnguard plugin with the cfn-guard binary it ships). Findings
+    that do not apply are acknowledged next to the construct they concern,
+    each with its reason (see exosphere_constructs.compliance). A template
+    holding a dynamic reference or a CDK token fails the synthesis whatever
+    the packs (stacks.references).
     """
-    Validations.of(scope).add_plugins(AwsSolutionsChecks(scope), NoDynamicReferences())
+    unknown = [p for p in packs if p not in COMPLIANCE_PACKS]
+    if unknown:
+        raise ValueError(f"unknown rule packs {unknown}, expected some of {COMPLIANCE_PACKS}")
+    plugins: list[IPolicyValidationPlugin] = []
+    if "aws-solutions" in packs:
+        plugins.append(AwsSolutionsChecks(scope))
+    if "nist-800-53-r5" in packs:
+        plugins.append(NIST80053R5Checks(scope))
+    if "control-tower" in packs:
+        # Loaded only when asked for: the plugin and its cfn-guard rules weigh 12 MB.
+        from cdklabs.cdk_validator_cfnguard import CfnGuardValidator  # noqa: PLC0415
+
+        # Typed against CDK's Beta1 plugin interface, which add_plugins takes all the same.
+        plugins.append(cast("IPolicyValidationPlugin", CfnGuardValidator()))
+    Validations.of(scope).add_plugins(*plugins, NoDynamicReferences())
 
 
 def exocom_routes(app: LoadedApp) -> list[ExoComRoute]:

@@ -168,9 +168,24 @@ def test_without_an_app_the_bundled_example_is_synthesized_and_said_so(tmp_path:
         (
             {"colour": "blue"},
             "exo-cdk: error: unknown context key 'colour' (-c colour=...),"
-            " expected one of: app, env, teardown",
+            " expected one of: app, env, teardown, nag-packs",
         ),
         ({"teardown": "yes"}, "exo-cdk: error: -c teardown=yes: expected true or false"),
+        (
+            {"nag-packs": "aws-solutions,nist"},
+            "exo-cdk: error: -c nag-packs=aws-solutions,nist: unknown pack 'nist',"
+            " expected aws-solutions, nist-800-53-r5, control-tower",
+        ),
+        (
+            {"nag-packs": "control-towr"},
+            "exo-cdk: error: -c nag-packs=control-towr: unknown pack 'control-towr',"
+            " did you mean 'control-tower'?",
+        ),
+        (
+            {"nag-packs": ","},
+            "exo-cdk: error: -c nag-packs=,: expected one or more of aws-solutions,"
+            " nist-800-53-r5, control-tower",
+        ),
         ({"app": "no/such/folder"}, "exo-cdk: error: no such folder: no/such/folder"),
     ],
 )
