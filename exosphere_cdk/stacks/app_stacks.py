@@ -25,6 +25,16 @@ from exosphere_cdk.manifest.model import LOG_RETENTION_DAYS, LoadedApp, LoadedSe
 from exosphere_cdk.stacks.dns import DnsStack
 from exosphere_cdk.stacks.exocom import ExoComStack
 from exosphere_cdk.stacks.images import RegistryImage
+from exosphere_cdk.stacks.monitoring import (
+    CONTAINER_INSIGHTS,
+    AlarmThresholds,
+    MonitoringStack,
+    cluster_metrics,
+    service_metrics,
+    watch_cluster,
+    watch_load_balancer,
+    watch_service,
+)
 from exosphere_cdk.stacks.network import NetworkStack
 from exosphere_cdk.stacks.platform import PlatformStack
 from exosphere_cdk.stacks.references import NoDynamicReferences
@@ -51,6 +61,7 @@ class AppStacks:
     platform: PlatformStack
     exocom: ExoComStack
     services: dict[str, ServiceStack]
+    monitoring: MonitoringStack | None = None
 
 
 def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStacks:
@@ -65,6 +76,7 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
     retention = RETENTION_DAYS[aws.log_retention_days]
     # CloudFormation names a log group `<stack name>-<logical id>-<suffix>`.
     log_group_name_prefix = f"{app.slug}-"
+    insights = CONTAINER_INSIGHTS[aws.container_insights]
 
     network = NetworkStack(
         scope,
@@ -106,8 +118,19 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
         protect=protect,
         waf=aws.waf,
         session_manager=aws.ssm,
+        notifications_key=network.key,
+        container_insights=insights,
         termination_protection=protect,
     )
+    topic = platform.notifications
+    if aws.alarms:
+        watch_cluster(
+            platform, "PublicClusterAlarms", platform.public_cluster, topic=topic, name="public"
+        )
+        watch_cluster(
+            platform, "PrivateClusterAlarms", platform.private_cluster, topic=topic, name="private"
+        )
+        watch_load_balancer(platform, platform.load_balancer.load_balancer, topic=topic)
     exocom = ExoComStack(
         scope,
         derive.stack_name(app, "exocom"),
@@ -127,9 +150,30 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
         image_credentials=aws.dockerhub_credentials,
         execute_command=aws.ecs_exec,
         session_manager=aws.ssm,
+        container_insights=insights,
         termination_protection=protect,
     )
+    exocom_service = exocom.exocom.service
+    if aws.alarms:
+        # ExoCom's task not running: its running-tasks alarm (one task desired).
+        watch_service(
+            exocom,
+            exocom_service,
+            topic=topic,
+            thresholds=AlarmThresholds(),
+            container_insights=insights is not ecs.ContainerInsights.DISABLED,
+            rollback=False,
+        )
+        watch_cluster(
+            exocom,
+            "HostAlarms",
+            exocom.exocom.host,
+            topic=topic,
+            name="host",
+            managed_scaling=False,
+        )
     services: dict[str, ServiceStack] = {}
+    rows = []
     load_balancer = platform.load_balancer
     for svc in app.services:
         cluster = platform.public_cluster if svc.public else platform.private_cluster
@@ -162,9 +206,53 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
         # Deploying one service also brings ExoCom's routes up to date.
         service_stack.add_stack_dependency(exocom, "a service needs ExoCom to route its messages")
         services[svc.role] = service_stack
+        route = service_stack.route
+        target_group = route.target_group if route else None
+        alb = load_balancer.load_balancer if route else None
+        if aws.alarms:
+            thresholds = svc.service.production.aws.alarms
+            watch_service(
+                service_stack,
+                service_stack.service.service,
+                topic=topic,
+                thresholds=AlarmThresholds(
+                    cpu_percent=thresholds.cpu_percent,
+                    memory_percent=thresholds.memory_percent,
+                    server_errors_percent=thresholds.server_errors_percent,
+                    p99_seconds=thresholds.p99_ms / 1000,
+                    unhealthy_hosts=thresholds.unhealthy_hosts,
+                ),
+                container_insights=insights is not ecs.ContainerInsights.DISABLED,
+                target_group=target_group,
+                load_balancer=alb,
+            )
+        rows.append(
+            service_metrics(
+                svc.role,
+                service_stack.service.service,
+                target_group=target_group,
+                load_balancer=alb,
+            )
+        )
+
+    monitoring = MonitoringStack(
+        scope,
+        derive.stack_name(app, "monitoring"),
+        env=env,
+        description=f"{app.application.name}: CloudWatch dashboard",
+        dashboard_name=app.slug,
+        services=rows,
+        clusters=[
+            cluster_metrics("public cluster", platform.public_cluster),
+            cluster_metrics("private cluster", platform.private_cluster),
+            cluster_metrics("ExoCom's host", exocom.exocom.host, managed_scaling=False),
+        ],
+        exocom=service_metrics("exocom", exocom_service),
+        load_balancer_full_name=load_balancer.load_balancer.load_balancer_full_name,
+    )
 
     Tags.of(scope).add("exosphere:app", app.slug)
-    return AppStacks(network, dns, platform, exocom, services)
+    return AppStacks(network, dns, platform, exocom, services, monitoring)
 
 
 #: The rule packs `-c nag-packs=...` selects from (synth.COMPLIANCE_PACKS names them too).

@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
@@ -48,6 +49,7 @@ class ExoComStack(Stack):
         image_credentials: str | None = None,
         execute_command: bool = False,
         session_manager: bool = False,
+        container_insights: ecs.ContainerInsights = ecs.ContainerInsights.ENHANCED,
         **kwargs: Any,
     ) -> None:
         """Create ExoCom's stack.
@@ -76,6 +78,7 @@ class ExoComStack(Stack):
             architecture=architecture,
             execute_command=execute_command,
             session_manager=session_manager,
+            container_insights=container_insights,
         )
         for client in clients:
             self.exocom.allow_from(client, "an app service to ExoCom")
@@ -84,6 +87,12 @@ class ExoComStack(Stack):
             "ExoComAddress",
             value=f"ws://{self.exocom.dns_name}:{EXOCOM_PORT}/services",
             description="ExoCom's address inside the VPC",
+        )
+        CfnOutput(
+            self,
+            "LogGroupName",
+            value=self.exocom.log_group.log_group_name,
+            description="ExoCom's logs (exo-cdk logs APP_DIR exocom)",
         )
 
     @property

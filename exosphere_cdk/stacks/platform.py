@@ -7,6 +7,8 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack, Token
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -49,6 +51,8 @@ class PlatformStack(Stack):
         protect: bool = True,
         waf: bool = False,
         session_manager: bool = False,
+        notifications_key: kms.IKey | None = None,
+        container_insights: ecs.ContainerInsights = ecs.ContainerInsights.ENHANCED,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
@@ -56,8 +60,21 @@ class PlatformStack(Stack):
             self,
             "Notifications",
             display_name="Auto Scaling events of the app's clusters",
-            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
+            # CloudWatch alarms can publish only to a topic whose key lets them (AppKey).
+            master_key=notifications_key
+            or kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
             enforce_ssl=True,
+        )
+        # The topic's policy (enforce_ssl) replaces SNS's default one, which let
+        # CloudWatch alarms of this account publish.
+        self.notifications.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsOfThisAccount",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.notifications.topic_arn],
+                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+            )
         )
         self.public_cluster = Ec2Cluster(
             self,
@@ -69,6 +86,7 @@ class PlatformStack(Stack):
             architecture=public_architecture,
             min_capacity=public_capacity[0],
             max_capacity=public_capacity[1],
+            container_insights=container_insights,
             session_manager=session_manager,
         )
         self.private_cluster = Ec2Cluster(
@@ -81,6 +99,7 @@ class PlatformStack(Stack):
             architecture=private_architecture,
             min_capacity=private_capacity[0],
             max_capacity=private_capacity[1],
+            container_insights=container_insights,
             session_manager=session_manager,
         )
         self.load_balancer = PublicLoadBalancer(

@@ -142,6 +142,12 @@ class ServiceStack(Stack):
             log_retention=log_retention,
             log_encryption_key=log_encryption_key,
         )
+        CfnOutput(
+            self,
+            "LogGroupName",
+            value=self.service.log_group.log_group_name,
+            description=f"the logs of {spec.role} (exo-cdk logs APP_DIR {spec.role})",
+        )
         self.route: PublicRoute | None = None
         # A public service without a port is placed on the public cluster but
         # gets no route (`validate` warns about it).

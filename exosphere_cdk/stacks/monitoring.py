@@ -1,0 +1,210 @@
+"""Monitoring: each stack's alarms, and the monitoring stack with the app's dashboard.
+
+Alarms live in the stack of what they watch (a service's in its own stack), so
+adding a service changes no other stack's alarms; the dashboard, which shows
+every service, has a stack of its own (`<slug>-monitoring`), so adding a
+service changes only that stack besides its own and ExoCom's routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from attrs import frozen
+from aws_cdk import Aws, CfnOutput, Stack
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from exosphere_constructs import Ec2Cluster
+from exosphere_constructs.cluster_alarms import ClusterAlarms, LoadBalancerAlarms
+from exosphere_constructs.dashboard import AppDashboard, ClusterMetrics, ServiceMetrics
+from exosphere_constructs.service_alarms import (
+    ServiceAlarms,
+    load_balancer_full_name,
+    target_group_full_name,
+)
+
+#: The manifest's `container-insights` in CDK terms.
+CONTAINER_INSIGHTS = {
+    "enhanced": ecs.ContainerInsights.ENHANCED,
+    "enabled": ecs.ContainerInsights.ENABLED,
+    "disabled": ecs.ContainerInsights.DISABLED,
+}
+
+
+@frozen(kw_only=True)
+class AlarmThresholds:
+    """A service's alarm thresholds in construct terms (from `production.aws.alarms`)."""
+
+    cpu_percent: int = 85
+    memory_percent: int = 85
+    server_errors_percent: int = 5
+    p99_seconds: float = 2.0
+    unhealthy_hosts: int = 1
+
+
+def watch_service(
+    scope: Construct,
+    service: ecs.BaseService,
+    *,
+    topic: sns.ITopic,
+    thresholds: AlarmThresholds,
+    container_insights: bool,
+    target_group: elbv2.ITargetGroup | None = None,
+    load_balancer: elbv2.IApplicationLoadBalancer | None = None,
+    rollback: bool = True,
+) -> ServiceAlarms:
+    """Add a service's alarms to `scope` (its stack), named `<stack name>-<what>`.
+
+    With `rollback`, the running-tasks and 5xx alarms roll back a deployment
+    during which they go off (ECS deployment alarms; the deployment circuit
+    breaker stays on). Without `container_insights` there is no running-tasks
+    alarm: it reads Container Insights' task counts.
+    """
+    alarms = ServiceAlarms(
+        scope,
+        "Alarms",
+        service=service,
+        topic=topic,
+        alarm_name_prefix=Stack.of(scope).stack_name,
+        cpu_percent=thresholds.cpu_percent,
+        memory_percent=thresholds.memory_percent,
+        running_tasks=container_insights,
+        target_group=target_group,
+        load_balancer=load_balancer,
+        server_errors_percent=thresholds.server_errors_percent,
+        p99_seconds=thresholds.p99_seconds,
+        unhealthy_hosts=thresholds.unhealthy_hosts,
+    )
+    if rollback and alarms.rollback_alarm_names:
+        # The names are plain strings: the service does not reference the alarms,
+        # which reference it (their dimensions), so there is no cycle.
+        service.enable_deployment_alarms(
+            alarms.rollback_alarm_names, behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM
+        )
+    return alarms
+
+
+def watch_cluster(
+    scope: Construct,
+    id_: str,
+    cluster: Ec2Cluster,
+    *,
+    topic: sns.ITopic,
+    name: str,
+    managed_scaling: bool = True,
+) -> ClusterAlarms:
+    """Add a cluster's alarms to `scope`, named `<stack name>-<name>-<what>`.
+
+    Without `managed_scaling` (ExoCom's fixed host) ECS publishes no capacity
+    provider reservation, and there is no unplaced-tasks alarm.
+    """
+    return ClusterAlarms(
+        scope,
+        id_,
+        cluster=cluster.cluster,
+        auto_scaling_group=cluster.auto_scaling_group,
+        topic=topic,
+        alarm_name_prefix=f"{Stack.of(scope).stack_name}-{name}",
+        capacity_provider_name=(
+            cluster.capacity_provider.capacity_provider_name if managed_scaling else None
+        ),
+    )
+
+
+def watch_load_balancer(
+    scope: Construct, load_balancer: elbv2.IApplicationLoadBalancer, *, topic: sns.ITopic
+) -> LoadBalancerAlarms:
+    """Add the load balancer's own 5xx alarm to `scope`, named `<stack name>-load-balancer-5xx`."""
+    return LoadBalancerAlarms(
+        scope,
+        "LoadBalancerAlarms",
+        load_balancer=load_balancer,
+        topic=topic,
+        alarm_name_prefix=f"{Stack.of(scope).stack_name}-load-balancer",
+    )
+
+
+def service_metrics(
+    title: str,
+    service: ecs.BaseService,
+    *,
+    target_group: elbv2.ITargetGroup | None = None,
+    load_balancer: elbv2.IApplicationLoadBalancer | None = None,
+) -> ServiceMetrics:
+    """What the dashboard's row of `service` reads its metrics by (references to its stack)."""
+    if target_group is None or load_balancer is None:
+        return ServiceMetrics(
+            title=title,
+            cluster_name=service.cluster.cluster_name,
+            service_name=service.service_name,
+        )
+    return ServiceMetrics(
+        title=title,
+        cluster_name=service.cluster.cluster_name,
+        service_name=service.service_name,
+        target_group_full_name=target_group_full_name(target_group),
+        load_balancer_full_name=load_balancer_full_name(load_balancer),
+    )
+
+
+def cluster_metrics(
+    title: str, cluster: Ec2Cluster, *, managed_scaling: bool = True
+) -> ClusterMetrics:
+    """What the dashboard's row of `cluster` reads its metrics by."""
+    return ClusterMetrics(
+        title=title,
+        cluster_name=cluster.cluster.cluster_name,
+        auto_scaling_group_name=cluster.auto_scaling_group.auto_scaling_group_name,
+        capacity_provider_name=(
+            cluster.capacity_provider.capacity_provider_name if managed_scaling else None
+        ),
+    )
+
+
+class MonitoringStack(Stack):
+    """The app's CloudWatch dashboard: a row per service, the clusters, ExoCom, the load balancer.
+
+    Its metrics are read by names that the other stacks publish (weak
+    references), so the other stacks do not depend on this one.
+
+    Attributes:
+        dashboard: the dashboard construct.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        dashboard_name: str,
+        services: Sequence[ServiceMetrics],
+        clusters: Sequence[ClusterMetrics],
+        exocom: ServiceMetrics,
+        load_balancer_full_name: str,
+        **kwargs: Any,
+    ) -> None:
+        """Create the dashboard `<dashboard_name>-<region>` (dashboard names are per account)."""
+        super().__init__(scope, id_, **kwargs)
+        self.dashboard = AppDashboard(
+            self,
+            "Dashboard",
+            dashboard_name=f"{dashboard_name}-{Aws.REGION}",
+            services=services,
+            clusters=clusters,
+            exocom=exocom,
+            load_balancer_full_name=load_balancer_full_name,
+        )
+        first = self.dashboard.dashboards[0]
+        CfnOutput(
+            self,
+            "DashboardUrl",
+            value=(
+                f"https://{Aws.REGION}.console.aws.amazon.com/cloudwatch/home"
+                f"?region={Aws.REGION}#dashboards/dashboard/{first.dashboard_name}"
+            ),
+            description="the app's CloudWatch dashboard",
+        )
