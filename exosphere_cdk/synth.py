@@ -20,10 +20,13 @@ from exosphere_cdk.manifest.errors import AppFolderError, ManifestError, did_you
 from exosphere_cdk.manifest.loader import load_directory
 from exosphere_cdk.manifest.model import LoadedApp
 from exosphere_cdk.reporting import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
     PROGRAM,
+    internal_error,
     summary,
     write_problems,
 )
@@ -136,7 +139,29 @@ def nag_packs(context: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def main() -> int:
-    """Synthesize the app named by the `app` context (default: manifests/hello); exit code."""
+    """Synthesize the app named by the `app` context (default: manifests/hello); exit code.
+
+    A user's mistake (a context key, a folder, a manifest) is reported in one
+    line each; anything else is a bug: one line asking for a report, exit 70,
+    as `exo-cdk` does. A synthesis stopped by a validation plugin has printed
+    its report: one line more says so, exit 1.
+    """
+    try:
+        return _main()
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if isinstance(exc, RuntimeError) and "ValidationFailed" in str(exc):
+            print(
+                f"{PROGRAM}: the synthesis failed validation: see the report above",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
+        internal_error(exc)
+        return EXIT_INTERNAL
+
+
+def _main() -> int:
     scope = new_app()
     try:
         settings = check_context(scope.node.get_all_context(), cdk_json_context())

@@ -161,9 +161,14 @@ def _undotted(path: str) -> KeyPath:
 def load_directory(app_dir: str | Path, env: str = "production") -> LoadedApp:
     """The app in `app_dir` as given by a user: AppFolderError when it names no folder."""
     directory = Path(app_dir)
-    if not directory.exists():
+    try:
+        exists, is_dir = directory.exists(), directory.is_dir()
+    except (OSError, ValueError) as exc:  # a name too long, a loop, a NUL
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise AppFolderError(f"cannot read the folder {app_dir}: {why.lower()}") from None
+    if not exists:
         raise AppFolderError(f"no such folder: {app_dir}")
-    if not directory.is_dir():
+    if not is_dir:
         raise AppFolderError(f"not a folder: {app_dir}")
     return load_app(directory, env)
 

@@ -9,7 +9,9 @@
 - an ECS task definition is at most 64 KiB: a service's container definition,
   estimated conservatively from its environment, secrets and command;
 - a CloudFormation stack description is at most 1024 bytes;
-- every AWS name built from the slug and the roles fits its limit.
+- every AWS name built from the slug and the roles fits its limit;
+- a load balancer's health check path is at most 1024 characters, an ECS
+  container's image name at most 255.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ CONTAINER_OVERHEAD_BYTES = 2_048
 #: A secret's `valueFrom` ARN besides its name (partition, region, account, suffix, JSON key form).
 SECRET_ARN_OVERHEAD_BYTES = 96
 STACK_DESCRIPTION_BYTES = 1_024
+#: An ELBv2 target group's HealthCheckPath.
+HEALTH_CHECK_PATH_CHARS = 1_024
+#: An ECS container definition's `image` (repository, tag and digest).
+IMAGE_NAME_CHARS = 255
 
 
 def check(app: LoadedApp) -> list[Problem]:
@@ -40,6 +46,7 @@ def check(app: LoadedApp) -> list[Problem]:
         *task_definition_sizes(app),
         *stack_descriptions(app),
         *derived_names(app),
+        *value_lengths(app),
     ]
 
 
@@ -194,3 +201,36 @@ def derived_names(app: LoadedApp) -> list[Problem]:
         for what, value, limit in names
         if len(value) > limit
     ]
+
+
+def value_lengths(app: LoadedApp) -> list[Problem]:
+    """Manifest values AWS takes whole, against their limits: health check paths, image names."""
+    problems: list[Problem] = []
+    for svc in app.services:
+        path = svc.service.production.aws.health_check_path
+        if svc.public and len(path) > HEALTH_CHECK_PATH_CHARS:
+            problems.append(
+                Problem(
+                    service_file(app, svc),
+                    "production.aws.health-check-path",
+                    f"a path of {len(path):,} characters, a load balancer's health check"
+                    f" takes at most {HEALTH_CHECK_PATH_CHARS:,}: a shorter path",
+                )
+            )
+        source = derive.image_source(svc)
+        if source.kind == "registry" and len(source.value) > IMAGE_NAME_CHARS:
+            visibility = "public" if svc.public else "private"
+            file, key = (
+                (app_file(app), f"services.{visibility}.{svc.role}.docker_image")
+                if svc.ref.docker_image
+                else (service_file(app, svc), "type")
+            )
+            problems.append(
+                Problem(
+                    file,
+                    key,
+                    f"the image name '{source.value[:40]}…' is {len(source.value):,}"
+                    f" characters, ECS takes at most {IMAGE_NAME_CHARS}: a shorter name",
+                )
+            )
+    return problems

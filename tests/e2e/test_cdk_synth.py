@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from exosphere_cdk import synth
+from tests.apps import write_app
 from tests.conftest import EXAMPLES, REPO, cdk_json_context
 
 pytestmark = pytest.mark.slow
@@ -197,3 +199,78 @@ def test_a_wrong_context_is_a_usage_error_and_writes_nothing(
     assert result.returncode == 2
     assert result.stderr.splitlines() == [message]
     assert not (tmp_path / "cdk.out" / "manifest.json").exists()
+
+
+def _app_yml(web: str) -> str:
+    return (
+        "name: demo\nbus: {type: exocom, version: 0.21.8}\nservices:\n  public:\n"
+        f"    web: {web}\n  private:\n    users: {{location: ./users}}\n"
+    )
+
+
+#: A user's mistakes that once ended in a traceback (issue 11): each is one line, exit 1.
+MISTAKES: dict[str, tuple[dict[str, Any], str]] = {
+    "nul-in-location": (
+        {"application.yml": _app_yml('{location: "./w\\0eb"}')},
+        "application.yml:5: services.public.web.location: holds a NUL character,"
+        " expected a folder path",
+    ),
+    "long-location": (
+        {"application.yml": _app_yml(f'{{location: "./{"a" * 6000}"}}')},
+        "application.yml:5: services.public.web.location: a path of 6,002 characters,"
+        " expected a folder path of at most 1,024",
+    ),
+    "symlink-loop": (
+        {"application.yml": _app_yml("{location: ./loop}")},
+        "application.yml:5: services.public.web.location: './loop' cannot be followed"
+        " (a loop), expected a service folder",
+    ),
+    "token-in-environment": (
+        {"web/service.yml": {"production": {"environment": {"A": "${Token[TOKEN.12]}"}}}},
+        "web/service.yml:13: production.environment.A: holds a CDK token ('${Token[…'),"
+        " expected plain text: use production.secrets for secrets",
+    ),
+    "long-name": (
+        {"application.yml": {"name": "a" * 1100, "slug": "demo"}},
+        "application.yml:1: name: the name starts every stack's description, the longest"
+        " would be 1133 bytes, CloudFormation takes at most 1024: a shorter name",
+    ),
+    "deep-nesting": (
+        {"web/service.yml": "type: web\nx: " + "[" * 10_000 + "]" * 10_000 + "\n"},
+        "web/service.yml:2: nested more than 64 levels deep, expected a manifest of at most"
+        " 64 levels",
+    ),
+}
+
+
+@pytest.mark.parametrize(("changes", "message"), MISTAKES.values(), ids=list(MISTAKES))
+def test_a_users_mistake_is_one_line_and_exit_1(
+    tmp_path: Path, changes: dict[str, Any], message: str
+) -> None:
+    app = write_app(tmp_path, changes)
+    (app / "loop").symlink_to("loop2")
+    (app / "loop2").symlink_to("loop")
+    result = _run_app(tmp_path, {"app": str(app)})
+
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        f"{app}/{message}",
+        f"exo-cdk: {app} is invalid: 1 error, 0 warnings, 0 notices",
+    ]
+    assert not (tmp_path / "cdk.out" / "manifest.json").exists()
+
+
+def test_a_bug_is_one_line_asking_for_a_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(app_dir: str, env: str) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    new_app = synth.new_app
+    monkeypatch.setattr(synth, "load_directory", broken)
+    monkeypatch.setattr(synth, "new_app", lambda: new_app(context={"app": "manifests/hello"}))
+    assert synth.main() == 70
+    assert capsys.readouterr().err == (
+        "exo-cdk: internal error: ZeroDivisionError: division by zero (a bug in exosphere-cdk:"
+        " please report it with the command you ran)\n"
+    )

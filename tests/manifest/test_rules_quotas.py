@@ -11,7 +11,7 @@ import pytest
 
 from exosphere_cdk.manifest.errors import ManifestError
 from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.manifest.rules_quotas import derived_names, stack_descriptions
+from exosphere_cdk.manifest.rules_quotas import derived_names, stack_descriptions, value_lengths
 from tests.apps import DELETE, AppFactory
 
 
@@ -123,3 +123,33 @@ def test_derived_names(make_app: AppFactory) -> None:
         str(problem)
         == f"app/application.yml: slug: stack name '{'s' * 118}-monitoring' is 129 characters, AWS takes at most 128: a shorter slug or service name"
     )
+
+
+def test_health_check_path_length(make_app: AppFactory) -> None:
+    fits = "/" + "h" * 1023
+    web = {"web/service.yml": {"production": {"aws": {"health-check-path": fits}}}}
+    assert value_lengths(load_app(make_app(web))) == []
+    web["web/service.yml"]["production"]["aws"]["health-check-path"] = fits + "h"
+    with pytest.raises(ManifestError) as info:
+        load_app(make_app(web))
+    assert [str(p) for p in info.value.problems] == [
+        "app/web/service.yml:12: production.aws.health-check-path: a path of 1,025 characters, a load balancer's health check takes at most 1,024: a shorter path"
+    ]
+
+
+def test_image_name_length(make_app: AppFactory) -> None:
+    name = "org/" + "i" * 247 + ":1.0"  # 255
+    users = {"application.yml": {"services": {"private": {"users": {"docker_image": name}}}}}
+    assert value_lengths(load_app(make_app(users))) == []
+    users["application.yml"]["services"]["private"]["users"]["docker_image"] = "o" + name
+    with pytest.raises(ManifestError) as info:
+        load_app(make_app(users))
+    assert [str(p) for p in info.value.problems] == [
+        "app/application.yml:15: services.private.users.docker_image: the image name 'oorg/iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii…' is 256 characters, ECS takes at most 255: a shorter name"
+    ]
+    long_type = {"users/service.yml": {"type": "t" * 251}}  # demo/ttt...: 256
+    with pytest.raises(ManifestError) as info:
+        load_app(make_app(long_type))
+    assert [str(p) for p in info.value.problems] == [
+        f"app/users/service.yml:1: type: the image name 'demo/{'t' * 35}…' is 256 characters, ECS takes at most 255: a shorter name"
+    ]
