@@ -28,6 +28,8 @@ SLUG = "exosphere-shop"
 #: Stacks every service stack depends on; they publish the outputs services read.
 PRODUCERS = ("network", "dns", "platform")
 ROUTES = "SERVICE_ROUTES"
+#: Stacks that list every service: ExoCom (its routes) and monitoring (the dashboard).
+CONSUMERS = ("exocom", "monitoring")
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -154,6 +156,31 @@ def _assert_routes_change_only_by(
         assert new_by_role[role] == old_by_role[role]
 
 
+def _dashboard_titles(template: dict[str, Any]) -> set[str]:
+    """The widget titles of the monitoring stack's dashboard(s)."""
+    titles = set()
+    for resource in template["Resources"].values():
+        if resource["Type"] != "AWS::CloudWatch::Dashboard":
+            continue
+        body = resource["Properties"]["DashboardBody"]["Fn::Join"][1]
+        text = "".join(part if isinstance(part, str) else "<ref>" for part in body)
+        titles |= {w["properties"].get("title", "") for w in json.loads(text)["widgets"]}
+    return titles
+
+
+def _assert_dashboard_changes_only_by(
+    old: dict[str, Any], new: dict[str, Any], added: set[str], removed: set[str]
+) -> None:
+    """The dashboard gains the rows of `added` and loses those of `removed`, nothing else."""
+    assert set(old["Resources"]) == set(new["Resources"])
+    old_titles, new_titles = _dashboard_titles(old), _dashboard_titles(new)
+    gone = {t for t in old_titles if t.split(":")[0] in removed}
+    came = {t for t in new_titles if t.split(":")[0] in added}
+    assert {t.split(":")[0] for t in gone} == removed
+    assert {t.split(":")[0] for t in came} == added
+    assert new_titles == (old_titles - gone) | came
+
+
 def _assert_only_outputs_added(old: dict[str, Any], new: dict[str, Any]) -> None:
     """A producer stack: the same resources; outputs only added (a new weak reference)."""
     old_rest = {k: v for k, v in old.items() if k != "Outputs"}
@@ -170,10 +197,13 @@ def test_adding_a_service_touches_no_other_service(
     old, new = templates("base"), templates(variant)
     added_stack = f"{SLUG}-extra"
     assert set(new) == set(old) | {added_stack}
-    services = [name for name in old if name.split(f"{SLUG}-")[1] not in (*PRODUCERS, "exocom")]
+    services = [name for name in old if name.split(f"{SLUG}-")[1] not in (*PRODUCERS, *CONSUMERS)]
     assert len(services) == 8
     for name in services:
         assert new[name] == old[name], f"{name} changed"
+    _assert_dashboard_changes_only_by(
+        _json(old[f"{SLUG}-monitoring"]), _json(new[f"{SLUG}-monitoring"]), {"extra"}, set()
+    )
     for part in PRODUCERS:
         name = f"{SLUG}-{part}"
         if new[name] != old[name]:
@@ -199,8 +229,11 @@ def test_removing_a_service_removes_only_its_stack(templates: Callable[[str], Te
     old, new = templates("base"), templates("removed")
     assert set(new) == set(old) - {f"{SLUG}-mailer"}
     for name in new:
-        if name != f"{SLUG}-exocom":
+        if name not in (f"{SLUG}-exocom", f"{SLUG}-monitoring"):
             assert new[name] == old[name], f"{name} changed"
+    _assert_dashboard_changes_only_by(
+        _json(old[f"{SLUG}-monitoring"]), _json(new[f"{SLUG}-monitoring"]), set(), {"mailer"}
+    )
     _assert_routes_change_only_by(
         _json(old[f"{SLUG}-exocom"]), _json(new[f"{SLUG}-exocom"]), set(), {"mailer"}
     )
