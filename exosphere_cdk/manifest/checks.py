@@ -19,6 +19,7 @@ from exosphere_cdk.manifest import (
     rules_instances,
     rules_quotas,
     rules_references,
+    rules_secrets,
     rules_services,
 )
 from exosphere_cdk.manifest.converter import describe
@@ -119,6 +120,7 @@ def check_app(app: LoadedApp) -> list[Problem]:
     report.problems += rules_images.check(app)
     report.problems += rules_services.check(app)
     report.problems += rules_references.check(app)
+    report.problems += rules_secrets.check(app)
     return report.problems
 
 
