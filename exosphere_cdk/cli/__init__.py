@@ -4,6 +4,7 @@
     exo-cdk schema [--output DIR]
     exo-cdk guard OLD_ASSEMBLY NEW_ASSEMBLY [--json]
     exo-cdk status APP_DIR [--json] / exo-cdk logs APP_DIR ROLE [--since 10m] [--follow]
+    exo-cdk remove APP_DIR [--yes]
 
 Exit codes (`exosphere_cdk.reporting`): 0 ok (warnings allowed), 1 invalid
 manifests or findings, 2 usage error (bad arguments, no such folder, an
@@ -19,7 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from exosphere_cdk.cli import cost, graph, guard, logs, plan, schema, status, validate
+from exosphere_cdk.cli import cost, graph, guard, logs, plan, remove, schema, status, validate
 from exosphere_cdk.cli.common import UsageError
 from exosphere_cdk.manifest.errors import AppFolderError
 from exosphere_cdk.reporting import (
@@ -37,7 +38,7 @@ __all__ = ["build_parser", "main"]
 Handler = Callable[[argparse.Namespace], int]
 
 #: The commands, in the order `exo-cdk --help` lists them.
-COMMANDS = (validate, plan, graph, cost, schema, guard, status, logs)
+COMMANDS = (validate, plan, graph, cost, schema, guard, status, logs, remove)
 
 
 def _version() -> str:

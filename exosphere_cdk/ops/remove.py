@@ -1,0 +1,334 @@
+"""What `cdk destroy` keeps of an app, found by its tag, and deleting it on request.
+
+The app's stacks retain its hosted zone (when they created it), its log groups,
+its KMS key and the load balancer's access-log bucket: deleting a stack keeps
+them, and CloudFormation then forgets them. Every resource of the app carries
+the tag `exosphere:app` = the app's slug (stacks/app_stacks.py), so they are
+found by that tag, matched exactly (the app `x` never takes the app `x-y`'s),
+through the Resource Groups Tagging API (log groups, the key, the bucket) and
+Route53's own tags (the hosted zone, a global resource). Nothing here prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]
+from attrs import frozen
+from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+
+from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.ops.aws import AwsError, aws_errors, clients
+
+__all__ = [
+    "APP_TAG",
+    "KMS_PENDING_DAYS",
+    "Leftover",
+    "RemovalPlan",
+    "Removed",
+    "StacksExistError",
+    "removal_plan",
+    "remove",
+]
+
+#: The tag every resource of an app carries, its value the app's slug.
+APP_TAG = "exosphere:app"
+#: The shortest wait AWS allows before it deletes a KMS key.
+KMS_PENDING_DAYS = 7
+#: The services of what the stacks retain in the Tagging API (the zone is Route53's), by
+#: service rather than type (`logs:log-group`, which moto names otherwise): the ARN tells.
+_TAGGED_SERVICES = ["logs", "kms", "s3"]
+#: Kinds in the order they are deleted: the key last (the logs it encrypted go first).
+KINDS = ("hosted zone", "S3 bucket", "log group", "KMS key")
+#: Error codes of a resource that is already gone.
+_GONE = frozenset(
+    {"NoSuchBucket", "ResourceNotFoundException", "NotFoundException", "NoSuchHostedZone"}
+)
+
+
+class StacksExistError(AwsError):
+    """The app's stacks are still deployed: `cdk destroy` comes first."""
+
+    def __init__(self, stacks: list[str], region: str) -> None:
+        others = f" and {len(stacks) - 1} other stack{'s' * (len(stacks) > 2)}" * (len(stacks) > 1)
+        super().__init__(
+            f"{stacks[0]}{others} of the app still exist{'s' * (len(stacks) == 1)} in {region}:"
+            " run `cdk destroy --all` first, then `exo-cdk remove --yes` again"
+        )
+        self.stacks = stacks
+
+
+@frozen
+class Leftover:
+    """One resource the app's stacks kept.
+
+    Attributes:
+        kind: `hosted zone`, `S3 bucket`, `log group` or `KMS key`.
+        name: what the user knows it by (zone name, bucket or group name, key id).
+        ident: what deleting it takes (zone id, bucket name, group name, key id).
+        detail: what deleting it means beyond the name (objects, records, the wait).
+    """
+
+    kind: str
+    name: str
+    ident: str
+    detail: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "name": self.name, "id": self.ident, "detail": self.detail}
+
+
+@frozen
+class RemovalPlan:
+    """What `remove` would delete, and the app's stacks that still exist."""
+
+    slug: str
+    region: str
+    stacks: list[str]
+    leftovers: list[Leftover]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "region": self.region,
+            "stacks": self.stacks,
+            "leftovers": [item.as_json() for item in self.leftovers],
+        }
+
+
+@frozen
+class Removed:
+    """The outcome for one leftover: deleted (or scheduled), already gone, or an error."""
+
+    leftover: Leftover
+    outcome: str
+    ok: bool
+
+
+@frozen
+class _Clients:
+    region: str
+    cloudformation: Any
+    tagging: Any
+    logs: Any
+    kms: Any
+    s3: Any
+    route53: Any
+
+
+def _clients(app: LoadedApp, session: boto3.Session) -> _Clients:
+    deployed = clients(app, session)  # the region, and a check that there are credentials
+    with aws_errors():
+        region = deployed.region
+        return _Clients(
+            region=region,
+            cloudformation=deployed.cloudformation,
+            tagging=session.client("resourcegroupstaggingapi", region_name=region),
+            logs=deployed.logs,
+            kms=session.client("kms", region_name=region),
+            s3=session.client("s3", region_name=region),
+            route53=session.client("route53", region_name=region),
+        )
+
+
+def removal_plan(app: LoadedApp, session: boto3.Session) -> RemovalPlan:
+    """The app's stacks that still exist and every retained resource tagged with its slug."""
+    aws = _clients(app, session)
+    with aws_errors():
+        stacks = _existing_stacks(aws, derive.stack_names(app))
+        leftovers = [*_hosted_zones(aws, app), *_tagged(aws, app.slug)]
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    leftovers.sort(key=lambda item: (order[item.kind], item.name))
+    return RemovalPlan(slug=app.slug, region=aws.region, stacks=stacks, leftovers=leftovers)
+
+
+def remove(app: LoadedApp, session: boto3.Session) -> tuple[RemovalPlan, list[Removed]]:
+    """Delete what `removal_plan` finds; refuses (StacksExistError) while a stack exists.
+
+    Buckets are emptied first (every object version and delete marker); the KMS
+    key's deletion is scheduled `KMS_PENDING_DAYS` ahead (AWS's minimum); a
+    zone loses its records but its own NS and SOA, then is deleted. A failure
+    is recorded and the others still go.
+    """
+    plan = removal_plan(app, session)
+    if plan.stacks:
+        raise StacksExistError(plan.stacks, plan.region)
+    aws = _clients(app, session)
+    deleters: dict[str, Callable[[_Clients, Leftover], str]] = {
+        "hosted zone": _delete_zone,
+        "S3 bucket": _delete_bucket,
+        "log group": _delete_log_group,
+        "KMS key": _schedule_key_deletion,
+    }
+    done: list[Removed] = []
+    for item in plan.leftovers:
+        with aws_errors():
+            try:
+                done.append(Removed(item, deleters[item.kind](aws, item), ok=True))
+            except ClientError as exc:
+                error = exc.response.get("Error", {})
+                if error.get("Code") in _GONE:
+                    done.append(Removed(item, "already gone", ok=True))
+                elif error.get("Code") in ("AccessDenied", "AccessDeniedException"):
+                    raise
+                else:
+                    done.append(
+                        Removed(item, f"{error.get('Code')}: {error.get('Message')}", ok=False)
+                    )
+    return plan, done
+
+
+# ---------------------------------------------------------------- finding
+
+
+def _existing_stacks(aws: _Clients, names: list[str]) -> list[str]:
+    wanted = set(names)
+    found: set[str] = set()
+    for page in aws.cloudformation.get_paginator("list_stacks").paginate():
+        for summary in page["StackSummaries"]:
+            if summary["StackName"] in wanted and summary["StackStatus"] != "DELETE_COMPLETE":
+                found.add(summary["StackName"])
+    return [name for name in names if name in found]
+
+
+def _tagged(aws: _Clients, slug: str) -> Iterator[Leftover]:
+    pages = aws.tagging.get_paginator("get_resources").paginate(
+        TagFilters=[{"Key": APP_TAG, "Values": [slug]}], ResourceTypeFilters=_TAGGED_SERVICES
+    )
+    for page in pages:
+        for mapping in page["ResourceTagMappingList"]:
+            tags = {t["Key"]: t["Value"] for t in mapping.get("Tags", [])}
+            if tags.get(APP_TAG) != slug:  # the filter matches exactly; say so twice
+                continue
+            item = _describe(aws, mapping["ResourceARN"])
+            if item is not None:
+                yield item
+
+
+def _describe(aws: _Clients, arn: str) -> Leftover | None:
+    """The leftover `arn` names, or None when it is gone or already on its way out."""
+    service, resource = arn.split(":")[2], arn.split(":", 5)[5]
+    if service == "logs" and resource.startswith("log-group:"):
+        name = resource.removeprefix("log-group:").removesuffix(":*")
+        groups = aws.logs.describe_log_groups(logGroupNamePrefix=name).get("logGroups", [])
+        stored = next((g for g in groups if g["logGroupName"] == name), None)
+        if stored is None:
+            return None
+        size = stored.get("storedBytes", 0)
+        return Leftover("log group", name, name, f"{size} bytes stored" if size else "")
+    if service == "kms" and resource.startswith("key/"):
+        try:
+            key = aws.kms.describe_key(KeyId=arn)["KeyMetadata"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NotFoundException":
+                return None
+            raise
+        if key.get("KeyState") in ("PendingDeletion", "PendingReplicaDeletion"):
+            return None
+        return Leftover(
+            "KMS key",
+            key["KeyId"],
+            key["KeyId"],
+            f"deletion scheduled {KMS_PENDING_DAYS} days ahead (AWS's minimum wait)",
+        )
+    if service == "s3" and "/" not in resource:
+        versions = _object_versions(aws, resource)
+        if versions is None:
+            return None
+        count = len(versions)
+        return Leftover(
+            "S3 bucket", resource, resource, f"{count} object version{'s' * (count != 1)}"
+        )
+    return None
+
+
+def _object_versions(aws: _Clients, bucket: str) -> list[dict[str, str]] | None:
+    """Every object version and delete marker of `bucket`; None when it does not exist."""
+    found: list[dict[str, str]] = []
+    try:
+        for page in aws.s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            for entry in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                found.append({"Key": entry["Key"], "VersionId": entry["VersionId"]})
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
+            return None
+        raise
+    return found
+
+
+def _hosted_zones(aws: _Clients, app: LoadedApp) -> Iterator[Leftover]:
+    """The app's public zones: named `domain`, tagged with its slug (an imported zone is not)."""
+    if app.domain is None:
+        return
+    name = f"{app.domain}."
+    answer = aws.route53.list_hosted_zones_by_name(DNSName=name)
+    for zone in answer["HostedZones"]:
+        if zone["Name"] != name or zone.get("Config", {}).get("PrivateZone"):
+            continue
+        zone_id = zone["Id"].removeprefix("/hostedzone/")
+        tags = aws.route53.list_tags_for_resource(ResourceType="hostedzone", ResourceId=zone_id)
+        values = {t["Key"]: t["Value"] for t in tags["ResourceTagSet"].get("Tags", [])}
+        if values.get(APP_TAG) != app.slug:
+            continue
+        records = len(_records(aws, zone_id, name))
+        yield Leftover(
+            "hosted zone",
+            name,
+            zone_id,
+            f"{records} record set{'s' * (records != 1)} besides its NS and SOA",
+        )
+
+
+def _records(aws: _Clients, zone_id: str, apex: str) -> list[dict[str, Any]]:
+    """The zone's record sets but the apex NS and SOA (Route53 deletes those with the zone)."""
+    found = []
+    pages = aws.route53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id)
+    for page in pages:
+        for record in page["ResourceRecordSets"]:
+            if record["Name"] == apex and record["Type"] in ("NS", "SOA"):
+                continue
+            found.append(record)
+    return found
+
+
+# ---------------------------------------------------------------- deleting
+
+
+def _delete_zone(aws: _Clients, item: Leftover) -> str:
+    records = _records(aws, item.ident, item.name)
+    for start in range(0, len(records), 500):
+        batch = records[start : start + 500]
+        aws.route53.change_resource_record_sets(
+            HostedZoneId=item.ident,
+            ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": r} for r in batch]},
+        )
+    aws.route53.delete_hosted_zone(Id=item.ident)
+    return f"deleted with {len(records)} record set{'s' * (len(records) != 1)}"
+
+
+def _delete_bucket(aws: _Clients, item: Leftover) -> str:
+    versions = _object_versions(aws, item.ident) or []
+    for start in range(0, len(versions), 1000):
+        aws.s3.delete_objects(
+            Bucket=item.ident,
+            Delete={"Objects": versions[start : start + 1000], "Quiet": True},
+        )
+    aws.s3.delete_bucket(Bucket=item.ident)
+    return f"emptied ({len(versions)} object version{'s' * (len(versions) != 1)}) and deleted"
+
+
+def _delete_log_group(aws: _Clients, item: Leftover) -> str:
+    aws.logs.delete_log_group(logGroupName=item.ident)
+    return "deleted"
+
+
+def _schedule_key_deletion(aws: _Clients, item: Leftover) -> str:
+    answer = aws.kms.schedule_key_deletion(KeyId=item.ident, PendingWindowInDays=KMS_PENDING_DAYS)
+    when = answer.get("DeletionDate")
+    on = f" on {when:%Y-%m-%d}" if when is not None else ""
+    return (
+        f"deletion scheduled{on} ({KMS_PENDING_DAYS} days, AWS's minimum; until then"
+        f" `aws kms cancel-key-deletion --key-id {item.name}` keeps it)"
+    )

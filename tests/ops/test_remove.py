@@ -1,0 +1,204 @@
+"""ops.remove against moto: what `cdk destroy` kept, found by the app's exact tag, and deleted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]
+import pytest
+from moto import mock_aws
+
+from exosphere_cdk.manifest.loader import load_directory
+from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.ops.aws import CredentialsError
+from exosphere_cdk.ops.remove import (
+    KMS_PENDING_DAYS,
+    Leftover,
+    StacksExistError,
+    removal_plan,
+    remove,
+)
+from tests import moto_app
+from tests.apps import AppFactory
+
+REGION = moto_app.REGION
+#: The BASE app's slug and domain, and another app whose slug starts with it.
+SLUG, OTHER, DOMAIN = "demo", "demo-2", "demo.example.com"
+
+
+@pytest.fixture
+def session(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[boto3.Session]:
+    moto_app.fake_credentials(monkeypatch, tmp_path)
+    with mock_aws():
+        yield boto3.Session()
+
+
+@pytest.fixture
+def app(make_app: AppFactory) -> LoadedApp:
+    return load_directory(str(make_app(None)), "production")
+
+
+def _client(session: boto3.Session, service: str) -> Any:
+    return session.client(service, region_name=REGION)
+
+
+def kept(session: boto3.Session, slug: str) -> dict[str, str]:
+    """What an app's stacks keep after `cdk destroy`, named as CloudFormation names them."""
+    tags = {"exosphere:app": slug}
+    s3 = _client(session, "s3")
+    bucket = f"{slug}-platform-loadbalanceraccesslogs-1a2b3c"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_tagging(
+        Bucket=bucket, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
+    )
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for body in (b"one", b"two"):
+        s3.put_object(Bucket=bucket, Key="AWSLogs/elb.log.gz", Body=body)
+    s3.delete_object(Bucket=bucket, Key="AWSLogs/elb.log.gz")  # a delete marker
+    logs = _client(session, "logs")
+    groups = [f"{slug}-web-ServiceLogs205D48C6-AbCdEf", f"{slug}-network-NetworkFlowLogs-GhIjKl"]
+    for group in groups:
+        logs.create_log_group(logGroupName=group, tags=tags)
+    key = _client(session, "kms").create_key(
+        Tags=[{"TagKey": k, "TagValue": v} for k, v in tags.items()]
+    )["KeyMetadata"]["KeyId"]
+    route53 = _client(session, "route53")
+    zone = route53.create_hosted_zone(Name=DOMAIN, CallerReference=slug)["HostedZone"]["Id"]
+    zone_id = zone.removeprefix("/hostedzone/")
+    route53.change_tags_for_resource(
+        ResourceType="hostedzone",
+        ResourceId=zone_id,
+        AddTags=[{"Key": k, "Value": v} for k, v in tags.items()],
+    )
+    route53.change_resource_record_sets(
+        HostedZoneId=zone_id,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": f"{name}.",
+                        "Type": kind,
+                        "TTL": 60,
+                        "ResourceRecords": [{"Value": value}],
+                    },
+                }
+                for name, kind, value in (
+                    (f"www.{DOMAIN}", "A", "192.0.2.1"),
+                    (f"_acme.{DOMAIN}", "CNAME", "_x.acm-validations.aws."),
+                )
+            ]
+        },
+    )
+    return {"bucket": bucket, "groups": ",".join(groups), "key": key, "zone": zone_id}
+
+
+def test_the_plan_lists_exactly_what_the_apps_stacks_kept(
+    app: LoadedApp, session: boto3.Session
+) -> None:
+    ours = kept(session, SLUG)
+    kept(session, OTHER)  # the same domain, a slug that starts with ours
+    _client(session, "logs").create_log_group(logGroupName=f"{SLUG}-untagged")
+    plan = removal_plan(app, session)
+    assert (plan.slug, plan.region, plan.stacks) == (SLUG, REGION, [])
+    first, second = ours["groups"].split(",")
+    assert plan.leftovers == [
+        Leftover("hosted zone", f"{DOMAIN}.", ours["zone"], "2 record sets besides its NS and SOA"),
+        Leftover("S3 bucket", ours["bucket"], ours["bucket"], "3 object versions"),
+        Leftover("log group", second, second, ""),
+        Leftover("log group", first, first, ""),
+        Leftover(
+            "KMS key",
+            ours["key"],
+            ours["key"],
+            f"deletion scheduled {KMS_PENDING_DAYS} days ahead (AWS's minimum wait)",
+        ),
+    ]
+
+
+def test_remove_deletes_them_and_nothing_of_another_app(
+    app: LoadedApp, session: boto3.Session
+) -> None:
+    ours = kept(session, SLUG)
+    theirs = kept(session, OTHER)
+    _, done = remove(app, session)
+    assert [(d.leftover.kind, d.ok) for d in done] == [
+        ("hosted zone", True),
+        ("S3 bucket", True),
+        ("log group", True),
+        ("log group", True),
+        ("KMS key", True),
+    ]
+    assert done[0].outcome == "deleted with 2 record sets"
+    assert done[1].outcome == "emptied (3 object versions) and deleted"
+    assert done[4].outcome.startswith("deletion scheduled on ")
+    assert done[4].outcome.endswith(
+        f"({KMS_PENDING_DAYS} days, AWS's minimum; until then"
+        f" `aws kms cancel-key-deletion --key-id {ours['key']}` keeps it)"
+    )
+    # Ours: gone, or on their way out.
+    assert [b["Name"] for b in _client(session, "s3").list_buckets()["Buckets"]] == [
+        theirs["bucket"]
+    ]
+    groups = _client(session, "logs").describe_log_groups()["logGroups"]
+    assert sorted(g["logGroupName"] for g in groups) == sorted(theirs["groups"].split(","))
+    kms = _client(session, "kms")
+    assert kms.describe_key(KeyId=ours["key"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    assert kms.describe_key(KeyId=theirs["key"])["KeyMetadata"]["KeyState"] == "Enabled"
+    zones = _client(session, "route53").list_hosted_zones()["HostedZones"]
+    assert [z["Id"].removeprefix("/hostedzone/") for z in zones] == [theirs["zone"]]
+    # A second run finds nothing of ours (the key pending deletion is not listed again).
+    assert removal_plan(app, session).leftovers == []
+    assert remove(app, session)[1] == []
+
+
+def test_remove_refuses_while_a_stack_exists(app: LoadedApp, session: boto3.Session) -> None:
+    ours = kept(session, SLUG)
+    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}}}
+    cfn = _client(session, "cloudformation")
+    for part in ("network", "web"):
+        cfn.create_stack(StackName=f"{SLUG}-{part}", TemplateBody=json.dumps(template))
+    with pytest.raises(StacksExistError) as raised:
+        remove(app, session)
+    assert str(raised.value) == (
+        f"{SLUG}-network and 1 other stack of the app still exist in {REGION}:"
+        " run `cdk destroy --all` first, then `exo-cdk remove --yes` again"
+    )
+    # The dry run still shows the plan, and which stacks are in the way.
+    assert removal_plan(app, session).stacks == [f"{SLUG}-network", f"{SLUG}-web"]
+    assert _client(session, "s3").list_buckets()["Buckets"][0]["Name"] == ours["bucket"]
+    # Once they are deleted, it goes ahead.
+    for part in ("network", "web"):
+        cfn.delete_stack(StackName=f"{SLUG}-{part}")
+    assert len(remove(app, session)[1]) == 5
+
+
+def test_an_app_without_a_domain_has_no_zone_to_remove(
+    make_app: AppFactory, session: boto3.Session
+) -> None:
+    app = load_directory(
+        str(
+            make_app(
+                {
+                    "application.yml": {"environments": {"production": {"domain": "<delete>"}}},
+                    "web/service.yml": {"production": {"url": "<delete>"}},
+                }
+            )
+        ),
+        "production",
+    )
+    kept(session, SLUG)
+    kinds = [item.kind for item in removal_plan(app, session).leftovers]
+    assert kinds == ["S3 bucket", "log group", "log group", "KMS key"]
+
+
+def test_without_credentials(
+    app: LoadedApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    moto_app.isolate(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with pytest.raises(CredentialsError, match=r"^no AWS credentials: none found"):
+        removal_plan(app, boto3.Session())
