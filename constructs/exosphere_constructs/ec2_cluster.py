@@ -20,9 +20,44 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from constructs import Construct, IConstruct
 
-from exosphere_constructs.compliance import acknowledge_wildcards
+from exosphere_constructs.compliance import (
+    acknowledge,
+    acknowledge_control,
+    acknowledge_wildcards,
+)
 from exosphere_constructs.debug_access import allow_session_manager
 
+#: Instance families of the Xen hypervisor, before AWS Nitro (Control Tower's CT.EC2.PR.15).
+XEN_FAMILIES = frozenset(
+    [
+        "t1",
+        "t2",
+        "m1",
+        "m2",
+        "m3",
+        "m4",
+        "c1",
+        "c3",
+        "c4",
+        "r3",
+        "r4",
+        "x1",
+        "x1e",
+        "i2",
+        "i3",
+        "d2",
+        "g2",
+        "g3",
+        "g3s",
+        "p2",
+        "p3",
+        "f1",
+        "h1",
+        "cc2",
+        "cr1",
+        "hs1",
+    ]
+)
 #: Where systemd reads our addition to docker.service.
 DOCKER_DROP_IN = "/etc/systemd/system/docker.service.d/exosphere-block-imds.conf"
 #: Containers in bridge mode reach the host through docker0; this rule keeps them
@@ -194,6 +229,12 @@ class Ec2Cluster(Construct):
             vpc=vpc,
             container_insights_v2=container_insights,
         )
+        if container_insights == ecs.ContainerInsights.DISABLED:
+            reason = (
+                "Container Insights is turned off by the app's setting"
+                " (providers.aws container-insights: disabled), for its cost"
+            )
+            acknowledge(self.cluster, "AwsSolutions-ECS4", reason)
         self.security_group = ec2.SecurityGroup(
             self,
             "InstanceSecurityGroup",
@@ -268,6 +309,14 @@ class Ec2Cluster(Construct):
                 else None
             ),
         )
+        self._acknowledge(instance_type)
+        if container_insights == ecs.ContainerInsights.ENHANCED:
+            acknowledge_control(
+                self.cluster,
+                "ecs_container_insights_enabled_check",
+                "Container Insights is on, with enhanced observability ('enhanced'): the rule"
+                " predates that setting and accepts only 'enabled'",
+            )
         # An instance that boots before its role's policy exists cannot register.
         _cfn(self.auto_scaling_group).node.add_dependency(_cfn(agent_policy))
         self.capacity_provider = ecs.AsgCapacityProvider(
@@ -285,6 +334,40 @@ class Ec2Cluster(Construct):
             self.capacity_provider,
             machine_image_type=ecs.MachineImageType.AMAZON_LINUX_2,
         )
+
+    def _acknowledge(self, instance_type: ec2.InstanceType) -> None:
+        """The stricter packs' findings that do not apply to these instances, with why."""
+        acknowledge(
+            self,
+            "NIST.800.53.R5-IAMNoInlinePolicy",
+            "each role here holds policies of its own, scoped to this cluster, its instances"
+            " and the app's log groups: a managed policy would be attachable to other principals",
+        )
+        acknowledge_control(
+            self.launch_template,
+            "ec2_launch_template_monitoring_enabled_check",
+            "basic (5-minute) EC2 metrics and the cluster's Container Insights are what the"
+            " alarms read; detailed monitoring would add a charge per instance for 1-minute data",
+        )
+        acknowledge_control(
+            self.auto_scaling_group,
+            "autoscaling_multiple_az_check",
+            "the group spans the private subnets of every availability zone of the VPC; they"
+            " come from the network stack, a cross-stack reference the rule cannot read",
+        )
+        acknowledge_control(
+            self.auto_scaling_group,
+            "autoscaling_mixed_instances_policy_multiple_instance_types_check",
+            "one instance type per cluster, the app's choice: the capacity checks and the"
+            " container placement are sized against that one type",
+        )
+        if instance_type.to_string().split(".")[0] in XEN_FAMILIES:
+            acknowledge_control(
+                self.launch_template,
+                "ec2_launch_template_nitro_instance_type_check",
+                f"{instance_type.to_string()} is the instance type the app asks for; it is"
+                " of an older, non-Nitro generation (a current type such as t3 would pass)",
+            )
 
     def _grant_agent(self, log_group_name_prefix: str) -> iam.Policy:
         """What the ECS agent and the Docker log driver of these instances need, scoped."""

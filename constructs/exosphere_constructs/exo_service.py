@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from exosphere_constructs.compliance import acknowledge
+from exosphere_constructs.compliance import acknowledge, acknowledge_control
 from exosphere_constructs.debug_access import allow_exec_logging
 from exosphere_constructs.ec2_cluster import wait_for_capacity_providers
 from exosphere_constructs.log_group import retained_log_group
@@ -129,6 +129,7 @@ class ExoService(Construct):
             "plain environment variables hold configuration (ExoCom's address, the role,"
             " the manifest's `environment`); secrets come from Secrets Manager",
         )
+        self._acknowledge(read_only_root=read_only_root, user=user)
         acknowledge(
             self.task_definition,
             "AwsSolutions-IAM5[Resource::*]",
@@ -163,6 +164,35 @@ class ExoService(Construct):
         scaling.scale_on_cpu_utilization(
             "CpuScaling", target_utilization_percent=cpu_target_percent
         )
+
+    def _acknowledge(self, *, read_only_root: bool, user: str | None) -> None:
+        """The stricter packs' findings that do not apply to this service, with why."""
+        acknowledge(
+            self.task_definition,
+            "NIST.800.53.R5-IAMNoInlinePolicy",
+            "the task's roles hold policies of their own, scoped to this service's image,"
+            " secrets and log group: a managed policy would be attachable to other principals",
+        )
+        acknowledge_control(
+            self.task_definition,
+            "ecs_awsvpc_networking_enabled_check",
+            "bridge mode by design: many tasks share an instance on dynamic host ports, where"
+            " awsvpc would cap them at the instance type's network interfaces",
+        )
+        if user is None:
+            acknowledge_control(
+                self.task_definition,
+                "ecs_task_definition_nonroot_user_check",
+                "the container runs as its image's own user, as the service's author built it"
+                " (the manifest's production.aws user sets another)",
+            )
+        if not read_only_root:
+            acknowledge_control(
+                self.task_definition,
+                "ecs_containers_readonly_access_check",
+                "the container may write to its file system, as images commonly expect (the"
+                " manifest's production.aws read-only-root turns that off)",
+            )
 
     def load_balancer_target(self) -> elbv2.IApplicationLoadBalancerTarget:
         """The service's container port as a target of a load balancer's target group."""

@@ -15,7 +15,7 @@ from aws_cdk import aws_servicediscovery as servicediscovery
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from exosphere_constructs.compliance import acknowledge
+from exosphere_constructs.compliance import acknowledge, acknowledge_control
 from exosphere_constructs.debug_access import allow_exec_logging
 from exosphere_constructs.ec2_cluster import Ec2Cluster, wait_for_capacity_providers
 from exosphere_constructs.log_group import retained_log_group
@@ -166,6 +166,22 @@ class ExoComHost(Construct):
             self.task_definition,
             "AwsSolutions-ECS2",
             "PORT and SERVICE_ROUTES are ExoCom's public configuration, not secrets",
+        )
+        acknowledge(
+            self.task_definition,
+            "NIST.800.53.R5-IAMNoInlinePolicy",
+            "the task's roles hold policies of their own, scoped to ExoCom's image and log"
+            " group: a managed policy would be attachable to other principals",
+        )
+        exocom_image = (
+            "ExoCom's published image (originate/exocom) is not known to run as another user"
+            " or on a read-only root; it holds no secret and answers the app's services only"
+        )
+        acknowledge_control(
+            self.task_definition, "ecs_task_definition_nonroot_user_check", exocom_image
+        )
+        acknowledge_control(
+            self.task_definition, "ecs_containers_readonly_access_check", exocom_image
         )
         self.security_group = ec2.SecurityGroup(
             self,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Token
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from exosphere_constructs.compliance import acknowledge, checkov_skip
+from exosphere_constructs.compliance import acknowledge, acknowledge_control, checkov_skip
 
 #: The port-80 listener's construct ID, with a certificate (where it redirects to
 #: HTTPS) and without (where it serves the routes). One ID for both, so that
@@ -121,6 +121,13 @@ class PublicLoadBalancer(Construct):
                 default_action=_not_found(),
                 open=True,
             )
+            if Token.is_unresolved(certificate.certificate_arn):
+                acknowledge_control(
+                    self.listener,
+                    "elbv2_acm_certificate_required_check",
+                    "the listener's certificate is the ACM certificate of the DNS stack: a"
+                    " cross-stack reference the rule cannot read",
+                )
         self.http_listener = self.load_balancer.add_listener(
             HTTP_LISTENER_ID,
             protocol=elbv2.ApplicationProtocol.HTTP,
@@ -140,6 +147,16 @@ class PublicLoadBalancer(Construct):
             )
             checkov_skip(self.listener, "CKV_AWS_2", http_only)
             checkov_skip(self.listener, "CKV_AWS_103", http_only)
+            acknowledge(self.listener, "NIST.800.53.R5-ELBv2ACMCertificateRequired", http_only)
+            acknowledge(self.listener, "NIST.800.53.R5-ALBHttpToHttpsRedirection", http_only)
+            acknowledge_control(self.listener, "alb_http_to_https_redirection_check", http_only)
+        else:
+            acknowledge(
+                self.http_listener,
+                "NIST.800.53.R5-ELBv2ACMCertificateRequired",
+                "the port-80 listener serves nothing: it redirects every request to the"
+                " HTTPS listener, which holds the ACM certificate",
+            )
 
     def _log_access(self, retention_days: int) -> s3.Bucket:
         """The access-log bucket: private, encrypted, TLS only, expiring, kept on delete."""
@@ -165,5 +182,31 @@ class PublicLoadBalancer(Construct):
         )
         acknowledge(bucket, "AwsSolutions-S1", no_server_logs)
         checkov_skip(bucket, "CKV_AWS_18", no_server_logs)
+        acknowledge(bucket, "NIST.800.53.R5-S3BucketLoggingEnabled", no_server_logs)
+        acknowledge_control(bucket, "s3_bucket_logging_enabled_check", no_server_logs)
+        sse_s3_only = (
+            "Elastic Load Balancing writes access logs only to a bucket encrypted with"
+            " S3-managed keys (SSE-S3), not with a KMS key"
+        )
+        acknowledge(bucket, "NIST.800.53.R5-S3DefaultEncryptionKMS", sse_s3_only)
+        acknowledge_control(bucket, "s3_bucket_default_encryption_kms_check", sse_s3_only)
+        acknowledge(
+            bucket,
+            "NIST.800.53.R5-S3BucketReplicationEnabled",
+            "access logs expire after their retention and can be rebuilt from nothing else;"
+            " a replica in another region would double their cost for no recovery need",
+        )
+        acknowledge_control(
+            bucket,
+            "s3_event_notifications_enabled_check",
+            "nothing reacts to new access-log objects: they are read when investigating,"
+            " through S3 or Athena",
+        )
+        acknowledge_control(
+            bucket,
+            "s3_bucket_object_lock_enabled_check",
+            "access logs expire by lifecycle rule after their retention; object lock would"
+            " keep them past it (versioning and private, TLS-only access protect them)",
+        )
         self.load_balancer.log_access_logs(bucket, prefix="alb")
         return bucket

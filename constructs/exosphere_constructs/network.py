@@ -7,6 +7,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from exosphere_constructs.compliance import acknowledge
 from exosphere_constructs.log_group import retained_log_group
 
 
@@ -70,8 +71,21 @@ class Network(Construct):
         self.flow_log_group = retained_log_group(
             self, "FlowLogs", retention=flow_log_retention, encryption_key=encryption_key
         )
-        self.vpc.add_flow_log(
+        for subnet in self.vpc.public_subnets:
+            acknowledge(
+                subnet,
+                "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW",
+                "a public subnet's default route to the internet gateway is what makes it"
+                " public: only the load balancer and the NAT gateways live there",
+            )
+        flow_log = self.vpc.add_flow_log(
             "FlowLog",
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group),
             traffic_type=ec2.FlowLogTrafficType.ALL,
+        )
+        acknowledge(
+            flow_log,
+            "NIST.800.53.R5-IAMNoInlinePolicy",
+            "the flow log's role holds one policy of its own, scoped to its log group:"
+            " a managed policy would be attachable to other principals",
         )

@@ -14,6 +14,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from exosphere_constructs import Ec2Cluster, LoadBalancerWebAcl, PublicLoadBalancer
+from exosphere_constructs.compliance import acknowledge
 
 #: The host ports ECS gives containers in bridge mode with `hostPort: 0`.
 EPHEMERAL_PORTS = ec2.Port.tcp_range(32768, 65535)
@@ -121,6 +122,13 @@ class PlatformStack(Stack):
             if waf
             else None
         )
+        if self.web_acl is None:
+            acknowledge(
+                self.load_balancer.load_balancer,
+                "NIST.800.53.R5-ALBWAFEnabled",
+                "AWS WAF is the app's choice (providers.aws waf: true; about $8 a month plus"
+                " $0.60 per million requests): this app has it off",
+            )
         # aws-cdk#22764: a capacity provider adds no rule from the load balancer
         # to the dynamic host ports of bridge-mode containers.
         self.public_cluster.security_group.connections.allow_from(
