@@ -235,12 +235,6 @@ class Ec2Cluster(Construct):
                 " (providers.aws container-insights: disabled), for its cost"
             )
             acknowledge(self.cluster, "AwsSolutions-ECS4", reason)
-        if container_insights == ecs.ContainerInsights.DISABLED:
-            reason = (
-                "Container Insights is turned off by the app's setting"
-                " (providers.aws container-insights: disabled), for its cost"
-            )
-            acknowledge(self.cluster, "AwsSolutions-ECS4", reason)
         self.security_group = ec2.SecurityGroup(
             self,
             "InstanceSecurityGroup",
