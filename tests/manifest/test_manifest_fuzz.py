@@ -10,7 +10,10 @@ in the text, the text truncated, random bytes inserted).
 
 from __future__ import annotations
 
+import copy
 import datetime
+import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -24,6 +27,9 @@ from hypothesis import strategies as st
 
 from exosphere_cdk.manifest.errors import ManifestError, Problem
 from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.ops.assembly import synthesize_into
+from tests.apps import BASE, write_app
 from tests.conftest import EXAMPLES as OUR_EXAMPLES
 
 FUZZ = settings(
@@ -317,3 +323,176 @@ def test_line_breaks_in_keys_are_escaped(key: str, tmp_path: Path) -> None:
         load_app(app, "production")
     for problem in caught.value.problems:
         assert len(str(problem).splitlines()) == 1, repr(str(problem))
+
+
+# ---------------------------------------------------------------- hostile strings (issue 11)
+
+HOSTILE_FUZZ = settings(FUZZ, max_examples=50)
+#: One synthesis takes seconds: a few examples only.
+SYNTH_FUZZ = settings(FUZZ, max_examples=10)
+
+#: Strings an attacker or an unlucky user might write: dynamic references and tokens, NULs and
+#: control characters, huge strings, path traversal, link names, line separators, YAML syntax,
+#: credentials, shell syntax.
+HOSTILE = [
+    "{{resolve:secretsmanager:prod/db}}", "{{ RESOLVE : ssm:/x }}", "{{resolve:ssm-secure:p:1}}",
+    "${Token[TOKEN.12]}", "#{Token[TOKEN.7]}", "${AWS::AccountId}", "${Token[", "{{resolve:",
+    '{"Ref": "AWS::Region"}', "Fn::GetAtt", "\x00", "a\x00b", "x" * 6000, "é" * 3000,
+    "../../etc/passwd", "/etc/passwd", "./web/../../outside", "..", ".", "./out", "./loop",
+    "./out/secret", "web -> /etc", "\u2028", "\u2029", "\x85", "\r\n", "\t", "\ufeff", "\x1b[31m",
+    "&anchor", "*alias", "<<", "!!python/object:os.system", "%YAML 1.1", "---", "? x", "- y",
+    "-----BEGIN PRIVATE KEY-----", "AKIAIOSFODNN7EXAMPLE", "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    "mongodb://u:p@h", "$(id)", "`id`", "'; rm -rf / #", '"', "'", "\\", "%s%n", "日本😀",
+    "", " ", "~", "null", "true", "0x10", "1e400", "web", "users.list", "/health",
+]  # fmt: skip
+hostile = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=4)), max_size=3).map("".join),
+)
+#: Where a hostile string goes: a key path of one of the two manifests.
+PLACES = [
+    ("application.yml", ("name",)),
+    ("application.yml", ("slug",)),
+    ("application.yml", ("description",)),
+    ("application.yml", ("services", "public", "web", "location")),
+    ("application.yml", ("services", "private", "users", "location")),
+    ("application.yml", ("services", "private", "users", "docker_image")),
+    ("application.yml", ("environments", "production", "domain")),
+    ("web/service.yml", ("production", "url")),
+    ("web/service.yml", ("production", "aws", "health-check-path")),
+    ("web/service.yml", ("startup", "command")),
+    ("web/service.yml", ("messages", "sends", 0)),
+    ("users/service.yml", ("production", "environment", "VALUE")),
+    ("users/service.yml", ("production", "environment", "<name>")),
+    ("users/service.yml", ("production", "secrets", "SECRET")),
+    ("users/service.yml", ("type",)),
+]
+
+
+def _set(doc: Any, path: tuple[Any, ...], value: str) -> None:
+    """`value` at `path` of `doc` (mappings made on the way; an index into a list as is)."""
+    for part in path[:-1]:
+        doc = doc.setdefault(part, {})
+    last = path[-1]
+    if last == "<name>":  # the string as a variable's name
+        doc[value] = "1"
+    else:
+        doc[last] = value
+
+
+def write_hostile_app(app: Path, placed: list[tuple[tuple[str, tuple[Any, ...]], str]]) -> None:
+    """tests/apps.py's BASE with the hostile strings placed; beside it, a folder `outside` that
+    `out` links to, a link loop `loop`, and a Dockerfile in web whose folder links out."""
+    docs: dict[str, Any] = {name: copy.deepcopy(doc) for name, doc in BASE.items()}
+    docs["web/service.yml"]["startup"] = {"command": "node server.js"}
+    for (file, path), value in placed:
+        _set(docs[file], path, value)
+    for name, doc in docs.items():
+        (app / name).parent.mkdir(parents=True, exist_ok=True)
+        (app / name).write_text(yaml.safe_dump(doc, allow_unicode=False, sort_keys=False))
+    outside = app.parent / "outside"
+    outside.mkdir()
+    (outside / "secret").write_text("hunter2\n")
+    (app / "out").symlink_to(outside)
+    (app / "loop").symlink_to("loop2")
+    (app / "loop2").symlink_to("loop")
+    (app / "web" / "Dockerfile").write_text("FROM node:20\n")
+    (app / "web" / "shared").symlink_to("../../outside")
+
+
+def check_hostile_outcome(app_dir: Path) -> LoadedApp | None:
+    """Loading gives a LoadedApp, or a ManifestError whose problems are one line each, about a
+    file of the app folder; never another exception."""
+    loaded: LoadedApp | None = None
+    try:
+        loaded = load_app(app_dir, "production")
+        problems: tuple[Problem, ...] = tuple(loaded.problems)
+    except ManifestError as exc:
+        assert exc.errors
+        problems = exc.problems
+    root = os.path.normpath(app_dir.absolute()) + os.sep
+    for problem in problems:
+        line = str(problem)
+        assert len(line.splitlines()) == 1, repr(line)
+        assert os.path.normpath(Path(problem.file).absolute()).startswith(root), repr(line)
+        for secret in ("hunter2", "AKIAIOSFODNN7EXAMPLE", "sk_live_4eC39"):
+            if "warning" in line:
+                assert secret not in line, repr(line)
+    return loaded
+
+
+placements = st.lists(st.tuples(st.sampled_from(PLACES), hostile), min_size=1, max_size=4)
+
+
+@HOSTILE_FUZZ
+@pytest.mark.slow
+@given(placed=placements)
+def test_hostile_strings_through_the_loader_and_checks(
+    placed: list[tuple[tuple[str, tuple[Any, ...]], str]],
+) -> None:
+    root = Path(tempfile.mkdtemp(prefix="exo-fuzz-"))
+    try:
+        app = root / "app"
+        app.mkdir()
+        write_hostile_app(app, placed)
+        loaded = check_hostile_outcome(app)
+        # The link out of web's build context is always refused: nothing outside is packaged.
+        assert loaded is None
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@HOSTILE_FUZZ
+@pytest.mark.slow
+@given(value=hostile, name=hostile)
+def test_hostile_strings_behind_yaml_anchors(value: str, name: str) -> None:
+    """The strings as anchored values reused through aliases, and as keys."""
+    root = Path(tempfile.mkdtemp(prefix="exo-fuzz-"))
+    try:
+        app = root / "app"
+        write_app(root, {})
+        quoted = json.dumps(value)  # a YAML double-quoted scalar
+        (app / "users" / "service.yml").write_text(
+            "type: users\nauthor: demo\nmessages: {receives: [users.list], sends: [users.listed]}\n"
+            f"production:\n  environment:\n    A: &v {quoted}\n    B: *v\n"
+            f"    {json.dumps(name)}: *v\n  aws: &aws {{memory: 64}}\n"
+        )
+        check_hostile_outcome(app)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+#: Where a hostile string goes in the synthesis property: what reaches a task definition.
+SYNTH_PLACES = [
+    ("users/service.yml", ("production", "environment", "VALUE")),
+    ("users/service.yml", ("production", "environment", "<name>")),
+    ("web/service.yml", ("startup", "command")),
+    ("web/service.yml", ("production", "aws", "health-check-path")),
+]
+
+
+@SYNTH_FUZZ
+@pytest.mark.slow
+@given(placed=st.lists(st.tuples(st.sampled_from(SYNTH_PLACES), hostile), min_size=1, max_size=3))
+def test_hostile_values_end_in_a_synthesis_or_a_manifest_error(
+    placed: list[tuple[tuple[str, tuple[Any, ...]], str]],
+) -> None:
+    """Loaded, checked and synthesized in-process (cdk-nag and the reference scan included):
+    a valid app synthesizes, an invalid one is a ManifestError, nothing else is raised."""
+    root = Path(tempfile.mkdtemp(prefix="exo-fuzz-"))
+    try:
+        app = write_app(root, {"web/service.yml": {"startup": {"command": "node server.js"}}})
+        docs = {
+            name: yaml.safe_load((app / name).read_text())
+            for name in ("users/service.yml", "web/service.yml")
+        }
+        for (file, path), value in placed:
+            _set(docs[file], path, value)
+        for name, doc in docs.items():
+            (app / name).write_text(yaml.safe_dump(doc, sort_keys=False))
+        loaded = check_hostile_outcome(app)
+        if loaded is not None:
+            stacks = synthesize_into(loaded, root / "cdk.out")
+            assert f"{loaded.slug}-users" in stacks
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
