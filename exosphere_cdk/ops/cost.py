@@ -26,6 +26,27 @@ ROOT_VOLUME_GIB = 30
 LOG_GB_PER_GROUP = 1.0
 #: Assumed load balancer capacity units, on average over the month.
 ALB_LCUS = 1
+#: CloudWatch alarm metrics (a metric-math alarm is billed per metric it reads) by what
+#: they watch: every service (CPU, memory), a service behind the load balancer (5xx
+#: rate: 2, unhealthy hosts, p99), with Container Insights the running tasks (2), a
+#: cluster with managed scaling (unplaced tasks, status checks), ExoCom's host
+#: (status checks) and the load balancer's own 5xx rate (2).
+ALARM_METRICS = {
+    "service": 2,
+    "routed": 4,
+    "running_tasks": 2,
+    "cluster": 2,
+    "host": 1,
+    "load_balancer": 2,
+}
+#: Services on one dashboard (exosphere_constructs.dashboard.SERVICES_PER_DASHBOARD).
+SERVICES_PER_DASHBOARD = 50
+#: Minutes a month (730 hours): Container Insights observes each resource once a minute.
+MINUTES_PER_MONTH = 730 * 60
+#: Assumed Container Insights metrics per resource and minute (enhanced observability
+#: observes the tasks and containers too; `enabled` publishes cluster and service
+#: metrics, billed as custom metrics).
+INSIGHTS_METRICS = {"cluster": 10, "service": 12, "task": 15, "container": 15}
 #: AWS's managed rule groups in the web ACL of `waf: true`
 #: (exosphere_constructs.web_acl.MANAGED_RULE_GROUPS): each is billed as one rule.
 WAF_RULE_GROUPS = 3
@@ -119,6 +140,102 @@ def secret_names(app: LoadedApp) -> list[str]:
         if mongo is not None:
             names.add(mongo)
     return sorted(names)
+
+
+def alarm_metrics(app: LoadedApp) -> int:
+    """The metrics the app's CloudWatch alarms read (0 with `alarms: false`)."""
+    aws = app.aws
+    if not aws.alarms:
+        return 0
+    insights = aws.container_insights != "disabled"
+    per_service = ALARM_METRICS["service"] + (ALARM_METRICS["running_tasks"] if insights else 0)
+    routed = sum(
+        1 for s in app.services if s.public and s.service.production.aws.public_port is not None
+    )
+    return (
+        (len(app.services) + 1) * per_service  # ExoCom has the same three
+        + routed * ALARM_METRICS["routed"]
+        + 2 * ALARM_METRICS["cluster"]
+        + ALARM_METRICS["host"]
+        + ALARM_METRICS["load_balancer"]
+    )
+
+
+def dashboards(app: LoadedApp) -> int:
+    """The app's CloudWatch dashboards: one per SERVICES_PER_DASHBOARD services, at least one."""
+    return max(1, -(-len(app.services) // SERVICES_PER_DASHBOARD))
+
+
+def insights_observations(app: LoadedApp) -> tuple[int, int]:
+    """(resources, observations a month) of enhanced Container Insights at minimum capacity."""
+    tasks = sum(s.service.production.aws.min_tasks for s in app.services) + 1  # ExoCom's
+    per_minute = (
+        3 * INSIGHTS_METRICS["cluster"]
+        + (len(app.services) + 1) * INSIGHTS_METRICS["service"]
+        + tasks * (INSIGHTS_METRICS["task"] + INSIGHTS_METRICS["container"])
+    )
+    return per_minute, per_minute * MINUTES_PER_MONTH
+
+
+def monitoring_items(app: LoadedApp, p: dict[str, Any]) -> list[Item]:
+    """Alarms, dashboards and Container Insights."""
+    metrics = alarm_metrics(app)
+    items = [
+        Item(
+            "CloudWatch alarms",
+            metrics,
+            p["alarm_metric_month"],
+            f"{metrics} alarm metrics (standard resolution)",
+        ),
+        Item(
+            "CloudWatch dashboards",
+            dashboards(app),
+            p["dashboard_month"],
+            "the app's dashboard ($0 while the account has no more than 3)",
+        ),
+    ]
+    mode = app.aws.container_insights
+    if mode == "enhanced":
+        per_minute, observations = insights_observations(app)
+        items.append(
+            Item(
+                "Container Insights (enhanced)",
+                round(observations / 1e6, 2),
+                p["insights_million_observations"],
+                f"assumed {per_minute} observations a minute, in millions a month",
+            )
+        )
+    elif mode == "enabled":
+        count = (
+            3 * INSIGHTS_METRICS["cluster"] + (len(app.services) + 1) * INSIGHTS_METRICS["service"]
+        )
+        items.append(
+            Item(
+                "Container Insights",
+                count,
+                p["custom_metric_month"],
+                "assumed cluster and service metrics, billed as custom metrics",
+            )
+        )
+    return items
+
+
+def insights_assumptions(app: LoadedApp, p: dict[str, Any]) -> list[str]:
+    mode = app.aws.container_insights
+    m = INSIGHTS_METRICS
+    if mode == "enhanced":
+        return [
+            f"Container Insights (enhanced): ${p['insights_million_observations']} per million"
+            f" observations; assumed {m['cluster']} a minute per cluster, {m['service']} per"
+            f" service, {m['task'] + m['container']} per task (min-tasks) and its container"
+            " (container-insights: enabled or disabled costs less)"
+        ]
+    if mode == "enabled":
+        return [
+            f"Container Insights: ${p['custom_metric_month']} per custom metric; assumed"
+            f" {m['cluster']} per cluster and {m['service']} per service"
+        ]
+    return []
 
 
 def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
@@ -221,6 +338,7 @@ def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
                 f"assumed {WAF_MILLION_REQUESTS:g} million requests/month",
             ),
         ]
+    items += monitoring_items(app, p)
     items = [i for i in items if i.quantity]
 
     extensions: list[Extension] = []
@@ -285,6 +403,10 @@ def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
         f" at ${p['logs_ingestion_gb']}/GB; storage not included",
         "Secrets Manager: the secrets the services read, counted once each"
         " (they are referenced, not created, by the stacks)",
+        *insights_assumptions(app, p),
+        f"CloudWatch alarms: ${p['alarm_metric_month']} per alarm metric (a metric-math alarm"
+        f" counts each metric it reads); dashboards: ${p['dashboard_month']} each, though an"
+        " account's first 3 are free",
         *(
             [
                 f"AWS WAF: {WAF_MILLION_REQUESTS:g} million requests/month at"
@@ -297,7 +419,7 @@ def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
     not_included = (
         "data transfer out to the internet",
         "ECR storage of built images",
-        "Container Insights metrics and VPC flow log volume",
+        "VPC flow log volume",
         "ACM certificates (free) and DNS queries",
         "instances added by autoscaling above the minimum",
     )

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import attrs
 import pytest
 
 from exosphere_cdk.cli import main
 from exosphere_cdk.manifest.instances import INSTANCE_TYPES
 from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.ops.cost import WAF_RULE_GROUPS, estimate, price_table, secret_names
+from exosphere_cdk.ops.cost import (
+    WAF_RULE_GROUPS,
+    dashboards,
+    estimate,
+    price_table,
+    secret_names,
+)
 from tests.apps import AppFactory
 from tests.ops.conftest import SHOP
 
@@ -40,13 +48,21 @@ def test_tiny_app_by_hand(make_app: AppFactory) -> None:
         "Secrets Manager secrets": 2 * 0.40,
         "KMS key": 1.00,
         "CloudWatch Logs ingestion": 3 * 0.50,
+        # alarm metrics: web, users and ExoCom 4 each (CPU, memory, running tasks: 2),
+        # web's route 4 (5xx: 2, unhealthy hosts, p99), 2 clusters x 2, ExoCom's host 1,
+        # the load balancer's 5xx 2 = 23 at $0.10
+        "CloudWatch alarms": 23 * 0.10,
+        "CloudWatch dashboards": 3.00,
+        # enhanced: 3 clusters x 10 + 3 services x 12 + 3 tasks x (15 + 15) = 156 a minute,
+        # x 43,800 minutes = 6.83 million observations at $0.21
+        "Container Insights (enhanced)": 6.83 * 0.21,
     }
     assert result.region == "us-east-1"
     assert {i.item: i.monthly for i in result.items} == {
         k: pytest.approx(v, abs=0.006) for k, v in expected.items()
     }
     assert result.total == pytest.approx(sum(expected.values()), abs=0.05)
-    assert result.total == pytest.approx(115.53, abs=0.02)
+    assert result.total == pytest.approx(122.26, abs=0.02)
     deltas = {e.change: e.monthly_delta for e in result.extensions}
     assert deltas["one NAT gateway per AZ"] == pytest.approx((0.045 + 0.005) * h, abs=0.01)
     assert deltas["one more availability zone"] == pytest.approx(0.005 * h, abs=0.01)
@@ -60,11 +76,11 @@ def test_cli_text_states_date_and_total(
     assert main(["cost", str(make_app(TINY))]) == 0
     lines = capsys.readouterr().out.splitlines()
     as_of = price_table()["as_of"]
-    # 115.525 by hand: each line is rounded to cents and the total adds the lines
+    # 122.259 by hand: each line is rounded to cents and the total adds the lines
     total = [line for line in lines if line.startswith("total: ")]
     assert total in (
-        [f"total: $115.52 per month (prices as of {as_of})"],
-        [f"total: $115.53 per month (prices as of {as_of})"],
+        [f"total: $122.25 per month (prices as of {as_of})"],
+        [f"total: $122.26 per month (prices as of {as_of})"],
     )
 
 
@@ -161,3 +177,37 @@ def test_waf_is_priced_in_every_region(region: str) -> None:
         prices["waf_rule_month"],
         prices["waf_million_requests"],
     ) == (5.0, 1.0, 0.6)
+
+
+def _monitoring(result: Any) -> dict[str, float | None]:
+    names = ("CloudWatch alarms", "CloudWatch dashboards", "Container Insights")
+    return {i.item: i.monthly for i in result.items if i.item.startswith(names)}
+
+
+def test_monitoring_off_and_insights_enabled(make_app: AppFactory) -> None:
+    def aws(settings: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **TINY,
+            "application.yml": {"environments": {"production": {"providers": {"aws": settings}}}},
+        }
+
+    off = estimate(load_app(make_app(aws({"alarms": False, "container-insights": "disabled"}))))
+    assert _monitoring(off) == {"CloudWatch dashboards": 3.0}
+    # enabled: 3 clusters x 10 + 3 services x 12 = 66 custom metrics at $0.30; alarms as in
+    # the tiny app (Container Insights still counts the running tasks)
+    enabled = estimate(load_app(make_app(aws({"container-insights": "enabled"}))))
+    assert _monitoring(enabled) == {
+        "CloudWatch alarms": 2.3,
+        "CloudWatch dashboards": 3.0,
+        "Container Insights": pytest.approx(66 * 0.30),
+    }
+    # disabled, alarms on: no running-tasks alarms (3 x 2 metrics fewer)
+    disabled = estimate(load_app(make_app(aws({"container-insights": "disabled"}))))
+    assert _monitoring(disabled) == {"CloudWatch alarms": 1.7, "CloudWatch dashboards": 3.0}
+
+
+def test_a_dashboard_per_fifty_services(make_app: AppFactory) -> None:
+    app = load_app(make_app(TINY))
+    assert dashboards(app) == 1
+    many = attrs.evolve(app, services=app.services * 26)  # 52 services
+    assert dashboards(many) == 2
