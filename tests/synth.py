@@ -1,4 +1,4 @@
-"""Synthesizing apps in tests as `cdk synth` does: cdk.json's context, cdk-nag."""
+"""Synthesizing apps in tests as `cdk synth` does: cdk.json's context, every rule pack."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from aws_cdk.assertions import Template
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.manifest.model import LoadedApp
 from exosphere_cdk.stacks import AppStacks, add_compliance_checks, build_stacks
+from exosphere_cdk.stacks.app_stacks import COMPLIANCE_PACKS
 from exosphere_cdk.synth import new_app
 
 ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
@@ -39,7 +40,8 @@ def synthesize(
     app = load_app(directory)
     scope = new_app(outdir=outdir, context=context)
     stacks = build_stacks(scope, app, protect=protect)
-    add_compliance_checks(scope)  # as in every `cdk synth`: a cdk-nag finding fails it
+    # As `cdk synth -c nag-packs=<every pack>`: a finding of any pack fails it.
+    add_compliance_checks(scope, COMPLIANCE_PACKS)
     assembly = scope.synth()
     templates = {s.stack_name: s.template for s in assembly.stacks}
     return Synthesized(app, stacks, templates, outdir)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
 
 from attrs import frozen
 from aws_cdk import (
@@ -282,10 +281,9 @@ def add_compliance_checks(scope: App, packs: Sequence[str] = DEFAULT_PACKS) -> N
         plugins.append(NIST80053R5Checks(scope))
     if "control-tower" in packs:
         # Loaded only when asked for: the plugin and its cfn-guard rules weigh 12 MB.
-        from cdklabs.cdk_validator_cfnguard import CfnGuardValidator  # noqa: PLC0415
+        from exosphere_cdk.stacks.control_tower import ControlTowerControls  # noqa: PLC0415
 
-        # Typed against CDK's Beta1 plugin interface, which add_plugins takes all the same.
-        plugins.append(cast("IPolicyValidationPlugin", CfnGuardValidator()))
+        plugins.append(ControlTowerControls())
     Validations.of(scope).add_plugins(*plugins, NoDynamicReferences())
 
 

@@ -1,4 +1,5 @@
-"""cdk-nag, cfn-lint and checkov on every example: clean, and each fails on a bad construct."""
+"""The rule packs (cdk-nag's AWS Solutions and NIST 800-53 r5, Control Tower's proactive
+controls), cfn-lint and checkov on every example: clean, and each fails on a bad construct."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ from aws_cdk import aws_logs as logs
 
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.stacks import add_compliance_checks, build_stacks
+from exosphere_cdk.stacks.app_stacks import COMPLIANCE_PACKS, DEFAULT_PACKS
 from exosphere_cdk.stacks.platform import PlatformStack
+from exosphere_cdk.synth import COMPLIANCE_PACKS as CONTEXT_PACKS
+from exosphere_cdk.synth import DEFAULT_PACKS as CONTEXT_DEFAULT_PACKS
 from exosphere_cdk.synth import new_app
+from exosphere_constructs.compliance import acknowledge
 from tests.conftest import CORPUS, EXAMPLES, REPO
 from tests.synth import Synthesized
 
@@ -24,6 +29,12 @@ CFN_LINT = REPO / ".venv" / "bin" / "cfn-lint"
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 #: Our examples, and space-tweet without its domain when the corpus is here.
 CHECKED = [*EXAMPLES, *(["space-tweet-no-domain"] if CORPUS else [])]
+#: The validation plugin of each pack, as the report names it.
+PLUGINS = {
+    "aws-solutions": "AwsSolutions",
+    "nist-800-53-r5": "NIST.800.53.R5",
+    "control-tower": "cdk-validator-cfnguard",
+}
 
 
 def _cfn_lint(templates: list[Path]) -> subprocess.CompletedProcess[str]:
@@ -81,11 +92,42 @@ def assemblies(
     return root
 
 
-def test_cdk_nag_passes_every_example(synthesized: Callable[[str], Synthesized]) -> None:
+def _report(outdir: Path) -> dict[str, dict[str, Any]]:
+    """validation-report.json's plugin reports by plugin name."""
+    report = json.loads((outdir / "validation-report.json").read_text())
+    return {p["pluginName"]: p for p in report["pluginReports"]}
+
+
+def _findings(plugin_report: dict[str, Any]) -> list[str]:
+    return sorted(
+        f"{v['ruleName']} {c.get('constructPath', '')}"
+        for v in plugin_report.get("violations", [])
+        for c in v.get("violatingConstructs", [])
+    )
+
+
+@pytest.mark.parametrize("pack", list(PLUGINS))
+def test_each_pack_passes_every_example(
+    synthesized: Callable[[str], Synthesized], pack: str
+) -> None:
+    """No finding is left that is not acknowledged on its construct."""
     for example in CHECKED:
-        report = json.loads((synthesized(example).outdir / "validation-report.json").read_text())
-        conclusions = {p["pluginName"]: p["conclusion"] for p in report["pluginReports"]}
-        assert conclusions.get("AwsSolutions") == "success", (example, conclusions)
+        plugin = _report(synthesized(example).outdir)[PLUGINS[pack]]
+        assert (example, plugin["conclusion"], _findings(plugin)) == (example, "success", [])
+
+
+def test_the_packs_are_named_alike_in_the_context_and_the_stacks() -> None:
+    assert (CONTEXT_PACKS, CONTEXT_DEFAULT_PACKS) == (COMPLIANCE_PACKS, DEFAULT_PACKS)
+    assert set(PLUGINS) == set(COMPLIANCE_PACKS)
+    assert DEFAULT_PACKS == ("aws-solutions",)
+
+
+def test_an_unknown_pack_or_rule_is_refused(tmp_path: Path) -> None:
+    scope = new_app(outdir=tmp_path)
+    with pytest.raises(ValueError, match=r"unknown rule packs \['nist'\]"):
+        add_compliance_checks(scope, ["nist"])
+    with pytest.raises(ValueError, match=r"'HIPAA\.Security-X' is not a rule of a known cdk-nag"):
+        acknowledge(scope, "HIPAA.Security-X", "a reason long enough to pass the length check")
 
 
 def test_cfn_lint_finds_nothing(assemblies: Path) -> None:
@@ -120,15 +162,43 @@ def _ssh_open_to_the_world(stack: PlatformStack) -> None:
 
 
 def test_cdk_nag_fails_the_synthesis_on_a_finding(tmp_path: Path) -> None:
+    """By default (no `-c nag-packs`) AWS Solutions alone gates the synthesis."""
     scope = new_app(outdir=tmp_path)
     stacks = build_stacks(scope, load_app(EXAMPLES["hello"]))
     _ssh_open_to_the_world(stacks.platform)
     add_compliance_checks(scope)
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         scope.synth()
-    report = (tmp_path / "validation-report.json").read_text()
-    assert "AwsSolutions-EC23" in report
-    assert "hello-platform/Bad/Resource" in report
+    reports = _report(tmp_path)
+    assert "AwsSolutions-EC23 hello-platform/Bad/Resource" in _findings(reports["AwsSolutions"])
+    assert "NIST.800.53.R5" not in reports
+    assert "cdk-validator-cfnguard" not in reports
+
+
+def _plain_log_group(stack: PlatformStack) -> None:
+    """A log group of CloudWatch's own encryption, kept for a week."""
+    logs.LogGroup(stack, "BadLogs", retention=logs.RetentionDays.ONE_WEEK)
+
+
+@pytest.mark.parametrize(
+    ("pack", "finding"),
+    [
+        ("nist-800-53-r5", "NIST.800.53.R5-CloudWatchLogGroupEncrypted"),
+        ("control-tower", "cloudwatch_log_group_encrypted_check"),
+    ],
+)
+def test_each_stricter_pack_fails_the_synthesis_on_a_finding(
+    tmp_path: Path, pack: str, finding: str
+) -> None:
+    scope = new_app(outdir=tmp_path)
+    stacks = build_stacks(scope, load_app(EXAMPLES["hello"]))
+    _plain_log_group(stacks.platform)
+    add_compliance_checks(scope, [pack])
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        scope.synth()
+    reports = _report(tmp_path)
+    assert f"{finding} hello-platform/BadLogs/Resource" in _findings(reports[PLUGINS[pack]])
+    assert "AwsSolutions" not in reports
 
 
 def test_cfn_lint_fails_on_a_bad_template(tmp_path: Path) -> None:
@@ -164,7 +234,7 @@ def test_every_acknowledgement_sits_on_its_construct_with_a_reason(
                     # `/stack/Construct[/...]`: never the app, never a whole stack.
                     assert path.count("/") >= 2, path
                     for rule, reason in entry["data"].items():
-                        if not rule.startswith("AwsSolutions::"):
+                        if rule.split("::")[0] not in PLUGINS.values():
                             continue  # CDK's own acknowledgements of its built-in rules
                         assert len(reason) >= 40, (path, rule, reason)
                         found += 1
