@@ -110,6 +110,8 @@ class PublicLoadBalancer(Construct):
                 " stack's region is unknown at synthesis"
             )
             acknowledge(self.load_balancer, "AwsSolutions-ELB2", no_logs)
+            acknowledge(self.load_balancer, "NIST.800.53.R5-ELBLoggingEnabled", no_logs)
+            acknowledge_control(self.load_balancer, "elbv2_logging_enabled_check", no_logs)
             checkov_skip(self.load_balancer, "CKV_AWS_91", no_logs)
         if certificate is not None:
             self.listener = self.load_balancer.add_listener(

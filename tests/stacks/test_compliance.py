@@ -22,8 +22,9 @@ from exosphere_cdk.synth import COMPLIANCE_PACKS as CONTEXT_PACKS
 from exosphere_cdk.synth import DEFAULT_PACKS as CONTEXT_DEFAULT_PACKS
 from exosphere_cdk.synth import new_app
 from exosphere_constructs.compliance import acknowledge
+from tests.apps import AppFactory
 from tests.conftest import CORPUS, EXAMPLES, REPO
-from tests.synth import Synthesized
+from tests.synth import Synthesized, synthesize
 
 CFN_LINT = REPO / ".venv" / "bin" / "cfn-lint"
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
@@ -142,6 +143,28 @@ def test_checkov_finds_nothing_and_every_skip_has_a_reason(assemblies: Path) -> 
     assert report["skipped"], "the known skips should be reported as skipped"
     for check in report["skipped"]:
         assert len(check.get("check_result", {}).get("suppress_comment", "")) > 40, check
+
+
+def test_an_app_with_waf_and_locked_containers_passes_every_pack_and_cfn_lint(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    """The opt-ins add resources and settings that every checker accepts."""
+    aws = {"waf": True}
+    locked = {"production": {"aws": {"read-only-root": True, "user": "1000:1000"}}}
+    app_dir = make_app(
+        {
+            "application.yml": {"environments": {"production": {"providers": {"aws": aws}}}},
+            "web/service.yml": locked,
+        }
+    )
+    result = synthesize(app_dir, tmp_path / "cdk.out")  # every pack: a finding raises
+    platform = result.template("platform")
+    platform.resource_count_is("AWS::WAFv2::WebACL", 1)
+    platform.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)
+    for name, plugin in _report(result.outdir).items():
+        assert _findings(plugin) == [], name
+    lint = _cfn_lint(_templates(result.outdir))
+    assert (lint.returncode, lint.stdout) == (0, ""), lint.stdout + lint.stderr
 
 
 # ---------------------------------------------------------------- each checker bites
