@@ -235,6 +235,7 @@ class Ec2Cluster(Construct):
                 " (providers.aws container-insights: disabled), for its cost"
             )
             acknowledge(self.cluster, "AwsSolutions-ECS4", reason)
+            acknowledge_control(self.cluster, "ecs_container_insights_enabled_check", reason)
         self.security_group = ec2.SecurityGroup(
             self,
             "InstanceSecurityGroup",
