@@ -18,10 +18,7 @@ def _stack_names() -> list[tuple[str, str]]:
     names = []
     for example, directory in EXAMPLES.items():
         app = load_app(directory)
-        parts = ["network", "platform", "exocom", *(s.role for s in app.services)]
-        if app.domain is not None:
-            parts.insert(1, "dns")
-        names += [(example, f"{app.slug}-{part}") for part in parts]
+        names += [(example, name) for name in derive.stack_names(app)]
     return names
 
 
