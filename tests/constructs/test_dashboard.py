@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
@@ -32,7 +33,7 @@ def _widgets(stack: cdk.Stack) -> dict[str, list[dict[str, Any]]]:
     return {d["Properties"]["DashboardName"]: _body(d)["widgets"] for d in dashboards.values()}
 
 
-def _body(dashboard: dict[str, Any]) -> dict[str, Any]:
+def _body(dashboard: Mapping[str, Any]) -> dict[str, Any]:
     parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
     text = "".join(p if isinstance(p, str) else "<region>" for p in parts)
     body: dict[str, Any] = json.loads(text)

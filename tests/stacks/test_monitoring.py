@@ -185,9 +185,9 @@ def _dashboard_text(template: dict[str, Any]) -> str:
 def test_the_dashboard_has_a_row_per_service_and_the_shared_rows(synthesized: Synth) -> None:
     shop = synthesized("shop")
     text = _dashboard_text(shop.templates[f"{SLUG}-monitoring"])
-    for role in shop.app.services:
-        assert f'"title":"{role.role}: tasks"' in text
-        assert f'"StackName": "{SLUG}-{role.role}"' in text  # its service name, by reference
+    for svc in shop.app.services:
+        assert f'"title":"{svc.role}: tasks"' in text
+        assert f'"StackName": "{SLUG}-{svc.role}"' in text  # its service name, by reference
     for role in ("admin", "api", "storefront"):
         for widget in ("requests", "5xx", "response time (s)"):
             assert f'"title":"{role}: {widget}"' in text
