@@ -61,6 +61,7 @@ def test_cdk_synth_writes_every_stack_without_aws(tmp_path: Path) -> None:
             "dns",
             "exocom",
             "mailer",
+            "monitoring",
             "network",
             "orders",
             "payments",
