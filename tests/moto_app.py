@@ -130,6 +130,7 @@ def deploy(
             **_service({"Ref": "Cluster"}, "exocom"),
         },
     )
+    create("monitoring", {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {}}})
     for svc in app.services:
         resources = _service(f"{slug}-{'public' if svc.public else 'private'}", svc.role)
         if svc.public:

@@ -103,6 +103,15 @@ class PublicLoadBalancer(Construct):
             drop_invalid_header_fields=True,
             deletion_protection=deletion_protection,
         )
+        if not deletion_protection:
+            lifted = (
+                "deletion protection is lifted on purpose (teardown) so that the app can be"
+                " destroyed; every other deployment keeps it on"
+            )
+            acknowledge(self.load_balancer, "NIST.800.53.R5-ELBDeletionProtectionEnabled", lifted)
+            acknowledge_control(
+                self.load_balancer, "elbv2_deletion_protection_enabled_check", lifted
+            )
         self.access_logs = self._log_access(access_log_retention_days) if access_logs else None
         if self.access_logs is None:
             no_logs = (

@@ -39,7 +39,8 @@ def test_status_of_a_failed_deployment(
     name = moto_app.fail_deployment(deployed, "hello-greeter")
     assert main(["status", HELLO, "--events", "2"]) == 0
     out = capsys.readouterr().out
-    assert "│ hello-network  │ CREATE_COMPLETE │" in out
+    assert "│ hello-network    │ CREATE_COMPLETE │" in out
+    assert "│ hello-monitoring │ CREATE_COMPLETE │" in out
     assert "│ exocom  │       1 │       1 │       0 │ COMPLETED │ -         │" in out
     assert "│ greeter │       1 │       0 │       0 │ FAILED    │ -         │" in out
     assert "│ web     │       1 │       1 │       0 │ COMPLETED │ 1 healthy │" in out

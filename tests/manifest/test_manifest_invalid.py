@@ -71,7 +71,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         "app/application.yml:15: colour: unknown key 'colour', expected one of: author, bus, dependencies, description, environments, name, services, slug, version",
     ]),
     ("unknown-aws-key", aws(zones=3), [
-        "app/application.yml:10: environments.production.providers.aws.zones: unknown key 'zones', expected one of: account, alarms, availability-zones, certificate-arn, container-insights, dockerhub-credentials, exocom-cluster-size, hosted-zone-id, log-retention-days, nat-gateways, private-cluster-max, private-cluster-min, private-cluster-size, public-cluster-max, public-cluster-min, public-cluster-size, region, remote-state-store",
+        "app/application.yml:10: environments.production.providers.aws.zones: unknown key 'zones', expected one of: account, alarms, availability-zones, certificate-arn, container-insights, dockerhub-credentials, ecs-exec, exocom-cluster-size, hosted-zone-id, log-retention-days, nat-gateways, private-cluster-max, private-cluster-min, private-cluster-size, public-cluster-max, public-cluster-min, public-cluster-size, region, remote-state-store, ssm, waf",
     ]),
     ("folder-missing", {"application.yml": {"services": {"private": {"users": {"location": "./nope"}}}}}, [
         "app/application.yml:14: services.private.users.location: folder './nope' not found, expected a service folder at app/nope",

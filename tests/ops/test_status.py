@@ -41,7 +41,7 @@ def test_a_steady_app(
         (name, "CREATE_COMPLETE")
         for name in (
             *("hello-network", "hello-dns", "hello-platform", "hello-exocom"),
-            *("hello-greeter", "hello-web"),
+            *("hello-monitoring", "hello-greeter", "hello-web"),
         )
     ]
     rows = [
