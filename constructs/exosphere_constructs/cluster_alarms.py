@@ -10,7 +10,13 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from exosphere_constructs.service_alarms import MINUTE, alarm, load_balancer_full_name
+from exosphere_constructs.service_alarms import (
+    ERROR_RATE,
+    MIN_REQUESTS,
+    MINUTE,
+    alarm,
+    load_balancer_full_name,
+)
 
 
 class ClusterAlarms(Construct):
@@ -133,10 +139,11 @@ class LoadBalancerAlarms(Construct):
                 name=f"{alarm_name_prefix}-5xx",
                 description=(
                     f"more than {server_errors_percent} percent of the requests answered 5xx"
-                    " by the load balancer itself in 3 of 5 minutes"
+                    " by the load balancer itself in 3 of 5 minutes (of at least"
+                    f" {MIN_REQUESTS} requests)"
                 ),
                 metric=cloudwatch.MathExpression(
-                    expression="100 * errors / requests",
+                    expression=ERROR_RATE,
                     using_metrics={
                         name: cloudwatch.Metric(
                             namespace="AWS/ApplicationELB",

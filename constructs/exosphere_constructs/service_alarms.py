@@ -15,6 +15,11 @@ from constructs import Construct
 #: Container Insights' namespace (task counts of a service, by ClusterName and ServiceName).
 CONTAINER_INSIGHTS = "ECS/ContainerInsights"
 MINUTE = Duration.minutes(1)
+#: A 5xx rate counts only in minutes with at least this many requests: at low traffic a
+#: single error would otherwise be 100 % (and roll a deployment back).
+MIN_REQUESTS = 10
+#: The share of `requests` answered with `errors`, in percent, 0 in quiet minutes.
+ERROR_RATE = f"IF(requests >= {MIN_REQUESTS}, 100 * errors / requests, 0)"
 
 
 def alarm(
@@ -183,10 +188,10 @@ class ServiceAlarms(Construct):
             rollback=True,
             description=(
                 f"more than {server_errors_percent} percent of the requests answered 5xx"
-                " by the targets in 3 of 5 minutes"
+                f" by the targets in 3 of 5 minutes (of at least {MIN_REQUESTS} requests)"
             ),
             metric=cloudwatch.MathExpression(
-                expression="100 * errors / requests",
+                expression=ERROR_RATE,
                 using_metrics={
                     "errors": _metric(
                         "AWS/ApplicationELB",

@@ -133,7 +133,7 @@ def test_target_5xx_rate(public: tuple[ServiceAlarms, Template]) -> None:
     _, template = public
     alarm = _alarm(template, "app-web-5xx")
     [expression] = [m for m in alarm["Metrics"] if "Expression" in m]
-    assert expression["Expression"] == "100 * errors / requests"
+    assert expression["Expression"] == "IF(requests >= 10, 100 * errors / requests, 0)"
     assert alarm["Threshold"] == 7
     assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (5, 3)
     for metric_id, name in (("errors", "HTTPCode_Target_5XX_Count"), ("requests", "RequestCount")):
@@ -259,7 +259,7 @@ def test_load_balancer_5xx(stack: cdk.Stack, parts: dict[str, Any]) -> None:
     )
     alarm = _alarm(Template.from_stack(stack), "lb-5xx")
     [expression] = [m for m in alarm["Metrics"] if "Expression" in m]
-    assert expression["Expression"] == "100 * errors / requests"
+    assert expression["Expression"] == "IF(requests >= 10, 100 * errors / requests, 0)"
     errors = _metric_of(alarm, "errors")
     assert (errors["MetricName"], errors["Statistic"]) == ("HTTPCode_ELB_5XX_Count", "Sum")
     assert _dimension_names(errors) == ["LoadBalancer"]
