@@ -23,13 +23,17 @@ def stack_name(app: LoadedApp, part: str) -> str:
 
 
 def shared_stack_names(app: LoadedApp) -> list[str]:
-    """The app's own stacks, in deployment order (`-dns` only with a domain)."""
+    """The app's own stacks, in STACK_PARTS order (`-dns` only with a domain)."""
     parts = [p for p in STACK_PARTS if p != "dns" or app.domain is not None]
     return [stack_name(app, part) for part in parts]
 
 
 def stack_names(app: LoadedApp) -> list[str]:
-    """Every stack of the app, in deployment order: the shared ones, then one per service."""
+    """Every stack of the app: the shared ones, then one per service.
+
+    Not the deployment order: the CLI orders stacks by their references, and the
+    dashboard stack (`-monitoring`) goes after the services it shows.
+    """
     return [*shared_stack_names(app), *(stack_name(app, s.role) for s in app.services)]
 
 

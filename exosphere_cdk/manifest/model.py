@@ -114,8 +114,8 @@ BUS_TYPES = ("exocom",)
 #: Service names (roles): DNS labels of at most 32 characters, so that names
 #: derived from them (target groups, stacks `<slug>-<role>`) stay within AWS limits.
 ROLE_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$"
-#: Names of the app's shared stacks (`<slug>-network`, ...): a service's stack is `<slug>-<role>`.
-#: The app's own stacks besides one per service, `<slug>-<part>`, in deployment order.
+#: The app's own stacks, `<slug>-<part>`; a service's stack is `<slug>-<role>`. The
+#: dashboard stack (`monitoring`) deploys after the services it shows.
 STACK_PARTS = ("network", "dns", "platform", "exocom", "monitoring")
 #: Roles a service may not take: its stack would be one of the app's own.
 RESERVED_ROLES = tuple(sorted(STACK_PARTS))
