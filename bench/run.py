@@ -33,6 +33,38 @@ Modes: `default` (no `CDK_VALIDATION`: the built-in validation off, cdk-nag
 on) for every subject, and `validation` (`CDK_VALIDATION=true`, the opt-in)
 through the CLI for the floor, hello and `--validation-sizes`.
 
+jsii requests, the deterministic measure: every call from Python into the CDK
+(creating an object, invoking a method, reading a property, a static call) is
+a request to jsii's Node process, one round trip. `bench/count.py` wraps the
+jsii kernel's provider (in a process of its own, never on the synth path),
+synthesizes each subject once in-process as `python app.py` does (`new_app`,
+`build` with the default rule packs, `synth`; the modules are imported before
+counting starts) and counts the requests by kind (create, invoke, get, set,
+static invoke, static get, callback: Python answering a call from JavaScript)
+per stack. A request counts to the stack the first of these rules gives:
+
+1. a stack's constructor is running (a `__init__` on the Python call stack
+   whose `self` is a Stack): that stack;
+2. else the outermost call into our code (exosphere_cdk, exosphere_constructs)
+   with, among its arguments (self first), a construct placed in a stack: that
+   stack. So the alarms `watch_service(service_stack, ...)` adds and the reads
+   of a service's dashboard row (`service_metrics`) count to the service;
+3. else a create whose scope (its first argument), or an invoke or set whose
+   object, is placed: that one's stack;
+4. else (a read or a static call made by build_stacks itself, an object made
+   without a scope such as an InstanceType) the request is held and counted
+   with the next request that is placed: it is an argument of what is built
+   next (a service's capacity provider name, read from the platform, counts to
+   the service). What is still held when the build ends counts to `(app)`, as
+   do the App itself, its tags and the rule packs; `app.synth()` and the
+   callbacks under it count to `(synth)`.
+
+An object a request creates is placed in that request's stack. The shared
+stacks' counts are thus the same whatever the number of services but for the
+monitoring stack's, whose dashboard has a row per service. The cost of one
+more service needs no attribution: the difference of two generated apps'
+totals over the difference of their sizes.
+
 `--checkout DIR` synthesizes another checkout's code (say, a `git worktree` of
 an older commit, with `.venv` and `node_modules` linked to this one's): its
 folder is the working directory and comes first on PYTHONPATH.
