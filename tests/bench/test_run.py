@@ -1,15 +1,18 @@
-"""The benchmark's modes: the floor runs CDK's built-in validation exactly when our app does."""
+"""The benchmark: the floor validates exactly when our app does; the request tables add up."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bench.run import FLOOR_APP, MODES, PATHS, REPO, Bench, Job, Subject
+from bench.count import StackRequests
+from bench.run import FLOOR_APP, MODES, PATHS, REPO, Bench, Job, Report, Subject, requests
 from exosphere_cdk.synth import builtin_validation
 
 
@@ -47,3 +50,36 @@ def test_each_mode_gives_the_floor_and_our_app_the_same_environment(tmp_path: Pa
             if path == "cli":  # the same command but for which app
                 assert "--no-validation" not in floor_cmd + app_cmd
                 assert floor_cmd[:7] == app_cmd[:7]
+
+
+def test_the_report_gives_the_requests_per_stack_kind_and_per_service(tmp_path: Path) -> None:
+    def stack(name: str, kind: str, **requests: int) -> StackRequests:
+        return StackRequests(name, kind, Counter(requests), Counter({f"create {name}": 1}))
+
+    shared = [stack("b-network", "network", create=10), stack("(app)", "(app)", invoke=2)]
+    report = Report(
+        argv=["bench/run.py"],
+        machine={},
+        started=datetime.now(UTC),
+        elapsed=0,
+        loads=(0, 0),
+        jobs={},
+        subjects=[Subject(f"gen-{n}", tmp_path / str(n), services=n) for n in (1, 3)],
+        stacks={},
+        counts={
+            "gen-1": [*shared, stack("b-a", "public service", create=30, get=10)],
+            "gen-3": [
+                *shared,
+                stack("b-a", "public service", create=30, get=10),
+                stack("b-b", "private service", create=20, get=2),
+                stack("b-c", "private service", create=20, get=4),
+            ],
+        },
+    )
+
+    text = " ".join(" ".join(requests(report)).split())  # tabulate's padding, collapsed
+
+    assert "| gen-1 | 52 | 10 |" in text  # the total, then the network stack's
+    assert "| 40 | 22 [22-24] x2 | 2 |" in text  # a service stack kind: median [min-max] xN
+    assert "| gen-1 → gen-3 | 23.0 | 20.0 | 0.0 | 3.0 |" in text  # per service: total, by kind
+    assert "#### b-b (private service): 22" in text  # the profile of the median stack
