@@ -4,6 +4,7 @@ from exosphere_constructs.app_key import AppKey
 from exosphere_constructs.ec2_cluster import Ec2Cluster
 from exosphere_constructs.exo_service import ExoService
 from exosphere_constructs.exocom_host import ExoComHost, ExoComRoute
+from exosphere_constructs.exocom_reconnector import ExoComReconnector
 from exosphere_constructs.load_balancer import PublicLoadBalancer
 from exosphere_constructs.network import Network
 from exosphere_constructs.public_route import PublicRoute
@@ -13,6 +14,7 @@ __all__ = [
     "AppKey",
     "Ec2Cluster",
     "ExoComHost",
+    "ExoComReconnector",
     "ExoComRoute",
     "ExoService",
     "LoadBalancerWebAcl",
