@@ -133,7 +133,8 @@ def _application(plans: Sequence[_Plan], services: int) -> dict[str, Any]:
         "slug": SLUG,
         "description": f"A generated app of {services} services (bench/generate.py)",
         "version": "1.0.0",
-        "bus": {"type": "exocom", "version": "0.21.8"},
+        # ExoCom 0.26.4 routes to several tasks of a role: the services scale.
+        "bus": {"type": "exocom", "version": "0.26.4"},
         "environments": {
             "local": None,
             "production": {

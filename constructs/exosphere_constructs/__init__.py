@@ -3,7 +3,7 @@
 from exosphere_constructs.app_key import AppKey
 from exosphere_constructs.ec2_cluster import Ec2Cluster
 from exosphere_constructs.exo_service import ExoService
-from exosphere_constructs.exocom_host import ExoComHost, ExoComRoute
+from exosphere_constructs.exocom_host import ExoComHost
 from exosphere_constructs.exocom_reconnector import ExoComReconnector
 from exosphere_constructs.load_balancer import PublicLoadBalancer
 from exosphere_constructs.network import Network
@@ -15,7 +15,6 @@ __all__ = [
     "Ec2Cluster",
     "ExoComHost",
     "ExoComReconnector",
-    "ExoComRoute",
     "ExoService",
     "LoadBalancerWebAcl",
     "Network",

@@ -1,4 +1,4 @@
-"""One Exosphere service: its task definition, ECS service, logs and autoscaling."""
+"""One Exosphere service: its task definition, ECS service, logs and, optionally, autoscaling."""
 
 from __future__ import annotations
 
@@ -50,8 +50,10 @@ class ExoService(Construct):
         container_port: int | None = None,
         health_check_grace_period: Duration | None = None,
         min_tasks: int = 1,
-        max_tasks: int = 2,
+        max_tasks: int = 1,
         cpu_target_percent: int = 70,
+        deployment_min_healthy_percent: int = 100,
+        deployment_max_percent: int = 200,
         read_only_root: bool = False,
         user: str | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
@@ -78,9 +80,17 @@ class ExoService(Construct):
                 balancer's failed health checks are ignored (ECS takes it only for
                 a service behind a load balancer); default 60 seconds once a load
                 balancer sends it traffic (CDK's default), none otherwise.
-            min_tasks: the fewest running tasks; default one.
-            max_tasks: the most running tasks; default two.
+            min_tasks: the fewest running tasks (the desired count without
+                autoscaling); default one.
+            max_tasks: the most running tasks; above `min_tasks`, the task count
+                scales on CPU between the two; default one: no autoscaling.
             cpu_target_percent: the average CPU use that autoscaling keeps; default 70.
+            deployment_min_healthy_percent: the share of the desired tasks kept
+                running while a deployment replaces them; default 100. Zero stops
+                the old task before the new one starts.
+            deployment_max_percent: the most tasks running during a deployment, as
+                a share of the desired count; default 200 (new tasks start before
+                the old ones stop).
             read_only_root: mount the container's root file system read-only;
                 default writable.
             user: the user the container runs as (`name`, `uid`, `uid:gid`, ...);
@@ -141,8 +151,11 @@ class ExoService(Construct):
             "Service",
             cluster=cluster,
             task_definition=self.task_definition,
-            min_healthy_percent=100,
-            max_healthy_percent=200,
+            # Without autoscaling the desired count is fixed; with it, the
+            # scalable target's minimum sets it (CDK leaves DesiredCount out).
+            desired_count=min_tasks if max_tasks == min_tasks else None,
+            min_healthy_percent=deployment_min_healthy_percent,
+            max_healthy_percent=deployment_max_percent,
             capacity_provider_strategies=[
                 ecs.CapacityProviderStrategy(capacity_provider=capacity_provider_name, weight=1)
             ],
@@ -160,10 +173,13 @@ class ExoService(Construct):
         if execute_command:
             allow_exec_logging(self.task_definition, self.log_group)
         wait_for_capacity_providers(self.service, cluster)
-        scaling = self.service.auto_scale_task_count(min_capacity=min_tasks, max_capacity=max_tasks)
-        scaling.scale_on_cpu_utilization(
-            "CpuScaling", target_utilization_percent=cpu_target_percent
-        )
+        if max_tasks > min_tasks:
+            scaling = self.service.auto_scale_task_count(
+                min_capacity=min_tasks, max_capacity=max_tasks
+            )
+            scaling.scale_on_cpu_utilization(
+                "CpuScaling", target_utilization_percent=cpu_target_percent
+            )
 
     def _acknowledge(self, *, read_only_root: bool, user: str | None) -> None:
         """The stricter packs' findings that do not apply to this service, with why."""

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 
-from attrs import field, frozen
 from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -19,44 +17,6 @@ from exosphere_constructs.compliance import acknowledge, acknowledge_control
 from exosphere_constructs.debug_access import allow_exec_logging
 from exosphere_constructs.ec2_cluster import Ec2Cluster, wait_for_capacity_providers
 from exosphere_constructs.log_group import retained_log_group
-
-
-def _strings(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(values)
-
-
-@frozen(kw_only=True)
-class ExoComRoute:
-    """One entry of ExoCom's routing table (`SERVICE_ROUTES`): a service and its messages.
-
-    Attributes:
-        role: the service's role (its key in application.yml).
-        receives: the messages the service receives, as written.
-        sends: the messages the service sends, as written.
-        namespace: the service's namespace (ExoCom renames `<namespace>.x` to
-            `<role>.x` for it); default none: messages keep their names.
-    """
-
-    role: str
-    receives: tuple[str, ...] = field(converter=_strings)
-    sends: tuple[str, ...] = field(converter=_strings)
-    namespace: str | None = None
-
-    def as_json(self) -> dict[str, object]:
-        """The entry as ExoCom reads it; `namespace` only when there is one."""
-        entry: dict[str, object] = {
-            "role": self.role,
-            "receives": list(self.receives),
-            "sends": list(self.sends),
-        }
-        if self.namespace:
-            entry["namespace"] = self.namespace
-        return entry
-
-
-def service_routes_json(routes: Sequence[ExoComRoute]) -> str:
-    """`SERVICE_ROUTES`: the routes as a compact JSON array, in the order given."""
-    return json.dumps([route.as_json() for route in routes], separators=(",", ":"))
 
 
 class ExoComHost(Construct):
@@ -85,11 +45,12 @@ class ExoComHost(Construct):
         *,
         vpc: ec2.IVpc,
         image: ecs.ContainerImage,
-        routes: Sequence[ExoComRoute],
+        environment: Mapping[str, str],
         namespace_name: str,
         instance_type: ec2.InstanceType,
         log_group_name_prefix: str,
         port: int = 3100,
+        command: Sequence[str] | None = None,
         cpu: int = 256,
         memory_mib: int = 256,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
@@ -105,13 +66,17 @@ class ExoComHost(Construct):
         Args:
             vpc: the VPC; ExoCom runs in its private subnets.
             image: the ExoCom image (`originate/exocom:<version>`).
-            routes: ExoCom's routing table, one entry per service; ExoCom
-                reads it as `SERVICE_ROUTES` (compact JSON, in this order).
+            environment: ExoCom's configuration: the variable naming `port`
+                and its routing table (`SERVICE_ROUTES` or `SERVICE_DATA`, as its
+                release reads it), in the order given.
             namespace_name: the private DNS namespace, e.g. `shop.internal`.
             instance_type: the instance type of ExoCom's single machine.
             log_group_name_prefix: the start of the names of the log groups the
                 machine may write to (see Ec2Cluster).
-            port: the port ExoCom listens on; default 3100.
+            port: the port ExoCom listens on (its container port, and the one
+                `allow_from` opens); default 3100.
+            command: the container's command (`bin/exocom` for the Node.js
+                releases); default the image's own.
             cpu: the task's CPU units; default 256.
             memory_mib: the task's memory; default 256 MiB.
             log_retention: how long ExoCom's logs are kept; default one month.
@@ -155,17 +120,17 @@ class ExoComHost(Construct):
         self.task_definition.add_container(
             "exocom",
             image=image,
-            command=["bin/exocom"],
+            command=list(command) if command else None,
             cpu=cpu,
             memory_limit_mib=memory_mib,
-            environment={"PORT": str(port), "SERVICE_ROUTES": service_routes_json(routes)},
+            environment=dict(environment),
             port_mappings=[ecs.PortMapping(container_port=port, protocol=ecs.Protocol.TCP)],
             logging=ecs.LogDrivers.aws_logs(stream_prefix="exocom", log_group=self.log_group),
         )
         acknowledge(
             self.task_definition,
             "AwsSolutions-ECS2",
-            "PORT and SERVICE_ROUTES are ExoCom's public configuration, not secrets",
+            "ExoCom's port and routing table are its public configuration, not secrets",
         )
         acknowledge(
             self.task_definition,

@@ -66,8 +66,10 @@ class ServiceAlarms(Construct):
     circular reference (see `rollback_alarm_names`).
 
     - `running-tasks`: fewer tasks running than desired for 5 minutes
-      (Container Insights' RunningTaskCount and DesiredTaskCount; no data,
-      which Container Insights sends when no task runs, counts as too few).
+      (Container Insights' RunningTaskCount and DesiredTaskCount; a minute
+      with a desired count and no running count counts as none running, a
+      minute without either is not breaching: a gap in the metrics never
+      rolls a deployment back).
     - `cpu`, `memory`: the service's average utilisation (AWS/ECS) above the
       threshold for 15 minutes.
     - with a target group, `5xx`: the share of requests the targets answer
@@ -148,7 +150,9 @@ class ServiceAlarms(Construct):
                 rollback=True,
                 description="fewer tasks running than desired for 5 minutes",
                 metric=cloudwatch.MathExpression(
-                    expression="desired - running",
+                    # A minute where ECS reports the desired count but no running one
+                    # counts as none running; a minute without either is no data.
+                    expression="desired - FILL(running, 0)",
                     using_metrics={
                         "desired": _metric(
                             CONTAINER_INSIGHTS, "DesiredTaskCount", service_dimensions
@@ -162,7 +166,8 @@ class ServiceAlarms(Construct):
                 ),
                 threshold=0,
                 evaluation_periods=5,
-                missing=cloudwatch.TreatMissingData.BREACHING,
+                # A gap in Container Insights' metrics is not a failed deployment.
+                missing=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
         for short, metric_name, threshold in (
             ("cpu", "CPUUtilization", cpu_percent),

@@ -56,13 +56,35 @@ def _service_branch(tree: Tree, svc: dict[str, Any]) -> None:
         where = rule["url"] or "every request no other rule matches (catch-all)"
         tree.add(Text(f"listener rule: priority {rule['priority']} → {where}"))
     scaling = svc["scaling"]
-    tree.add(
-        Text(
+    if scaling["min"] == scaling["max"]:
+        tasks = f"tasks: {scaling['min']}, no task-count autoscaling"
+    else:
+        tasks = (
             f"scaling: {scaling['min']}-{scaling['max']} tasks"
             f" (CPU target {scaling['cpu_target']} %)"
         )
+    deployment = svc["deployment"]
+    tree.add(
+        Text(
+            f"{tasks}; deploys at minimum healthy {deployment['minimum_healthy_percent']} %,"
+            f" maximum {deployment['maximum_percent']} %"
+        )
     )
     tree.add(Text(f"log group: retention {svc['log_retention_days']} days"))
+
+
+def _bus_text(exocom: dict[str, Any]) -> str:
+    tasks = (
+        "several tasks per role"
+        if exocom["tasks_per_role"] == "several"
+        else "one task per role (each service deploys by stopping its task first)"
+    )
+    after = (
+        "after ExoCom restarts, every service is restarted to connect again"
+        if exocom["reconnector"]
+        else "its clients connect again by themselves after ExoCom restarts"
+    )
+    return f"{tasks}; {after}"
 
 
 def render_tree(document: dict[str, Any]) -> Tree:
@@ -82,7 +104,8 @@ def render_tree(document: dict[str, Any]) -> Tree:
             node = branch.add(
                 Text(f"ExoCom {exocom['image']} at {exocom['address']} ({exocom['url']})")
             )
-            routes = node.add(Text("routes (SERVICE_ROUTES)"))
+            node.add(Text(f"release {exocom['release']}: {_bus_text(exocom)}"))
+            routes = node.add(Text(f"routes ({exocom['variable']['name']})"))
             for route in exocom["routes"]:
                 ns = f" [namespace {route['namespace']}]" if route.get("namespace") else ""
                 routes.add(

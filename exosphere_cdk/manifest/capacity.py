@@ -18,8 +18,7 @@ from exosphere_cdk.manifest.instances import (
 )
 from exosphere_cdk.manifest.model import LoadedApp, LoadedService
 
-#: ExoCom's port and its task's size (what the ExoCom stack gives its construct).
-EXOCOM_PORT = 3100
+#: ExoCom's task's size (what the ExoCom stack gives its construct).
 EXOCOM_CPU = 256
 EXOCOM_MEMORY_MIB = 256
 
@@ -37,11 +36,21 @@ ROLLING_NOTE = (
     " deploying momentarily runs twice its tasks; the check assumes every service"
     " at max-tasks while the largest one deploys"
 )
+ONE_AT_A_TIME_NOTE = (
+    "one task per service (ExoCom keeps one connection per role): a deployment stops"
+    " the old task before it starts the new one (minimum healthy 0 %, maximum 100 %),"
+    " so a deployment needs no room beyond the tasks themselves"
+)
 SIZES_NOTE = (
     f"instance sizes: exosphere-cdk's table of {len(INSTANCE_TYPES)} types, copied from"
     f" AWS's instance type pages on {AS_OF}; any other type's capacity is unknown"
 )
-NOTES = (RESERVE_NOTE, BRIDGE_NOTE, ROLLING_NOTE, SIZES_NOTE)
+
+
+def notes(app: LoadedApp) -> tuple[str, ...]:
+    """How the capacity check counts, for `app`'s ExoCom."""
+    deploying = ROLLING_NOTE if app.exocom.several_per_role else ONE_AT_A_TIME_NOTE
+    return (RESERVE_NOTE, BRIDGE_NOTE, deploying, SIZES_NOTE)
 
 
 @frozen
@@ -132,16 +141,25 @@ def _footprint(tasks: Iterable[Task]) -> tuple[int, int]:
 
 
 def cluster_capacity(
-    name: str, instance_type: str, bounds: tuple[int, int], services: Iterable[LoadedService]
+    name: str,
+    instance_type: str,
+    bounds: tuple[int, int],
+    services: Iterable[LoadedService],
+    *,
+    rolling: bool = True,
 ) -> ClusterCapacity:
-    """Do `services` fit on at most bounds[1] instances of `instance_type`, also deploying?"""
+    """Do `services` fit on at most bounds[1] instances of `instance_type`, also deploying?
+
+    With `rolling` a deploying service runs its tasks twice (100 % / 200 %);
+    without, it stops a task before it starts one (0 % / 100 %): no surge.
+    """
     tasks: list[Task] = []
     surge: list[Task] = []
     for svc in services:
         aws = svc.service.production.aws
-        own = [Task(svc.role, aws.cpu, aws.memory)] * aws.max_tasks
+        own = [Task(svc.role, aws.cpu, aws.memory)] * svc.max_tasks
         tasks += own
-        if _footprint(own) > _footprint(surge):
+        if rolling and _footprint(own) > _footprint(surge):
             surge = own
     cpu_at_max = sum(t.cpu for t in tasks)
     memory_at_max = sum(t.memory for t in tasks)
@@ -178,7 +196,7 @@ def cluster_capacity(
             f"{name}: the tasks at max-tasks need {steady} x {instance_type}, the cluster"
             f" has at most {high}: raise its max instances or choose a larger type"
         )
-    elif deploying is not None and deploying > high:
+    elif surge and deploying is not None and deploying > high:
         warnings.append(
             f"{name}: a rolling deployment of {surge[0].role} (twice its max-tasks, every"
             f" other service at max-tasks) needs {deploying} x {instance_type}, the cluster"
@@ -256,12 +274,14 @@ def capacity(app: LoadedApp) -> list[ClusterCapacity]:
             derive.instance_type(app, public=True),
             (aws.public_cluster_min, aws.public_cluster_max),
             app.public_services,
+            rolling=app.exocom.several_per_role,
         ),
         cluster_capacity(
             "private cluster",
             derive.instance_type(app, public=False),
             (aws.private_cluster_min, aws.private_cluster_max),
             app.private_services,
+            rolling=app.exocom.several_per_role,
         ),
         exocom_capacity(app),
     ]

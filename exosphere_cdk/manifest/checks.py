@@ -7,14 +7,15 @@ run is found in one pass and reported with the key it is about.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
 from exosphere_cdk.manifest import (
+    exocom,
     rules_capacity,
+    rules_exocom,
     rules_images,
     rules_instances,
     rules_quotas,
@@ -23,7 +24,7 @@ from exosphere_cdk.manifest import (
     rules_services,
 )
 from exosphere_cdk.manifest.converter import describe
-from exosphere_cdk.manifest.derive import bus_messages, bus_name, listener_priority, service_routes
+from exosphere_cdk.manifest.derive import bus_messages, bus_name, listener_priority, routes
 from exosphere_cdk.manifest.errors import Problem, Severity, display_path
 from exosphere_cdk.manifest.model import (
     KEY,
@@ -36,6 +37,7 @@ from exosphere_cdk.manifest.model import (
     Spec,
     spec_of,
 )
+from exosphere_cdk.manifest.rules_base import messages_path
 
 #: ECS refuses a task definition over 64 KiB; ExoCom's holds SERVICE_ROUTES plus about 2 KB.
 ROUTES_MAX_BYTES = 60_000
@@ -114,6 +116,7 @@ def check_app(app: LoadedApp) -> list[Problem]:
     _check_public(app, report)
     _check_messages(app, report)
     _check_routes_size(app, report)
+    report.problems += rules_exocom.check(app)
     report.problems += rules_instances.check(app)
     report.problems += rules_capacity.check(app)
     report.problems += rules_quotas.check(app)
@@ -126,12 +129,13 @@ def check_app(app: LoadedApp) -> list[Problem]:
 
 def _check_routes_size(app: LoadedApp, report: _Report) -> None:
     """ExoCom's SERVICE_ROUTES (every service's messages) must fit in its task definition."""
-    size = len(json.dumps(service_routes(app), separators=(",", ":")))
+    size = len(exocom.routes_json(app.exocom, routes(app)))
     if size <= ROUTES_WARN_BYTES:
         return
     file = display_path(app.directory / "application.yml")
     message = (
-        f"ExoCom's SERVICE_ROUTES would be {size} bytes, expected at most {ROUTES_MAX_BYTES}"
+        f"ExoCom's {app.exocom.routes_variable} would be {size} bytes, expected at most"
+        f" {ROUTES_MAX_BYTES}"
         " (ECS refuses a task definition over 64 KiB): fewer services or messages per app"
     )
     report.add(file, "services", message, "error" if size > ROUTES_MAX_BYTES else "warning")
@@ -228,7 +232,7 @@ def _check_service(app: LoadedApp, svc: LoadedService, report: _Report) -> None:
             "cannot tell which image to run, expected a Dockerfile in the service folder, "
             f"docker_image in {_ref_path(svc)} of application.yml, or author and type here",
         )
-    if aws.min_tasks > aws.max_tasks:
+    if aws.max_tasks is not None and aws.min_tasks > aws.max_tasks:
         report.add(
             file,
             "production.aws.max-tasks",
@@ -378,6 +382,7 @@ def _check_messages(app: LoadedApp, report: _Report) -> None:
         file = _service_file(app, svc)
         messages = svc.service.messages
         _unmatched(
+            app,
             svc,
             file=file,
             kind="sends",
@@ -387,6 +392,7 @@ def _check_messages(app: LoadedApp, report: _Report) -> None:
             report=report,
         )
         _unmatched(
+            app,
             svc,
             file=file,
             kind="receives",
@@ -398,18 +404,19 @@ def _check_messages(app: LoadedApp, report: _Report) -> None:
 
 
 def _unmatched(
+    app: LoadedApp,
     svc: LoadedService,
     *,
     file: str,
-    kind: str,
+    kind: Literal["sends", "receives"],
     names: Iterable[str],
     other_side: Mapping[str, tuple[str, ...]],
     what: str,
     report: _Report,
 ) -> None:
     for index, name in enumerate(names):
-        on_bus = bus_name(svc.role, svc.namespace, name)
+        on_bus = bus_name(app, svc, name, kind)
         if on_bus in other_side:
             continue
         shown = f"'{name}'" if on_bus == name else f"'{name}' (on the bus '{on_bus}')"
-        report.add(file, f"messages.{kind}[{index}]", f"{shown}: {what}", "warning")
+        report.add(file, f"{messages_path(svc)}.{kind}[{index}]", f"{shown}: {what}", "warning")

@@ -9,6 +9,7 @@ from typing import Literal
 
 from attrs import frozen
 
+from exosphere_cdk.manifest import exocom
 from exosphere_cdk.manifest.model import SLUG_MAX, STACK_PARTS, LoadedApp, LoadedService
 
 #: Listener rule priority of the public service without `url` (the load balancer's catch-all).
@@ -37,80 +38,35 @@ def stack_names(app: LoadedApp) -> list[str]:
     return [*shared_stack_names(app), *(stack_name(app, s.role) for s in app.services)]
 
 
-def bus_name(role: str, namespace: str | None, message: str) -> str:
-    """The name of `message` on the bus, after ExoCom's namespace translation.
-
-    A service with namespace `ns` writes `ns.x` in its service.yml; ExoCom
-    carries it as `<role>.x`. Other names are unchanged.
-    """
-    if namespace:
-        prefix, dot, rest = message.partition(".")
-        if dot and prefix == namespace:
-            return f"{role}.{rest}"
-    return message
+def routes(app: LoadedApp) -> tuple[exocom.Route, ...]:
+    """ExoCom's routes: one per service, in role order, messages as written."""
+    return tuple(route(svc) for svc in app.services)
 
 
-@frozen
-class Route:
-    """One entry of ExoCom's routing table: a service and its messages, as written."""
-
-    role: str
-    receives: tuple[str, ...]
-    sends: tuple[str, ...]
-    namespace: str | None
-
-    def as_json(self) -> dict[str, object]:
-        """The entry as ExoCom reads it; `namespace` only when there is one."""
-        entry: dict[str, object] = {
-            "role": self.role,
-            "receives": list(self.receives),
-            "sends": list(self.sends),
-        }
-        if self.namespace:
-            entry["namespace"] = self.namespace
-        return entry
-
-
-def routes(app: LoadedApp) -> tuple[Route, ...]:
-    """ExoCom's routes: one per service, in role order."""
-    return tuple(
-        Route(
-            role=svc.role,
-            receives=svc.service.messages.receives,
-            sends=svc.service.messages.sends,
-            namespace=svc.namespace or None,
-        )
-        for svc in app.services
+def route(svc: LoadedService) -> exocom.Route:
+    """The route of one service."""
+    messages = svc.service.messages
+    return exocom.Route(
+        role=svc.role,
+        receives=messages.receives,
+        sends=messages.sends,
+        namespace=svc.namespace or None,
     )
 
 
-def service_routes(app: LoadedApp) -> list[dict[str, object]]:
-    """ExoCom's SERVICE_ROUTES as JSON data: one entry per service in role order."""
-    return [route.as_json() for route in routes(app)]
+def service_routes(app: LoadedApp) -> object:
+    """ExoCom's routing table as JSON data, in the shape the app's ExoCom reads."""
+    return exocom.routes_value(app.exocom, routes(app))
 
 
-@frozen
-class BusMessages:
-    """Who sends and who receives each message, by its name on the bus (after
-    ExoCom's namespace translation); roles in role order, each once."""
-
-    senders: dict[str, tuple[str, ...]]
-    receivers: dict[str, tuple[str, ...]]
+def bus_name(app: LoadedApp, svc: LoadedService, message: str, direction: exocom.Direction) -> str:
+    """The name on the bus of `message` sent or received by `svc` (exocom.bus_name)."""
+    return exocom.bus_name(app.exocom, route(svc), message, direction)
 
 
-def bus_messages(app: LoadedApp) -> BusMessages:
-    """The senders and receivers of every message of `app`."""
-    senders: dict[str, dict[str, None]] = {}
-    receivers: dict[str, dict[str, None]] = {}
-    for svc in app.services:
-        for name in svc.service.messages.sends:
-            senders.setdefault(bus_name(svc.role, svc.namespace, name), {})[svc.role] = None
-        for name in svc.service.messages.receives:
-            receivers.setdefault(bus_name(svc.role, svc.namespace, name), {})[svc.role] = None
-    return BusMessages(
-        senders={name: tuple(roles) for name, roles in senders.items()},
-        receivers={name: tuple(roles) for name, roles in receivers.items()},
-    )
+def bus_messages(app: LoadedApp) -> exocom.BusMessages:
+    """The senders and receivers of every message of `app`, by bus name."""
+    return exocom.bus_messages(app.exocom, routes(app))
 
 
 @frozen

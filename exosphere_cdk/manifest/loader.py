@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from exosphere_cdk.manifest import exocom
 from exosphere_cdk.manifest.checks import check_app
 from exosphere_cdk.manifest.converter import describe, structure_doc
 from exosphere_cdk.manifest.derive import derive_slug
@@ -28,7 +29,6 @@ from exosphere_cdk.manifest.model import (
     BUS_TYPES,
     SLUG_MAX,
     SLUG_PATTERN,
-    TAG_PATTERN,
     Application,
     Bus,
     Environment,
@@ -43,7 +43,6 @@ from exosphere_cdk.manifest.yaml_io import Document, load_yaml
 APP_FILE = "application.yml"
 SERVICE_FILE = "service.yml"
 SLUG_RE = re.compile(SLUG_PATTERN)
-TAG_RE = re.compile(TAG_PATTERN)
 #: Keys of service.yml used only by `exo run` on a developer's machine.
 LOCAL_ONLY_KEYS = ("docker", "restart")
 #: The longest `location` taken (Linux's PATH_MAX is 4096; real ones are a few words).
@@ -286,20 +285,26 @@ def _bus(run: _Run, doc: Document, application: Application) -> str:
     for bus, path in found:
         if bus.type not in BUS_TYPES:
             run.add(doc, (*path, "type"), f"unsupported bus type '{bus.type}', expected 'exocom'")
-        elif not TAG_RE.match(bus.version):
-            run.add(
-                doc,
-                (*path, "version"),
-                f"invalid version '{bus.version}', expected an ExoCom image tag like '0.21.8'",
-            )
-    exocom = [bus for bus, _ in found if bus.type == "exocom"]
-    if len(application.dependencies) > 1 and len(exocom) > 1:
+        elif exocom.family(bus.version) is None:
+            run.add(doc, (*path, "version"), unsupported_version_message(bus.version))
+    buses = [bus for bus, _ in found if bus.type == "exocom"]
+    if len(application.dependencies) > 1 and len(buses) > 1:
         run.add(
             doc,
             ("dependencies",),
-            f"found {len(exocom)} exocom entries, expected one",
+            f"found {len(buses)} exocom entries, expected one",
         )
-    return exocom[0].version if exocom else ""
+    return buses[0].version if buses else ""
+
+
+def unsupported_version_message(version: str) -> str:
+    """`bus.version` that is no ExoCom release we deploy: the releases, and the nearest."""
+    guess = exocom.nearest_version(version)
+    hint = f", did you mean '{guess}'?" if guess else ""
+    return (
+        f"unsupported ExoCom version '{version}', expected a released ExoCom"
+        f" ({exocom.supported_versions_text()}){hint}"
+    )
 
 
 def _slug(run: _Run, doc: Document, application: Application) -> str:
@@ -337,8 +342,25 @@ def _load_service(
                 "'location' or an image in 'docker_image'",
             )
             return None
-        return LoadedService(role=role, public=public, ref=ref, service=Service(), directory=None)
+        if ref.messages is None:
+            run.add(
+                app_doc,
+                ref_path,
+                f"no service.yml, so ExoCom cannot know the messages of '{role}' (it would"
+                " refuse every message the service sends), expected 'messages: {sends: [...],"
+                " receives: [...]}' here (or a location with a service.yml)",
+            )
+            return None
+        named = Service(messages=ref.messages)
+        return LoadedService(role=role, public=public, ref=ref, service=named, directory=None)
     loc_path: KeyPath = (*ref_path, "location")
+    if ref.messages is not None:
+        run.add(
+            app_doc,
+            (*ref_path, "messages"),
+            f"the service's messages are in {ref.location}'s service.yml, expected them in one"
+            " place (messages here are for a service without a service.yml)",
+        )
     if "\0" in ref.location:
         run.add(app_doc, loc_path, "holds a NUL character, expected a folder path")
         return None

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
+from exosphere_cdk.manifest import exocom
 from exosphere_cdk.manifest.errors import Problem
 
 #: attrs metadata key naming the YAML key of a field when it is not the field's name.
@@ -160,10 +161,11 @@ class Bus:
 
     type: str = key(doc="the message bus", enum=BUS_TYPES)
     version: str = key(
-        doc="ExoCom's version: the image `originate/exocom:<version>`",
-        pattern=TAG_PATTERN,
+        doc="ExoCom's version: the image `originate/exocom:<version>`, started as that release"
+        " needs (docs/architecture.md#exocom-releases)",
+        enum=exocom.VERSIONS,
         noun="version",
-        expected="an ExoCom image tag like '0.21.8'",
+        expected="a released ExoCom: " + exocom.supported_versions_text(),
     )
 
 
@@ -378,6 +380,13 @@ class ServiceRef:
         pattern=r"^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$",
         noun="namespace",
         expected="a message prefix: letters, digits, '-' and '_', without dots",
+    )
+    messages: Messages | None = key(
+        default=None,
+        doc="the messages of a service that has no service.yml here (`docker_image` only)",
+        default_doc="the messages of the service's service.yml; a service without one is an"
+        " error (ExoCom would refuse every message it sends)",
+        extension=True,
     )
 
 
@@ -600,15 +609,18 @@ class AwsService:
     min_tasks: int = key(
         "min-tasks",
         default=1,
-        doc="fewest tasks (autoscaling)",
+        doc="fewest tasks; above 1 only with an ExoCom that routes to several tasks of a role"
+        f" ({exocom.SEVERAL_PER_ROLE_FROM} and later)",
         extension=True,
         minimum=1,
         maximum=1000,
     )
-    max_tasks: int = key(
+    max_tasks: int | None = key(
         "max-tasks",
-        default=2,
-        doc="most tasks (autoscaling; at least min-tasks)",
+        default=None,
+        doc="most tasks (autoscaling on CPU; at least min-tasks); above 1 only with an ExoCom that"
+        f" routes to several tasks of a role ({exocom.SEVERAL_PER_ROLE_FROM} and later)",
+        default_doc="min-tasks: no task-count autoscaling",
         extension=True,
         minimum=1,
         maximum=1000,
@@ -616,7 +628,7 @@ class AwsService:
     cpu_target: int = key(
         "cpu-target",
         default=70,
-        doc="the CPU utilisation autoscaling keeps the tasks at",
+        doc="the CPU utilisation autoscaling keeps the tasks at (max-tasks above min-tasks)",
         extension=True,
         minimum=1,
         maximum=100,
@@ -725,6 +737,16 @@ class LoadedService:
     def namespace(self) -> str | None:
         return self.ref.namespace
 
+    @property
+    def min_tasks(self) -> int:
+        return self.service.production.aws.min_tasks
+
+    @property
+    def max_tasks(self) -> int:
+        """`max-tasks`, else `min-tasks` (no task-count autoscaling)."""
+        aws = self.service.production.aws
+        return aws.min_tasks if aws.max_tasks is None else aws.max_tasks
+
 
 @frozen
 class LoadedApp:
@@ -744,6 +766,11 @@ class LoadedApp:
     @property
     def aws(self) -> AwsProvider:
         return self.environment.providers.aws
+
+    @property
+    def exocom(self) -> exocom.ExoComFamily:
+        """The family of the app's ExoCom (the newest one while the version is invalid)."""
+        return exocom.family(self.exocom_version) or exocom.FAMILIES[-1]
 
     @property
     def domain(self) -> str | None:

@@ -23,6 +23,12 @@ def ref_path(svc: LoadedService) -> str:
     return f"services.{'public' if svc.public else 'private'}.{svc.role}"
 
 
+def messages_path(svc: LoadedService) -> str:
+    """Where the service's messages are written: `messages` of its service.yml, or
+    `services.<visibility>.<role>.messages` of application.yml."""
+    return "messages" if svc.directory is not None else f"{ref_path(svc)}.messages"
+
+
 def aws_path(app: LoadedApp, key: str) -> str:
     """`environments.<env>.providers.aws.<key>`."""
     return f"environments.{app.env_name}.providers.aws.{key}"

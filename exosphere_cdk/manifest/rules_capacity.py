@@ -106,7 +106,13 @@ def clusters_at_max(app: LoadedApp) -> list[Problem]:
         instance_type = derive.instance_type(app, public=public)
         if instance_type not in known_types():
             continue  # an error of rules_instances
-        result = cluster_capacity(f"{key.replace('-', ' ')}", instance_type, bounds, services)
+        result = cluster_capacity(
+            f"{key.replace('-', ' ')}",
+            instance_type,
+            bounds,
+            services,
+            rolling=app.exocom.several_per_role,
+        )
         if not result.known:
             problems.append(
                 Problem(

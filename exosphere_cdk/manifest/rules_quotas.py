@@ -20,6 +20,7 @@ import json
 
 from exosphere_cdk.manifest import derive
 from exosphere_cdk.manifest.errors import Problem
+from exosphere_cdk.manifest.exocom import EXOCOM_PORT
 from exosphere_cdk.manifest.model import LoadedApp, LoadedService
 from exosphere_cdk.manifest.rules_base import app_file, service_file
 
@@ -124,7 +125,7 @@ def container_definition_bytes(app: LoadedApp, svc: LoadedService) -> int:
     """A conservative estimate of the service's container definition in its task definition."""
     production = svc.service.production
     env = {**production.environment, "EXOCOM_HOST": f"exocom.{app.slug}.internal"}
-    env |= {"EXOCOM_PORT": "3100", "ROLE": svc.role}
+    env |= {"EXOCOM_PORT": str(EXOCOM_PORT), "ROLE": svc.role}
     mongo = svc.service.dependencies.get("mongo")
     if mongo is not None and mongo.prod:
         env["MONGO"] = mongo.prod

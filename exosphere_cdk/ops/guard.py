@@ -402,3 +402,181 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
 def guard(old_dir: Path, new_dir: Path) -> list[Finding]:
     """Findings of updating the assembly in `old_dir` to the one in `new_dir`."""
     return compare(read_assembly(old_dir), read_assembly(new_dir))
+
+
+# ---------------------------------------------------------------- bus restarts
+
+#: The container name of ExoCom in its task definition (exosphere_constructs.ExoComHost).
+EXOCOM_CONTAINER = "exocom"
+#: The variables ExoCom reads its routing table from (manifest/exocom.py's releases).
+ROUTES_VARIABLES = ("SERVICE_ROUTES", "SERVICE_DATA")
+
+
+@frozen
+class BusRestart:
+    """A change that restarts ExoCom: every service loses its connection for a moment."""
+
+    stack: str
+    logical_id: str
+    type: str
+    causes: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.stack}/{self.logical_id} ({self.type}): restarts the bus: " + "; ".join(
+            self.causes
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "logical_id": self.logical_id,
+            "type": self.type,
+            "causes": list(self.causes),
+        }
+
+
+def _exocom_container(resource: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """ExoCom's container definition, when `resource` is ExoCom's task definition."""
+    if resource.get("Type") != "AWS::ECS::TaskDefinition":
+        return None
+    for container in (resource.get("Properties") or {}).get("ContainerDefinitions") or []:
+        if isinstance(container, Mapping) and container.get("Name") == EXOCOM_CONTAINER:
+            return container
+    return None
+
+
+def _environment(container: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        str(e.get("Name")): e.get("Value")
+        for e in container.get("Environment") or []
+        if isinstance(e, Mapping)
+    }
+
+
+def _routes_by_role(value: Any) -> dict[str, Any] | None:
+    """A routing table (SERVICE_ROUTES' list or SERVICE_DATA's map) by role; None if unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    if isinstance(data, list):
+        return {str(e.get("role")): e for e in data if isinstance(e, Mapping)}
+    if isinstance(data, Mapping):
+        return {str(role): entry for role, entry in data.items()}
+    return None
+
+
+def _routes_change(old_value: Any, new_value: Any) -> str:
+    old_routes, new_routes = _routes_by_role(old_value), _routes_by_role(new_value)
+    if old_routes is None or new_routes is None:
+        return "ExoCom's routes change"
+    parts = []
+    for label, roles in (
+        ("added", sorted(set(new_routes) - set(old_routes))),
+        ("removed", sorted(set(old_routes) - set(new_routes))),
+        (
+            "changed",
+            sorted(r for r in set(old_routes) & set(new_routes) if old_routes[r] != new_routes[r]),
+        ),
+    ):
+        if roles:
+            parts.append(f"{label}: {', '.join(roles)}")
+    return f"ExoCom's routes change ({'; '.join(parts) or 'their order'})"
+
+
+def _task_causes(
+    old_res: Mapping[str, Any],
+    new_res: Mapping[str, Any],
+    old_c: Mapping[str, Any],
+    new_c: Mapping[str, Any],
+) -> list[str]:
+    """Why ExoCom's new task definition restarts it (nothing when it is unchanged)."""
+    causes: list[str] = []
+    if old_c.get("Image") != new_c.get("Image"):
+        causes.append(
+            f"ExoCom's image changes ({_show(old_c.get('Image'))} -> {_show(new_c.get('Image'))})"
+        )
+    if old_c.get("Command") != new_c.get("Command"):
+        causes.append(
+            f"ExoCom's command changes ({_show(old_c.get('Command', _MISSING))} ->"
+            f" {_show(new_c.get('Command', _MISSING))})"
+        )
+    old_env, new_env = _environment(old_c), _environment(new_c)
+    old_var = next((v for v in ROUTES_VARIABLES if v in old_env), None)
+    new_var = next((v for v in ROUTES_VARIABLES if v in new_env), None)
+    if old_var and new_var and old_var != new_var:
+        causes.append(f"ExoCom reads its routes from {new_var} instead of {old_var}")
+    elif new_var and old_env.get(old_var or new_var) != new_env.get(new_var):
+        causes.append(_routes_change(old_env.get(old_var or new_var), new_env.get(new_var)))
+    others = sorted(
+        str(name)
+        for name in set(old_env) | set(new_env)
+        if name not in ROUTES_VARIABLES and old_env.get(name) != new_env.get(name)
+    )
+    if others:
+        causes.append(f"ExoCom's environment changes ({', '.join(others)})")
+    skip = {"Image", "Command", "Environment"}
+    changed = sorted(
+        k for k in set(old_c) | set(new_c) if k not in skip and old_c.get(k) != new_c.get(k)
+    )
+    old_props = {
+        k: v for k, v in (old_res.get("Properties") or {}).items() if k != "ContainerDefinitions"
+    }
+    new_props = {
+        k: v for k, v in (new_res.get("Properties") or {}).items() if k != "ContainerDefinitions"
+    }
+    changed += sorted(
+        k for k in set(old_props) | set(new_props) if old_props.get(k) != new_props.get(k)
+    )
+    if changed:
+        causes.append(f"ExoCom's task definition changes ({', '.join(changed)})")
+    return causes
+
+
+def bus_restarts(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[BusRestart]:
+    """Every change of `new` over `old` that restarts ExoCom, with its causes.
+
+    ExoCom restarts when its task definition changes (its routes, image,
+    command or anything else: ECS starts a new task) and when its one
+    instance is replaced (a change of its launch template: AMI, instance type,
+    user data). A restart disconnects every service (docs/architecture.md).
+    """
+    restarts: list[BusRestart] = []
+    for stack, new_template in new.items():
+        old_resources = (old.get(stack) or {}).get("Resources") or {}
+        new_resources = new_template.get("Resources") or {}
+        old_tasks = {k: r for k, r in old_resources.items() if _exocom_container(r) is not None}
+        hosts_exocom = any(_exocom_container(r) is not None for r in new_resources.values())
+        for logical_id, new_res in new_resources.items():
+            new_c = _exocom_container(new_res)
+            if new_c is not None:
+                old_id = logical_id if logical_id in old_tasks else next(iter(old_tasks), None)
+                if old_id is None:
+                    continue  # ExoCom is new: nothing to restart
+                old_res = old_tasks[old_id]
+                old_c = _exocom_container(old_res)
+                assert old_c is not None
+                causes = _task_causes(old_res, new_res, old_c, new_c)
+                if causes:
+                    restarts.append(
+                        BusRestart(stack, logical_id, "AWS::ECS::TaskDefinition", tuple(causes))
+                    )
+            elif hosts_exocom and new_res.get("Type") == "AWS::EC2::LaunchTemplate":
+                old_res = old_resources.get(logical_id)
+                if old_res is None:
+                    continue
+                before = (old_res.get("Properties") or {}).get("LaunchTemplateData") or {}
+                after = (new_res.get("Properties") or {}).get("LaunchTemplateData") or {}
+                keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+                if keys:
+                    restarts.append(
+                        BusRestart(
+                            stack,
+                            logical_id,
+                            "AWS::EC2::LaunchTemplate",
+                            (f"ExoCom's instance is replaced ({', '.join(keys)} change)",),
+                        )
+                    )
+    return restarts

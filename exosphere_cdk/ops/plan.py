@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from exosphere_cdk.manifest import derive
-from exosphere_cdk.manifest.capacity import EXOCOM_PORT, NOTES, capacity
+from exosphere_cdk.manifest import derive, exocom
+from exosphere_cdk.manifest.capacity import capacity, notes
+from exosphere_cdk.manifest.exocom import EXOCOM_PORT
 from exosphere_cdk.manifest.instances import AS_OF as SIZES_AS_OF
 from exosphere_cdk.manifest.model import LoadedApp, LoadedService
 from exosphere_cdk.ops.assembly import StackInfo, synthesize
@@ -34,7 +35,8 @@ def _service_plan(app: LoadedApp, svc: LoadedService, stack: StackInfo | None) -
         "image": {"kind": image.kind, "value": image.value},
         "cpu": aws.cpu,
         "memory_mib": aws.memory,
-        "scaling": {"min": aws.min_tasks, "max": aws.max_tasks, "cpu_target": aws.cpu_target},
+        "scaling": {"min": svc.min_tasks, "max": svc.max_tasks, "cpu_target": aws.cpu_target},
+        "deployment": _deployment(app),
         "log_retention_days": app.aws.log_retention_days,
         "target_group": None,
         "listener_rule": None,
@@ -42,8 +44,8 @@ def _service_plan(app: LoadedApp, svc: LoadedService, stack: StackInfo | None) -
     if stack is None:
         return plan
     for target in stack.of_type("AWS::ApplicationAutoScaling::ScalableTarget"):
-        plan["scaling"]["min"] = target.get("MinCapacity", aws.min_tasks)
-        plan["scaling"]["max"] = target.get("MaxCapacity", aws.max_tasks)
+        plan["scaling"]["min"] = target.get("MinCapacity", svc.min_tasks)
+        plan["scaling"]["max"] = target.get("MaxCapacity", svc.max_tasks)
     for group in stack.of_type("AWS::Logs::LogGroup"):
         plan["log_retention_days"] = group.get("RetentionInDays")
     for group in stack.of_type("AWS::ElasticLoadBalancingV2::TargetGroup"):
@@ -67,6 +69,15 @@ def _service_plan(app: LoadedApp, svc: LoadedService, stack: StackInfo | None) -
             "url": f"{scheme}://{url}" if url else None,
         }
     return plan
+
+
+def _deployment(app: LoadedApp) -> dict[str, int]:
+    """How a service's deployment replaces its tasks (minimum and maximum healthy percent)."""
+    deployment = exocom.service_deployment(app.exocom)
+    return {
+        "minimum_healthy_percent": deployment.minimum_healthy_percent,
+        "maximum_percent": deployment.maximum_percent,
+    }
 
 
 def build_plan(app: LoadedApp, stacks: dict[str, StackInfo]) -> dict[str, Any]:
@@ -99,11 +110,16 @@ def build_plan(app: LoadedApp, stacks: dict[str, StackInfo]) -> dict[str, Any]:
         "exocom": {
             "address": f"exocom.{app.slug}.internal:{EXOCOM_PORT}",
             "url": f"ws://exocom.{app.slug}.internal:{EXOCOM_PORT}/services",
-            "image": f"originate/exocom:{app.exocom_version}",
-            "routes": derive.service_routes(app),
+            "image": exocom.image(app.exocom_version),
+            "release": app.exocom.name,
+            "command": list(app.exocom.command) if app.exocom.command else None,
+            "routes": [route.as_json() for route in derive.routes(app)],
+            "variable": {"name": app.exocom.routes_variable, "value": derive.service_routes(app)},
+            "tasks_per_role": "several" if app.exocom.several_per_role else "one",
+            "reconnector": not app.exocom.clients_reconnect,
         },
         "capacity": {
-            "notes": list(NOTES),
+            "notes": list(notes(app)),
             "sizes_as_of": SIZES_AS_OF,
             "clusters": [c.as_json() for c in clusters],
         },

@@ -20,6 +20,7 @@ from aws_cdk import aws_logs as logs
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
 from exosphere_cdk.manifest import derive, ec2_types, images
+from exosphere_cdk.manifest import exocom as exocom_release
 from exosphere_cdk.manifest.model import LOG_RETENTION_DAYS, LoadedApp, LoadedService
 from exosphere_cdk.stacks.dns import DnsStack
 from exosphere_cdk.stacks.exocom import ExoComStack
@@ -38,7 +39,6 @@ from exosphere_cdk.stacks.network import NetworkStack
 from exosphere_cdk.stacks.platform import PlatformStack
 from exosphere_cdk.stacks.references import NoDynamicReferences
 from exosphere_cdk.stacks.service import SecretEnv, ServiceSpec, ServiceStack
-from exosphere_constructs import ExoComRoute
 
 #: CloudWatch Logs' retention periods by days: the manifest's table, paired with CDK's
 #: enum members (declared in the same ascending order, `INFINITE` last).
@@ -130,14 +130,16 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
             platform, "PrivateClusterAlarms", platform.private_cluster, topic=topic, name="private"
         )
         watch_load_balancer(platform, platform.load_balancer.load_balancer, topic=topic)
+    bus = app.exocom
     exocom = ExoComStack(
         scope,
         derive.stack_name(app, "exocom"),
         env=env,
         description=f"{app.application.name}: ExoCom {app.exocom_version}",
         vpc=vpc,
-        version=app.exocom_version,
-        routes=exocom_routes(app),
+        image_name=exocom_release.image(app.exocom_version),
+        command=bus.command,
+        environment=exocom_release.environment(bus, derive.routes(app)),
         namespace_name=f"{app.slug}.internal",
         instance_type=ec2.InstanceType(derive.exocom_instance_type(app)),
         clients=[platform.public_cluster.security_group, platform.private_cluster.security_group],
@@ -150,6 +152,11 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
         execute_command=aws.ecs_exec,
         session_manager=aws.ssm,
         container_insights=insights,
+        reconnect_clusters=(
+            []
+            if bus.clients_reconnect
+            else [platform.public_cluster.cluster, platform.private_cluster.cluster]
+        ),
         termination_protection=protect,
     )
     exocom_service = exocom.exocom.service
@@ -287,19 +294,6 @@ def add_compliance_checks(scope: App, packs: Sequence[str] = DEFAULT_PACKS) -> N
     Validations.of(scope).add_plugins(*plugins, NoDynamicReferences())
 
 
-def exocom_routes(app: LoadedApp) -> list[ExoComRoute]:
-    """ExoCom's routing table (derive.routes) as its construct takes it."""
-    return [
-        ExoComRoute(
-            role=route.role,
-            receives=route.receives,
-            sends=route.sends,
-            namespace=route.namespace,
-        )
-        for route in derive.routes(app)
-    ]
-
-
 def cdk_architecture(instance_type: str) -> ec2.InstanceArchitecture:
     """The CPU architecture of `instance_type` (ec2_types.architecture) in CDK terms."""
     if ec2_types.architecture(instance_type) == "arm64":
@@ -386,8 +380,9 @@ def service_spec(
         url=url,
         listener_priority=derive.listener_priority(svc),
         health_check_path=production.aws.health_check_path,
-        min_tasks=production.aws.min_tasks,
-        max_tasks=production.aws.max_tasks,
+        min_tasks=svc.min_tasks,
+        max_tasks=svc.max_tasks,
+        deployment=exocom_release.service_deployment(app.exocom),
         cpu_target_percent=production.aws.cpu_target,
         read_only_root=production.aws.read_only_root,
         user=production.aws.user,

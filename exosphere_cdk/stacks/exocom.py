@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
@@ -13,21 +13,22 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from exosphere_cdk.manifest.exocom import EXOCOM_PORT
 from exosphere_cdk.stacks.images import RegistryImage, registry_image
-from exosphere_constructs import ExoComHost, ExoComRoute
-
-EXOCOM_PORT = 3100
+from exosphere_constructs import ExoComHost, ExoComReconnector
 
 
 class ExoComStack(Stack):
     """ExoCom, reachable at `dns_name`:`port` from the app's clusters only.
 
-    Its route table (`SERVICE_ROUTES`) lists every service, so adding or
-    removing a service changes this stack's task definition and nothing else
-    here.
+    Its routing table lists every service, so adding or removing a service
+    changes this stack's task definition (and so restarts ExoCom) and nothing
+    else here. With `reconnect_clusters`, every service of those clusters is
+    restarted each time ExoCom's task starts (ExoComReconnector).
 
     Attributes:
         exocom: the ExoCom host construct.
+        reconnector: what restarts the services after ExoCom starts, or None.
     """
 
     def __init__(
@@ -36,8 +37,9 @@ class ExoComStack(Stack):
         id_: str,
         *,
         vpc: ec2.IVpc,
-        version: str,
-        routes: Sequence[ExoComRoute],
+        image_name: str,
+        command: Sequence[str] | None,
+        environment: Mapping[str, str],
         namespace_name: str,
         instance_type: ec2.InstanceType,
         clients: Sequence[ec2.ISecurityGroup],
@@ -50,13 +52,18 @@ class ExoComStack(Stack):
         execute_command: bool = False,
         session_manager: bool = False,
         container_insights: ecs.ContainerInsights = ecs.ContainerInsights.ENHANCED,
+        reconnect_clusters: Sequence[ecs.ICluster] = (),
         **kwargs: Any,
     ) -> None:
         """Create ExoCom's stack.
 
+        `image_name` is ExoCom's image (`originate/exocom:<version>`), `command`
+        and `environment` what its release needs (manifest/exocom.py);
         `architecture` is that of `instance_type`; `image_credentials` names the
         Secrets Manager secret with Docker Hub's username and password (default:
-        ExoCom's image is pulled anonymously). The other arguments are ExoComHost's.
+        ExoCom's image is pulled anonymously); `reconnect_clusters` the clusters
+        whose services must be restarted when ExoCom starts (default none: the
+        clients connect again by themselves). The other arguments are ExoComHost's.
         """
         super().__init__(scope, id_, **kwargs)
         self.exocom = ExoComHost(
@@ -64,10 +71,10 @@ class ExoComStack(Stack):
             "ExoCom",
             vpc=vpc,
             image=registry_image(
-                self,
-                RegistryImage(name=f"originate/exocom:{version}", credentials=image_credentials),
+                self, RegistryImage(name=image_name, credentials=image_credentials)
             ),
-            routes=routes,
+            command=command,
+            environment=environment,
             namespace_name=namespace_name,
             instance_type=instance_type,
             port=EXOCOM_PORT,
@@ -82,6 +89,16 @@ class ExoComStack(Stack):
         )
         for client in clients:
             self.exocom.allow_from(client, "an app service to ExoCom")
+        self.reconnector: ExoComReconnector | None = None
+        if reconnect_clusters:
+            self.reconnector = ExoComReconnector(
+                self,
+                "Reconnector",
+                exocom_service=self.exocom.service,
+                clusters=reconnect_clusters,
+                log_retention=log_retention,
+                log_encryption_key=log_encryption_key,
+            )
         CfnOutput(
             self,
             "ExoComAddress",

@@ -15,6 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
+from exosphere_cdk.manifest.exocom import Deployment
 from exosphere_cdk.stacks.images import RegistryImage, registry_image
 from exosphere_cdk.stacks.secrets import import_secret
 from exosphere_constructs import ExoService, PublicRoute
@@ -53,6 +54,8 @@ class ServiceSpec:
     min_tasks: int
     max_tasks: int
     cpu_target_percent: int
+    #: How a deployment replaces the tasks.
+    deployment: Deployment
     read_only_root: bool = False
     user: str | None = None
 
@@ -136,6 +139,8 @@ class ServiceStack(Stack):
             min_tasks=spec.min_tasks,
             max_tasks=spec.max_tasks,
             cpu_target_percent=spec.cpu_target_percent,
+            deployment_min_healthy_percent=spec.deployment.minimum_healthy_percent,
+            deployment_max_percent=spec.deployment.maximum_percent,
             execute_command=execute_command,
             read_only_root=spec.read_only_root,
             user=spec.user,

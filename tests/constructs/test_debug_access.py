@@ -42,7 +42,7 @@ def _exocom(stack: cdk.Stack, vpc: ec2.Vpc, *, on: bool) -> ExoComHost:
         "ExoCom",
         vpc=vpc,
         image=ecs.ContainerImage.from_registry("originate/exocom:0.21.8"),
-        routes=[],
+        environment={"PORT": "3100", "SERVICE_ROUTES": "[]"},
         namespace_name="shop.internal",
         instance_type=ec2.InstanceType("t3.micro"),
         log_group_name_prefix="shop-",

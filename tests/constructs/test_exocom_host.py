@@ -8,18 +8,11 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk.assertions import Match, Template
 
-from exosphere_constructs import ExoComHost, ExoComRoute
-from exosphere_constructs.exocom_host import service_routes_json
+from exosphere_constructs import ExoComHost
 
-ROUTES = (
-    ExoComRoute(role="web", receives=["users.listed"], sends=["users.list"]),
-    ExoComRoute(role="users", receives=["mongo.list"], sends=["mongo.listed"], namespace="mongo"),
-)
-#: SERVICE_ROUTES as ExoCom reads it: compact, in the order given, namespace only when set.
-ROUTES_JSON = (
-    '[{"role":"web","receives":["users.listed"],"sends":["users.list"]},'
-    '{"role":"users","receives":["mongo.list"],"sends":["mongo.listed"],"namespace":"mongo"}]'
-)
+#: SERVICE_ROUTES as a Node.js ExoCom reads it (the construct takes it as given).
+ROUTES_JSON = '[{"role":"web","receives":["users.listed"],"sends":["users.list"]}]'
+ENVIRONMENT = {"PORT": "3100", "SERVICE_ROUTES": ROUTES_JSON}
 
 
 @pytest.fixture
@@ -29,7 +22,8 @@ def exocom(stack: cdk.Stack, vpc: ec2.Vpc) -> ExoComHost:
         "ExoCom",
         vpc=vpc,
         image=ecs.ContainerImage.from_registry("originate/exocom:0.21.8"),
-        routes=ROUTES,
+        command=["bin/exocom"],
+        environment=ENVIRONMENT,
         namespace_name="shop.internal",
         instance_type=ec2.InstanceType("t3.micro"),
         log_group_name_prefix="shop-",
@@ -127,17 +121,25 @@ def test_an_allowed_peer_may_connect_to_its_port_only(
     )
 
 
-def test_routes_serialise_as_exocom_reads_them() -> None:
-    assert service_routes_json(ROUTES) == ROUTES_JSON
-    assert service_routes_json([]) == "[]"
-
-
-def test_a_route_takes_any_sequence_of_messages_and_keeps_them_as_written() -> None:
-    route = ExoComRoute(role="web", receives=("b", "a", "b"), sends=[], namespace="")
-    assert route.receives == ("b", "a", "b")
-    assert route.sends == ()
-    # An empty namespace is no namespace.
-    assert route.as_json() == {"role": "web", "receives": ["b", "a", "b"], "sends": []}
+def test_without_a_command_the_image_runs_its_own(stack: cdk.Stack, vpc: ec2.Vpc) -> None:
+    """The Go releases (0.23 and later) start `./exocom` by their image's CMD."""
+    ExoComHost(
+        stack,
+        "ExoCom",
+        vpc=vpc,
+        image=ecs.ContainerImage.from_registry("originate/exocom:0.27.0"),
+        environment={"PORT": "3100", "SERVICE_DATA": "{}"},
+        namespace_name="shop.internal",
+        instance_type=ec2.InstanceType("t3.micro"),
+        log_group_name_prefix="shop-",
+    )
+    (task,) = Template.from_stack(stack).find_resources("AWS::ECS::TaskDefinition").values()
+    (container,) = task["Properties"]["ContainerDefinitions"]
+    assert "Command" not in container
+    assert container["Environment"][:2] == [
+        {"Name": "PORT", "Value": "3100"},
+        {"Name": "SERVICE_DATA", "Value": "{}"},
+    ]
 
 
 def test_the_service_waits_for_its_clusters_capacity_provider_association(
@@ -158,7 +160,7 @@ def test_exocom_boots_the_arm64_ami_on_a_graviton_type(stack: cdk.Stack, vpc: ec
         "ExoCom",
         vpc=vpc,
         image=ecs.ContainerImage.from_registry("originate/exocom:0.21.8"),
-        routes=ROUTES,
+        environment=ENVIRONMENT,
         namespace_name="shop.internal",
         instance_type=ec2.InstanceType("t4g.micro"),
         log_group_name_prefix="shop-",
@@ -202,7 +204,7 @@ def test_with_ecs_exec_exocom_may_reach_https_only(stack: cdk.Stack, vpc: ec2.Vp
         "ExoCom",
         vpc=vpc,
         image=ecs.ContainerImage.from_registry("originate/exocom:0.21.8"),
-        routes=ROUTES,
+        environment=ENVIRONMENT,
         namespace_name="shop.internal",
         instance_type=ec2.InstanceType("t3.micro"),
         log_group_name_prefix="shop-",

@@ -97,9 +97,11 @@ def test_running_tasks_below_desired_for_five_minutes(
     assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
     assert alarm["Threshold"] == 0
     assert alarm["EvaluationPeriods"] == 5
-    assert alarm["TreatMissingData"] == "breaching"
+    assert alarm["TreatMissingData"] == "notBreaching"  # a gap in the metrics never rolls back
     [expression] = [m for m in alarm["Metrics"] if "Expression" in m]
-    assert expression["Expression"] == "desired - running"
+    assert (
+        expression["Expression"] == "desired - FILL(running, 0)"
+    )  # no running count: none running
     for metric_id, name in (("desired", "DesiredTaskCount"), ("running", "RunningTaskCount")):
         metric = _metric_of(alarm, metric_id)
         assert metric["Namespace"] == "ECS/ContainerInsights"

@@ -16,6 +16,7 @@ from exosphere_cdk.manifest.model import (
     Bus,
     LoadedApp,
     LoadedService,
+    Messages,
     Production,
     Service,
     ServiceRef,
@@ -72,39 +73,48 @@ def test_chat_names_exocom_in_the_0_22_dependencies_form(chat: LoadedApp) -> Non
 
 def test_a_service_named_only_by_its_image(chat: LoadedApp) -> None:
     presence = _service(chat, "presence")
-    assert presence.ref == ServiceRef(docker_image="exosphere-cdk-examples/chat-presence:2.0.1")
+    messages = Messages(sends=("presence.changed",), receives=("presence.ping",))
+    assert presence.ref == ServiceRef(
+        docker_image="exosphere-cdk-examples/chat-presence:2.0.1", messages=messages
+    )
     assert presence.directory is None
-    assert presence.service == Service()
+    assert presence.service == Service(messages=messages)
     assert derive.image_source(presence) == ImageSource(
         "registry", "exosphere-cdk-examples/chat-presence:2.0.1"
     )
     assert derive.container_command(presence) is None
-    assert derive.service_routes(chat)[2] == {"role": "presence", "receives": [], "sends": []}
+    assert derive.routes(chat)[2].as_json() == {
+        "role": "presence",
+        "receives": ["presence.ping"],
+        "sends": ["presence.changed"],
+    }
 
 
 def test_an_empty_sends_list_and_no_production_section(chat: LoadedApp) -> None:
     raw = _raw(CHAT / "notifier" / "service.yml")
-    assert raw["messages"] == {"sends": None, "receives": ["message.posted"]}
+    assert raw["messages"] == {"sends": None, "receives": ["notification.due"]}
     assert "production" not in raw
     notifier = _service(chat, "notifier").service
     assert notifier.messages.sends == ()
-    assert notifier.messages.receives == ("message.posted",)
+    assert notifier.messages.receives == ("notification.due",)
     assert notifier.production == Production()
-    assert notifier.production.aws == AwsService(cpu=100, memory=500, min_tasks=1, max_tasks=2)
+    assert notifier.production.aws == AwsService(cpu=100, memory=500, min_tasks=1, max_tasks=None)
+    assert _service(chat, "notifier").max_tasks == 1
 
 
 def test_a_namespace_mounts_the_store_under_its_role(chat: LoadedApp) -> None:
     rooms = _service(chat, "rooms")
     assert rooms.namespace == "store"
     assert rooms.service.type == "chat-store"
-    assert [derive.bus_name("rooms", "store", m) for m in rooms.service.messages.receives] == [
+    receives = rooms.service.messages.receives
+    assert [derive.bus_name(chat, rooms, m, "receives") for m in receives] == [
         "rooms.list",
         "rooms.create",
     ]
     web = _service(chat, "web").service.messages
     assert {"rooms.list", "rooms.create"} <= set(web.sends)
-    route = next(r for r in derive.service_routes(chat) if r["role"] == "rooms")
-    assert route == {
+    route = next(r for r in derive.routes(chat) if r.role == "rooms")
+    assert route.as_json() == {
         "role": "rooms",
         "receives": ["store.list", "store.create"],
         "sends": ["store.listed", "store.created"],

@@ -30,21 +30,6 @@ def svc(role: str = "web", public: bool = True, **service: Any) -> LoadedService
     return LoadedService(role, public, ServiceRef(), Service(**service), None)
 
 
-@pytest.mark.parametrize(
-    ("role", "namespace", "message", "expected"),
-    [
-        ("users", "mongo", "mongo.list", "users.list"),
-        ("users", "mongo", "mongo.a.b", "users.a.b"),
-        ("users", "mongo", "users.list", "users.list"),
-        ("users", "mongo", "mongolist", "mongolist"),
-        ("users", None, "mongo.list", "mongo.list"),
-        ("web", None, "users.list", "users.list"),
-    ],
-)
-def test_bus_name(role: str, namespace: str | None, message: str, expected: str) -> None:
-    assert derive.bus_name(role, namespace, message) == expected
-
-
 def test_service_routes_of_the_shared_test_app() -> None:
     app = load_app(corpus("test"))
     assert derive.service_routes(app) == [
@@ -75,9 +60,9 @@ def test_bus_messages_after_namespace_translation() -> None:
     # THEN each is keyed by its name on the bus, roles in role order and each once
     for svc in chat.services:
         for name in svc.service.messages.sends:
-            assert svc.role in on_bus.senders[derive.bus_name(svc.role, svc.namespace, name)]
+            assert svc.role in on_bus.senders[derive.bus_name(chat, svc, name, "sends")]
         for name in svc.service.messages.receives:
-            assert svc.role in on_bus.receivers[derive.bus_name(svc.role, svc.namespace, name)]
+            assert svc.role in on_bus.receivers[derive.bus_name(chat, svc, name, "receives")]
     for roles in [*on_bus.senders.values(), *on_bus.receivers.values()]:
         assert list(roles) == sorted(set(roles))
     assert not any(name.startswith("store.") for name in on_bus.receivers)

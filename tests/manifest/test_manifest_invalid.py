@@ -27,6 +27,10 @@ def web_aws(**values: Any) -> dict[str, Any]:
     return web(production={"aws": values})
 
 
+#: ExoCom 0.26.4, which routes to several tasks of one role.
+BUS_0_26_4 = {"application.yml": {"bus": {"version": "0.26.4"}}}
+
+
 def lines(app: Path, env: str = "production") -> list[str]:
     with pytest.raises(ManifestError) as info:
         load_app(app, env)
@@ -99,6 +103,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ]),
     ("role-twice", {"application.yml": {"services": {"private": {"web": {"location": "./users"}}}}}, [
         "app/application.yml:15: services.private.web: service 'web' is also a public service, expected each name once",
+        "app/application.yml:4: bus.version: warning: 'users.list' is received by users, web: when one of them restarts, ExoCom 0.21.8 drops the others' subscriptions to it too (they stop receiving it until they restart); ExoCom 0.23.0 and later keep them",
     ]),
     ("bus-type", {"application.yml": {"bus": {"type": "nats"}}}, [
         "app/application.yml:3: bus.type: unsupported bus type 'nats', expected 'exocom'",
@@ -126,6 +131,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ]),
     ("url-twice", {"application.yml": {"services": {"public": {"www": {"location": "./web"}}}}}, [
         "app/web/service.yml:9: production.url: 'demo.example.com' is also the url of public service 'web', expected a url of its own",
+        "app/application.yml:4: bus.version: warning: 'users.listed' is received by web, www: when one of them restarts, ExoCom 0.21.8 drops the others' subscriptions to it too (they stop receiving it until they restart); ExoCom 0.23.0 and later keep them",
     ]),
     ("url-without-port", web_aws(**{"public-port": DELETE}), [
         "app/web/service.yml:10: production.aws.public-port: required key missing, expected the container port that 'demo.example.com' is routed to",
@@ -136,9 +142,28 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("health-check-path", web_aws(**{"health-check-path": "health"}), [
         "app/web/service.yml:12: production.aws.health-check-path: invalid value 'health', expected a path starting with '/'",
     ]),
-    ("tasks-min-max", web_aws(**{"min-tasks": 3, "max-tasks": 2, "cpu-target": 101}), [
+    ("tasks-min-max", {**web_aws(**{"min-tasks": 3, "max-tasks": 2, "cpu-target": 101}), **BUS_0_26_4}, [
         'app/web/service.yml:13: production.aws.max-tasks: invalid value 2, expected at least min-tasks (3)',
         'app/web/service.yml:14: production.aws.cpu-target: invalid value 101, expected 1 to 100 percent',
+    ]),
+    ("tasks-one-per-role", web_aws(**{"min-tasks": 2, "max-tasks": 4}), [
+        "app/web/service.yml:12: production.aws.min-tasks: invalid value 2, expected 1: ExoCom 0.21.8 keeps one connection per role, so a second task of 'web' would take the first's place (messages twice to one task, replies to the wrong one, the bus broken when either leaves); ExoCom 0.26.3 and later route to several tasks of a role",
+        "app/web/service.yml:13: production.aws.max-tasks: invalid value 4, expected 1: ExoCom 0.21.8 keeps one connection per role, so a second task of 'web' would take the first's place (messages twice to one task, replies to the wrong one, the bus broken when either leaves); ExoCom 0.26.3 and later route to several tasks of a role",
+    ]),
+    ("tasks-one-per-role-go", {**web_aws(**{"max-tasks": 3}), "application.yml": {"bus": {"version": "0.26.2"}}}, [
+        "app/web/service.yml:12: production.aws.max-tasks: invalid value 3, expected 1: ExoCom 0.26.2 keeps one connection per role, so a second task of 'web' would take the first's place (messages twice to one task, replies to the wrong one, the bus broken when either leaves); ExoCom 0.26.3 and later route to several tasks of a role",
+    ]),
+    ("bus-version-unsupported", {"application.yml": {"bus": {"version": "0.22.2"}}}, [
+        "app/application.yml:4: bus.version: unsupported ExoCom version '0.22.2', expected a released ExoCom (0.21.0-0.22.1, 0.23.0, 0.24.0, 0.25.0-0.26.2, 0.26.3-0.26.4, 0.27.0), did you mean '0.22.1'?",
+    ]),
+    ("bus-version-latest", {"application.yml": {"bus": {"version": "latest"}}}, [
+        "app/application.yml:4: bus.version: unsupported ExoCom version 'latest', expected a released ExoCom (0.21.0-0.22.1, 0.23.0, 0.24.0, 0.25.0-0.26.2, 0.26.3-0.26.4, 0.27.0)",
+    ]),
+    ("docker-image-without-messages", {"application.yml": {"services": {"private": {"cache": {"docker_image": "redis:7"}}}}}, [
+        "app/application.yml:15: services.private.cache: no service.yml, so ExoCom cannot know the messages of 'cache' (it would refuse every message the service sends), expected 'messages: {sends: [...], receives: [...]}' here (or a location with a service.yml)",
+    ]),
+    ("exocom-on-arm", aws(**{"exocom-cluster-size": "t4g.micro"}), [
+        "app/application.yml:10: environments.production.providers.aws.exocom-cluster-size: 't4g.micro' is an arm64 type, expected an x86_64 one: ExoCom's image originate/exocom:0.21.8 is published for x86_64 only",
     ]),
     ("env-names", web(production={"environment": {"ROLE": "x", "1X": "y", "OK": "z"}, "secrets": {"OK": "s"}}), [
         "app/web/service.yml:13: production.environment.ROLE: 'ROLE' is set by the deployment, expected another name (reserved: EXOCOM_HOST, EXOCOM_PORT, ROLE, MONGO, MONGODB_USER, MONGODB_PW)",

@@ -23,6 +23,13 @@ def _web(**values: Any) -> dict[str, Any]:
     return {"web/service.yml": {"production": {"aws": values}}}
 
 
+def _several_per_role(changes: dict[str, Any]) -> dict[str, Any]:
+    """`changes` on ExoCom 0.26.4, which routes to several tasks of one role."""
+    application = dict(changes.get("application.yml", {}))
+    application["bus"] = {"version": "0.26.4"}
+    return {**changes, "application.yml": application}
+
+
 def _warnings(app: Path) -> list[str]:
     return [str(p) for p in load_app(app).problems if p.severity == "warning"]
 
@@ -72,7 +79,7 @@ def test_a_docker_image_service_has_the_default_size(make_app: AppFactory) -> No
                 "environments": {
                     "production": {"providers": {"aws": {"private-cluster-size": "t3.nano"}}}
                 },
-                "services": {"private": {"cache": {"docker_image": "redis:7.2"}}},
+                "services": {"private": {"cache": {"docker_image": "redis:7.2", "messages": {}}}},
             }
         }
     )
@@ -83,21 +90,27 @@ def test_a_docker_image_service_has_the_default_size(make_app: AppFactory) -> No
 
 
 def test_cluster_at_max_tasks_warns(make_app: AppFactory) -> None:
-    app = make_app(_web(cpu=1024, memory=1024, **{"max-tasks": 4}))
+    app = make_app(_several_per_role(_web(cpu=1024, memory=1024, **{"max-tasks": 4})))
     assert _warnings(app) == [
         "app/application.yml:6: environments.production.providers.aws.public-cluster-max: warning: public cluster: the tasks at max-tasks need 4 x t3.small, the cluster has at most 2: raise its max instances or choose a larger type",
     ]
 
 
 def test_rolling_deployment_surge_warns(make_app: AppFactory) -> None:
-    app = make_app({**_web(cpu=1024, memory=512), **_aws(**{"public-cluster-max": 1})})
+    scaled = _web(cpu=1024, memory=512, **{"max-tasks": 2})
+    one_instance = {**scaled, **_aws(**{"public-cluster-max": 1})}
+    app = make_app(_several_per_role(one_instance))
     assert _warnings(app) == [
         "app/application.yml:10: environments.production.providers.aws.public-cluster-max: warning: public cluster: a rolling deployment of web (twice its max-tasks, every other service at max-tasks) needs 2 x t3.small, the cluster has at most 1: deployments may stall at max scale",
     ]
-    assert (
-        _warnings(make_app({**_web(cpu=1024, memory=512), **_aws(**{"public-cluster-max": 2})}))
-        == []
-    )
+    two = {**scaled, **_aws(**{"public-cluster-max": 2})}
+    assert _warnings(make_app(_several_per_role(two))) == []
+
+
+def test_one_task_per_role_deploys_without_a_surge(make_app: AppFactory) -> None:
+    # ExoCom 0.21.8: the old task stops before the new one starts (0/100 %)
+    one_instance = {**_web(cpu=1024, memory=512), **_aws(**{"public-cluster-max": 1})}
+    assert _warnings(make_app(one_instance)) == []
 
 
 def test_a_type_not_in_the_size_table_warns(make_app: AppFactory) -> None:

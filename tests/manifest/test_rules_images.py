@@ -16,7 +16,9 @@ ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/cache"
 
 
 def _cache(image: str, **aws: Any) -> dict[str, Any]:
-    app: dict[str, Any] = {"services": {"private": {"cache": {"docker_image": image}}}}
+    # messages: ExoCom must know them, and the image has no service.yml here
+    cache = {"docker_image": image, "messages": {"receives": ["cache.get"]}}
+    app: dict[str, Any] = {"services": {"private": {"cache": cache}}}
     if aws:
         app["environments"] = {"production": {"providers": {"aws": aws}}}
     return {"application.yml": app}

@@ -22,7 +22,7 @@ import pytest
 from exosphere_cdk.cli import main
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.ops.assembly import read_assembly
-from exosphere_cdk.ops.guard import GUARDED_TYPES, compare, create_only, guard
+from exosphere_cdk.ops.guard import GUARDED_TYPES, bus_restarts, compare, create_only, guard
 from exosphere_cdk.stacks import build_stacks
 from exosphere_cdk.synth import new_app
 from tests.conftest import REPO
@@ -48,7 +48,8 @@ def _add_service(app: Path) -> None:
     _edit(
         app / "application.yml",
         "  private:\n",
-        "  private:\n    farewell:\n      docker_image: example/farewell\n",
+        "  private:\n    farewell:\n      docker_image: example/farewell:1\n"
+        "      messages:\n        receives: [hello.farewell]\n",
     )
 
 
@@ -113,7 +114,19 @@ def guarded(template: dict[str, Any], resource_type: str) -> list[str]:
 # ---------------------------------------------------------------- whole assemblies
 
 
-@pytest.mark.parametrize("variant", ["base", "added", "cpu"])
+BUS_RESTART_NOTE = (
+    "bus restart: every service disconnects from ExoCom for a moment"
+    " (docs/architecture.md#what-a-route-change-costs: how they connect again)"
+)
+
+
+def _exocom_task(assembly_dir: Path) -> str:
+    template = read_assembly(assembly_dir)["hello-exocom"]
+    (task,) = guarded(template, "AWS::ECS::TaskDefinition")
+    return task
+
+
+@pytest.mark.parametrize("variant", ["base", "cpu"])
 def test_safe_changes_pass(
     assembly: Callable[[str], Path], variant: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -121,6 +134,31 @@ def test_safe_changes_pass(
     stacks = len(read_assembly(assembly(variant)))
     assert lines == [f"safe: no guarded resource is replaced or deleted ({stacks} stacks compared)"]
     assert code == 0
+
+
+def test_adding_a_service_is_safe_and_restarts_the_bus(
+    assembly: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, lines = run_guard(assembly("base"), assembly("added"), capsys)
+    stacks = len(read_assembly(assembly("added")))
+    task = _exocom_task(assembly("added"))
+    assert lines == [
+        f"hello-exocom/{task} (AWS::ECS::TaskDefinition): restarts the bus: ExoCom's routes"
+        " change (added: farewell)",
+        BUS_RESTART_NOTE,
+        f"safe: no guarded resource is replaced or deleted ({stacks} stacks compared)",
+    ]
+    assert code == 0
+    capsys.readouterr()
+    assert (
+        main(["guard", str(assembly("base")), str(assembly("added")), "--fail-on-bus-restart"]) == 1
+    )
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "unsafe: the update restarts ExoCom (--fail-on-bus-restart)"
+    )
+    assert (
+        main(["guard", str(assembly("base")), str(assembly("cpu")), "--fail-on-bus-restart"]) == 0
+    )
 
 
 def test_adding_availability_zones_keeps_subnets(assembly: Callable[[str], Path]) -> None:
@@ -139,8 +177,12 @@ def test_removing_a_public_service_deletes_its_target_group(
     ]
     code, lines = run_guard(assembly("base"), assembly("removed"), capsys)
     assert code == 1
+    task = _exocom_task(assembly("removed"))
     assert lines == [
         *expected,
+        f"hello-exocom/{task} (AWS::ECS::TaskDefinition): restarts the bus: ExoCom's routes"
+        " change (removed: web)",
+        BUS_RESTART_NOTE,
         f"unsafe: {len(expected)} guarded resources would be replaced or deleted",
     ]
     types = {line.split(" (")[1].split(")")[0] for line in expected}
@@ -150,7 +192,7 @@ def test_removing_a_public_service_deletes_its_target_group(
         "AWS::Route53::RecordSet",
     } <= types
     # nothing outside the removed service's stack is touched
-    assert all(line.startswith("hello-web/") for line in lines[:-1])
+    assert all(line.startswith("hello-web/") for line in lines[: len(expected)])
 
 
 def test_fewer_availability_zones_delete_subnets(assembly: Callable[[str], Path]) -> None:
@@ -362,9 +404,91 @@ def test_cli_json_and_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture
                 "reason": "its logical ID is gone from the new template",
             }
         ],
+        "bus_restarts": [],
     }
     assert main(["guard", str(old), str(old), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"safe": True, "findings": []}
+    assert json.loads(capsys.readouterr().out) == {"safe": True, "findings": [], "bus_restarts": []}
     assert main(["guard", str(old), str(tmp_path / "missing")]) == 2
     assert main(["guard", str(old), str(tmp_path)]) == 2  # no manifest.json
     assert "no manifest.json" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- bus restarts
+
+
+def _exocom(
+    image: str = "originate/exocom:0.21.8",
+    routes: tuple[str, str] = ("SERVICE_ROUTES", '[{"role":"web","receives":[],"sends":[]}]'),
+    command: list[str] | None = None,
+    memory: int = 256,
+) -> dict[str, Any]:
+    container: dict[str, Any] = {
+        "Name": "exocom",
+        "Image": image,
+        "Environment": [{"Name": "PORT", "Value": "3100"}, {"Name": routes[0], "Value": routes[1]}],
+        "Memory": memory,
+    }
+    if command is not None:
+        container["Command"] = command
+    return {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": [container]}}
+
+
+def _template(
+    data: dict[str, Any], ami: str = "ami-1", task: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    launch = {
+        "Type": "AWS::EC2::LaunchTemplate",
+        "Properties": {"LaunchTemplateData": {"ImageId": ami}},
+    }
+    return {"x-exocom": _stack({"Task": task or _exocom(), "Launch": launch, **data})}
+
+
+def _restarts(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    return [str(r) for r in bus_restarts(old, new)]
+
+
+def test_nothing_changed_restarts_nothing() -> None:
+    assert _restarts(_template({}), _template({})) == []
+    # a resource of ExoCom's stack that is not its task or instance
+    assert _restarts(_template({"Logs": LOGS}), _template({})) == []
+
+
+def test_each_cause_of_a_restart_is_named() -> None:
+    routes = (
+        '[{"role":"web","receives":["a"],"sends":[]},{"role":"users","receives":[],"sends":[]}]'
+    )
+    new = _exocom(
+        image="originate/exocom:0.22.1",
+        routes=("SERVICE_ROUTES", routes),
+        command=["bin/exocom"],
+        memory=512,
+    )
+    assert _restarts(_template({}), _template({}, task=new)) == [
+        "x-exocom/Task (AWS::ECS::TaskDefinition): restarts the bus: ExoCom's image changes"
+        ' ("originate/exocom:0.21.8" -> "originate/exocom:0.22.1"); ExoCom\'s command changes'
+        ' ((absent) -> ["bin/exocom"]); ExoCom\'s routes change (added: users; changed: web);'
+        " ExoCom's task definition changes (Memory)"
+    ]
+
+
+def test_a_release_that_reads_service_data_is_named() -> None:
+    new = _exocom(routes=("SERVICE_DATA", '{"web":{"receives":[],"sends":[]}}'))
+    assert _restarts(_template({}), _template({}, task=new)) == [
+        "x-exocom/Task (AWS::ECS::TaskDefinition): restarts the bus: ExoCom reads its routes"
+        " from SERVICE_DATA instead of SERVICE_ROUTES"
+    ]
+
+
+def test_a_replaced_instance_restarts_the_bus() -> None:
+    assert _restarts(_template({}), _template({}, ami="ami-2")) == [
+        "x-exocom/Launch (AWS::EC2::LaunchTemplate): restarts the bus: ExoCom's instance is"
+        " replaced (ImageId change)"
+    ]
+    # a launch template in a stack without ExoCom is not the bus's
+    old = {"s": _stack({"Launch": _template({})["x-exocom"]["Resources"]["Launch"]})}
+    new = {"s": _stack({"Launch": _template({}, ami="ami-2")["x-exocom"]["Resources"]["Launch"]})}
+    assert _restarts(old, new) == []
+
+
+def test_a_new_exocom_restarts_nothing() -> None:
+    assert _restarts({}, _template({})) == []

@@ -24,6 +24,13 @@ def _web(**values: Any) -> dict[str, Any]:
     return {"web/service.yml": {"production": {"aws": values}}}
 
 
+def _several_per_role(changes: dict[str, Any]) -> dict[str, Any]:
+    """`changes` on ExoCom 0.26.4, which routes to several tasks of one role."""
+    application = dict(changes.get("application.yml", {}))
+    application["bus"] = {"version": "0.26.4"}
+    return {**changes, "application.yml": application}
+
+
 def test_shop_plan_document(shop_plan: dict[str, Any]) -> None:
     stacks = {s["name"]: s for s in shop_plan["stacks"]}
     slug = shop_plan["slug"]
@@ -47,7 +54,16 @@ def test_shop_plan_document(shop_plan: dict[str, Any]) -> None:
     assert storefront["image"]["kind"] == "asset"
     assert stacks[f"{slug}-orders"]["service"]["listener_rule"] is None
     assert shop_plan["exocom"]["address"] == f"exocom.{slug}.internal:3100"
-    assert shop_plan["exocom"]["routes"] == derive.service_routes(shop)
+    assert shop_plan["exocom"]["routes"] == [r.as_json() for r in derive.routes(shop)]
+    assert shop_plan["exocom"]["variable"] == {
+        "name": "SERVICE_ROUTES",
+        "value": derive.service_routes(shop),
+    }
+    assert shop_plan["exocom"]["release"] == "0.26.3-0.26.4"
+    assert shop_plan["exocom"]["command"] is None
+    assert shop_plan["exocom"]["tasks_per_role"] == "several"
+    assert shop_plan["exocom"]["reconnector"] is False
+    assert storefront["deployment"] == {"minimum_healthy_percent": 100, "maximum_percent": 200}
     clusters = {c["cluster"]: c for c in shop_plan["capacity"]["clusters"]}
     assert clusters["public cluster"]["instance_type"] == "t3.medium"
     assert clusters["public cluster"]["fits"] is True
@@ -71,7 +87,7 @@ def test_capacity_fits_by_default(make_app: AppFactory) -> None:
 
 
 def test_capacity_warns_when_tasks_do_not_fit(make_app: AppFactory) -> None:
-    app = make_app(_web(cpu=1024, memory=1024, **{"max-tasks": 4}))
+    app = make_app(_several_per_role(_web(cpu=1024, memory=1024, **{"max-tasks": 4})))
     public = capacity(load_app(app))[0]
     assert public.needed_steady == 4
     assert public.warnings == (
@@ -81,7 +97,8 @@ def test_capacity_warns_when_tasks_do_not_fit(make_app: AppFactory) -> None:
 
 
 def test_capacity_warns_about_rolling_deployments(make_app: AppFactory) -> None:
-    app = make_app({**_web(cpu=1024, memory=512), **_aws(**{"public-cluster-max": 1})})
+    scaled = _web(cpu=1024, memory=512, **{"max-tasks": 2})
+    app = make_app(_several_per_role({**scaled, **_aws(**{"public-cluster-max": 1})}))
     public = capacity(load_app(app))[0]
     assert (public.needed_steady, public.needed_deploying) == (1, 2)
     assert public.warnings == (
@@ -109,7 +126,9 @@ def test_capacity_notes_date_the_size_table(shop_plan: dict[str, Any]) -> None:
 def test_cli_text_warns_without_synthesizing_twice(
     make_app: AppFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    changes = {**_web(cpu=1024, memory=1024, **{"max-tasks": 4}), **_aws(region="us-east-1")}
+    changes = _several_per_role(
+        {**_web(cpu=1024, memory=1024, **{"max-tasks": 4}), **_aws(region="us-east-1")}
+    )
     assert main(["plan", str(make_app(changes))]) == 0
     out = capsys.readouterr().out
     # the warning is validate's, with its file and line, printed once
@@ -140,3 +159,26 @@ def test_cli_refuses_a_task_larger_than_its_instance(
     assert "app/web/service.yml:12: production.aws.memory: the task needs 1793 MiB" in (
         captured.out + captured.err
     ).replace("\n", "")
+
+
+def test_one_task_per_role_plans_no_surge(
+    make_app: AppFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ExoCom 0.21.8: one task per role, the old task stops before the new one starts
+    app = make_app({**_web(cpu=1024, memory=512), **_aws(**{"public-cluster-max": 1})})
+    public = capacity(load_app(app))[0]
+    assert (public.needed_steady, public.needed_deploying) == (1, 1)
+    assert public.warnings == ()
+    assert main(["plan", str(app), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    web = next(s["service"] for s in document["stacks"] if s["name"] == "demo-web")
+    assert web["scaling"] == {"min": 1, "max": 1, "cpu_target": 70}
+    assert web["deployment"] == {"minimum_healthy_percent": 0, "maximum_percent": 100}
+    bus = document["exocom"]
+    assert (bus["release"], bus["command"], bus["tasks_per_role"], bus["reconnector"]) == (
+        "0.21.0-0.22.1",
+        ["bin/exocom"],
+        "one",
+        True,
+    )
+    assert bus["variable"]["name"] == "SERVICE_ROUTES"

@@ -142,12 +142,14 @@ def test_every_service_is_placed_through_its_clusters_capacity_provider(
 # ---------------------------------------------------------------- ExoCom
 
 
-def test_exocom_runs_the_bus_version_with_every_services_routes(synthesized: Synth) -> None:
+def test_exocom_0_26_runs_the_go_image_with_translations(synthesized: Synth) -> None:
     synth = synthesized("shop")
     container = _container(synth.template("exocom"))
-    assert container["Image"] == "originate/exocom:0.22.1"
-    assert container["Command"] == ["bin/exocom"]
+    assert container["Image"] == "originate/exocom:0.26.4"
+    assert "Command" not in container  # the Go image's own `./exocom`
     env = _env(container)
+    # AWS_REGION is CDK's, on every container
+    assert set(env) - {"AWS_REGION"} == {"PORT", "SERVICE_ROUTES"}
     assert env["PORT"] == "3100"
     routes = json.loads(env["SERVICE_ROUTES"])
     assert routes == derive.service_routes(synth.app)
@@ -157,9 +159,45 @@ def test_exocom_runs_the_bus_version_with_every_services_routes(synthesized: Syn
         "role": "products",
         "receives": ["mongo.list", "mongo.get", "mongo.create"],
         "sends": ["mongo.listed", "mongo.details", "mongo.created"],
-        "namespace": "mongo",
+        "messageTranslations": [
+            {"public": "products.listed", "internal": "mongo.listed"},
+            {"public": "products.details", "internal": "mongo.details"},
+            {"public": "products.created", "internal": "mongo.created"},
+            {"public": "products.list", "internal": "mongo.list"},
+            {"public": "products.get", "internal": "mongo.get"},
+            {"public": "products.create", "internal": "mongo.create"},
+        ],
     }
-    assert all("namespace" not in r for r in routes if r["role"] != "products")
+    assert all("messageTranslations" not in r for r in routes if r["role"] != "products")
+    assert all("namespace" not in r for r in routes)
+
+
+@pytest.mark.parametrize(("example", "version"), [("hello", "0.21.8"), ("chat", "0.22.1")])
+def test_exocom_0_21_runs_bin_exocom_with_namespaced_routes(
+    synthesized: Synth, example: str, version: str
+) -> None:
+    synth = synthesized(example)
+    container = _container(synth.template("exocom"))
+    assert container["Image"] == f"originate/exocom:{version}"
+    assert container["Command"] == ["bin/exocom"]
+    env = _env(container)
+    # AWS_REGION is CDK's, on every container
+    assert set(env) - {"AWS_REGION"} == {"PORT", "SERVICE_ROUTES"}
+    routes = json.loads(env["SERVICE_ROUTES"])
+    assert routes == derive.service_routes(synth.app)
+    for route in routes:
+        assert set(route) <= {"role", "receives", "sends", "namespace"}
+        svc = next(s for s in synth.app.services if s.role == route["role"])
+        assert route["sends"] == list(svc.service.messages.sends)
+        assert route["receives"] == list(svc.service.messages.receives)
+
+
+def test_every_service_of_chat_names_its_sends(synthesized: Synth) -> None:
+    # presence is a docker_image without a service.yml: its messages are in application.yml
+    routes = json.loads(_env(_container(synthesized("chat").template("exocom")))["SERVICE_ROUTES"])
+    presence = next(r for r in routes if r["role"] == "presence")
+    assert presence["sends"]
+    assert presence["receives"]
 
 
 def test_exocom_is_a_single_instance_in_a_private_zone(synthesized: Synth) -> None:
@@ -559,15 +597,19 @@ def test_a_graviton_cluster_boots_the_arm64_ami_and_gets_arm64_images(
     assert _ami_parameters(synth.template("exocom")) == [X86_AMI]
 
 
-def test_exocom_follows_its_own_instance_type(make_app: AppFactory, tmp_path: Path) -> None:
-    aws = {"exocom-cluster-size": "t4g.micro"}
+def test_exocom_stays_on_x86_beside_a_graviton_cluster(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    # ExoCom's images are published for x86_64 only: an arm64 exocom-cluster-size is
+    # refused (tests/manifest/test_manifest_invalid.py, exocom-on-arm)
+    aws = {"private-cluster-size": "t4g.small", "exocom-cluster-size": "t3.micro"}
     synth = _synth_app(
         make_app,
         tmp_path,
         {"application.yml": {"environments": {"production": {"providers": {"aws": aws}}}}},
     )
-    assert _ami_parameters(synth.template("exocom")) == [ARM_AMI]
-    assert _ami_parameters(synth.template("platform")) == [X86_AMI]
+    assert _ami_parameters(synth.template("exocom")) == [X86_AMI]
+    assert _ami_parameters(synth.template("platform")) == sorted([ARM_AMI, X86_AMI])
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -605,7 +647,10 @@ DOCKER_HUB_CREDENTIALS = {
         "services": {
             "private": {
                 "users": {"location": "./users"},
-                "search": {"docker_image": "ghcr.io/demo/search:2"},
+                "search": {
+                    "docker_image": "ghcr.io/demo/search:2",
+                    "messages": {"receives": ["search.query"]},
+                },
             }
         },
     },
@@ -748,3 +793,84 @@ def test_our_architecture_rule_agrees_with_cdks_for_every_type_aws_lists() -> No
         if cdk_architecture(name) != theirs:
             disagree.append(name)
     assert disagree == []
+
+
+# ---------------------------------------------------------------- tasks per role
+
+
+def _ecs_service(template: Template) -> dict[str, Any]:
+    services = template.find_resources("AWS::ECS::Service")
+    assert len(services) == 1
+    props: dict[str, Any] = next(iter(services.values()))["Properties"]
+    return props
+
+
+@pytest.mark.parametrize("example", ["hello", "chat", "blog"])
+def test_one_connection_per_role_means_one_task_replaced_in_place(
+    synthesized: Synth, example: str
+) -> None:
+    # ExoCom 0.21-0.22 keep one connection per role: never two tasks of one service
+    synth = synthesized(example)
+    assert not synth.app.exocom.several_per_role
+    for svc in synth.app.services:
+        template = synth.template(svc.role)
+        props = _ecs_service(template)
+        assert props["DesiredCount"] == 1, svc.role
+        config = props["DeploymentConfiguration"]
+        assert (config["MinimumHealthyPercent"], config["MaximumPercent"]) == (0, 100), svc.role
+        assert config["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+        template.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 0)
+        template.resource_count_is("AWS::ApplicationAutoScaling::ScalingPolicy", 0)
+
+
+def test_several_per_role_scales_and_rolls(synthesized: Synth) -> None:
+    # shop's ExoCom 0.26.4 routes to several tasks of a role
+    synth = synthesized("shop")
+    assert synth.app.exocom.several_per_role
+    for svc in synth.app.services:
+        template = synth.template(svc.role)
+        props = _ecs_service(template)
+        config = props["DeploymentConfiguration"]
+        assert (config["MinimumHealthyPercent"], config["MaximumPercent"]) == (100, 200), svc.role
+        scaled = svc.max_tasks > svc.min_tasks
+        template.resource_count_is(
+            "AWS::ApplicationAutoScaling::ScalableTarget", 1 if scaled else 0
+        )
+        if scaled:
+            assert "DesiredCount" not in props  # the scalable target's minimum sets it
+            template.has_resource_properties(
+                "AWS::ApplicationAutoScaling::ScalableTarget",
+                {"MinCapacity": svc.min_tasks, "MaxCapacity": svc.max_tasks},
+            )
+        else:
+            assert props["DesiredCount"] == svc.min_tasks
+    storefront = next(s for s in synth.app.services if s.role == "storefront")
+    assert (storefront.min_tasks, storefront.max_tasks) == (2, 8)
+
+
+@pytest.mark.parametrize(("example", "reconnects"), [("hello", False), ("shop", True)])
+def test_the_reconnector_is_there_when_clients_do_not_reconnect(
+    synthesized: Synth, example: str, reconnects: bool
+) -> None:
+    exocom = synthesized(example).template("exocom")
+    count = 0 if reconnects else 1
+    exocom.resource_count_is("AWS::Events::Rule", count)
+    exocom.resource_count_is("AWS::Lambda::Function", count)
+    if not reconnects:
+        exocom.has_resource_properties(
+            "AWS::Events::Rule",
+            {
+                "EventPattern": Match.object_like(
+                    {"detail-type": ["ECS Task State Change"], "source": ["aws.ecs"]}
+                )
+            },
+        )
+        (function,) = exocom.find_resources("AWS::Lambda::Function").values()
+        joined = function["Properties"]["Environment"]["Variables"]["CLUSTERS"]["Fn::Join"]
+        # both clusters' ARNs, read from the platform stack's outputs, comma-separated
+        public, comma, private = joined[1]
+        assert comma == ","
+        for ref, cluster in ((public, "PublicCluster"), (private, "PrivateCluster")):
+            output = ref["Fn::GetStackOutput"]
+            assert output["StackName"] == f"{example}-platform"
+            assert cluster in output["OutputName"]

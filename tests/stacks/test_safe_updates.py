@@ -42,7 +42,8 @@ def _add_private(app: Path) -> None:
     _edit(
         app / "application.yml",
         "  private:\n",
-        "  private:\n    extra:\n      docker_image: example/extra\n",
+        "  private:\n    extra:\n      docker_image: example/extra:1\n"
+        "      messages:\n        receives: [order.placed]\n",
     )
 
 
@@ -97,6 +98,9 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[st
     def get(variant: str) -> Templates:
         if variant not in cache:
             app = root / variant / "shop"
+            # an earlier attempt that failed left its copy: start again, so that
+            # each test shows the real failure rather than a FileExistsError
+            shutil.rmtree(root / variant, ignore_errors=True)
             shutil.copytree(SHOP, app)
             VARIANTS[variant](app)
             outdir = root / variant / "cdk.out"

@@ -1,0 +1,159 @@
+"""Rules: what the app's ExoCom release can do at run time (manifest/exocom.py's table)."""
+
+from __future__ import annotations
+
+from exosphere_cdk.manifest import derive, exocom
+from exosphere_cdk.manifest.ec2_types import architecture, known_types
+from exosphere_cdk.manifest.errors import Problem
+from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.rules_base import (
+    app_file,
+    aws_path,
+    messages_path,
+    ref_path,
+    service_file,
+)
+
+#: The routes ExoCom 0.25 and later give the role `security`, whatever the service says.
+SECURITY_SENDS = ("message authorized", "message unauthorized", "security request")
+SECURITY_RECEIVES = ("authorize message", "security response")
+
+
+def check(app: LoadedApp) -> list[Problem]:
+    if exocom.family(app.exocom_version) is None:
+        return []  # the loader reports the version
+    return [
+        *one_task_per_role(app),
+        *shared_subscriptions(app),
+        *merged_names(app),
+        *security_role(app),
+        *exocom_architecture(app),
+    ]
+
+
+def one_task_per_role(app: LoadedApp) -> list[Problem]:
+    """min-tasks or max-tasks above 1 where ExoCom keeps one connection per role: an error."""
+    bus = app.exocom
+    if bus.several_per_role:
+        return []
+    problems: list[Problem] = []
+    for svc in app.services:
+        aws = svc.service.production.aws
+        for key, value in (("min-tasks", aws.min_tasks), ("max-tasks", aws.max_tasks)):
+            if value is None or value <= 1:
+                continue
+            problems.append(
+                Problem(
+                    service_file(app, svc),
+                    f"production.aws.{key}",
+                    f"invalid value {value}, expected 1: ExoCom {app.exocom_version} keeps one"
+                    f" connection per role, so a second task of '{svc.role}' would take the"
+                    " first's place (messages twice to one task, replies to the wrong one, the"
+                    f" bus broken when either leaves); ExoCom {exocom.SEVERAL_PER_ROLE_FROM} and"
+                    " later route to several tasks of a role",
+                )
+            )
+    return problems
+
+
+def _version_path(app: LoadedApp) -> str:
+    """Where the app names its ExoCom version: `bus.version` or `dependencies[i].version`."""
+    if app.application.bus is not None:
+        return "bus.version"
+    for index, bus in enumerate(app.application.dependencies):
+        if bus.type == "exocom":
+            return f"dependencies[{index}].version"
+    return "bus"
+
+
+def shared_subscriptions(app: LoadedApp) -> list[Problem]:
+    """A message several roles receive, where a leaving client drops every role's
+    subscription to it (Node.js ExoCom): a warning per message."""
+    if not app.exocom.drops_shared_subscriptions:
+        return []
+    problems: list[Problem] = []
+    for name, roles in derive.bus_messages(app).receivers.items():
+        if len(roles) < 2:
+            continue
+        problems.append(
+            Problem(
+                app_file(app),
+                _version_path(app),
+                f"'{name}' is received by {', '.join(roles)}: when one of them restarts, ExoCom"
+                f" {app.exocom_version} drops the others' subscriptions to it too (they stop"
+                " receiving it until they restart); ExoCom 0.23.0 and later keep them",
+                "warning",
+            )
+        )
+    return problems
+
+
+def merged_names(app: LoadedApp) -> list[Problem]:
+    """Two names a service writes that ExoCom carries as one (a namespaced role: only the
+    second dot-segment is kept): a warning at the second."""
+    problems: list[Problem] = []
+    for svc in app.services:
+        if not svc.namespace:
+            continue
+        messages = svc.service.messages
+        sides: tuple[tuple[exocom.Direction, tuple[str, ...]], ...] = (
+            ("sends", messages.sends),
+            ("receives", messages.receives),
+        )
+        for kind, names in sides:
+            first: dict[str, str] = {}
+            for index, name in enumerate(names):
+                on_bus = derive.bus_name(app, svc, name, kind)
+                other = first.setdefault(on_bus, name)
+                if other == name:
+                    continue
+                problems.append(
+                    Problem(
+                        service_file(app, svc),
+                        f"{messages_path(svc)}.{kind}[{index}]",
+                        f"'{name}' is '{on_bus}' on the bus, as '{other}' is: ExoCom"
+                        f" {app.exocom_version} keeps only the second dot-segment of a"
+                        " namespaced role's names, expected names that differ there",
+                        "warning",
+                    )
+                )
+    return problems
+
+
+def security_role(app: LoadedApp) -> list[Problem]:
+    """The role `security`, which ExoCom 0.25 and later take for their security adapter."""
+    if not app.exocom.security_role:
+        return []
+    return [
+        Problem(
+            app_file(app),
+            ref_path(svc),
+            f"ExoCom {app.exocom_version} takes the role 'security' for its security adapter:"
+            " every message waits for its authorization, and its routes are ExoCom's own"
+            f" (sends {', '.join(SECURITY_SENDS)}; receives {', '.join(SECURITY_RECEIVES)}),"
+            " not its service.yml's",
+            "warning",
+        )
+        for svc in app.services
+        if svc.role == "security"
+    ]
+
+
+def exocom_architecture(app: LoadedApp) -> list[Problem]:
+    """ExoCom's host of an architecture its image is not published for: an error."""
+    instance_type = derive.exocom_instance_type(app)
+    if instance_type not in known_types():
+        return []  # rules_instances
+    arch = architecture(instance_type)
+    published = app.exocom.architectures
+    if arch in published:
+        return []
+    return [
+        Problem(
+            app_file(app),
+            aws_path(app, "exocom-cluster-size"),
+            f"'{instance_type}' is an {arch} type, expected an {' or '.join(published)} one:"
+            f" ExoCom's image {exocom.image(app.exocom_version)} is published for"
+            f" {' and '.join(published)} only",
+        )
+    ]
