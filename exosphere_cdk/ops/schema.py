@@ -17,7 +17,7 @@ from typing import Any, Union, get_args, get_origin
 
 import attrs
 
-from exosphere_cdk.manifest import model
+from exosphere_cdk.manifest import exocom, model
 from exosphere_cdk.manifest.model import (
     KEY,
     SPEC,
@@ -293,3 +293,51 @@ def reference_markdown() -> str:
                 lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
             lines.append("")
     return "\n".join(lines)
+
+
+def exocom_releases_markdown() -> str:
+    """The table of ExoCom releases of docs/architecture.md, from manifest/exocom.py."""
+
+    def yes(flag: bool) -> str:
+        return "yes" if flag else "no"
+
+    shapes = {
+        "list-namespace": "`[{role, receives, sends, namespace}]`",
+        "list-translations": (
+            "`[{role, receives, sends, messageTranslations: [{public, internal}]}]`"
+        ),
+        "map-translations": "`{<role>: {receives, sends, translations: [{public, internal}]}}`",
+    }
+    translations = {
+        "node-namespace": "namespaced role: sent `<ns>.b…` → `<role>.b`; received `a.b…` →"
+        " `<role>.b` (second dot-segment only)",
+        "go-namespace": "namespaced role: any `a.b…` → `<role>.b`",
+        "one-to-one": "one-to-one: `<ns>.x` ↔ `<role>.x`, the whole name kept",
+    }
+    lines = [
+        "| versions | server, command | routes | translation | tasks per role |"
+        " clients reconnect | a refused send | note |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for f in exocom.FAMILIES:
+        deployment = exocom.service_deployment(f)
+        pct = f"{deployment.minimum_healthy_percent}/{deployment.maximum_percent} %"
+        tasks = (
+            f"several (deployments {pct}; min-tasks, max-tasks)"
+            if f.several_per_role
+            else f"one (deployments {pct}: the old task stops first)"
+        )
+        row = (
+            ", ".join(f"`{v}`" for v in f.versions),
+            f"{f.server}, " + (f"`{' '.join(f.command)}`" if f.command else "the image's own"),
+            f"`{f.port_variable}` = {exocom.EXOCOM_PORT}; `{f.routes_variable}` ="
+            f" {shapes[f.routes_shape]}",
+            translations[f.translation],
+            tasks,
+            yes(f.clients_reconnect)
+            + ("" if f.clients_reconnect else " (every service restarted after ExoCom starts)"),
+            "stops ExoCom" if f.stops_on_refused_send else "a warning in ExoCom's log",
+            f.note,
+        )
+        lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
+    return "\n".join(lines) + "\n"

@@ -13,11 +13,16 @@ import pytest
 import yaml
 
 from exosphere_cdk.cli import main
-from exosphere_cdk.manifest import model
+from exosphere_cdk.manifest import exocom, model
 from exosphere_cdk.manifest.errors import ManifestError
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.manifest.model import DEFAULT_INSTANCE_TYPE, KEY, SPEC, Spec
-from exosphere_cdk.ops.schema import FILES, json_schema, reference_markdown
+from exosphere_cdk.ops.schema import (
+    FILES,
+    exocom_releases_markdown,
+    json_schema,
+    reference_markdown,
+)
 from tests.apps import write_app
 from tests.conftest import CORPUS, REPO
 from tests.manifest.test_manifest_invalid import CASES
@@ -225,3 +230,36 @@ def test_the_reference_shows_each_default_and_range() -> None:
     assert "| `cpu` | integer | `100` | 1 to 16384 CPU units (1024 = 1 vCPU) |" in reference
     assert "| `exocom-cluster-size` | string | `t3.micro` |" in reference
     assert "| `log-retention-days` | integer | `30` | one of CloudWatch's: 1, 3, " in reference
+
+
+ARCHITECTURE = REPO / "docs" / "architecture.md"
+RELEASES_BEGIN, RELEASES_END = "<!-- BEGIN exocom-releases", "<!-- END exocom-releases -->"
+
+
+def test_the_exocom_releases_in_the_docs_are_the_table_s() -> None:
+    text = ARCHITECTURE.read_text()
+    head, _, rest = text.partition(RELEASES_BEGIN)
+    marker, _, rest = rest.partition("-->\n")
+    _, _, tail = rest.partition(RELEASES_END)
+    expected = (
+        f"{head}{RELEASES_BEGIN}{marker}-->\n\n{exocom_releases_markdown()}\n{RELEASES_END}{tail}"
+    )
+    if os.environ.get("UPDATE_DOCS") and text != expected:
+        ARCHITECTURE.write_text(expected)
+        text = expected
+    assert text == expected, (
+        "docs/architecture.md's ExoCom releases differ from manifest/exocom.py: "
+        "UPDATE_DOCS=1 .venv/bin/pytest tests/ops/test_schema.py -k releases"
+    )
+
+
+def test_the_releases_table_has_a_row_per_family() -> None:
+    table = exocom_releases_markdown()
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert len(rows) == len(exocom.FAMILIES)
+    assert rows[0].startswith("| `0.21.0`, `0.21.1`")
+    assert "Node.js, `bin/exocom`" in rows[0]
+    assert "one (deployments 0/100 %" in rows[0]
+    assert "stops ExoCom" in rows[0]
+    assert "`SERVICE_DATA`" in rows[-1]
+    assert "several (deployments 100/200 %" in rows[-1]
