@@ -30,6 +30,32 @@ def test_shared_test_example_edges_after_namespace_translation() -> None:
     assert not graph.has_nobody
 
 
+@pytest.mark.parametrize(
+    ("version", "on_bus"),
+    [("0.21.8", "users.item"), ("0.23.0", "users.item"), ("0.26.4", "users.item.get")],
+)
+def test_graph_and_validate_translate_as_the_app_s_exocom(
+    make_app: AppFactory, version: str, on_bus: str
+) -> None:
+    # users (namespace mongo) receives mongo.item.get: on the bus that is users.item for
+    # ExoCom 0.21-0.23 (only the second dot-segment is kept), users.item.get from 0.24
+    app = make_app(
+        {
+            "application.yml": {
+                "bus": {"version": version},
+                "services": {"private": {"users": {"namespace": "mongo"}}},
+            },
+            "web/service.yml": {"messages": {"sends": [on_bus], "receives": []}},
+            "users/service.yml": {"messages": {"receives": ["mongo.item.get"], "sends": []}},
+        }
+    )
+    loaded = load_app(app)
+    graph = message_graph(loaded)
+    assert graph.edges == (Edge("web", "users", (on_bus,)),)
+    assert not graph.has_nobody
+    assert [p for p in loaded.problems if "mongo.item.get" in p.message] == []
+
+
 def test_unmatched_messages_go_to_nobody(make_app: AppFactory) -> None:
     app = make_app(
         {
