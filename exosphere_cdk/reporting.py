@@ -7,25 +7,42 @@ writes its few lines with `write_problems` and `print`, and never loads it.
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from exosphere_cdk.manifest.errors import Problem
+from exosphere_cdk.manifest.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    ExoCdkError,
+    Problem,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-#: Every command's exit codes (`cdk synth` uses the same through app.py).
-EXIT_OK = 0
-#: Invalid manifests, or a check that found something (guard, plan).
-EXIT_INVALID = 1
-#: A wrong invocation: bad arguments, no such folder, an unusable output path.
-EXIT_USAGE = 2
-#: A bug in exosphere-cdk (never a user's mistake).
-EXIT_INTERNAL = 70
-#: Interrupted (Ctrl-C).
-EXIT_INTERRUPTED = 130
+__all__ = [
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "PROGRAM",
+    "console",
+    "error_line",
+    "internal_error",
+    "print_problems",
+    "problem_json",
+    "report_invalid",
+    "report_valid",
+    "run_guarded",
+    "summary",
+    "write_problems",
+]
 
 #: The name every message of the project starts with.
 PROGRAM = "exo-cdk"
@@ -127,3 +144,43 @@ def internal_error(exc: BaseException) -> None:
         " please report it with the command you ran)",
         file=sys.stderr,
     )
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe (`exo-cdk validate --json | head`): no second error at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout without a file descriptor
+        pass
+
+
+def run_guarded(
+    run: Callable[[], int],
+    *,
+    report: Callable[[ExoCdkError], None],
+    known_failure: Callable[[Exception], int | None] | None = None,
+) -> int:
+    """`run()`'s exit code; the one place exceptions become exit codes, for both entry points.
+
+    An ExoCdkError is a user's problem: `report` says it, and its `exit_code`
+    ends the run. A broken pipe ends quietly (0), Ctrl-C with 130. Anything
+    else is a bug, unless `known_failure` gives its exit code (having said
+    what happened): one line asking for a report, EXIT_INTERNAL.
+    """
+    try:
+        return run()
+    except ExoCdkError as exc:
+        report(exc)
+        return exc.exit_code
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        code = known_failure(exc) if known_failure is not None else None
+        if code is not None:
+            return code
+        internal_error(exc)
+        return EXIT_INTERNAL

@@ -16,17 +16,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from exosphere_cdk.manifest.errors import AppFolderError, ManifestError, did_you_mean
+from exosphere_cdk.manifest.errors import ExoCdkError, ManifestError, UsageError, did_you_mean
 from exosphere_cdk.manifest.loader import load_directory
 from exosphere_cdk.manifest.model import LoadedApp
 from exosphere_cdk.reporting import (
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_OK,
-    EXIT_USAGE,
     PROGRAM,
-    internal_error,
+    run_guarded,
     summary,
     write_problems,
 )
@@ -55,7 +52,7 @@ DEFAULT_PACKS = ("aws-solutions",)
 BOOLEANS = {"true": True, "false": False}
 
 
-class ContextError(Exception):
+class ContextError(UsageError):
     """A context key or value the app does not take: a usage error (exit 2)."""
 
 
@@ -143,44 +140,51 @@ def main() -> int:
 
     A user's mistake (a context key, a folder, a manifest) is reported in one
     line each; anything else is a bug: one line asking for a report, exit 70,
-    as `exo-cdk` does. A synthesis stopped by a validation plugin has printed
-    its report: one line more says so, exit 1.
+    as `exo-cdk` does (both through `reporting.run_guarded`). A synthesis
+    stopped by a validation plugin has printed its report: one line more says
+    so, exit 1.
     """
-    try:
-        return _main()
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-    except Exception as exc:
-        if isinstance(exc, RuntimeError) and "ValidationFailed" in str(exc):
-            print(
-                f"{PROGRAM}: the synthesis failed validation: see the report above",
-                file=sys.stderr,
-            )
-            return EXIT_INVALID
-        internal_error(exc)
-        return EXIT_INTERNAL
+    return run_guarded(_main, report=_report, known_failure=_validation_failed)
+
+
+def _report(exc: ExoCdkError) -> None:
+    if isinstance(exc, InvalidAppError):
+        write_problems(exc.problems)
+        print(f"{PROGRAM}: {exc.app_dir} is invalid: {summary(exc.problems)}", file=sys.stderr)
+    else:
+        print(f"{PROGRAM}: error: {exc}", file=sys.stderr)
+
+
+def _validation_failed(exc: Exception) -> int | None:
+    if isinstance(exc, RuntimeError) and "ValidationFailed" in str(exc):
+        print(f"{PROGRAM}: the synthesis failed validation: see the report above", file=sys.stderr)
+        return EXIT_INVALID
+    return None
+
+
+class InvalidAppError(ManifestError):
+    """The app `cdk synth` was given is invalid: its problems, and which folder it was."""
+
+    def __init__(self, app_dir: str | Path, error: ManifestError) -> None:
+        super().__init__(error.problems)
+        self.app_dir = app_dir
 
 
 def _main() -> int:
     scope = new_app()
+    settings = check_context(scope.node.get_all_context(), cdk_json_context())
+    app_dir = settings["app"]
+    if app_dir is None:
+        print(
+            f"{PROGRAM}: no -c app=DIR given: synthesizing the bundled example"
+            f" {DEFAULT_APP.relative_to(ROOT)} (deploying it deploys that example)",
+            file=sys.stderr,
+        )
+        app_dir = DEFAULT_APP
     try:
-        settings = check_context(scope.node.get_all_context(), cdk_json_context())
-        app_dir = settings["app"]
-        if app_dir is None:
-            print(
-                f"{PROGRAM}: no -c app=DIR given: synthesizing the bundled example"
-                f" {DEFAULT_APP.relative_to(ROOT)} (deploying it deploys that example)",
-                file=sys.stderr,
-            )
-            app_dir = DEFAULT_APP
         app = load_directory(str(app_dir), settings["env"])
-    except (ContextError, AppFolderError) as exc:
-        print(f"{PROGRAM}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except ManifestError as exc:
-        write_problems(exc.problems)
-        print(f"{PROGRAM}: {app_dir} is invalid: {summary(exc.problems)}", file=sys.stderr)
-        return EXIT_INVALID
+        raise InvalidAppError(app_dir, exc) from None
     write_problems(app.problems)
     build(scope, app, protect=not settings["teardown"], packs=settings["packs"])
     scope.synth()

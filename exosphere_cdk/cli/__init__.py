@@ -9,29 +9,20 @@
 Exit codes (`exosphere_cdk.reporting`): 0 ok (warnings allowed), 1 invalid
 manifests or findings, 2 usage error (bad arguments, no such folder, an
 unusable output path), 70 internal error (a bug: please report it).
-Exceptions become exit codes here and nowhere else.
+Exceptions become exit codes in one place, `reporting.run_guarded`, which
+`cdk synth` (exosphere_cdk/synth.py) shares.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from exosphere_cdk.cli import cost, graph, guard, logs, plan, remove, schema, status, validate
-from exosphere_cdk.cli.common import UsageError
-from exosphere_cdk.manifest.errors import AppFolderError
-from exosphere_cdk.reporting import (
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_USAGE,
-    PROGRAM,
-    error_line,
-    internal_error,
-)
+from exosphere_cdk.cli.common import report_manifest_error
+from exosphere_cdk.manifest.errors import ExoCdkError, ManifestError
+from exosphere_cdk.reporting import EXIT_OK, EXIT_USAGE, PROGRAM, error_line, run_guarded
 
 __all__ = ["build_parser", "main"]
 
@@ -59,39 +50,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _quiet_stdout() -> None:
-    """After a broken pipe (`exo-cdk validate --json | head`): no second error at exit."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # pragma: no cover - stdout without a file descriptor
-        pass
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run exo-cdk with `argv` (default: the process arguments); returns the exit code."""
     parser = build_parser()
-    try:
+    parsed: list[argparse.Namespace] = []
+
+    def run() -> int:
         try:
             args = parser.parse_args(argv)
         except SystemExit as exc:  # argparse: --help, --version (0) or a usage error (2)
             return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        parsed.append(args)
         if args.command is None:
             parser.print_help()
             return EXIT_OK
         handler: Handler = args.handler
         return handler(args)
-    except (UsageError, AppFolderError) as exc:
-        error_line(str(exc))
-        return EXIT_USAGE
-    except BrokenPipeError:
-        _quiet_stdout()
-        return EXIT_OK
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-    except Exception as exc:
-        internal_error(exc)
-        return EXIT_INTERNAL
+
+    def report(exc: ExoCdkError) -> None:
+        if isinstance(exc, ManifestError):
+            report_manifest_error(exc, parsed[0] if parsed else None)
+        else:
+            error_line(str(exc))
+
+    return run_guarded(run, report=report)
 
 
 if __name__ == "__main__":  # pragma: no cover

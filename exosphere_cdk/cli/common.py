@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
-from exosphere_cdk.manifest.errors import ManifestError
+from exosphere_cdk.manifest.errors import ManifestError, UsageError
 from exosphere_cdk.manifest.loader import load_directory
 from exosphere_cdk.manifest.model import LoadedApp
-from exosphere_cdk.reporting import EXIT_INVALID, report_invalid
+from exosphere_cdk.reporting import report_invalid
 
-
-class UsageError(Exception):
-    """A wrong invocation (exit 2): an APP_DIR that is not a folder, an unusable output path."""
+__all__ = ["UsageError", "add_app_arguments", "load", "new_output_file", "report_manifest_error"]
 
 
 def add_app_arguments(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
@@ -26,29 +23,26 @@ def add_app_arguments(parser: argparse.ArgumentParser, *, json_flag: bool = True
         parser.add_argument("--json", action="store_true", help="print JSON on stdout")
 
 
-def load_or_report(
-    args: argparse.Namespace,
-    *,
-    stdout_is_data: bool = False,
-    json_fields: dict[str, Any] | None = None,
-) -> LoadedApp | int:
-    """The app of APP_DIR/--env, or EXIT_INVALID after reporting it like `validate` does.
+def load(args: argparse.Namespace) -> LoadedApp:
+    """The app of APP_DIR/--env; raises ManifestError (invalid) or AppFolderError (usage)."""
+    return load_directory(args.app_dir, args.env)
 
-    With `--json` the report is `{"valid": false, "problems": [...]}` on stdout.
-    `stdout_is_data` (graph's text formats): problems go to stderr instead.
-    An APP_DIR that names no folder raises AppFolderError (a usage error).
+
+def report_manifest_error(exc: ManifestError, args: argparse.Namespace | None) -> None:
+    """An invalid app, reported like `validate` does, as the command asked.
+
+    With `--json` the report is `{"valid": false, ...json_fields, "problems": [...]}` on
+    stdout; a command whose stdout is data (graph's text formats, `set_defaults(
+    problems_on_stderr=True)`) prints the problems on stderr; `set_defaults(
+    invalid_fields={...})` adds fields to the JSON document.
     """
-    try:
-        return load_directory(args.app_dir, args.env)
-    except ManifestError as exc:
-        as_json = bool(getattr(args, "json", False))
-        report_invalid(
-            exc.problems,
-            as_json=as_json,
-            stderr=stdout_is_data and not as_json,
-            json_fields=json_fields,
-        )
-        return EXIT_INVALID
+    as_json = bool(getattr(args, "json", False))
+    report_invalid(
+        exc.problems,
+        as_json=as_json,
+        stderr=bool(getattr(args, "problems_on_stderr", False)) and not as_json,
+        json_fields=getattr(args, "invalid_fields", None),
+    )
 
 
 def new_output_file(path: str) -> Path:

@@ -9,8 +9,8 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from exosphere_cdk.cli.common import UsageError, add_app_arguments, load_or_report
-from exosphere_cdk.ops.cost import UnknownRegionError, estimate
+from exosphere_cdk.cli.common import add_app_arguments, load
+from exosphere_cdk.ops.cost import estimate
 from exosphere_cdk.reporting import EXIT_OK, console, report_valid
 
 
@@ -19,13 +19,8 @@ def _money(value: float | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_or_report(args)
-    if isinstance(loaded, int):
-        return loaded
-    try:
-        result = estimate(loaded, args.region)
-    except UnknownRegionError as exc:
-        raise UsageError(str(exc)) from None
+    loaded = load(args)
+    result = estimate(loaded, args.region)
     if args.json:
         print(json.dumps({"valid": True, "slug": loaded.slug, **result.as_json()}, indent=2))
         return EXIT_OK

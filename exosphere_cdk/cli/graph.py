@@ -7,16 +7,14 @@ import json
 import sys
 from typing import Any
 
-from exosphere_cdk.cli.common import UsageError, add_app_arguments, load_or_report, new_output_file
-from exosphere_cdk.ops.graph import FORMATS, RenderError, message_graph, render, to_dot, to_mermaid
+from exosphere_cdk.cli.common import add_app_arguments, load, new_output_file
+from exosphere_cdk.ops.graph import FORMATS, message_graph, render, to_dot, to_mermaid
 from exosphere_cdk.reporting import EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:
     output = new_output_file(args.output) if args.output else None
-    loaded = load_or_report(args, stdout_is_data=True)
-    if isinstance(loaded, int):
-        return loaded
+    loaded = load(args)
     graph = message_graph(loaded)
     data: bytes
     if args.json:
@@ -25,10 +23,7 @@ def run(args: argparse.Namespace) -> int:
         data = to_mermaid(graph).encode()
     else:
         dot = to_dot(graph, loaded.slug)
-        try:
-            data = dot.encode() if args.format == "dot" else render(dot, args.format)
-        except RenderError as exc:
-            raise UsageError(str(exc)) from None
+        data = dot.encode() if args.format == "dot" else render(dot, args.format)
     if output is not None:
         output.write_bytes(data)
     else:
@@ -47,4 +42,4 @@ def register(commands: Any) -> None:
     add_app_arguments(parser)
     parser.add_argument("--format", choices=FORMATS, default="mermaid", help="default: mermaid")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, problems_on_stderr=True)

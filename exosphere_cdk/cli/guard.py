@@ -10,7 +10,7 @@ from typing import Any
 from rich.text import Text
 
 from exosphere_cdk.cli.common import UsageError
-from exosphere_cdk.ops.assembly import AssemblyError, read_assembly
+from exosphere_cdk.ops.assembly import read_assembly
 from exosphere_cdk.ops.guard import bus_restarts, compare
 from exosphere_cdk.reporting import EXIT_INVALID, EXIT_OK, console
 
@@ -22,10 +22,7 @@ def run(args: argparse.Namespace) -> int:
     for directory in (old_dir, new_dir):
         if not directory.is_dir():
             raise UsageError(f"no such folder: {directory}")
-    try:
-        old, new = read_assembly(old_dir), read_assembly(new_dir)
-    except AssemblyError as exc:
-        raise UsageError(str(exc)) from None
+    old, new = read_assembly(old_dir), read_assembly(new_dir)
     findings = compare(old, new)
     restarts = bus_restarts(old, new)
     failed = bool(findings) or (args.fail_on_bus_restart and bool(restarts))

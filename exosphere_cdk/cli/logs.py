@@ -12,13 +12,11 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from exosphere_cdk.cli.common import UsageError, add_app_arguments, load_or_report
-from exosphere_cdk.ops.aws import AwsError, new_session
+from exosphere_cdk.cli.common import add_app_arguments, load
+from exosphere_cdk.ops.aws import new_session
 from exosphere_cdk.ops.logs import (
     EXOCOM,
     LogEvent,
-    NoLogGroupError,
-    UnknownRoleError,
     events,
     follow,
     log_source,
@@ -41,22 +39,17 @@ def _line(event: LogEvent) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_or_report(args)
-    if isinstance(loaded, int):
-        return loaded
+    loaded = load(args)
     start_ms = int((time.time() - args.since) * 1000)
-    try:
-        source = log_source(loaded, args.role, session=new_session(args.profile))
-        found = (
-            follow(source, start_ms=start_ms, pattern=args.filter)
-            if args.follow
-            else events(source, start_ms=start_ms, pattern=args.filter)
-        )
-        for event in found:
-            text = json.dumps(event.as_json()) if args.json else _line(event)
-            print(text.rstrip("\n"), flush=args.follow)
-    except (AwsError, UnknownRoleError, NoLogGroupError) as exc:
-        raise UsageError(str(exc)) from None
+    source = log_source(loaded, args.role, session=new_session(args.profile))
+    found = (
+        follow(source, start_ms=start_ms, pattern=args.filter)
+        if args.follow
+        else events(source, start_ms=start_ms, pattern=args.filter)
+    )
+    for event in found:
+        text = json.dumps(event.as_json()) if args.json else _line(event)
+        print(text.rstrip("\n"), flush=args.follow)
     return EXIT_OK
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from rich.text import Text
 from rich.tree import Tree
 
-from exosphere_cdk.cli.common import add_app_arguments, load_or_report
+from exosphere_cdk.cli.common import add_app_arguments, load
 from exosphere_cdk.ops.assembly import LIMIT_WARN, MAX_OUTPUTS, MAX_RESOURCES
 from exosphere_cdk.ops.plan import plan
 from exosphere_cdk.reporting import EXIT_OK, console, problem_json, report_valid
@@ -142,9 +142,7 @@ def _cluster_text(c: dict[str, Any]) -> Text:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_or_report(args)
-    if isinstance(loaded, int):
-        return loaded
+    loaded = load(args)
     document = plan(loaded)
     if args.json:
         document["problems"] = [problem_json(p) for p in loaded.problems]

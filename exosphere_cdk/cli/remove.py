@@ -13,8 +13,8 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from exosphere_cdk.cli.common import UsageError, add_app_arguments, load_or_report
-from exosphere_cdk.ops.aws import AwsError, new_session
+from exosphere_cdk.cli.common import add_app_arguments, load
+from exosphere_cdk.ops.aws import new_session
 from exosphere_cdk.ops.remove import removal_plan, remove
 from exosphere_cdk.reporting import EXIT_INVALID, EXIT_OK, console
 
@@ -49,15 +49,10 @@ def _dry_run(args: argparse.Namespace, loaded: Any) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_or_report(args)
-    if isinstance(loaded, int):
-        return loaded
-    try:
-        if not args.yes:
-            return _dry_run(args, loaded)
-        plan, done = remove(loaded, new_session(args.profile))
-    except AwsError as exc:
-        raise UsageError(str(exc)) from None
+    loaded = load(args)
+    if not args.yes:
+        return _dry_run(args, loaded)
+    plan, done = remove(loaded, new_session(args.profile))
     failed = sum(1 for d in done if not d.ok)
     if args.json:
         document = {

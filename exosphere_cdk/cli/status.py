@@ -10,8 +10,8 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from exosphere_cdk.cli.common import UsageError, add_app_arguments, load_or_report
-from exosphere_cdk.ops.aws import AwsError, new_session
+from exosphere_cdk.cli.common import add_app_arguments, load
+from exosphere_cdk.ops.aws import new_session
 from exosphere_cdk.ops.status import NOT_DEPLOYED, ServiceStatus, app_status
 from exosphere_cdk.reporting import EXIT_OK, console
 
@@ -38,13 +38,8 @@ def _targets(service: ServiceStatus) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_or_report(args)
-    if isinstance(loaded, int):
-        return loaded
-    try:
-        result = app_status(loaded, session=new_session(args.profile), events=args.events)
-    except AwsError as exc:
-        raise UsageError(str(exc)) from None
+    loaded = load(args)
+    result = app_status(loaded, session=new_session(args.profile), events=args.events)
     if args.json:
         print(json.dumps(result.as_json(), indent=2))
         return EXIT_OK

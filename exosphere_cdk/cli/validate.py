@@ -10,7 +10,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from exosphere_cdk.cli.common import add_app_arguments, load_or_report
+from exosphere_cdk.cli.common import add_app_arguments, load
 from exosphere_cdk.manifest.derive import image_source
 from exosphere_cdk.manifest.errors import display_path
 from exosphere_cdk.manifest.model import LoadedApp, LoadedService
@@ -52,9 +52,7 @@ def services_table(app: LoadedApp) -> Table:
 
 def run(args: argparse.Namespace) -> int:
     """Load and check an app; print its services and every problem."""
-    loaded = load_or_report(args, json_fields={"services": []})
-    if isinstance(loaded, int):
-        return loaded
+    loaded = load(args)
     if args.json:
         document = {
             "valid": True,
@@ -80,4 +78,4 @@ def register(commands: Any) -> None:
         description="Check application.yml and every service.yml; exit 1 when invalid.",
     )
     add_app_arguments(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, invalid_fields={"services": []})

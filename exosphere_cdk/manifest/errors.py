@@ -6,9 +6,37 @@ import difflib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from attrs import frozen
+
+#: Every entry point's exit codes (the command line and `cdk synth`).
+EXIT_OK = 0
+#: Invalid manifests, or a check that found something (guard, plan).
+EXIT_INVALID = 1
+#: A wrong invocation: bad arguments, no such folder, an unusable output path, AWS unreachable.
+EXIT_USAGE = 2
+#: A bug in exosphere-cdk (never a user's mistake).
+EXIT_INTERNAL = 70
+#: Interrupted (Ctrl-C).
+EXIT_INTERRUPTED = 130
+
+
+class ExoCdkError(Exception):
+    """What exosphere-cdk tells a person instead of a traceback: its message and exit code.
+
+    Every error meant for the user derives from it; the entry points
+    (`exosphere_cdk.reporting.run_guarded`) turn it into its lines and
+    `exit_code`, and anything else into an internal error (EXIT_INTERNAL).
+    """
+
+    #: The process's exit code when this error ends it.
+    exit_code: ClassVar[int] = EXIT_USAGE
+
+
+class UsageError(ExoCdkError):
+    """A wrong invocation (exit 2): an argument, a path or a setting the command cannot use."""
+
 
 Severity = Literal["error", "warning", "notice"]
 
@@ -50,8 +78,10 @@ def one_line(text: str) -> str:
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
 
 
-class ManifestError(Exception):
+class ManifestError(ExoCdkError):
     """Invalid manifests: every problem of the run (errors first, then warnings and notices)."""
+
+    exit_code: ClassVar[int] = EXIT_INVALID
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = sort_problems(problems)
@@ -118,5 +148,5 @@ def unknown_key_message(key: str, valid: Sequence[str]) -> str:
     return f"unknown key '{key}', expected one of: {', '.join(sorted(valid))}"
 
 
-class AppFolderError(Exception):
+class AppFolderError(UsageError):
     """APP_DIR names no folder: a usage error (exit 2), not an invalid manifest."""

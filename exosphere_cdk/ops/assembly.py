@@ -10,6 +10,7 @@ from typing import Any
 
 from attrs import frozen
 
+from exosphere_cdk.manifest.errors import UsageError
 from exosphere_cdk.manifest.model import LoadedApp
 from exosphere_cdk.synth import build, new_app
 
@@ -24,7 +25,7 @@ MAX_OUTPUTS = 200
 LIMIT_WARN = 0.8
 
 
-class AssemblyError(Exception):
+class AssemblyError(UsageError):
     """A folder that is not a readable cloud assembly."""
 
 

@@ -16,6 +16,7 @@ from botocore.exceptions import (  # type: ignore[import-untyped]
     ProfileNotFound,
 )
 
+from exosphere_cdk.manifest.errors import UsageError
 from exosphere_cdk.manifest.model import LoadedApp
 
 __all__ = [
@@ -45,7 +46,7 @@ _REFUSED = frozenset(
 )
 
 
-class AwsError(Exception):
+class AwsError(UsageError):
     """AWS cannot answer for this app: one line for the user (the command line's exit 2)."""
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from attrs import frozen
 
 from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest.errors import UsageError
 from exosphere_cdk.manifest.instances import next_size
 from exosphere_cdk.manifest.model import LoadedApp
 
@@ -54,7 +55,7 @@ WAF_RULE_GROUPS = 3
 WAF_MILLION_REQUESTS = 1.0
 
 
-class UnknownRegionError(Exception):
+class UnknownRegionError(UsageError):
     """No prices are known for the region asked for."""
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from attrs import frozen
 
 from exosphere_cdk.manifest.derive import bus_messages
+from exosphere_cdk.manifest.errors import UsageError
 from exosphere_cdk.manifest.model import LoadedApp
 
 #: The node standing for "no service" at the loose end of an unmatched message.
@@ -29,7 +30,7 @@ FORMATS = ("mermaid", "dot", "svg", "png")
 RENDERER = Path(__file__).with_name("render.cjs")
 
 
-class RenderError(Exception):
+class RenderError(UsageError):
     """SVG or PNG could not be rendered (no Node, npm packages missing, renderer failed)."""
 
 

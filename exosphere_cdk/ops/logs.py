@@ -12,7 +12,7 @@ from attrs import frozen
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from exosphere_cdk.manifest.derive import stack_name
-from exosphere_cdk.manifest.errors import did_you_mean
+from exosphere_cdk.manifest.errors import UsageError, did_you_mean
 from exosphere_cdk.manifest.model import LoadedApp
 from exosphere_cdk.ops.aws import Deployed, aws_errors, clients, stack_resources
 
@@ -39,11 +39,11 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"(\d+)([smhdw])")
 
 
-class UnknownRoleError(ValueError):
+class UnknownRoleError(UsageError, ValueError):
     """ROLE names no service of the app (and is not `exocom`)."""
 
 
-class NoLogGroupError(ValueError):
+class NoLogGroupError(UsageError, ValueError):
     """The role's stack holds no log group."""
 
 
