@@ -23,7 +23,7 @@ def test_the_copy_matches_the_installed_botocore() -> None:
     model = botocore.loaders.Loader().load_service_model("ec2", "service-2")
     names = model["shapes"]["InstanceType"]["enum"]
     assert (BOTOCORE_VERSION, list(NAMES)) == (botocore.__version__, names), (
-        "run scripts/generate-ec2-types after upgrading botocore"
+        "run scripts/regenerate after upgrading botocore"
     )
     assert render(BOTOCORE_VERSION, list(NAMES)).count("\n") == len(NAMES) + 6
 

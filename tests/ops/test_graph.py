@@ -88,15 +88,6 @@ def test_parallel_edges_merge_their_labels(make_app: AppFactory) -> None:
     assert '"web" -> "users" [label="users.count\\nusers.list"];' in to_dot(graph)
 
 
-def test_the_docs_show_the_shop_graph_as_generated() -> None:
-    readme = (REPO / "docs" / "commands.md").read_text()
-    blocks = re.findall(r"```mermaid\n(.*?)```", readme, re.DOTALL)
-    assert blocks, "docs/commands.md has no ```mermaid block"
-    assert to_mermaid(message_graph(load_app(SHOP))) in blocks, (
-        "docs/commands.md's graph of manifests/shop is stale: run `exo-cdk graph manifests/shop`"
-    )
-
-
 def test_cli_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["graph", str(SHOP)]) == 0
     assert capsys.readouterr().out.startswith("flowchart LR\n")
