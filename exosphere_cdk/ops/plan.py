@@ -1,128 +1,262 @@
 """`plan`: what `cdk deploy` would create, and whether the tasks fit their clusters.
 
 Synthesizes the app in-process (with cdk.json's context, into a temporary
-folder) and returns, as a JSON-ready document: stacks → services → their main
-resources, ExoCom's address and routes, each stack's size against
-CloudFormation's limits, and a capacity check of every cluster.
+folder) and returns a `Plan`: stacks → services → their main resources,
+ExoCom's address and routes, each stack's size against CloudFormation's
+limits, and a capacity check of every cluster. `Plan.as_json()` is what
+`exo-cdk plan --json` prints.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from attrs import frozen
+
 from exosphere_cdk.manifest import derive, exocom
-from exosphere_cdk.manifest.capacity import capacity, notes
-from exosphere_cdk.manifest.exocom import EXOCOM_PORT
+from exosphere_cdk.manifest.capacity import ClusterCapacity, capacity, notes
+from exosphere_cdk.manifest.derive import ImageSource
+from exosphere_cdk.manifest.exocom import EXOCOM_PORT, Deployment, Route
 from exosphere_cdk.manifest.instances import AS_OF as SIZES_AS_OF
 from exosphere_cdk.manifest.model import LoadedApp, LoadedService
 from exosphere_cdk.ops.assembly import StackInfo, synthesize
 
-__all__ = ["build_plan", "plan", "synthesize"]
+__all__ = [
+    "ExoComPlan",
+    "ListenerRulePlan",
+    "Plan",
+    "ServicePlan",
+    "StackPlan",
+    "TargetGroupPlan",
+    "build_plan",
+    "plan",
+    "synthesize",
+]
 
 
-def plan(app: LoadedApp) -> dict[str, Any]:
-    """The plan of `app` (synthesized in-process) as a JSON-ready document."""
+@frozen
+class TargetGroupPlan:
+    port: int | None
+    health_check_path: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"port": self.port, "health_check_path": self.health_check_path}
+
+
+@frozen
+class ListenerRulePlan:
+    priority: int | None
+    hosts: tuple[str, ...]
+    #: `https://<url>` (`http://` without a domain); None for the catch-all.
+    url: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"priority": self.priority, "hosts": list(self.hosts), "url": self.url}
+
+
+@frozen
+class ServicePlan:
+    """One service as its stack deploys it."""
+
+    role: str
+    public: bool
+    image: ImageSource
+    cpu: int
+    memory_mib: int
+    min_tasks: int
+    max_tasks: int
+    cpu_target: int
+    deployment: Deployment
+    log_retention_days: int | None
+    target_group: TargetGroupPlan | None = None
+    listener_rule: ListenerRulePlan | None = None
+
+    @property
+    def cluster(self) -> str:
+        return "public" if self.public else "private"
+
+    @property
+    def scales(self) -> bool:
+        return self.max_tasks > self.min_tasks
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "public": self.public,
+            "cluster": self.cluster,
+            "image": {"kind": self.image.kind, "value": self.image.value},
+            "cpu": self.cpu,
+            "memory_mib": self.memory_mib,
+            "scaling": {
+                "min": self.min_tasks,
+                "max": self.max_tasks,
+                "cpu_target": self.cpu_target,
+            },
+            "deployment": {
+                "minimum_healthy_percent": self.deployment.minimum_healthy_percent,
+                "maximum_percent": self.deployment.maximum_percent,
+            },
+            "log_retention_days": self.log_retention_days,
+            "target_group": self.target_group.as_json() if self.target_group else None,
+            "listener_rule": self.listener_rule.as_json() if self.listener_rule else None,
+        }
+
+
+@frozen
+class StackPlan:
+    """One stack: its size against CloudFormation's limits, and its service when it has one."""
+
+    info: StackInfo
+    service: ServicePlan | None
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            **self.info.limits(),
+            "outputs_names": sorted(self.info.outputs),
+            "service": self.service.as_json() if self.service else None,
+        }
+
+
+@frozen
+class ExoComPlan:
+    """ExoCom as deployed: its address, release and routing table."""
+
+    address: str
+    url: str
+    image: str
+    family: exocom.ExoComFamily
+    routes: tuple[Route, ...]
+    #: The routing table as the release reads it (JSON data).
+    routes_value: object
+
+    def as_json(self) -> dict[str, Any]:
+        family = self.family
+        return {
+            "address": self.address,
+            "url": self.url,
+            "image": self.image,
+            "release": family.name,
+            "command": list(family.command) if family.command else None,
+            "routes": [route.as_json() for route in self.routes],
+            "variable": {"name": family.routes_variable, "value": self.routes_value},
+            "tasks_per_role": "several" if family.several_per_role else "one",
+            "reconnector": not family.clients_reconnect,
+        }
+
+
+@frozen
+class Plan:
+    """What `cdk deploy` would create for one app and environment."""
+
+    slug: str
+    env: str
+    region: str | None
+    stacks: tuple[StackPlan, ...]
+    exocom: ExoComPlan
+    clusters: tuple[ClusterCapacity, ...]
+    notes: tuple[str, ...]
+    #: Stack limit warnings (CloudFormation's resources, template size, outputs). The
+    #: clusters' warnings are validate's problems (rules_capacity), with file and line.
+    warnings: tuple[str, ...]
+
+    @property
+    def fits(self) -> bool:
+        return all(c.known and not c.warnings for c in self.clusters)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "valid": True,
+            "slug": self.slug,
+            "env": self.env,
+            "region": self.region,
+            "stacks": [stack.as_json() for stack in self.stacks],
+            "exocom": self.exocom.as_json(),
+            "capacity": {
+                "notes": list(self.notes),
+                "sizes_as_of": SIZES_AS_OF,
+                "clusters": [c.as_json() for c in self.clusters],
+            },
+            "warnings": list(self.warnings),
+        }
+
+
+def plan(app: LoadedApp) -> Plan:
+    """The plan of `app`, synthesized in-process."""
     return build_plan(app, synthesize(app))
 
 
-def _service_plan(app: LoadedApp, svc: LoadedService, stack: StackInfo | None) -> dict[str, Any]:
+def _service_plan(app: LoadedApp, svc: LoadedService, stack: StackInfo) -> ServicePlan:
     aws = svc.service.production.aws
-    image = derive.image_source(svc)
-    plan: dict[str, Any] = {
-        "role": svc.role,
-        "public": svc.public,
-        "cluster": "public" if svc.public else "private",
-        "image": {"kind": image.kind, "value": image.value},
-        "cpu": aws.cpu,
-        "memory_mib": aws.memory,
-        "scaling": {"min": svc.min_tasks, "max": svc.max_tasks, "cpu_target": aws.cpu_target},
-        "deployment": _deployment(app),
-        "log_retention_days": app.aws.log_retention_days,
-        "target_group": None,
-        "listener_rule": None,
-    }
-    if stack is None:
-        return plan
+    min_tasks, max_tasks = svc.min_tasks, svc.max_tasks
     for target in stack.of_type("AWS::ApplicationAutoScaling::ScalableTarget"):
-        plan["scaling"]["min"] = target.get("MinCapacity", svc.min_tasks)
-        plan["scaling"]["max"] = target.get("MaxCapacity", svc.max_tasks)
+        min_tasks = target.get("MinCapacity", min_tasks)
+        max_tasks = target.get("MaxCapacity", max_tasks)
+    retention: int | None = app.aws.log_retention_days
     for group in stack.of_type("AWS::Logs::LogGroup"):
-        plan["log_retention_days"] = group.get("RetentionInDays")
+        retention = group.get("RetentionInDays")
+    target_group = None
     for group in stack.of_type("AWS::ElasticLoadBalancingV2::TargetGroup"):
-        plan["target_group"] = {
-            "port": group.get("Port"),
-            "health_check_path": group.get("HealthCheckPath", "/"),
-        }
+        target_group = TargetGroupPlan(group.get("Port"), group.get("HealthCheckPath", "/"))
+    listener_rule = None
     for rule in stack.of_type("AWS::ElasticLoadBalancingV2::ListenerRule"):
-        hosts = [
+        hosts = tuple(
             value
             for condition in rule.get("Conditions", [])
             if condition.get("Field") == "host-header"
             for value in condition.get("HostHeaderConfig", {}).get("Values", [])
             + condition.get("Values", [])
-        ]
+        )
         url = svc.service.production.url
         scheme = "https" if app.domain else "http"
-        plan["listener_rule"] = {
-            "priority": rule.get("Priority"),
-            "hosts": hosts,
-            "url": f"{scheme}://{url}" if url else None,
-        }
-    return plan
-
-
-def _deployment(app: LoadedApp) -> dict[str, int]:
-    """How a service's deployment replaces its tasks (minimum and maximum healthy percent)."""
-    deployment = exocom.service_deployment(app.exocom)
-    return {
-        "minimum_healthy_percent": deployment.minimum_healthy_percent,
-        "maximum_percent": deployment.maximum_percent,
-    }
-
-
-def build_plan(app: LoadedApp, stacks: dict[str, StackInfo]) -> dict[str, Any]:
-    """The plan as a JSON-ready document (what `--json` prints)."""
-    clusters = capacity(app)
-    by_role = {svc.role: svc for svc in app.services}
-    stack_docs = []
-    warnings: list[str] = []
-    shared = set(derive.shared_stack_names(app))
-    for name, info in stacks.items():
-        role = name.removeprefix(f"{app.slug}-")
-        svc = by_role.get(role) if name not in shared else None
-        warnings += info.limit_warnings()
-        stack_docs.append(
-            {
-                "name": name,
-                **info.limits(),
-                "outputs_names": sorted(info.outputs),
-                "service": _service_plan(app, svc, info) if svc else None,
-            }
+        listener_rule = ListenerRulePlan(
+            rule.get("Priority"), hosts, f"{scheme}://{url}" if url else None
         )
-    # The clusters' warnings are validate's problems (rules_capacity), with their
-    # file and line: the app's `problems`, not repeated here.
-    return {
-        "valid": True,
-        "slug": app.slug,
-        "env": app.env_name,
-        "region": app.aws.region,
-        "stacks": stack_docs,
-        "exocom": {
-            "address": f"exocom.{app.slug}.internal:{EXOCOM_PORT}",
-            "url": f"ws://exocom.{app.slug}.internal:{EXOCOM_PORT}/services",
-            "image": exocom.image(app.exocom_version),
-            "release": app.exocom.name,
-            "command": list(app.exocom.command) if app.exocom.command else None,
-            "routes": [route.as_json() for route in derive.routes(app)],
-            "variable": {"name": app.exocom.routes_variable, "value": derive.service_routes(app)},
-            "tasks_per_role": "several" if app.exocom.several_per_role else "one",
-            "reconnector": not app.exocom.clients_reconnect,
-        },
-        "capacity": {
-            "notes": list(notes(app)),
-            "sizes_as_of": SIZES_AS_OF,
-            "clusters": [c.as_json() for c in clusters],
-        },
-        #: Stack limit warnings (CloudFormation's resources, template size, outputs).
-        "warnings": warnings,
-    }
+    return ServicePlan(
+        role=svc.role,
+        public=svc.public,
+        image=derive.image_source(svc),
+        cpu=aws.cpu,
+        memory_mib=aws.memory,
+        min_tasks=min_tasks,
+        max_tasks=max_tasks,
+        cpu_target=aws.cpu_target,
+        deployment=exocom.service_deployment(app.exocom),
+        log_retention_days=retention,
+        target_group=target_group,
+        listener_rule=listener_rule,
+    )
+
+
+def build_plan(app: LoadedApp, stacks: dict[str, StackInfo]) -> Plan:
+    """The plan of `app` from its synthesized `stacks`."""
+    by_role = {svc.role: svc for svc in app.services}
+    shared = set(derive.shared_stack_names(app))
+    planned: list[StackPlan] = []
+    warnings: list[str] = []
+    for name, info in stacks.items():
+        svc = by_role.get(name.removeprefix(f"{app.slug}-")) if name not in shared else None
+        warnings += info.limit_warnings()
+        planned.append(StackPlan(info, _service_plan(app, svc, info) if svc else None))
+    host = f"exocom.{app.slug}.internal:{EXOCOM_PORT}"
+    return Plan(
+        slug=app.slug,
+        env=app.env_name,
+        region=app.aws.region,
+        stacks=tuple(planned),
+        exocom=ExoComPlan(
+            address=host,
+            url=f"ws://{host}/services",
+            image=exocom.image(app.exocom_version),
+            family=app.exocom,
+            routes=derive.routes(app),
+            routes_value=derive.service_routes(app),
+        ),
+        clusters=tuple(capacity(app)),
+        notes=tuple(notes(app)),
+        warnings=tuple(warnings),
+    )

@@ -15,7 +15,12 @@ HELLO = REPO / "manifests" / "hello"
 
 
 @pytest.fixture(scope="session")
-def shop_plan() -> dict[str, Any]:
-    """The shop's plan document, synthesized once per session (per xdist worker)."""
-    app = load_app(SHOP)
-    return plan.plan(app)
+def shop_typed_plan() -> plan.Plan:
+    """The shop's plan, synthesized once per session (per xdist worker)."""
+    return plan.plan(load_app(SHOP))
+
+
+@pytest.fixture(scope="session")
+def shop_plan(shop_typed_plan: plan.Plan) -> dict[str, Any]:
+    """The shop's plan document, as `exo-cdk plan --json` prints it."""
+    return shop_typed_plan.as_json()

@@ -12,6 +12,7 @@ from exosphere_cdk.manifest import derive
 from exosphere_cdk.manifest.capacity import Task, capacity, instances_needed
 from exosphere_cdk.manifest.instances import AS_OF
 from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.ops.plan import Plan
 from tests.apps import AppFactory
 from tests.ops.conftest import SHOP
 
@@ -69,6 +70,24 @@ def test_shop_plan_document(shop_plan: dict[str, Any]) -> None:
     assert clusters["public cluster"]["fits"] is True
     assert clusters["ExoCom cluster"]["awsvpc_task_slots"] == 1
     assert shop_plan["warnings"] == []
+
+
+def test_the_plan_is_typed(shop_typed_plan: Plan) -> None:
+    by_name = {stack.name: stack for stack in shop_typed_plan.stacks}
+    storefront = by_name[f"{shop_typed_plan.slug}-storefront"].service
+    assert storefront is not None
+    assert (storefront.min_tasks, storefront.max_tasks, storefront.scales) == (2, 8, True)
+    assert storefront.deployment.rolling
+    assert storefront.listener_rule is not None
+    assert storefront.listener_rule.hosts == ("shop.example.com",)
+    assert by_name[f"{shop_typed_plan.slug}-network"].service is None
+    assert shop_typed_plan.exocom.family.name == "0.26.3-0.26.4"
+    assert shop_typed_plan.fits
+    assert [c.name for c in shop_typed_plan.clusters] == [
+        "public cluster",
+        "private cluster",
+        "ExoCom cluster",
+    ]
 
 
 def test_instances_needed_first_fit() -> None:
