@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from exosphere_cdk.manifest.errors import ExoCdkError, ManifestError, UsageError, did_you_mean
 from exosphere_cdk.manifest.loader import load_directory
 from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.packs import COMPLIANCE_PACKS, DEFAULT_PACKS
 from exosphere_cdk.reporting import (
     EXIT_INVALID,
     EXIT_OK,
@@ -43,12 +44,11 @@ CONTEXT_KEYS: Mapping[str, str] = {
     "app": "the app folder (holding application.yml); default: the bundled example",
     "env": "the environment of application.yml to deploy; default: production",
     "teardown": "true lifts termination and deletion protection (before `cdk destroy`)",
-    "nag-packs": "the rule packs that gate the synthesis, comma-separated, of: aws-solutions,"
-    " nist-800-53-r5, control-tower; default: aws-solutions",
+    "nag-packs": "the rule packs that gate the synthesis, comma-separated, of: "
+    + ", ".join(COMPLIANCE_PACKS)
+    + "; default: "
+    + ", ".join(DEFAULT_PACKS),
 }
-#: The packs of `-c nag-packs` (stacks.COMPLIANCE_PACKS builds them) and the default.
-COMPLIANCE_PACKS = ("aws-solutions", "nist-800-53-r5", "control-tower")
-DEFAULT_PACKS = ("aws-solutions",)
 BOOLEANS = {"true": True, "false": False}
 
 

@@ -11,8 +11,8 @@ from aws_cdk.assertions import Template
 
 from exosphere_cdk.manifest.loader import load_app
 from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.packs import COMPLIANCE_PACKS
 from exosphere_cdk.stacks import AppStacks, add_compliance_checks, build_stacks
-from exosphere_cdk.stacks.app_stacks import COMPLIANCE_PACKS
 from exosphere_cdk.synth import new_app
 
 ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")

@@ -34,7 +34,7 @@ class ExoComHost(Construct):
         service: ExoCom's ECS service.
         security_group: the task's security group.
         log_group: ExoCom's log group.
-        dns_name: the name services connect to (`exocom.<namespace>`).
+        dns_name: the name services connect to (`<service_name>.<namespace>`).
         port: the port ExoCom listens on.
     """
 
@@ -47,9 +47,10 @@ class ExoComHost(Construct):
         image: ecs.ContainerImage,
         environment: Mapping[str, str],
         namespace_name: str,
+        service_name: str,
         instance_type: ec2.InstanceType,
         log_group_name_prefix: str,
-        port: int = 3100,
+        port: int,
         command: Sequence[str] | None = None,
         cpu: int = 256,
         memory_mib: int = 256,
@@ -70,11 +71,12 @@ class ExoComHost(Construct):
                 and its routing table (`SERVICE_ROUTES` or `SERVICE_DATA`, as its
                 release reads it), in the order given.
             namespace_name: the private DNS namespace, e.g. `shop.internal`.
+            service_name: ExoCom's name in it (`dns_name` is `<service_name>.<namespace_name>`).
             instance_type: the instance type of ExoCom's single machine.
             log_group_name_prefix: the start of the names of the log groups the
                 machine may write to (see Ec2Cluster).
             port: the port ExoCom listens on (its container port, and the one
-                `allow_from` opens); default 3100.
+                `allow_from` opens): the one its `environment` names.
             command: the container's command (`bin/exocom` for the Node.js
                 releases); default the image's own.
             cpu: the task's CPU units; default 256.
@@ -186,7 +188,7 @@ class ExoComHost(Construct):
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
             cloud_map_options=ecs.CloudMapOptions(
                 cloud_map_namespace=self.namespace,
-                name="exocom",
+                name=service_name,
                 dns_record_type=servicediscovery.DnsRecordType.A,
                 dns_ttl=Duration.seconds(10),
             ),
@@ -198,7 +200,7 @@ class ExoComHost(Construct):
         if execute_command:
             allow_exec_logging(self.task_definition, self.log_group)
         wait_for_capacity_providers(self.service, self.host.cluster)
-        self.dns_name = f"exocom.{namespace_name}"
+        self.dns_name = f"{service_name}.{namespace_name}"
 
     def allow_from(self, peer: ec2.IConnectable, description: str) -> None:
         """Let `peer` connect to ExoCom's port."""

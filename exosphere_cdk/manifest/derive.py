@@ -12,6 +12,8 @@ from attrs import frozen
 from exosphere_cdk.manifest import exocom
 from exosphere_cdk.manifest.model import SLUG_MAX, STACK_PARTS, LoadedApp, LoadedService
 
+#: ExoCom's name in the app's private zone (its Cloud Map service).
+EXOCOM_SERVICE_NAME = "exocom"
 #: Listener rule priority of the public service without `url` (the load balancer's catch-all).
 CATCH_ALL_PRIORITY = 50000
 #: Derived priorities fall in 1..DERIVED_PRIORITIES.
@@ -36,6 +38,21 @@ def stack_names(app: LoadedApp) -> list[str]:
     dashboard stack (`-monitoring`) goes after the services it shows.
     """
     return [*shared_stack_names(app), *(stack_name(app, s.role) for s in app.services)]
+
+
+def private_zone(app: LoadedApp) -> str:
+    """The private Cloud Map namespace ExoCom is named in: `<slug>.internal`."""
+    return f"{app.slug}.internal"
+
+
+def exocom_host(app: LoadedApp) -> str:
+    """ExoCom's DNS name, every service's EXOCOM_HOST: `exocom.<slug>.internal`."""
+    return f"{EXOCOM_SERVICE_NAME}.{private_zone(app)}"
+
+
+def exocom_address(app: LoadedApp) -> str:
+    """ExoCom's `host:port`."""
+    return f"{exocom_host(app)}:{exocom.EXOCOM_PORT}"
 
 
 def routes(app: LoadedApp) -> tuple[exocom.Route, ...]:

@@ -124,7 +124,7 @@ def load_balancer_quotas(app: LoadedApp) -> list[Problem]:
 def container_definition_bytes(app: LoadedApp, svc: LoadedService) -> int:
     """A conservative estimate of the service's container definition in its task definition."""
     production = svc.service.production
-    env = {**production.environment, "EXOCOM_HOST": f"exocom.{app.slug}.internal"}
+    env = {**production.environment, "EXOCOM_HOST": derive.exocom_host(app)}
     env |= {"EXOCOM_PORT": str(EXOCOM_PORT), "ROLE": svc.role}
     mongo = svc.service.dependencies.get("mongo")
     if mongo is not None and mongo.prod:
@@ -188,7 +188,7 @@ def derived_names(app: LoadedApp) -> list[Problem]:
         ("stack name", name, 128) for name in derive.stack_names(app)
     ]
     names += [
-        ("Cloud Map namespace", f"{app.slug}.internal", 253),
+        ("Cloud Map namespace", derive.private_zone(app), 253),
         ("KMS alias", f"alias/exosphere/{app.slug}", 256),
         ("log group name prefix", f"{app.slug}-", 512),
     ]

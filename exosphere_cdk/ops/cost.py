@@ -264,7 +264,7 @@ def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
     zones = []
     if app.domain is not None and aws.hosted_zone_id is None:
         zones.append(f"public zone {app.domain}")
-    zones.append(f"private zone {app.slug}.internal (ExoCom's name)")
+    zones.append(f"private zone {derive.private_zone(app)} (ExoCom's name)")
     log_groups = len(app.services) + 1
 
     items = [

@@ -16,7 +16,7 @@ from attrs import frozen
 from exosphere_cdk.manifest import derive, exocom
 from exosphere_cdk.manifest.capacity import ClusterCapacity, capacity, notes
 from exosphere_cdk.manifest.derive import ImageSource
-from exosphere_cdk.manifest.exocom import EXOCOM_PORT, Deployment, Route
+from exosphere_cdk.manifest.exocom import Deployment, Route
 from exosphere_cdk.manifest.instances import AS_OF as SIZES_AS_OF
 from exosphere_cdk.manifest.model import LoadedApp, LoadedService
 from exosphere_cdk.ops.assembly import StackInfo, synthesize
@@ -242,7 +242,7 @@ def build_plan(app: LoadedApp, stacks: dict[str, StackInfo]) -> Plan:
         svc = by_role.get(name.removeprefix(f"{app.slug}-")) if name not in shared else None
         warnings += info.limit_warnings()
         planned.append(StackPlan(info, _service_plan(app, svc, info) if svc else None))
-    host = f"exocom.{app.slug}.internal:{EXOCOM_PORT}"
+    host = derive.exocom_address(app)
     return Plan(
         slug=app.slug,
         env=app.env_name,

@@ -22,6 +22,7 @@ from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 from exosphere_cdk.manifest import derive, ec2_types, images
 from exosphere_cdk.manifest import exocom as exocom_release
 from exosphere_cdk.manifest.model import LOG_RETENTION_DAYS, LoadedApp, LoadedService
+from exosphere_cdk.manifest.packs import COMPLIANCE_PACKS, DEFAULT_PACKS
 from exosphere_cdk.stacks.dns import DnsStack
 from exosphere_cdk.stacks.exocom import ExoComStack
 from exosphere_cdk.stacks.images import RegistryImage
@@ -140,7 +141,8 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
         image_name=exocom_release.image(app.exocom_version),
         command=bus.command,
         environment=exocom_release.environment(bus, derive.routes(app)),
-        namespace_name=f"{app.slug}.internal",
+        namespace_name=derive.private_zone(app),
+        service_name=derive.EXOCOM_SERVICE_NAME,
         instance_type=ec2.InstanceType(derive.exocom_instance_type(app)),
         clients=[platform.public_cluster.security_group, platform.private_cluster.security_group],
         log_retention=retention,
@@ -259,12 +261,6 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
 
     Tags.of(scope).add("exosphere:app", app.slug)
     return AppStacks(network, dns, platform, exocom, services, monitoring)
-
-
-#: The rule packs `-c nag-packs=...` selects from (synth.COMPLIANCE_PACKS names them too).
-COMPLIANCE_PACKS = ("aws-solutions", "nist-800-53-r5", "control-tower")
-#: The packs of every `cdk synth` without `-c nag-packs`.
-DEFAULT_PACKS = ("aws-solutions",)
 
 
 def add_compliance_checks(scope: App, packs: Sequence[str] = DEFAULT_PACKS) -> None:

@@ -172,3 +172,10 @@ def test_derived_slugs_are_short_lowercase_and_trimmed(name: str) -> None:
 def test_an_explicit_slug_wins(make_app: MakeApp) -> None:
     app = load_app(make_app({"application.yml": {"name": "Demo App", "slug": "demo-prod"}}))
     assert app.slug == "demo-prod"
+
+
+def test_exocom_s_names_are_made_once(make_app: MakeApp) -> None:
+    app = load_app(make_app(None))
+    assert derive.private_zone(app) == "demo.internal"
+    assert derive.exocom_host(app) == "exocom.demo.internal"
+    assert derive.exocom_address(app) == "exocom.demo.internal:3100"

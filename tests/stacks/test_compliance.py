@@ -15,11 +15,9 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 
 from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.manifest.packs import COMPLIANCE_PACKS, DEFAULT_PACKS
 from exosphere_cdk.stacks import add_compliance_checks, build_stacks
-from exosphere_cdk.stacks.app_stacks import COMPLIANCE_PACKS, DEFAULT_PACKS
 from exosphere_cdk.stacks.platform import PlatformStack
-from exosphere_cdk.synth import COMPLIANCE_PACKS as CONTEXT_PACKS
-from exosphere_cdk.synth import DEFAULT_PACKS as CONTEXT_DEFAULT_PACKS
 from exosphere_cdk.synth import new_app
 from exosphere_constructs.compliance import acknowledge
 from tests.apps import AppFactory
@@ -118,7 +116,6 @@ def test_each_pack_passes_every_example(
 
 
 def test_the_packs_are_named_alike_in_the_context_and_the_stacks() -> None:
-    assert (CONTEXT_PACKS, CONTEXT_DEFAULT_PACKS) == (COMPLIANCE_PACKS, DEFAULT_PACKS)
     assert set(PLUGINS) == set(COMPLIANCE_PACKS)
     assert DEFAULT_PACKS == ("aws-solutions",)
 
