@@ -11,7 +11,6 @@ from typing import Any
 import attrs
 
 from exosphere_cdk.manifest import exocom
-from exosphere_cdk.manifest.checks import check_app
 from exosphere_cdk.manifest.converter import describe, structure_doc
 from exosphere_cdk.manifest.derive import derive_slug
 from exosphere_cdk.manifest.errors import (
@@ -38,6 +37,7 @@ from exosphere_cdk.manifest.model import (
     ServiceRef,
     Services,
 )
+from exosphere_cdk.manifest.rules import check_app
 from exosphere_cdk.manifest.yaml_io import Document, load_yaml
 
 APP_FILE = "application.yml"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.manifest.rules_images import image_tag
+from exosphere_cdk.manifest.rules.images import image_tag
 from tests.apps import AppFactory
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/cache"

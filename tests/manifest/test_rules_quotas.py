@@ -11,7 +11,7 @@ import pytest
 
 from exosphere_cdk.manifest.errors import ManifestError
 from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.manifest.rules_quotas import derived_names, stack_descriptions, value_lengths
+from exosphere_cdk.manifest.rules.quotas import derived_names, stack_descriptions, value_lengths
 from tests.apps import DELETE, AppFactory
 
 

@@ -25,7 +25,7 @@ import re
 
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model import LoadedApp
-from exosphere_cdk.manifest.rules_base import service_file
+from exosphere_cdk.manifest.rules.base import service_file
 
 #: Words (and pairs of words) of a variable's name that say it holds a secret.
 SECRET_WORDS: tuple[tuple[str, ...], ...] = (

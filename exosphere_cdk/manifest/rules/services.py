@@ -7,7 +7,7 @@ import shlex
 
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model import LoadedApp
-from exosphere_cdk.manifest.rules_base import service_file
+from exosphere_cdk.manifest.rules.base import service_file
 
 #: A Secrets Manager secret's full ARN (the 6-character suffix AWS adds included).
 SECRET_ARN_RE = re.compile(

@@ -1,4 +1,4 @@
-"""Checks of values and of services against each other, on a loaded app.
+"""Rules: each key's value, the public services' URLs, the messages, the routes' size.
 
 Per-key types are the converter's job; everything that needs a range, a
 pattern, another key or another service is here, so that every problem of a
@@ -12,17 +12,7 @@ from typing import Any, Literal
 
 import attrs
 
-from exosphere_cdk.manifest import (
-    exocom,
-    rules_capacity,
-    rules_exocom,
-    rules_images,
-    rules_instances,
-    rules_quotas,
-    rules_references,
-    rules_secrets,
-    rules_services,
-)
+from exosphere_cdk.manifest import exocom
 from exosphere_cdk.manifest.converter import describe
 from exosphere_cdk.manifest.derive import bus_messages, bus_name, listener_priority, routes
 from exosphere_cdk.manifest.errors import Problem, Severity, display_path
@@ -37,7 +27,7 @@ from exosphere_cdk.manifest.model import (
     Spec,
     spec_of,
 )
-from exosphere_cdk.manifest.rules_base import messages_path
+from exosphere_cdk.manifest.rules.base import messages_path
 
 #: ECS refuses a task definition over 64 KiB; ExoCom's holds SERVICE_ROUTES plus about 2 KB.
 ROUTES_MAX_BYTES = 60_000
@@ -107,8 +97,8 @@ def _ref_path(svc: LoadedService) -> str:
     return f"services.{'public' if svc.public else 'private'}.{svc.role}"
 
 
-def check_app(app: LoadedApp) -> list[Problem]:
-    """Every value and cross-service problem of `app` (errors, warnings, notices)."""
+def check(app: LoadedApp) -> list[Problem]:
+    """Every key's value (the model's specs), and the services against each other."""
     report = _Report()
     _check_application(app, report)
     for svc in app.services:
@@ -116,14 +106,6 @@ def check_app(app: LoadedApp) -> list[Problem]:
     _check_public(app, report)
     _check_messages(app, report)
     _check_routes_size(app, report)
-    report.problems += rules_exocom.check(app)
-    report.problems += rules_instances.check(app)
-    report.problems += rules_capacity.check(app)
-    report.problems += rules_quotas.check(app)
-    report.problems += rules_images.check(app)
-    report.problems += rules_services.check(app)
-    report.problems += rules_references.check(app)
-    report.problems += rules_secrets.check(app)
     return report.problems
 
 

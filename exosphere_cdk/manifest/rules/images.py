@@ -6,7 +6,7 @@ from exosphere_cdk.manifest import derive
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.images import ecr_image, is_docker_hub
 from exosphere_cdk.manifest.model import LoadedApp
-from exosphere_cdk.manifest.rules_base import app_file, ref_path
+from exosphere_cdk.manifest.rules.base import app_file, ref_path
 
 DOCKER_HUB = "Docker Hub"
 

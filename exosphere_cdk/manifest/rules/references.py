@@ -21,7 +21,7 @@ import attrs
 
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model import KEY, SPEC, LoadedApp, Spec
-from exosphere_cdk.manifest.rules_base import app_file, service_file
+from exosphere_cdk.manifest.rules.base import app_file, service_file
 
 #: CloudFormation's dynamic reference, as loosely as CloudFormation might read it.
 DYNAMIC_REFERENCE = re.compile(r"\{\{\s*resolve\s*:", re.IGNORECASE)

@@ -25,7 +25,7 @@ from exosphere_cdk.manifest.instances import (
     unknown_size_message,
 )
 from exosphere_cdk.manifest.model import LoadedApp, LoadedService
-from exosphere_cdk.manifest.rules_base import app_file, aws_path, ref_path, service_file
+from exosphere_cdk.manifest.rules.base import app_file, aws_path, ref_path, service_file
 
 
 def check(app: LoadedApp) -> list[Problem]:

@@ -22,7 +22,7 @@ from exosphere_cdk.manifest import derive
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.exocom import EXOCOM_PORT
 from exosphere_cdk.manifest.model import LoadedApp, LoadedService
-from exosphere_cdk.manifest.rules_base import app_file, service_file
+from exosphere_cdk.manifest.rules.base import app_file, service_file
 
 TARGET_GROUPS_PER_ALB = 100
 RULES_PER_LISTENER = 100

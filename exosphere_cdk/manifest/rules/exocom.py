@@ -6,7 +6,7 @@ from exosphere_cdk.manifest import derive, exocom
 from exosphere_cdk.manifest.ec2_types import architecture, known_types
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model import LoadedApp
-from exosphere_cdk.manifest.rules_base import (
+from exosphere_cdk.manifest.rules.base import (
     app_file,
     aws_path,
     messages_path,
