@@ -40,6 +40,7 @@ from exosphere_cdk.stacks.network import NetworkStack
 from exosphere_cdk.stacks.platform import PlatformStack
 from exosphere_cdk.stacks.references import NoDynamicReferences
 from exosphere_cdk.stacks.service import SecretEnv, ServiceSpec, ServiceStack
+from exosphere_constructs.dashboard import ServiceMetrics
 
 #: CloudWatch Logs' retention periods by days: the manifest's table, paired with CDK's
 #: enum members (declared in the same ascending order, `INFINITE` last).
@@ -64,6 +65,31 @@ class AppStacks:
     monitoring: MonitoringStack | None = None
 
 
+@frozen
+class _Build:
+    """What every stack of one app is built with."""
+
+    scope: App
+    app: LoadedApp
+    env: Environment
+    protect: bool
+    retention: logs.RetentionDays
+    insights: ecs.ContainerInsights
+    #: CloudFormation names a log group `<stack name>-<logical id>-<suffix>`.
+    log_group_name_prefix: str
+
+    def description(self, what: str) -> str:
+        return f"{self.app.application.name}: {what}"
+
+    @property
+    def alarms(self) -> bool:
+        return self.app.aws.alarms
+
+    @property
+    def insights_on(self) -> bool:
+        return self.insights is not ecs.ContainerInsights.DISABLED
+
+
 def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStacks:
     """Add every stack of `app` to `scope`.
 
@@ -72,58 +98,88 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
     lifts both so that `cdk destroy` can remove them.
     """
     aws = app.aws
-    env = Environment(account=aws.account, region=aws.region)
-    retention = RETENTION_DAYS[aws.log_retention_days]
-    # CloudFormation names a log group `<stack name>-<logical id>-<suffix>`.
-    log_group_name_prefix = f"{app.slug}-"
-    insights = CONTAINER_INSIGHTS[aws.container_insights]
+    build = _Build(
+        scope=scope,
+        app=app,
+        env=Environment(account=aws.account, region=aws.region),
+        protect=protect,
+        retention=RETENTION_DAYS[aws.log_retention_days],
+        insights=CONTAINER_INSIGHTS[aws.container_insights],
+        log_group_name_prefix=f"{app.slug}-",
+    )
+    network = _network(build)
+    dns = _dns(build)
+    platform = _platform(build, network, dns)
+    exocom = _exocom(build, network, platform)
+    services: dict[str, ServiceStack] = {}
+    rows = []
+    for svc in app.services:
+        services[svc.role], row = _service(
+            build, svc, network=network, dns=dns, platform=platform, exocom=exocom
+        )
+        rows.append(row)
+    monitoring = _monitoring(build, platform, exocom, rows)
+    Tags.of(scope).add("exosphere:app", app.slug)
+    return AppStacks(network, dns, platform, exocom, services, monitoring)
 
-    network = NetworkStack(
-        scope,
+
+def _network(build: _Build) -> NetworkStack:
+    app, aws = build.app, build.app.aws
+    return NetworkStack(
+        build.scope,
         derive.stack_name(app, "network"),
-        env=env,
-        description=f"{app.application.name}: VPC",
+        env=build.env,
+        description=build.description("VPC"),
         availability_zones=aws.availability_zones,
         nat_gateways=aws.nat_gateways,
         key_alias=f"exosphere/{app.slug}",
-        termination_protection=protect,
+        termination_protection=build.protect,
     )
-    vpc = network.network.vpc
-    dns = None
-    if app.domain is not None:
-        dns = DnsStack(
-            scope,
-            derive.stack_name(app, "dns"),
-            env=env,
-            description=f"{app.application.name}: public DNS zone and certificate",
-            domain=app.domain,
-            hosted_zone_id=aws.hosted_zone_id,
-            certificate_arn=aws.certificate_arn,
-            termination_protection=protect,
-        )
+
+
+def _dns(build: _Build) -> DnsStack | None:
+    app, aws = build.app, build.app.aws
+    if app.domain is None:
+        return None
+    return DnsStack(
+        build.scope,
+        derive.stack_name(app, "dns"),
+        env=build.env,
+        description=build.description("public DNS zone and certificate"),
+        domain=app.domain,
+        hosted_zone_id=aws.hosted_zone_id,
+        certificate_arn=aws.certificate_arn,
+        termination_protection=build.protect,
+    )
+
+
+def _platform(build: _Build, network: NetworkStack, dns: DnsStack | None) -> PlatformStack:
+    app, aws = build.app, build.app.aws
+    public_type = derive.instance_type(app, public=True)
+    private_type = derive.instance_type(app, public=False)
     platform = PlatformStack(
-        scope,
+        build.scope,
         derive.stack_name(app, "platform"),
-        env=env,
-        description=f"{app.application.name}: ECS clusters and load balancer",
-        vpc=vpc,
-        public_instance_type=ec2.InstanceType(derive.instance_type(app, public=True)),
-        private_instance_type=ec2.InstanceType(derive.instance_type(app, public=False)),
-        public_architecture=cdk_architecture(derive.instance_type(app, public=True)),
-        private_architecture=cdk_architecture(derive.instance_type(app, public=False)),
+        env=build.env,
+        description=build.description("ECS clusters and load balancer"),
+        vpc=network.network.vpc,
+        public_instance_type=ec2.InstanceType(public_type),
+        private_instance_type=ec2.InstanceType(private_type),
+        public_architecture=cdk_architecture(public_type),
+        private_architecture=cdk_architecture(private_type),
         public_capacity=(aws.public_cluster_min, aws.public_cluster_max),
         private_capacity=(aws.private_cluster_min, aws.private_cluster_max),
         certificate=dns.certificate if dns else None,
-        log_group_name_prefix=log_group_name_prefix,
-        protect=protect,
+        log_group_name_prefix=build.log_group_name_prefix,
+        protect=build.protect,
         waf=aws.waf,
         session_manager=aws.ssm,
         notifications_key=network.key,
-        container_insights=insights,
-        termination_protection=protect,
+        container_insights=build.insights,
+        termination_protection=build.protect,
     )
-    topic = platform.notifications
-    if aws.alarms:
+    if build.alarms:
+        topic = platform.notifications
         watch_cluster(
             platform, "PublicClusterAlarms", platform.public_cluster, topic=topic, name="public"
         )
@@ -131,136 +187,143 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
             platform, "PrivateClusterAlarms", platform.private_cluster, topic=topic, name="private"
         )
         watch_load_balancer(platform, platform.load_balancer.load_balancer, topic=topic)
+    return platform
+
+
+def _exocom(build: _Build, network: NetworkStack, platform: PlatformStack) -> ExoComStack:
+    app, aws = build.app, build.app.aws
     bus = app.exocom
+    clusters = [platform.public_cluster, platform.private_cluster]
     exocom = ExoComStack(
-        scope,
+        build.scope,
         derive.stack_name(app, "exocom"),
-        env=env,
-        description=f"{app.application.name}: ExoCom {app.exocom_version}",
-        vpc=vpc,
+        env=build.env,
+        description=build.description(f"ExoCom {app.exocom_version}"),
+        vpc=network.network.vpc,
         image_name=exocom_release.image(app.exocom_version),
         command=bus.command,
         environment=exocom_release.environment(bus, derive.routes(app)),
         namespace_name=derive.private_zone(app),
         service_name=derive.EXOCOM_SERVICE_NAME,
         instance_type=ec2.InstanceType(derive.exocom_instance_type(app)),
-        clients=[platform.public_cluster.security_group, platform.private_cluster.security_group],
-        log_retention=retention,
+        clients=[cluster.security_group for cluster in clusters],
+        log_retention=build.retention,
         log_encryption_key=network.key,
-        log_group_name_prefix=log_group_name_prefix,
+        log_group_name_prefix=build.log_group_name_prefix,
         notifications_topic=platform.notifications,
         architecture=cdk_architecture(derive.exocom_instance_type(app)),
         image_credentials=aws.dockerhub_credentials,
         execute_command=aws.ecs_exec,
         session_manager=aws.ssm,
-        container_insights=insights,
-        reconnect_clusters=(
-            []
-            if bus.clients_reconnect
-            else [platform.public_cluster.cluster, platform.private_cluster.cluster]
-        ),
-        termination_protection=protect,
+        container_insights=build.insights,
+        reconnect_clusters=[] if bus.clients_reconnect else [c.cluster for c in clusters],
+        termination_protection=build.protect,
     )
-    exocom_service = exocom.exocom.service
-    if aws.alarms:
+    if build.alarms:
         # ExoCom's task not running: its running-tasks alarm (one task desired).
         watch_service(
             exocom,
-            exocom_service,
-            topic=topic,
+            exocom.exocom.service,
+            topic=platform.notifications,
             thresholds=AlarmThresholds(),
-            container_insights=insights is not ecs.ContainerInsights.DISABLED,
+            container_insights=build.insights_on,
             rollback=False,
         )
         watch_cluster(
             exocom,
             "HostAlarms",
             exocom.exocom.host,
-            topic=topic,
+            topic=platform.notifications,
             name="host",
             managed_scaling=False,
         )
-    services: dict[str, ServiceStack] = {}
-    rows = []
-    load_balancer = platform.load_balancer
-    for svc in app.services:
-        cluster = platform.public_cluster if svc.public else platform.private_cluster
-        service_stack = ServiceStack(
-            scope,
-            derive.stack_name(app, svc.role),
-            env=env,
-            description=(
-                f"{app.application.name}: {'public' if svc.public else 'private'}"
-                f" service {svc.role}"
-            ),
-            spec=service_spec(
-                app,
-                svc,
-                exocom_host=exocom.dns_name,
-                exocom_port=exocom.port,
-                architecture=cluster.architecture,
-            ),
-            vpc=vpc,
-            cluster=cluster.cluster,
-            capacity_provider_name=cluster.capacity_provider.capacity_provider_name,
-            log_retention=retention,
-            log_encryption_key=network.key,
-            load_balancer=load_balancer.load_balancer if svc.public else None,
-            listener=load_balancer.listener if svc.public else None,
-            zone=dns.zone if dns else None,
-            certificate_names=dns.certificate_names if dns else None,
-            execute_command=aws.ecs_exec,
-        )
-        # Deploying one service also brings ExoCom's routes up to date.
-        service_stack.add_stack_dependency(exocom, "a service needs ExoCom to route its messages")
-        services[svc.role] = service_stack
-        route = service_stack.route
-        target_group = route.target_group if route else None
-        alb = load_balancer.load_balancer if route else None
-        if aws.alarms:
-            thresholds = svc.service.production.aws.alarms
-            watch_service(
-                service_stack,
-                service_stack.service.service,
-                topic=topic,
-                thresholds=AlarmThresholds(
-                    cpu_percent=thresholds.cpu_percent,
-                    memory_percent=thresholds.memory_percent,
-                    server_errors_percent=thresholds.server_errors_percent,
-                    p99_seconds=thresholds.p99_ms / 1000,
-                    unhealthy_hosts=thresholds.unhealthy_hosts,
-                ),
-                container_insights=insights is not ecs.ContainerInsights.DISABLED,
-                target_group=target_group,
-                load_balancer=alb,
-            )
-        rows.append(
-            service_metrics(
-                svc.role,
-                service_stack.service.service,
-                target_group=target_group,
-                load_balancer=alb,
-            )
-        )
+    return exocom
 
-    monitoring = MonitoringStack(
-        scope,
-        derive.stack_name(app, "monitoring"),
-        env=env,
-        description=f"{app.application.name}: CloudWatch dashboard",
-        dashboard_name=app.slug,
+
+def _service(
+    build: _Build,
+    svc: LoadedService,
+    *,
+    network: NetworkStack,
+    dns: DnsStack | None,
+    platform: PlatformStack,
+    exocom: ExoComStack,
+) -> tuple[ServiceStack, ServiceMetrics]:
+    """One service's stack, its alarms, and its row of the dashboard."""
+    app, aws = build.app, build.app.aws
+    cluster = platform.public_cluster if svc.public else platform.private_cluster
+    load_balancer = platform.load_balancer
+    service_stack = ServiceStack(
+        build.scope,
+        derive.stack_name(app, svc.role),
+        env=build.env,
+        description=build.description(
+            f"{'public' if svc.public else 'private'} service {svc.role}"
+        ),
+        spec=service_spec(
+            app,
+            svc,
+            exocom_host=exocom.dns_name,
+            exocom_port=exocom.port,
+            architecture=cluster.architecture,
+        ),
+        vpc=network.network.vpc,
+        cluster=cluster.cluster,
+        capacity_provider_name=cluster.capacity_provider.capacity_provider_name,
+        log_retention=build.retention,
+        log_encryption_key=network.key,
+        load_balancer=load_balancer.load_balancer if svc.public else None,
+        listener=load_balancer.listener if svc.public else None,
+        zone=dns.zone if dns else None,
+        certificate_names=dns.certificate_names if dns else None,
+        execute_command=aws.ecs_exec,
+    )
+    # Deploying one service also brings ExoCom's routes up to date.
+    service_stack.add_stack_dependency(exocom, "a service needs ExoCom to route its messages")
+    route = service_stack.route
+    target_group = route.target_group if route else None
+    alb = load_balancer.load_balancer if route else None
+    if build.alarms:
+        thresholds = svc.service.production.aws.alarms
+        watch_service(
+            service_stack,
+            service_stack.service.service,
+            topic=platform.notifications,
+            thresholds=AlarmThresholds(
+                cpu_percent=thresholds.cpu_percent,
+                memory_percent=thresholds.memory_percent,
+                server_errors_percent=thresholds.server_errors_percent,
+                p99_seconds=thresholds.p99_ms / 1000,
+                unhealthy_hosts=thresholds.unhealthy_hosts,
+            ),
+            container_insights=build.insights_on,
+            target_group=target_group,
+            load_balancer=alb,
+        )
+    row = service_metrics(
+        svc.role, service_stack.service.service, target_group=target_group, load_balancer=alb
+    )
+    return service_stack, row
+
+
+def _monitoring(
+    build: _Build, platform: PlatformStack, exocom: ExoComStack, rows: list[ServiceMetrics]
+) -> MonitoringStack:
+    return MonitoringStack(
+        build.scope,
+        derive.stack_name(build.app, "monitoring"),
+        env=build.env,
+        description=build.description("CloudWatch dashboard"),
+        dashboard_name=build.app.slug,
         services=rows,
         clusters=[
             cluster_metrics("public cluster", platform.public_cluster),
             cluster_metrics("private cluster", platform.private_cluster),
             cluster_metrics("ExoCom's host", exocom.exocom.host, managed_scaling=False),
         ],
-        exocom=service_metrics("exocom", exocom_service),
-        load_balancer_full_name=load_balancer.load_balancer.load_balancer_full_name,
+        exocom=service_metrics("exocom", exocom.exocom.service),
+        load_balancer_full_name=platform.load_balancer.load_balancer.load_balancer_full_name,
     )
-
-    Tags.of(scope).add("exosphere:app", app.slug)
-    return AppStacks(network, dns, platform, exocom, services, monitoring)
 
 
 def add_compliance_checks(scope: App, packs: Sequence[str] = DEFAULT_PACKS) -> None:
