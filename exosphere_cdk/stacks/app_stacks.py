@@ -19,7 +19,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
-from exosphere_cdk.manifest import derive, ec2_types, images
+from exosphere_cdk.manifest import derive, ec2_types, images, model
 from exosphere_cdk.manifest import exocom as exocom_release
 from exosphere_cdk.manifest.model import LOG_RETENTION_DAYS, LoadedApp, LoadedService
 from exosphere_cdk.manifest.packs import COMPLIANCE_PACKS, DEFAULT_PACKS
@@ -239,7 +239,8 @@ def _exocom(build: _Build, network: NetworkStack, platform: PlatformStack) -> Ex
             exocom,
             exocom.exocom.service,
             topic=platform.notifications,
-            thresholds=AlarmThresholds(),
+            # ExoCom has no service.yml: the model's default thresholds.
+            thresholds=AlarmThresholds.of(model.AlarmThresholds()),
             container_insights=build.insights_on,
             rollback=False,
         )
@@ -293,18 +294,11 @@ def _service(
     target_group = route.target_group if route else None
     alb = load_balancer.load_balancer if route else None
     if build.alarms:
-        thresholds = svc.service.production.aws.alarms
         watch_service(
             service_stack,
             service_stack.service.service,
             topic=platform.notifications,
-            thresholds=AlarmThresholds(
-                cpu_percent=thresholds.cpu_percent,
-                memory_percent=thresholds.memory_percent,
-                server_errors_percent=thresholds.server_errors_percent,
-                p99_seconds=thresholds.p99_ms / 1000,
-                unhealthy_hosts=thresholds.unhealthy_hosts,
-            ),
+            thresholds=AlarmThresholds.of(svc.service.production.aws.alarms),
             container_insights=build.insights_on,
             target_group=target_group,
             load_balancer=alb,

@@ -18,6 +18,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from exosphere_cdk.manifest import model
 from exosphere_constructs import Ec2Cluster
 from exosphere_constructs.cluster_alarms import ClusterAlarms, LoadBalancerAlarms
 from exosphere_constructs.dashboard import AppDashboard, ClusterMetrics, ServiceMetrics
@@ -39,11 +40,22 @@ CONTAINER_INSIGHTS = {
 class AlarmThresholds:
     """A service's alarm thresholds in construct terms (from `production.aws.alarms`)."""
 
-    cpu_percent: int = 85
-    memory_percent: int = 85
-    server_errors_percent: int = 5
-    p99_seconds: float = 2.0
-    unhealthy_hosts: int = 1
+    cpu_percent: int
+    memory_percent: int
+    server_errors_percent: int
+    p99_seconds: float
+    unhealthy_hosts: int
+
+    @classmethod
+    def of(cls, alarms: model.AlarmThresholds) -> AlarmThresholds:
+        """The thresholds a manifest gives (its defaults are the model's)."""
+        return cls(
+            cpu_percent=alarms.cpu_percent,
+            memory_percent=alarms.memory_percent,
+            server_errors_percent=alarms.server_errors_percent,
+            p99_seconds=alarms.p99_ms / 1000,
+            unhealthy_hosts=alarms.unhealthy_hosts,
+        )
 
 
 def watch_service(
