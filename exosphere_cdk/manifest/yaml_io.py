@@ -77,8 +77,12 @@ class Document:
     lines: Mapping[KeyPath, int]
 
     def line_of(self, path: KeyPath) -> int | None:
-        """The line of `path`, or of its closest parent that has one."""
-        for end in range(len(path), 0, -1):
+        """The line of `path`, or of its closest parent that has one.
+
+        A key path of the document is at most MAX_DEPTH long: a longer `path` (a
+        key holding a thousand dots, split at each) starts from there, linear.
+        """
+        for end in range(min(len(path), MAX_DEPTH + 1), 0, -1):
             line = self.lines.get(path[:end])
             if line is not None:
                 return line
