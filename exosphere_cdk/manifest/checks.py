@@ -37,7 +37,7 @@ from exosphere_cdk.manifest.model import (
     Spec,
     spec_of,
 )
-from exosphere_cdk.manifest.rules_base import messages_path
+from exosphere_cdk.manifest.rules_base import messages_path, name_shared_roles, service_file
 
 #: ECS refuses a task definition over 64 KiB; ExoCom's holds SERVICE_ROUTES plus about 2 KB.
 ROUTES_MAX_BYTES = 60_000
@@ -98,9 +98,7 @@ def _range(cl: type, name: str) -> str:
 
 
 def _service_file(app: LoadedApp, svc: LoadedService) -> str:
-    if svc.directory is None:
-        return display_path(app.directory / "application.yml")
-    return display_path(svc.directory / "service.yml")
+    return service_file(app, svc)
 
 
 def _ref_path(svc: LoadedService) -> str:
@@ -124,7 +122,7 @@ def check_app(app: LoadedApp) -> list[Problem]:
     report.problems += rules_services.check(app)
     report.problems += rules_references.check(app)
     report.problems += rules_secrets.check(app)
-    return report.problems
+    return name_shared_roles(app, report.problems)
 
 
 def _check_routes_size(app: LoadedApp, report: _Report) -> None:
