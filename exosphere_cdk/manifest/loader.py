@@ -169,6 +169,15 @@ def file_kind(path: Path) -> str | None:
     return next((kind for test, kind in kinds if test(mode)), "not a file")
 
 
+def _unreadable(path: Path) -> str | None:
+    """Why the folder holding `path` cannot be looked into (`permission denied`), or None."""
+    try:
+        path.is_file()
+    except OSError as exc:  # EACCES: the folder may not be searched
+        return (exc.strerror or type(exc).__name__).lower()
+    return None
+
+
 def _undotted(path: str) -> KeyPath:
     parts: list[str | int] = []
     for segment in path.split(".") if path else []:
@@ -206,6 +215,17 @@ def load_app(directory: Path, env: str = "production") -> LoadedApp:
             [Problem(display_path(directory), "", "no such folder, expected an application folder")]
         )
     app_path = directory / APP_FILE
+    unreadable = _unreadable(app_path)
+    if unreadable is not None:
+        raise ManifestError(
+            [
+                Problem(
+                    display_path(app_path),
+                    "",
+                    f"cannot read the app's folder ({unreadable}), expected a readable folder",
+                )
+            ]
+        )
     if not app_path.is_file():
         kind = file_kind(app_path)
         message = (
@@ -444,6 +464,15 @@ def _load_service(
         )
         return None
     service_path = folder / SERVICE_FILE
+    unreadable = _unreadable(service_path)
+    if unreadable is not None:
+        run.add(
+            app_doc,
+            loc_path,
+            f"cannot read the folder '{ref.location}' ({unreadable}), expected a readable"
+            " service folder",
+        )
+        return None
     if not service_path.is_file():
         kind = file_kind(service_path)
         if kind is None:

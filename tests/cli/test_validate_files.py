@@ -96,3 +96,45 @@ def test_an_application_yml_that_is_not_a_file_says_what_it_is(
             "invalid: 1 error, 0 warnings, 0 notices",
         ],
     )
+
+
+def _denied_under(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Looking into `folder` fails as for a non-root user without its x permission."""
+    is_file = Path.is_file
+
+    def denied(self: Path) -> bool:
+        if self.parent == folder:
+            raise PermissionError(13, "Permission denied", str(self))
+        return is_file(self)
+
+    monkeypatch.setattr(Path, "is_file", denied)
+
+
+def test_an_unreadable_service_folder_exits_1_with_one_line(
+    make_app: MakeApp, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(None)
+    _denied_under((app / "users").absolute(), monkeypatch)
+    assert _validate(app, capsys) == (
+        1,
+        [
+            f"{LOCATION}: cannot read the folder './users' (permission denied), expected a"
+            " readable service folder",
+            "invalid: 1 error, 0 warnings, 0 notices",
+        ],
+    )
+
+
+def test_an_unreadable_app_folder_exits_1_with_one_line(
+    make_app: MakeApp, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(None)
+    _denied_under(app.absolute(), monkeypatch)
+    assert _validate(app, capsys) == (
+        1,
+        [
+            "app/application.yml: cannot read the app's folder (permission denied), expected a"
+            " readable folder",
+            "invalid: 1 error, 0 warnings, 0 notices",
+        ],
+    )
