@@ -172,8 +172,9 @@ def derive_slug(name: str) -> str:
     characters becomes one '-', the result is lowercased, trimmed of '-' and cut
     to 40 characters at a '-' when it is longer.
     """
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", name)
-    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1-\2", text)
+    # "spaceTweet" -> "space-Tweet", "HTTPServer" -> "HTTP-Server" (not with
+    # `([A-Z]+)([A-Z][a-z])`: that one is quadratic on a long run of capitals)
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", name)
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     if len(slug) > SLUG_MAX:
         cut = slug[: SLUG_MAX + 1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,35 @@ def _links_out(folder: Path, root: Path) -> list[Problem]:
     return problems
 
 
+def file_kind(path: Path) -> str | None:
+    """What `path` is when it is not what was expected: `a file`, `a folder`, `a FIFO`, ...
+
+    Symbolic links are followed; None when nothing is there (or it cannot be told).
+    """
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return None
+    kinds = (
+        (stat.S_ISREG, "a file"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+    )
+    return next((kind for test, kind in kinds if test(mode)), "not a file")
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why the folder holding `path` cannot be looked into (`permission denied`), or None."""
+    try:
+        path.is_file()
+    except OSError as exc:  # EACCES: the folder may not be searched
+        return (exc.strerror or type(exc).__name__).lower()
+    return None
+
+
 def _undotted(path: str) -> KeyPath:
     parts: list[str | int] = []
     for segment in path.split(".") if path else []:
@@ -185,10 +215,25 @@ def load_app(directory: Path, env: str = "production") -> LoadedApp:
             [Problem(display_path(directory), "", "no such folder, expected an application folder")]
         )
     app_path = directory / APP_FILE
-    if not app_path.is_file():
+    unreadable = _unreadable(app_path)
+    if unreadable is not None:
         raise ManifestError(
-            [Problem(display_path(app_path), "", "file not found, expected the app's manifest")]
+            [
+                Problem(
+                    display_path(app_path),
+                    "",
+                    f"cannot read the app's folder ({unreadable}), expected a readable folder",
+                )
+            ]
         )
+    if not app_path.is_file():
+        kind = file_kind(app_path)
+        message = (
+            "file not found, expected the app's manifest"
+            if kind is None
+            else f"is {kind}, expected the app's manifest (a file)"
+        )
+        raise ManifestError([Problem(display_path(app_path), "", message)])
     run = _Run()
     doc = run.read(app_path, directory.resolve())
     if doc is None:
@@ -408,20 +453,38 @@ def _load_service(
         )
         return None
     if not is_folder:
+        kind = file_kind(folder)
+        found = (
+            f"folder '{ref.location}' not found" if kind is None else f"'{ref.location}' is {kind}"
+        )
         run.add(
             app_doc,
             loc_path,
-            f"folder '{ref.location}' not found, expected a service folder at "
-            f"{display_path(folder)}",
+            f"{found}, expected a service folder at {display_path(folder)}",
         )
         return None
     service_path = folder / SERVICE_FILE
-    if not service_path.is_file():
+    unreadable = _unreadable(service_path)
+    if unreadable is not None:
         run.add(
             app_doc,
             loc_path,
-            f"no {SERVICE_FILE} in '{ref.location}', expected {display_path(service_path)}",
+            f"cannot read the folder '{ref.location}' ({unreadable}), expected a readable"
+            " service folder",
         )
+        return None
+    if not service_path.is_file():
+        kind = file_kind(service_path)
+        if kind is None:
+            message = (
+                f"no {SERVICE_FILE} in '{ref.location}', expected {display_path(service_path)}"
+            )
+        else:
+            message = (
+                f"{SERVICE_FILE} in '{ref.location}' is {kind}, expected a file at"
+                f" {display_path(service_path)}"
+            )
+        run.add(app_doc, loc_path, message)
         return None
     doc = run.read(service_path, root)
     if doc is None:

@@ -492,8 +492,11 @@ class SecretRef:
         default=None,
         doc="a key of the secret's JSON: the variable gets its value",
         default_doc="the whole secret",
-        pattern=".",
-        expected="a key of the secret's JSON",
+        # ECS reads `<secret ARN>:<json-key>:<version-stage>:<version-id>`: a ':' in
+        # the key would move the rest into the version fields
+        pattern="^[^:]+$",
+        noun="JSON key",
+        expected="a key of the secret's JSON, without ':' (ECS splits the secret reference at ':')",
     )
 
 

@@ -29,6 +29,15 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
+#: The tags a mapping and a sequence have untagged: written out (`!!map`), they change nothing.
+_PLAIN_COLLECTION_TAGS = {"mapping": "tag:yaml.org,2002:map", "sequence": "tag:yaml.org,2002:seq"}
+_YAML_TAG_PREFIX = "tag:yaml.org,2002:"
+
+
+def written_tag(tag: str) -> str:
+    """A tag as it is usually written: `tag:yaml.org,2002:set` is `!!set`."""
+    return "!!" + tag.removeprefix(_YAML_TAG_PREFIX) if tag.startswith(_YAML_TAG_PREFIX) else tag
+
 
 #: The largest manifest read (1 MiB; the biggest real manifests are a few KB).
 MAX_BYTES = 1024 * 1024
@@ -77,8 +86,12 @@ class Document:
     lines: Mapping[KeyPath, int]
 
     def line_of(self, path: KeyPath) -> int | None:
-        """The line of `path`, or of its closest parent that has one."""
-        for end in range(len(path), 0, -1):
+        """The line of `path`, or of its closest parent that has one.
+
+        A key path of the document is at most MAX_DEPTH long: a longer `path` (a
+        key holding a thousand dots, split at each) starts from there, linear.
+        """
+        for end in range(min(len(path), MAX_DEPTH + 1), 0, -1):
             line = self.lines.get(path[:end])
             if line is not None:
                 return line
@@ -173,6 +186,8 @@ class _Builder:
             return None
         self.active.add(id(node))
         try:
+            if isinstance(node, yaml.CollectionNode) and not self.plain_collection(node, path):
+                return None
             if isinstance(node, yaml.MappingNode):
                 return self.mapping(node, path)
             if isinstance(node, yaml.SequenceNode):
@@ -184,6 +199,24 @@ class _Builder:
             return self.scalar(node)
         finally:
             self.active.discard(id(node))
+
+    def plain_collection(self, node: yaml.CollectionNode, path: KeyPath) -> bool:
+        """Whether `node` has no tag but its kind's own; if it has one, a problem says so.
+
+        A tag on a mapping or a list (`!Ref`, `!GetAtt`, `!!set`, `!!omap`,
+        `!!python/object/apply:…`) would otherwise be dropped without a word, and
+        the value read as if it had none: CloudFormation's short forms among them.
+        """
+        kind = "mapping" if isinstance(node, yaml.MappingNode) else "sequence"
+        if node.tag == _PLAIN_COLLECTION_TAGS[kind]:
+            return True
+        self.problem(
+            path,
+            f"unsupported YAML at column {node.start_mark.column + 1}: the tag"
+            f" '{written_tag(node.tag)}' on a {kind}, expected a plain {kind} (no tag)",
+            node,
+        )
+        return False
 
     def scalar(self, node: yaml.Node) -> Any:
         if not isinstance(node, yaml.ScalarNode):  # pragma: no cover - composer invariant
@@ -303,10 +336,10 @@ def _parse(text: str, file: str) -> Document:
             ) from None
     finally:
         loader.dispose()
+    if builder.problems:  # before the next: a tagged root (`--- !Ref`) builds to None
+        raise ManifestError(builder.problems)
     if data is None:  # `---` alone, or `~`
         raise ManifestError([Problem(file, "", "the file is empty, expected a mapping")])
-    if builder.problems:
-        raise ManifestError(builder.problems)
     return Document(file=file, data=data, lines=builder.lines)
 
 

@@ -130,7 +130,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         "app/web/service.yml:9: production.url: invalid url 'https://demo.example.com', expected a lowercase host name like 'www.example.com' (no scheme, no path)",
     ]),
     ("url-twice", {"application.yml": {"services": {"public": {"www": {"location": "./web"}}}}}, [
-        "app/web/service.yml:9: production.url: 'demo.example.com' is also the url of public service 'web', expected a url of its own",
+        "app/web/service.yml:9: production.url: for www: 'demo.example.com' is also the url of public service 'web', expected a url of its own",
         "app/application.yml:4: bus.version: warning: 'users.listed' is received by web, www: when one of them restarts, ExoCom 0.21.8 drops the others' subscriptions to it too (they stop receiving it until they restart); ExoCom 0.23.0 and later keep them",
     ]),
     ("url-without-port", web_aws(**{"public-port": DELETE}), [

@@ -8,6 +8,7 @@ import pytest
 
 from exosphere_cdk.manifest.errors import ManifestError, Problem
 from exosphere_cdk.manifest.yaml_io import load_yaml, parse_yaml
+from tests.apps import AppFactory, problem_lines
 
 
 def problems(text: str) -> list[str]:
@@ -93,3 +94,81 @@ def test_pyyaml_errors_are_one_line_problems(text: str, expected: str) -> None:
 def test_unprintable_characters_in_a_problem_are_escaped() -> None:
     problem = Problem("app.yml", "q\r\nk", "unknown key 'q\r\nk'", line=1)
     assert str(problem) == "app.yml:1: q\\r\\nk: unknown key 'q\\r\\nk'"
+
+
+# Tags on lists and mappings are refused (issue 19, item 5), as on scalars: read
+# without them, `!Ref x` or `!!set` would mean what their author did not write.
+def _tag_problem(line: int, path: str, column: int, tag: str, kind: str) -> str:
+    where = f"{path}: " if path else ""
+    return (
+        f"app.yml:{line}: {where}unsupported YAML at column {column}: the tag '{tag}' on a {kind},"
+        f" expected a plain {kind} (no tag)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name: !Ref\n  - b\n", _tag_problem(1, "name", 7, "!Ref", "sequence")),
+        ("name: !GetAtt [web, Arn]\n", _tag_problem(1, "name", 7, "!GetAtt", "sequence")),
+        ("name: !Sub {a: 1}\n", _tag_problem(1, "name", 7, "!Sub", "mapping")),
+        ("name: !!set {a, b}\n", _tag_problem(1, "name", 7, "!!set", "mapping")),
+        ("name: !!omap [{a: 1}]\n", _tag_problem(1, "name", 7, "!!omap", "sequence")),
+        (
+            "a: 1\nname: !!python/object/apply:os.system\n  args: [ls]\n",
+            _tag_problem(2, "name", 7, "!!python/object/apply:os.system", "mapping"),
+        ),
+        (
+            "name: !!python/object/apply:os.system [ls]\n",
+            _tag_problem(1, "name", 7, "!!python/object/apply:os.system", "sequence"),
+        ),
+        ("services:\n  - !Ref [x]\n", _tag_problem(2, "services[0]", 5, "!Ref", "sequence")),
+        ("--- !Ref\nname: x\n", _tag_problem(1, "", 5, "!Ref", "mapping")),
+        ("!!set\n? a\n", _tag_problem(1, "", 1, "!!set", "mapping")),
+        (
+            "name: !<tag:example.com,2000:x> {}\n",
+            _tag_problem(1, "name", 7, "tag:example.com,2000:x", "mapping"),
+        ),
+    ],
+    ids=[
+        "ref-block-list",
+        "getatt-flow-list",
+        "sub-mapping",
+        "set",
+        "omap",
+        "python-object-mapping",
+        "python-object-list",
+        "in-a-list",
+        "root-mapping",
+        "root-set",
+        "verbatim-tag",
+    ],
+)
+def test_a_tag_on_a_list_or_mapping_is_refused_at_its_line(text: str, expected: str) -> None:
+    with pytest.raises(ManifestError) as info:
+        parse_yaml(text, "app.yml")
+    assert [str(p) for p in info.value.problems] == [expected]
+
+
+def test_every_tagged_collection_is_reported_not_only_the_first() -> None:
+    with pytest.raises(ManifestError) as info:
+        parse_yaml("a: !Ref [x]\nb:\n  c: !!set {y}\n", "app.yml")
+    assert [str(p) for p in info.value.problems] == [
+        _tag_problem(1, "a", 4, "!Ref", "sequence"),
+        _tag_problem(3, "b.c", 6, "!!set", "mapping"),
+    ]
+
+
+def test_the_plain_tags_of_a_list_and_a_mapping_change_nothing() -> None:
+    assert parse_yaml("!!map\na: !!seq [1]\nb: !!map {c: !!str 2}\n", "app.yml").data == {
+        "a": [1],
+        "b": {"c": "2"},
+    }
+
+
+def test_a_tagged_list_in_a_service_yml_is_refused_by_load_app(make_app: AppFactory) -> None:
+    app = make_app({"users/service.yml": "type: users\nmessages:\n  receives: !Ref [a.b]\n"})
+    assert problem_lines(app) == [
+        "app/users/service.yml:3: messages.receives: unsupported YAML at column 13: the tag"
+        " '!Ref' on a sequence, expected a plain sequence (no tag)"
+    ]

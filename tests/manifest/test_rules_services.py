@@ -81,3 +81,30 @@ def test_mongo_without_prod_gets_a_notice(make_app: AppFactory) -> None:
         _users(dependencies={"mongo": {"version": "3.4.0", "prod": "db.example.com:27017"}})
     )
     assert _notices(with_prod) == []
+
+
+@pytest.mark.parametrize(
+    "json_key",
+    ["password:AWSPREVIOUS", "password::", ":", "a:b"],
+)
+def test_a_json_key_with_a_colon_is_an_error(make_app: AppFactory, json_key: str) -> None:
+    """ECS splits `<secret>:<json-key>:<version-stage>:<version-id>` at ':' (issue 19)."""
+    secrets = {"DB_PW": {"name": "demo/db", "json-key": json_key}}
+    assert problem_lines(make_app(_users(production={"secrets": secrets}))) == [
+        f"app/users/service.yml:12: production.secrets.DB_PW.json-key: invalid JSON key '{json_key}', expected a key of the secret's JSON, without ':' (ECS splits the secret reference at ':')",
+    ]
+
+
+def test_an_empty_json_key_is_an_error(make_app: AppFactory) -> None:
+    secrets = {"DB_PW": {"name": "demo/db", "json-key": ""}}
+    assert problem_lines(make_app(_users(production={"secrets": secrets}))) == [
+        "app/users/service.yml:12: production.secrets.DB_PW.json-key: invalid JSON key '', expected a key of the secret's JSON, without ':' (ECS splits the secret reference at ':')",
+    ]
+
+
+@pytest.mark.parametrize("json_key", ["password", "db.password", "a b", "ключ", "a/b@c"])
+def test_a_json_key_without_a_colon_is_taken(make_app: AppFactory, json_key: str) -> None:
+    secrets = {"DB_PW": {"name": "demo/db", "json-key": json_key}}
+    app = load_app(make_app(_users(production={"secrets": secrets})))
+    users = next(s for s in app.services if s.role == "users")
+    assert users.service.production.secrets["DB_PW"].json_key == json_key

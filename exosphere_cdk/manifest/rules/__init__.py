@@ -22,6 +22,7 @@ from exosphere_cdk.manifest.rules import (
     secrets,
     services,
 )
+from exosphere_cdk.manifest.rules.base import name_shared_roles
 
 Rule = Callable[[LoadedApp], list[Problem]]
 
@@ -41,5 +42,6 @@ RULES: tuple[Rule, ...] = (
 
 
 def check_app(app: LoadedApp) -> list[Problem]:
-    """Every problem of `app` (errors, warnings, notices), rule by rule."""
-    return [problem for rule in RULES for problem in rule(app)]
+    """Every problem of `app` (errors, warnings, notices), rule by rule; a problem of a
+    service.yml several roles share is one line naming them (base.name_shared_roles)."""
+    return name_shared_roles(app, [problem for rule in RULES for problem in rule(app)])

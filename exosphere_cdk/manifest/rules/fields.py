@@ -27,7 +27,7 @@ from exosphere_cdk.manifest.model import (
     Spec,
     spec_of,
 )
-from exosphere_cdk.manifest.rules.base import messages_path
+from exosphere_cdk.manifest.rules.base import messages_path, service_file
 
 #: ECS refuses a task definition over 64 KiB; ExoCom's holds SERVICE_ROUTES plus about 2 KB.
 ROUTES_MAX_BYTES = 60_000
@@ -88,9 +88,7 @@ def _range(cl: type, name: str) -> str:
 
 
 def _service_file(app: LoadedApp, svc: LoadedService) -> str:
-    if svc.directory is None:
-        return display_path(app.directory / "application.yml")
-    return display_path(svc.directory / "service.yml")
+    return service_file(app, svc)
 
 
 def _ref_path(svc: LoadedService) -> str:

@@ -26,6 +26,7 @@ import re
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model import LoadedApp
 from exosphere_cdk.manifest.rules.base import service_file
+from exosphere_cdk.manifest.rules.quotas import TASK_DEFINITION_BYTES
 
 #: Words (and pairs of words) of a variable's name that say it holds a secret.
 SECRET_WORDS: tuple[tuple[str, ...], ...] = (
@@ -61,18 +62,34 @@ NOT_SECRET_ENDINGS = frozenset(
         "EXPIRY",
     }
 )
-#: What a credential looks like, by what it is.
+#: What a credential looks like, by what it is. Each pattern runs in time linear
+#: in the value (a 1 MB value is searched in milliseconds): a match can start at
+#: few places, and what it repeats cannot be given back to try again.
+#:
+#: - JWT: `(?<![A-Za-z0-9])eyJ[\w-]{4,}\.eyJ[\w-]{4,}\.`, started only where a
+#:   run of `[\w-]` starts, committed (atomic group) to the run's first `eyJ`
+#:   with 4 characters after it: a later `eyJ` of the run ends at the same `.`.
+#: - URL with a password: `[A-Za-z][A-Za-z0-9+.-]*://user:password@`, started
+#:   only where a run of scheme characters starts (the scheme holds a letter).
 CREDENTIALS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("an AWS access key id", re.compile(r"(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")),
     ("a Stripe live key", re.compile(r"(?<![A-Za-z0-9])[sr]k_live_[A-Za-z0-9]{8,}")),
     ("a PEM private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
-    ("a JWT", re.compile(r"(?<![A-Za-z0-9])eyJ[\w-]{4,}\.eyJ[\w-]{4,}\.[\w-]*")),
+    (
+        "a JWT",
+        re.compile(r"(?<![\w-])(?>[\w-]*?(?<![A-Za-z0-9])eyJ[\w-]{4})[\w-]*+\.eyJ[\w-]{4,}+\."),
+    ),
     (
         "a GitHub token",
         re.compile(r"(?<![A-Za-z0-9])(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,})"),
     ),
     ("a Slack token", re.compile(r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}")),
-    ("a URL with a password", re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")),
+    (
+        "a URL with a password",
+        re.compile(
+            r"(?<![A-Za-z0-9+.-])[0-9+.-]*+[A-Za-z][A-Za-z0-9+.-]*+://[^/\s:@]++:[^/\s@]++@"
+        ),
+    ),
 )
 IN_PLAIN_TEXT = (
     "in plain text: the task definition shows it to whoever may describe it; use production.secrets"
@@ -91,10 +108,10 @@ def secret_word(name: str) -> str | None:
     words = name_words(name)
     if not words or words[-1] in NOT_SECRET_ENDINGS:
         return None
+    spaced = f" {' '.join(words)} "  # one substring search per secret word (or pair)
     for secret in SECRET_WORDS:
-        for start in range(len(words) - len(secret) + 1):
-            if tuple(words[start : start + len(secret)]) == secret:
-                return "_".join(secret)
+        if f" {' '.join(secret)} " in spaced:
+            return "_".join(secret)
     return None
 
 
@@ -107,7 +124,13 @@ def credential(value: str) -> str | None:
 
 
 def secret_problem(name: str, value: str) -> str | None:
-    """The warning for the plain variable `name: value`, or None."""
+    """The warning for the plain variable `name: value`, or None.
+
+    A variable longer than a task definition takes is refused by its size
+    (rules_quotas): it is not searched for secrets (cheap, but not free).
+    """
+    if len(name) + len(value) > TASK_DEFINITION_BYTES:
+        return None
     what = credential(value)
     if what is not None:
         return f"looks like {what}, {IN_PLAIN_TEXT}"
