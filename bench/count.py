@@ -123,6 +123,8 @@ class RequestCounter(BaseProvider):
 
         self.inner, self.stack_type = inner, Stack
         self.roots = _our_roots()
+        #: The wiring: its functions pass the stacks to one another, and work on none (rule 2).
+        self.wiring = self.roots[0] + "stacks/app_stacks.py"
         self.records: list[Request] = []
         #: When set, every request is counted to this bucket (APP, SYNTH) whatever made it.
         self.phase: str | None = None
@@ -152,7 +154,7 @@ class RequestCounter(BaseProvider):
                 site = f"{Path(root).name}/{code.co_filename[len(root) :]}:{code.co_qualname}"
             if constructing is None and code.co_name == "__init__":
                 constructing = self.constructing(frame)
-            if ours and constructing is None:
+            if ours and constructing is None and code.co_filename != self.wiring:
                 named = self.named(frame) or named  # the outermost call wins
             frame = frame.f_back
         stack = self.phase or constructing or named  # a phase, rule 1, rule 2

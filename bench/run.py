@@ -48,7 +48,9 @@ per stack. A request counts to the stack the first of these rules gives:
 2. else the outermost call into our code (exosphere_cdk, exosphere_constructs)
    with, among its arguments (self first), a construct placed in a stack: that
    stack. So the alarms `watch_service(service_stack, ...)` adds and the reads
-   of a service's dashboard row (`service_metrics`) count to the service;
+   of a service's dashboard row (`service_metrics`) count to the service. The
+   wiring's functions (stacks/app_stacks.py: `_platform(build, network, dns)`
+   and the like) are not such calls: they hand stacks to what builds the next;
 3. else a create whose scope (its first argument), or an invoke or set whose
    object, is placed: that one's stack;
 4. else (a read or a static call made by build_stacks itself, an object made

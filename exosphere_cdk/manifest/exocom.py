@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
+import attrs
 from attrs import frozen
 
 #: The port ExoCom listens on in every deployed app (its `PORT`), and services connect to.
@@ -69,6 +70,24 @@ class ExoComFamily:
         return f"Node.js server started with `{' '.join(self.command)}`"
 
 
+#: The Go server (0.23.0 on): its image's own command, clients that reconnect, a refused
+#: send only logged. Each Go family below says how it differs.
+_GO = ExoComFamily(
+    name="",
+    versions=(),
+    server="Go",
+    command=None,
+    port_variable="PORT",
+    routes_variable="SERVICE_ROUTES",
+    routes_shape="list-translations",
+    translation="one-to-one",
+    several_per_role=False,
+    clients_reconnect=True,
+    stops_on_refused_send=False,
+    drops_shared_subscriptions=False,
+    security_role=False,
+)
+
 #: Every ExoCom release, by family, oldest first.
 FAMILIES: tuple[ExoComFamily, ...] = (
     ExoComFamily(
@@ -98,85 +117,40 @@ FAMILIES: tuple[ExoComFamily, ...] = (
         security_role=False,
         note="the server code of every tag is identical; 0.21.6 was never tagged",
     ),
-    ExoComFamily(
+    attrs.evolve(
+        _GO,
         name="0.23.0",
         versions=("0.23.0",),
-        server="Go",
-        command=None,
-        port_variable="PORT",
-        routes_variable="SERVICE_ROUTES",
         routes_shape="list-namespace",
         translation="go-namespace",
-        several_per_role=False,
-        clients_reconnect=True,
-        stops_on_refused_send=False,
-        drops_shared_subscriptions=False,
-        security_role=False,
         note="messages carry `activityId` instead of `responseTo`: clients of 0.21-0.22 do not"
         " match its replies",
     ),
-    ExoComFamily(
-        name="0.24.0",
-        versions=("0.24.0",),
-        server="Go",
-        command=None,
-        port_variable="PORT",
-        routes_variable="SERVICE_ROUTES",
-        routes_shape="list-translations",
-        translation="one-to-one",
-        several_per_role=False,
-        clients_reconnect=True,
-        stops_on_refused_send=False,
-        drops_shared_subscriptions=False,
-        security_role=False,
-    ),
-    ExoComFamily(
+    attrs.evolve(_GO, name="0.24.0", versions=("0.24.0",)),
+    attrs.evolve(
+        _GO,
         name="0.25.0-0.26.2",
         versions=("0.25.0", "0.25.1", "0.26.0", "0.26.1", "0.26.2"),
-        server="Go",
-        command=None,
-        port_variable="PORT",
-        routes_variable="SERVICE_ROUTES",
-        routes_shape="list-translations",
-        translation="one-to-one",
-        several_per_role=False,
-        clients_reconnect=True,
-        stops_on_refused_send=False,
-        drops_shared_subscriptions=False,
         security_role=True,
         note="without PORT it listens on 80 from 0.26.1; 0.26.2 routes to several tasks of a"
         " role but leaks memory doing it (fixed in 0.26.3): deployed as one task per role",
     ),
-    ExoComFamily(
+    attrs.evolve(
+        _GO,
         name="0.26.3-0.26.4",
         versions=("0.26.3", "0.26.4"),
-        server="Go",
-        command=None,
-        port_variable="PORT",
-        routes_variable="SERVICE_ROUTES",
-        routes_shape="list-translations",
-        translation="one-to-one",
         several_per_role=True,
-        clients_reconnect=True,
-        stops_on_refused_send=False,
-        drops_shared_subscriptions=False,
         security_role=True,
         note="a reply goes to the task that sent the request; other messages to one task of"
         " the role, at random; without PORT it listens on 80",
     ),
-    ExoComFamily(
+    attrs.evolve(
+        _GO,
         name="0.27.0",
         versions=("0.27.0",),
-        server="Go",
-        command=None,
-        port_variable="PORT",
         routes_variable="SERVICE_DATA",
         routes_shape="map-translations",
-        translation="one-to-one",
         several_per_role=True,
-        clients_reconnect=True,
-        stops_on_refused_send=False,
-        drops_shared_subscriptions=False,
         security_role=True,
         note="the last release (2017-12-08); refuses to start without SERVICE_DATA; without"
         " PORT it listens on 80",

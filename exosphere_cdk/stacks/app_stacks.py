@@ -92,12 +92,7 @@ class _Build:
 
 @frozen
 class _Shared:
-    """The shared stacks a service stack is built against.
-
-    Passed as one object, not as four arguments: bench/count.py counts a jsii
-    request made in a function to the first argument that is in a stack, and
-    what `_service` reads from the shared stacks counts to the service.
-    """
+    """The shared stacks a service stack is built against."""
 
     network: NetworkStack
     dns: DnsStack | None

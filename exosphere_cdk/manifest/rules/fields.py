@@ -27,7 +27,7 @@ from exosphere_cdk.manifest.model import (
     Spec,
     spec_of,
 )
-from exosphere_cdk.manifest.rules.base import messages_path, service_file
+from exosphere_cdk.manifest.rules.base import messages_path, ref_path, service_file
 
 #: ECS refuses a task definition over 64 KiB; ExoCom's holds SERVICE_ROUTES plus about 2 KB.
 ROUTES_MAX_BYTES = 60_000
@@ -85,14 +85,6 @@ def value_problem(spec: Spec, value: object) -> str | None:
 def _range(cl: type, name: str) -> str:
     spec = spec_of(cl, name)
     return f"{spec.minimum} to {spec.maximum}"
-
-
-def _service_file(app: LoadedApp, svc: LoadedService) -> str:
-    return service_file(app, svc)
-
-
-def _ref_path(svc: LoadedService) -> str:
-    return f"services.{'public' if svc.public else 'private'}.{svc.role}"
 
 
 def check(app: LoadedApp) -> list[Problem]:
@@ -197,7 +189,7 @@ def _accepts(obj: object, name: str) -> bool:
 def _check_service(app: LoadedApp, svc: LoadedService, report: _Report) -> None:
     if svc.directory is None:
         return  # a docker_image-only service: nothing but defaults
-    file = _service_file(app, svc)
+    file = service_file(app, svc)
     service = svc.service
     aws = service.production.aws
     report.fields(file, "", service)
@@ -210,7 +202,7 @@ def _check_service(app: LoadedApp, svc: LoadedService, report: _Report) -> None:
             file,
             "author" if not service.author else "type",
             "cannot tell which image to run, expected a Dockerfile in the service folder, "
-            f"docker_image in {_ref_path(svc)} of application.yml, or author and type here",
+            f"docker_image in {ref_path(svc)} of application.yml, or author and type here",
         )
     if aws.max_tasks is not None and aws.min_tasks > aws.max_tasks:
         report.add(
@@ -266,7 +258,7 @@ def _check_public(app: LoadedApp, report: _Report) -> None:
     catch_all: list[LoadedService] = []
     by_priority: dict[int, LoadedService] = {}
     for svc in app.public_services:
-        file = _service_file(app, svc)
+        file = service_file(app, svc)
         production = svc.service.production
         url = production.url
         if url is None:
@@ -286,7 +278,7 @@ def _check_public(app: LoadedApp, report: _Report) -> None:
             if svc.directory is None:
                 report.add(
                     file,
-                    _ref_path(svc),
+                    ref_path(svc),
                     "no service.yml, so no production.aws.public-port: the load balancer "
                     "has no port to route to",
                     "warning",
@@ -309,7 +301,7 @@ def _check_public(app: LoadedApp, report: _Report) -> None:
         if other is not None and not (_implicit_catch_all(svc) and _implicit_catch_all(other)):
             report.add(
                 file,
-                "production.aws.listener-priority" if svc.directory else _ref_path(svc),
+                "production.aws.listener-priority" if svc.directory else ref_path(svc),
                 f"listener priority {priority} is already used by public service "
                 f"'{other.role}', expected a priority of its own: "
                 f"set listener-priority ({_range(AwsService, 'listener_priority')}) in one of them",
@@ -359,7 +351,7 @@ def _check_url(app: LoadedApp, svc: LoadedService, url: str, file: str, report: 
 def _check_messages(app: LoadedApp, report: _Report) -> None:
     on_bus = bus_messages(app)
     for svc in app.services:
-        file = _service_file(app, svc)
+        file = service_file(app, svc)
         messages = svc.service.messages
         _unmatched(
             app,
