@@ -35,7 +35,10 @@ class ExoComReconnector(Construct):
     ECS's "Task State Change" of ExoCom's service (a task RUNNING) invokes a
     function that restarts each service of the clusters whose current
     deployment began before that task started (one it began later connects to
-    the new ExoCom already, so a repeated event restarts nothing twice).
+    the new ExoCom already, so a repeated event restarts nothing twice), and
+    whose task's `ROLE` is one of `roles`: a service removed from the routes
+    but still deployed is left alone (ExoCom exits when a role it does not
+    route connects, and would restart again, and again).
 
     Attributes:
         rule: the EventBridge rule.
@@ -50,6 +53,7 @@ class ExoComReconnector(Construct):
         *,
         exocom_service: ecs.IBaseService,
         clusters: Sequence[ecs.ICluster],
+        roles: Sequence[str],
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         log_encryption_key: kms.IKey | None = None,
     ) -> None:
@@ -57,7 +61,9 @@ class ExoComReconnector(Construct):
 
         Args:
             exocom_service: ExoCom's ECS service: its tasks starting trigger the restarts.
-            clusters: the clusters whose services are restarted (all of them).
+            clusters: the clusters whose services are restarted.
+            roles: the roles of ExoCom's routes: only services whose task's
+                `ROLE` variable is one of them are restarted.
             log_retention: how long the function's logs are kept; default one month.
             log_encryption_key: the KMS key of its log group; default CloudWatch's
                 own encryption.
@@ -91,6 +97,11 @@ class ExoComReconnector(Construct):
                     conditions=in_clusters,
                 ),
                 iam.PolicyStatement(
+                    # Which role a service runs (its task's ROLE); it takes no resource.
+                    actions=["ecs:DescribeTaskDefinition"],
+                    resources=["*"],
+                ),
+                iam.PolicyStatement(
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[f"{self.log_group.log_group_arn}:*"],
                 ),
@@ -111,9 +122,10 @@ class ExoComReconnector(Construct):
             handler="index.handler",
             code=lambda_.Code.from_inline(HANDLER.read_text()),
             role=role,
-            timeout=Duration.minutes(1),
+            # A task definition read per service: minutes for hundreds of services.
+            timeout=Duration.minutes(5),
             memory_size=128,
-            environment={"CLUSTERS": ",".join(cluster_arns)},
+            environment={"CLUSTERS": ",".join(cluster_arns), "ROLES": ",".join(roles)},
             log_group=self.log_group,
         )
         function_resource = self.function.node.default_child
@@ -166,7 +178,7 @@ class ExoComReconnector(Construct):
         checkov_skip(
             self.function,
             "CKV_AWS_173",
-            "its one variable lists the app's cluster ARNs: configuration, not a secret",
+            "its variables list the app's cluster ARNs and roles: configuration, not secrets",
         )
         acknowledge(
             role,
@@ -177,7 +189,8 @@ class ExoComReconnector(Construct):
         acknowledge(
             role,
             "AwsSolutions-IAM5[Resource::*]",
-            "ecs:ListServices takes no resource; its condition limits it to the app's clusters",
+            "ecs:ListServices and ecs:DescribeTaskDefinition take no resource; the first's"
+            " condition limits it to the app's clusters, the second only reads",
         )
         acknowledge_wildcards(
             role,

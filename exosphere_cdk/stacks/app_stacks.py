@@ -202,6 +202,7 @@ def _platform(build: _Build, network: NetworkStack, dns: DnsStack | None) -> Pla
 def _exocom(build: _Build, network: NetworkStack, platform: PlatformStack) -> ExoComStack:
     app, aws = build.app, build.app.aws
     bus = app.exocom
+    routes = derive.routes(app)
     clusters = [platform.public_cluster, platform.private_cluster]
     exocom = ExoComStack(
         build.scope,
@@ -211,7 +212,7 @@ def _exocom(build: _Build, network: NetworkStack, platform: PlatformStack) -> Ex
         vpc=network.network.vpc,
         image_name=exocom_release.image(app.exocom_version),
         command=bus.command,
-        environment=exocom_release.environment(bus, derive.routes(app)),
+        environment=exocom_release.environment(bus, routes),
         namespace_name=derive.private_zone(app),
         service_name=derive.EXOCOM_SERVICE_NAME,
         instance_type=ec2.InstanceType(derive.exocom_instance_type(app)),
@@ -226,6 +227,7 @@ def _exocom(build: _Build, network: NetworkStack, platform: PlatformStack) -> Ex
         session_manager=aws.ssm,
         container_insights=build.insights,
         reconnect_clusters=[] if bus.clients_reconnect else [c.cluster for c in clusters],
+        reconnect_roles=[route.role for route in routes],
         termination_protection=build.protect,
     )
     if build.alarms:

@@ -54,6 +54,7 @@ class ExoComStack(Stack):
         session_manager: bool = False,
         container_insights: ecs.ContainerInsights = ecs.ContainerInsights.ENHANCED,
         reconnect_clusters: Sequence[ecs.ICluster] = (),
+        reconnect_roles: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         """Create ExoCom's stack.
@@ -64,7 +65,8 @@ class ExoComStack(Stack):
         Secrets Manager secret with Docker Hub's username and password (default:
         ExoCom's image is pulled anonymously); `reconnect_clusters` the clusters
         whose services must be restarted when ExoCom starts (default none: the
-        clients connect again by themselves). The other arguments are ExoComHost's.
+        clients connect again by themselves), `reconnect_roles` the roles of the
+        routes (only their services are restarted). The other arguments are ExoComHost's.
         """
         super().__init__(scope, id_, **kwargs)
         self.exocom = ExoComHost(
@@ -98,6 +100,7 @@ class ExoComStack(Stack):
                 "Reconnector",
                 exocom_service=self.exocom.service,
                 clusters=reconnect_clusters,
+                roles=reconnect_roles,
                 log_retention=log_retention,
                 log_encryption_key=log_encryption_key,
             )

@@ -33,7 +33,13 @@ def _template(stack: cdk.Stack) -> Template:
     task.add_container("c", image=ecs.ContainerImage.from_registry("x"), memory_limit_mib=64)
     bus.add_capacity("Cap", instance_type=ec2.InstanceType("t3.micro"))
     service = ecs.Ec2Service(stack, "ExoCom", cluster=bus, task_definition=task)
-    ExoComReconnector(stack, "Reconnector", exocom_service=service, clusters=[public, private])
+    ExoComReconnector(
+        stack,
+        "Reconnector",
+        exocom_service=service,
+        clusters=[public, private],
+        roles=["web", "users"],
+    )
     return Template.from_stack(stack)
 
 
@@ -89,6 +95,7 @@ def test_the_function_is_inline_and_lists_the_clusters(stack: cdk.Stack) -> None
     assert joined[0] == ""
     parts = joined[1]
     assert parts[1] == ","
+    assert props["Environment"]["Variables"]["ROLES"] == "web,users"
     refs = [p["Fn::GetAtt"] for p in parts if isinstance(p, dict)]
     assert [r[1] for r in refs] == ["Arn", "Arn"]
     assert refs[0][0].startswith("Public")
@@ -110,9 +117,13 @@ def test_the_role_may_restart_only_services_of_the_app_s_clusters(stack: cdk.Sta
     assert {json.dumps(s["Action"]) for s in ecs_statements} == {
         '"ecs:ListServices"',
         '["ecs:DescribeServices", "ecs:UpdateService"]',
+        '"ecs:DescribeTaskDefinition"',  # a read: which ROLE a service runs
     }
     for statement in ecs_statements:
         assert statement["Effect"] == "Allow"
+        if statement["Action"] == "ecs:DescribeTaskDefinition":
+            assert "Condition" not in statement
+            continue
         clusters = statement["Condition"]["ArnEquals"]["ecs:cluster"]
         assert len(clusters) == 2
     assert not any(s["Action"] == "*" or s["Action"] == "ecs:*" for s in statements)
@@ -132,11 +143,18 @@ def _handler() -> ModuleType:
 def _services(cluster: str, names: list[str]) -> str:
     client = boto3.client("ecs", region_name=REGION)
     arn = client.create_cluster(clusterName=cluster)["cluster"]["clusterArn"]
-    client.register_task_definition(
-        family="t", containerDefinitions=[{"name": "c", "image": "x", "memory": 64}]
-    )
     for name in names:
-        client.create_service(cluster=cluster, serviceName=name, taskDefinition="t", desiredCount=1)
+        # each service's task carries its ROLE, as ExoService's do
+        container = {
+            "name": "c",
+            "image": "x",
+            "memory": 64,
+            "environment": [{"name": "ROLE", "value": name}],
+        }
+        client.register_task_definition(family=name, containerDefinitions=[container])
+        client.create_service(
+            cluster=cluster, serviceName=name, taskDefinition=name, desiredCount=1
+        )
     return str(arn)
 
 
@@ -168,12 +186,17 @@ def test_the_handler_restarts_every_service_that_began_before_exocom(
     public = _services("demo-public", ["web"])
     private = _services("demo-private", ["users", "orders"])
     monkeypatch.setenv("CLUSTERS", f"{public},{private}")
+    monkeypatch.setenv("ROLES", "web,users,orders")
     started = datetime.now(UTC)
     for cluster, name in (("demo-public", "web"), ("demo-private", "users")):
         _created(cluster, name, started - timedelta(minutes=10))
     _created("demo-private", "orders", started + timedelta(seconds=5))  # begun after ExoCom
     result = _handler().handler(_event(started), None)
-    assert result == {"restarted": ["users", "web"], "already_current": ["orders"]}
+    assert result == {
+        "restarted": ["users", "web"],
+        "already_current": ["orders"],
+        "not_routed": [],
+    }
     # each restarted service has a new deployment; the current one is left alone
     client = boto3.client("ecs", region_name=REGION)
     found = client.describe_services(cluster="demo-private", services=["users", "orders"])
@@ -188,17 +211,21 @@ def test_the_handler_restarts_every_service_that_began_before_exocom(
 def test_a_repeated_event_restarts_nothing_twice(monkeypatch: pytest.MonkeyPatch) -> None:
     private = _services("demo-private", ["users"])
     monkeypatch.setenv("CLUSTERS", private)
+    monkeypatch.setenv("ROLES", "users")
     started = datetime.now(UTC) - timedelta(minutes=1)
     _created("demo-private", "users", started - timedelta(minutes=10))
     handler = _handler().handler
-    assert handler(_event(started), None) == {"restarted": ["users"], "already_current": []}
-    assert handler(_event(started), None) == {"restarted": [], "already_current": ["users"]}
+    first = {"restarted": ["users"], "already_current": [], "not_routed": []}
+    assert handler(_event(started), None) == first
+    again = {"restarted": [], "already_current": ["users"], "not_routed": []}
+    assert handler(_event(started), None) == again
 
 
 @pytest.mark.usefixtures("aws")
 def test_the_handler_skips_inactive_services(monkeypatch: pytest.MonkeyPatch) -> None:
     private = _services("demo-private", ["users", "gone"])
     monkeypatch.setenv("CLUSTERS", private)
+    monkeypatch.setenv("ROLES", "users,gone")
     client = boto3.client("ecs", region_name=REGION)
     client.update_service(cluster="demo-private", service="gone", desiredCount=0)
     client.delete_service(cluster="demo-private", service="gone")
@@ -206,3 +233,23 @@ def test_the_handler_skips_inactive_services(monkeypatch: pytest.MonkeyPatch) ->
     _created("demo-private", "users", started - timedelta(minutes=10))
     result = _handler().handler(_event(started), None)
     assert result["restarted"] == ["users"]
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_service_exocom_does_not_route_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # removed from application.yml, its stack not yet destroyed: ExoCom 0.21-0.22 exit when
+    # an unrouted role connects, so restarting it would stop the bus again and again
+    private = _services("demo-private", ["users", "removed"])
+    monkeypatch.setenv("CLUSTERS", private)
+    monkeypatch.setenv("ROLES", "users")
+    started = datetime.now(UTC)
+    for name in ("users", "removed"):
+        _created("demo-private", name, started - timedelta(minutes=10))
+    assert _handler().handler(_event(started), None) == {
+        "restarted": ["users"],
+        "already_current": [],
+        "not_routed": ["removed"],
+    }
+    client = boto3.client("ecs", region_name=REGION)
+    (removed,) = client.describe_services(cluster="demo-private", services=["removed"])["services"]
+    assert removed["deployments"][0]["createdAt"] < started
