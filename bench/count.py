@@ -370,9 +370,9 @@ def count_app(
     whatever the app): the stacks' modules are imported first.
     """
     import exosphere_cdk.stacks  # noqa: F401, PLC0415 - imported before counting
-    from exosphere_cdk.manifest import derive  # noqa: PLC0415
-    from exosphere_cdk.manifest.loader import load_directory  # noqa: PLC0415
-    from exosphere_cdk.manifest.model import STACK_PARTS  # noqa: PLC0415
+    from exosphere_cdk.manifest.design import derive  # noqa: PLC0415
+    from exosphere_cdk.manifest.load.exo_deploy.loader import load_directory  # noqa: PLC0415
+    from exosphere_cdk.manifest.model.constraints import STACK_PARTS  # noqa: PLC0415
     from exosphere_cdk.synth import DEFAULT_APP, build, new_app  # noqa: PLC0415
 
     app = load_directory(app_dir or DEFAULT_APP, env)

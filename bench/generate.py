@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from exosphere_cdk.manifest.derive import DERIVED_PRIORITIES, derived_priority
+from exosphere_cdk.manifest.design.derive import DERIVED_PRIORITIES, derived_priority
 
 #: The app's public zone: every public URL lives in it.
 DOMAIN = "bench.example.com"

@@ -24,7 +24,7 @@ import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import ecs_backends
 
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.model.app import LoadedApp
 
 REGION = "us-east-1"
 

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from exosphere_cdk.manifest.errors import ManifestError, UsageError
-from exosphere_cdk.manifest.loader import load_directory
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.load.exo_deploy.loader import load_directory
+from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.reporting import report_invalid
 
 __all__ = ["UsageError", "add_app_arguments", "load", "new_output_file", "report_manifest_error"]

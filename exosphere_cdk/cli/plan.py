@@ -10,7 +10,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from exosphere_cdk.cli.common import add_app_arguments, load
-from exosphere_cdk.manifest.capacity import ClusterCapacity
+from exosphere_cdk.manifest.design.capacity import ClusterCapacity
 from exosphere_cdk.ops.assembly import LIMIT_WARN, MAX_OUTPUTS, MAX_RESOURCES
 from exosphere_cdk.ops.plan import ExoComPlan, Plan, ServicePlan, StackPlan, plan
 from exosphere_cdk.reporting import EXIT_OK, console, problem_json, report_valid

@@ -11,9 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from exosphere_cdk.cli.common import add_app_arguments, load
-from exosphere_cdk.manifest.derive import image_source
+from exosphere_cdk.manifest.design.derive import image_source
 from exosphere_cdk.manifest.errors import display_path
-from exosphere_cdk.manifest.model import LoadedApp, LoadedService
+from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
 from exosphere_cdk.reporting import EXIT_OK, console, problem_json, report_valid
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from attrs import frozen
 
 from exosphere_cdk.manifest.errors import UsageError
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.synth import build, new_app
 
 STACK_ARTIFACT = "aws:cloudformation:stack"

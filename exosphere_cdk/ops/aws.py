@@ -17,7 +17,7 @@ from botocore.exceptions import (  # type: ignore[import-untyped]
 )
 
 from exosphere_cdk.manifest.errors import UsageError
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.model.app import LoadedApp
 
 __all__ = [
     "AwsError",

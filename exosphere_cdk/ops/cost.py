@@ -14,10 +14,10 @@ from typing import Any
 
 from attrs import frozen
 
-from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest.data.instances import next_size
+from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.errors import UsageError
-from exosphere_cdk.manifest.instances import next_size
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.model.app import LoadedApp
 
 PRICES = Path(__file__).with_name("prices.json")
 DEFAULT_REGION = "us-east-1"

@@ -68,7 +68,7 @@ def _ec2_type_names(_: str) -> str:
     import botocore  # type: ignore[import-untyped]  # noqa: PLC0415 - only when regenerating
     import botocore.loaders  # type: ignore[import-untyped]  # noqa: PLC0415
 
-    from exosphere_cdk.manifest.ec2_types import render  # noqa: PLC0415
+    from exosphere_cdk.manifest.data.ec2_types import render  # noqa: PLC0415
 
     model = botocore.loaders.Loader().load_service_model("ec2", "service-2")
     names: list[str] = model["shapes"]["InstanceType"]["enum"]
@@ -89,7 +89,7 @@ def _exocom_releases() -> str:
 
 def _shop_graph(text: str) -> str:
     """docs/commands.md with its one mermaid block the graph of manifests/shop."""
-    from exosphere_cdk.manifest.loader import load_app  # noqa: PLC0415
+    from exosphere_cdk.manifest.load.exo_deploy.loader import load_app  # noqa: PLC0415
     from exosphere_cdk.ops.graph import message_graph, to_mermaid  # noqa: PLC0415
 
     graph = to_mermaid(message_graph(load_app(ROOT / "manifests" / "shop")))
@@ -102,18 +102,18 @@ def _shop_graph(text: str) -> str:
 #: Every generated file, in the order `scripts/regenerate` writes them.
 GENERATED: tuple[Generated, ...] = (
     Generated(
-        "exosphere_cdk/manifest/ec2_type_names.py",
+        "exosphere_cdk/manifest/data/ec2_type_names.py",
         "the installed botocore's EC2 model",
         _ec2_type_names,
     ),
     Generated(
         "docs/manifest.md",
-        "exosphere_cdk/manifest/model.py's field specs",
+        "exosphere_cdk/manifest/load/exo_deploy/schema.py's field specs",
         between_markers("<!-- BEGIN reference", "<!-- END reference -->", _manifest_reference),
     ),
     Generated(
         "docs/architecture.md",
-        "exosphere_cdk/manifest/exocom.py's table of releases",
+        "exosphere_cdk/manifest/data/exocom.py's table of releases",
         between_markers(
             "<!-- BEGIN exocom-releases", "<!-- END exocom-releases -->", _exocom_releases
         ),

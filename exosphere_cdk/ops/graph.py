@@ -19,9 +19,9 @@ from typing import Any
 
 from attrs import frozen
 
-from exosphere_cdk.manifest.derive import bus_messages
+from exosphere_cdk.manifest.design.derive import bus_messages
 from exosphere_cdk.manifest.errors import UsageError
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.model.app import LoadedApp
 
 #: The node standing for "no service" at the loose end of an unmatched message.
 NOBODY = "(nobody)"

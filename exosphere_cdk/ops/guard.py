@@ -408,7 +408,7 @@ def guard(old_dir: Path, new_dir: Path) -> list[Finding]:
 
 #: The container name of ExoCom in its task definition (exosphere_constructs.ExoComHost).
 EXOCOM_CONTAINER = "exocom"
-#: The variables ExoCom reads its routing table from (manifest/exocom.py's releases).
+#: The variables ExoCom reads its routing table from (manifest/data/exocom.py's releases).
 ROUTES_VARIABLES = ("SERVICE_ROUTES", "SERVICE_DATA")
 
 

@@ -11,9 +11,9 @@ import boto3  # type: ignore[import-untyped]
 from attrs import frozen
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
-from exosphere_cdk.manifest.derive import stack_name
+from exosphere_cdk.manifest.design.derive import stack_name
 from exosphere_cdk.manifest.errors import UsageError, did_you_mean
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops.aws import Deployed, aws_errors, clients, stack_resources
 
 __all__ = [

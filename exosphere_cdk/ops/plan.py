@@ -13,12 +13,13 @@ from typing import Any
 
 from attrs import frozen
 
-from exosphere_cdk.manifest import derive, exocom
-from exosphere_cdk.manifest.capacity import ClusterCapacity, capacity, notes
-from exosphere_cdk.manifest.derive import ImageSource
-from exosphere_cdk.manifest.exocom import Deployment, Route
-from exosphere_cdk.manifest.instances import AS_OF as SIZES_AS_OF
-from exosphere_cdk.manifest.model import LoadedApp, LoadedService
+from exosphere_cdk.manifest.data import exocom
+from exosphere_cdk.manifest.data.exocom import Deployment, Route
+from exosphere_cdk.manifest.data.instances import AS_OF as SIZES_AS_OF
+from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.design.capacity import ClusterCapacity, capacity, notes
+from exosphere_cdk.manifest.design.derive import ImageSource
+from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
 from exosphere_cdk.ops.assembly import StackInfo, synthesize
 
 __all__ = [

@@ -18,8 +18,8 @@ import boto3  # type: ignore[import-untyped]
 from attrs import frozen
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
-from exosphere_cdk.manifest import derive
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops.aws import AwsError, aws_errors, clients
 
 __all__ = [

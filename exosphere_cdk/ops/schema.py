@@ -1,6 +1,6 @@
 """`exo-cdk schema`: JSON Schema (draft 2020-12) of application.yml and service.yml.
 
-Generated at run time from the attrs model (`exosphere_cdk.manifest.model`),
+Generated at run time from the attrs model (`exosphere_cdk.manifest.load.exo_deploy.schema`),
 following the converter's rules: YAML keys from the `KEY` metadata, unknown
 keys refused (`additionalProperties: false`), strings that may be written as
 numbers, `null` for an empty list, mapping or section. Each field's `Spec`
@@ -17,16 +17,15 @@ from typing import Any, Union, get_args, get_origin
 
 import attrs
 
-from exosphere_cdk.manifest import exocom, model
-from exosphere_cdk.manifest.model import (
-    KEY,
-    SPEC,
+from exosphere_cdk.manifest.data import exocom
+from exosphere_cdk.manifest.load.exo_deploy import schema as model
+from exosphere_cdk.manifest.load.exo_deploy.schema import (
     Application,
     Environment,
     SecretRef,
     Service,
-    Spec,
 )
+from exosphere_cdk.manifest.model.spec import KEY, SPEC, Spec, spec_of
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 FILES = {"application": Application, "service": Service}
@@ -99,7 +98,7 @@ class _Builder:
             return name
         self.defs[name] = {}  # a placeholder against recursion
         if cl is SecretRef:  # `NAME` or `{name, json-key}` (the converter's own hook)
-            shorthand = {"type": ["string", "number"], **constraint(model.spec_of(cl, "name"))}
+            shorthand = {"type": ["string", "number"], **constraint(spec_of(cl, "name"))}
             self.defs[name] = {
                 "description": (cl.__doc__ or "").strip(),
                 "anyOf": [shorthand, self.object_schema(cl)],
@@ -296,7 +295,7 @@ def reference_markdown() -> str:
 
 
 def exocom_releases_markdown() -> str:
-    """The table of ExoCom releases of docs/architecture.md, from manifest/exocom.py."""
+    """The table of ExoCom releases of docs/architecture.md, from manifest/data/exocom.py."""
 
     def yes(flag: bool) -> str:
         return "yes" if flag else "no"

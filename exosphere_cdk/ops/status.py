@@ -9,8 +9,8 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 from attrs import evolve, frozen
 
-from exosphere_cdk.manifest.derive import stack_name, stack_names
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.design.derive import stack_name, stack_names
+from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops.aws import (
     Deployed,
     NotDeployedError,

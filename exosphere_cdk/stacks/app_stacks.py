@@ -19,10 +19,13 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
-from exosphere_cdk.manifest import derive, ec2_types, images, model
-from exosphere_cdk.manifest import exocom as exocom_release
-from exosphere_cdk.manifest.model import LOG_RETENTION_DAYS, LoadedApp, LoadedService
-from exosphere_cdk.manifest.packs import COMPLIANCE_PACKS, DEFAULT_PACKS
+from exosphere_cdk.manifest.data import ec2_types, images
+from exosphere_cdk.manifest.data import exocom as exocom_release
+from exosphere_cdk.manifest.data.packs import COMPLIANCE_PACKS, DEFAULT_PACKS
+from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.load.exo_deploy import schema
+from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
+from exosphere_cdk.manifest.model.constraints import LOG_RETENTION_DAYS
 from exosphere_cdk.stacks.dns import DnsStack
 from exosphere_cdk.stacks.exocom import ExoComStack
 from exosphere_cdk.stacks.images import RegistryImage
@@ -237,7 +240,7 @@ def _exocom(build: _Build, network: NetworkStack, platform: PlatformStack) -> Ex
             exocom.exocom.service,
             topic=platform.notifications,
             # ExoCom has no service.yml: the model's default thresholds.
-            thresholds=AlarmThresholds.of(model.AlarmThresholds()),
+            thresholds=AlarmThresholds.of(schema.AlarmThresholds()),
             container_insights=build.insights_on,
             rollback=False,
         )

@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from exosphere_cdk.manifest.exocom import EXOCOM_PORT
+from exosphere_cdk.manifest.data.exocom import EXOCOM_PORT
 from exosphere_cdk.stacks.images import RegistryImage, registry_image
 from exosphere_constructs import ExoComHost, ExoComReconnector
 
@@ -60,7 +60,7 @@ class ExoComStack(Stack):
         """Create ExoCom's stack.
 
         `image_name` is ExoCom's image (`originate/exocom:<version>`), `command`
-        and `environment` what its release needs (manifest/exocom.py);
+        and `environment` what its release needs (manifest/data/exocom.py);
         `architecture` is that of `instance_type`; `image_credentials` names the
         Secrets Manager secret with Docker Hub's username and password (default:
         ExoCom's image is pulled anonymously); `reconnect_clusters` the clusters

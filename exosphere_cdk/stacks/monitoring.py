@@ -18,7 +18,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from exosphere_cdk.manifest import model
+from exosphere_cdk.manifest.load.exo_deploy import schema
 from exosphere_constructs import Ec2Cluster
 from exosphere_constructs.cluster_alarms import ClusterAlarms, LoadBalancerAlarms
 from exosphere_constructs.dashboard import AppDashboard, ClusterMetrics, ServiceMetrics
@@ -47,7 +47,7 @@ class AlarmThresholds:
     unhealthy_hosts: int
 
     @classmethod
-    def of(cls, alarms: model.AlarmThresholds) -> AlarmThresholds:
+    def of(cls, alarms: schema.AlarmThresholds) -> AlarmThresholds:
         """The thresholds a manifest gives (its defaults are the model's)."""
         return cls(
             cpu_percent=alarms.cpu_percent,

@@ -15,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
-from exosphere_cdk.manifest.exocom import Deployment
+from exosphere_cdk.manifest.data.exocom import Deployment
 from exosphere_cdk.stacks.images import RegistryImage, registry_image
 from exosphere_cdk.stacks.secrets import import_secret
 from exosphere_constructs import ExoService, PublicRoute

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import DOMAIN, generate_app, main
-from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
 
 
 def tree(directory: Path) -> dict[str, bytes]:

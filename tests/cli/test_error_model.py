@@ -25,8 +25,8 @@ from exosphere_cdk.reporting import run_guarded
 
 #: Exceptions that never reach a person: each is caught inside its module.
 INTERNAL = {
-    "exosphere_cdk.manifest.yaml_io._LimitError",
-    "exosphere_cdk.manifest.converter.InvalidValueError",
+    "exosphere_cdk.manifest.load.yaml_io._LimitError",
+    "exosphere_cdk.manifest.load.converter.InvalidValueError",
 }
 
 

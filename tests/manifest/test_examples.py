@@ -8,19 +8,19 @@ from typing import Any
 import pytest
 import yaml
 
-from exosphere_cdk.manifest import derive, model
-from exosphere_cdk.manifest.derive import ImageSource
-from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.manifest.model import (
+from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.design.derive import ImageSource
+from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.exo_deploy.schema import (
     AwsService,
     Bus,
-    LoadedApp,
-    LoadedService,
     Messages,
     Production,
     Service,
     ServiceRef,
 )
+from exosphere_cdk.manifest.model import constraints as model
+from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
 
 MANIFESTS = Path(__file__).parents[2] / "manifests"
 CHAT = MANIFESTS / "chat"

@@ -1,4 +1,4 @@
-"""ExoCom's releases (manifest/exocom.py): each family's command, variables, routes and names."""
+"""ExoCom's releases (manifest/data/exocom.py): each family's command, variables, routes and names."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from exosphere_cdk.manifest import exocom
-from exosphere_cdk.manifest.exocom import Route
+from exosphere_cdk.manifest.data import exocom
+from exosphere_cdk.manifest.data.exocom import Route
 
 PRODUCTS = Route(
     role="products",

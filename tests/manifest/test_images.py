@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from exosphere_cdk.manifest.images import EcrImage, ecr_image, is_docker_hub, registry_host
+from exosphere_cdk.manifest.data.images import EcrImage, ecr_image, is_docker_hub, registry_host
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,14 @@ from pathlib import Path
 import pytest
 
 from exosphere_cdk.manifest.errors import ManifestError
-from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.manifest.yaml_io import MAX_BYTES, MAX_DEPTH, MAX_NODES, load_yaml, parse_yaml
+from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.yaml_io import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_NODES,
+    load_yaml,
+    parse_yaml,
+)
 from tests.apps import AppFactory, problem_lines
 
 #: "Well under a second, under 100 MB" (issue 11).

@@ -20,9 +20,14 @@ from typing import Any
 import attrs
 import pytest
 
-from exosphere_cdk.manifest import derive, exocom, images, model
+from exosphere_cdk.manifest.data import exocom, images
+from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.errors import ManifestError
-from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.manifest.load.exo_deploy import schema
+from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.yaml_io import Document
+from exosphere_cdk.manifest.model import constraints
+from exosphere_cdk.manifest.model import spec as model_spec
 from exosphere_cdk.manifest.rules import images as rules_images
 from exosphere_cdk.manifest.rules.fields import value_problem
 from exosphere_cdk.manifest.rules.quotas import TASK_DEFINITION_BYTES
@@ -36,7 +41,6 @@ from exosphere_cdk.manifest.rules.secrets import (
     secret_word,
 )
 from exosphere_cdk.manifest.rules.services import SECRET_ARN_RE, shell_split_problem
-from exosphere_cdk.manifest.yaml_io import Document
 from tests.apps import write_app
 
 MB = 1_000_000
@@ -67,19 +71,19 @@ VALUES: dict[str, str] = {
 }
 
 
-def _specs() -> Iterator[tuple[str, model.Spec]]:
+def _specs() -> Iterator[tuple[str, model_spec.Spec]]:
     """Every Spec of the model with a pattern, its names' Specs included."""
-    for cl in vars(model).values():
+    for cl in vars(schema).values():
         if not (isinstance(cl, type) and attrs.has(cl)):
             continue
         for field in attrs.fields(cl):
-            spec = field.metadata.get(model.SPEC)
+            spec = field.metadata.get(model_spec.SPEC)
             for at, each in ((field.name, spec), (f"{field.name} names", spec and spec.names)):
-                if isinstance(each, model.Spec) and each.pattern is not None:
+                if isinstance(each, model_spec.Spec) and each.pattern is not None:
                     yield f"{cl.__name__}.{at}", each
 
 
-def _pattern_rule(spec: model.Spec) -> Callable[[str], object]:
+def _pattern_rule(spec: model_spec.Spec) -> Callable[[str], object]:
     return lambda value: value_problem(spec, value)
 
 
@@ -183,10 +187,10 @@ def test_the_slug_splits_capitals_as_before() -> None:
         text = re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", name)
         text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1-\2", text)
         slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-        if len(slug) > model.SLUG_MAX:
-            cut = slug[: model.SLUG_MAX + 1]
-            slug = cut.rsplit("-", 1)[0] if "-" in cut else slug[: model.SLUG_MAX]
-            slug = slug[: model.SLUG_MAX].strip("-")
+        if len(slug) > constraints.SLUG_MAX:
+            cut = slug[: constraints.SLUG_MAX + 1]
+            slug = cut.rsplit("-", 1)[0] if "-" in cut else slug[: constraints.SLUG_MAX]
+            slug = slug[: constraints.SLUG_MAX].strip("-")
         return slug
 
     names = list(_strings(["A", "B", "a", "b", "1", "-", " ", "AbCd" * 5], 19))

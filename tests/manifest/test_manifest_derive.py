@@ -10,17 +10,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exosphere_cdk.manifest import derive, model
-from exosphere_cdk.manifest.derive import ImageSource
-from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.manifest.model import (
+from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.design.derive import ImageSource
+from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.exo_deploy.schema import (
     AwsService,
-    LoadedService,
     Production,
     Service,
     ServiceRef,
     Startup,
 )
+from exosphere_cdk.manifest.model import constraints as model
+from exosphere_cdk.manifest.model.app import LoadedService
 from tests.conftest import MANIFESTS, corpus, corpus_variant
 
 MakeApp = Callable[[Mapping[str, Any] | None], Path]

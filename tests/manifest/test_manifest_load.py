@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from exosphere_cdk.manifest.errors import ManifestError, Problem
-from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.manifest.model import Environment, SecretRef
+from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.exo_deploy.schema import Environment, SecretRef
 from tests.conftest import CORPUS, MANIFESTS, corpus, corpus_variant, needs_corpus
 
 ERA_1 = sorted(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from exosphere_cdk.manifest.errors import ManifestError, Problem
-from exosphere_cdk.manifest.yaml_io import load_yaml, parse_yaml
+from exosphere_cdk.manifest.load.yaml_io import load_yaml, parse_yaml
 from tests.apps import AppFactory, problem_lines
 
 

@@ -10,8 +10,8 @@ import botocore  # type: ignore[import-untyped]
 import botocore.loaders  # type: ignore[import-untyped]
 import pytest
 
-from exosphere_cdk.manifest.ec2_type_names import BOTOCORE_VERSION, NAMES
-from exosphere_cdk.manifest.ec2_types import architecture, known_types, render
+from exosphere_cdk.manifest.data.ec2_type_names import BOTOCORE_VERSION, NAMES
+from exosphere_cdk.manifest.data.ec2_types import architecture, known_types, render
 from tests.apps import AppFactory, problem_lines
 
 

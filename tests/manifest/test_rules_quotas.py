@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from exosphere_cdk.manifest.errors import ManifestError
-from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
 from exosphere_cdk.manifest.rules.quotas import derived_names, stack_descriptions, value_lengths
 from tests.apps import DELETE, AppFactory
 

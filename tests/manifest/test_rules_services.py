@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from exosphere_cdk.manifest import derive
-from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
 from tests.apps import AppFactory, problem_lines
 
 

@@ -9,8 +9,8 @@ import attrs
 import pytest
 
 from exosphere_cdk.cli import main
-from exosphere_cdk.manifest.instances import INSTANCE_TYPES
-from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.manifest.data.instances import INSTANCE_TYPES
+from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
 from exosphere_cdk.ops.cost import (
     WAF_RULE_GROUPS,
     dashboards,

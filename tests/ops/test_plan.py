@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from exosphere_cdk.cli import main
-from exosphere_cdk.manifest import derive
-from exosphere_cdk.manifest.capacity import Task, capacity, instances_needed
-from exosphere_cdk.manifest.instances import AS_OF
-from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.manifest.data.instances import AS_OF
+from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.design.capacity import Task, capacity, instances_needed
+from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
 from exosphere_cdk.ops.plan import Plan
 from tests.apps import AppFactory
 from tests.ops.conftest import SHOP

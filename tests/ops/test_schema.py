@@ -12,10 +12,12 @@ import pytest
 import yaml
 
 from exosphere_cdk.cli import main
-from exosphere_cdk.manifest import exocom, model
+from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.errors import ManifestError
-from exosphere_cdk.manifest.loader import load_app
-from exosphere_cdk.manifest.model import DEFAULT_INSTANCE_TYPE, KEY, SPEC, Spec
+from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.model import constraints as model
+from exosphere_cdk.manifest.model.constraints import DEFAULT_INSTANCE_TYPE
+from exosphere_cdk.manifest.model.spec import KEY, SPEC, Spec
 from exosphere_cdk.ops.schema import (
     FILES,
     exocom_releases_markdown,

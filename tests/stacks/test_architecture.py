@@ -11,8 +11,13 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Match, Template
 
-from exosphere_cdk.manifest import derive, ec2_types
-from exosphere_cdk.manifest.model import DEFAULT_INSTANCE_TYPE, LOG_RETENTION_DAYS, RESERVED_ROLES
+from exosphere_cdk.manifest.data import ec2_types
+from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.model.constraints import (
+    DEFAULT_INSTANCE_TYPE,
+    LOG_RETENTION_DAYS,
+    RESERVED_ROLES,
+)
 from exosphere_cdk.stacks.app_stacks import RETENTION_DAYS, cdk_architecture
 from tests.apps import AppFactory
 from tests.conftest import EXAMPLES, needs_corpus

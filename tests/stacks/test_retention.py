@@ -6,7 +6,7 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
 
-from exosphere_cdk.manifest.model import LOG_RETENTION_DAYS
+from exosphere_cdk.manifest.model.constraints import LOG_RETENTION_DAYS
 from exosphere_cdk.stacks.app_stacks import RETENTION_DAYS
 
 

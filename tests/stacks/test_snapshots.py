@@ -8,8 +8,8 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from exosphere_cdk.manifest import derive
-from exosphere_cdk.manifest.loader import load_app
+from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
 from tests.conftest import EXAMPLES
 from tests.synth import Synthesized, normalise
 

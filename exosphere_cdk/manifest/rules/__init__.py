@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from exosphere_cdk.manifest.errors import Problem
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.rules import (
     capacity,
     exocom,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 from exosphere_cdk.manifest.errors import Problem, display_path
-from exosphere_cdk.manifest.model import LoadedApp, LoadedService
+from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
 
 
 def app_file(app: LoadedApp) -> str:

@@ -9,22 +9,22 @@ is a warning: its capacity cannot be checked.
 
 from __future__ import annotations
 
-from exosphere_cdk.manifest import derive
-from exosphere_cdk.manifest.capacity import (
-    EXOCOM_CPU,
-    EXOCOM_MEMORY_MIB,
-    cluster_capacity,
-    exocom_capacity,
-)
-from exosphere_cdk.manifest.ec2_types import family, known_types
-from exosphere_cdk.manifest.errors import Problem
-from exosphere_cdk.manifest.instances import (
+from exosphere_cdk.manifest.data.ec2_types import family, known_types
+from exosphere_cdk.manifest.data.instances import (
     InstanceType,
     lookup,
     smallest_holding,
     unknown_size_message,
 )
-from exosphere_cdk.manifest.model import LoadedApp, LoadedService
+from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.design.capacity import (
+    EXOCOM_CPU,
+    EXOCOM_MEMORY_MIB,
+    cluster_capacity,
+    exocom_capacity,
+)
+from exosphere_cdk.manifest.errors import Problem
+from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
 from exosphere_cdk.manifest.rules.base import app_file, aws_path, ref_path, service_file
 
 

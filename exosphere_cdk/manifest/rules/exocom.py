@@ -1,11 +1,12 @@
-"""Rules: what the app's ExoCom release can do at run time (manifest/exocom.py's table)."""
+"""Rules: what the app's ExoCom release can do at run time (manifest/data/exocom.py's table)."""
 
 from __future__ import annotations
 
-from exosphere_cdk.manifest import derive, exocom
-from exosphere_cdk.manifest.ec2_types import architecture, known_types
+from exosphere_cdk.manifest.data import exocom
+from exosphere_cdk.manifest.data.ec2_types import architecture, known_types
+from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.errors import Problem
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.rules.base import (
     app_file,
     aws_path,

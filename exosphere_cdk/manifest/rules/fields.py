@@ -12,21 +12,14 @@ from typing import Any, Literal
 
 import attrs
 
-from exosphere_cdk.manifest import exocom
-from exosphere_cdk.manifest.converter import describe
-from exosphere_cdk.manifest.derive import bus_messages, bus_name, listener_priority, routes
+from exosphere_cdk.manifest.data import exocom
+from exosphere_cdk.manifest.design.derive import bus_messages, bus_name, listener_priority, routes
 from exosphere_cdk.manifest.errors import Problem, Severity, display_path
-from exosphere_cdk.manifest.model import (
-    KEY,
-    RESERVED_ENV,
-    RESERVED_ROLES,
-    SPEC,
-    AwsService,
-    LoadedApp,
-    LoadedService,
-    Spec,
-    spec_of,
-)
+from exosphere_cdk.manifest.load.converter import describe
+from exosphere_cdk.manifest.load.exo_deploy.schema import AwsService
+from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
+from exosphere_cdk.manifest.model.constraints import RESERVED_ENV, RESERVED_ROLES
+from exosphere_cdk.manifest.model.spec import KEY, SPEC, Spec, spec_of
 from exosphere_cdk.manifest.rules.base import messages_path, ref_path, service_file
 
 #: ECS refuses a task definition over 64 KiB; ExoCom's holds SERVICE_ROUTES plus about 2 KB.

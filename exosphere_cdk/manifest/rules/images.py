@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest.data.images import ecr_image, is_docker_hub
+from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.errors import Problem
-from exosphere_cdk.manifest.images import ecr_image, is_docker_hub
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.rules.base import app_file, ref_path
 
 DOCKER_HUB = "Docker Hub"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from exosphere_cdk.manifest.ec2_type_names import NAMES
-from exosphere_cdk.manifest.ec2_types import BOTOCORE_VERSION, family, known_types
+from exosphere_cdk.manifest.data.ec2_type_names import NAMES
+from exosphere_cdk.manifest.data.ec2_types import BOTOCORE_VERSION, family, known_types
 from exosphere_cdk.manifest.errors import Problem, did_you_mean
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.rules.base import CLUSTER_KEYS, app_file, aws_path, cluster_size
 
 

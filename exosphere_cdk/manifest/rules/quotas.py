@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import json
 
-from exosphere_cdk.manifest import derive
+from exosphere_cdk.manifest.data.exocom import EXOCOM_PORT
+from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.errors import Problem
-from exosphere_cdk.manifest.exocom import EXOCOM_PORT
-from exosphere_cdk.manifest.model import LoadedApp, LoadedService
+from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
 from exosphere_cdk.manifest.rules.base import app_file, service_file
 
 TARGET_GROUPS_PER_ALB = 100

@@ -20,7 +20,8 @@ from typing import Any
 import attrs
 
 from exosphere_cdk.manifest.errors import Problem
-from exosphere_cdk.manifest.model import KEY, SPEC, LoadedApp, Spec
+from exosphere_cdk.manifest.model.app import LoadedApp
+from exosphere_cdk.manifest.model.spec import KEY, SPEC, Spec
 from exosphere_cdk.manifest.rules.base import app_file, service_file
 
 #: CloudFormation's dynamic reference, as loosely as CloudFormation might read it.

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from exosphere_cdk.manifest.errors import Problem
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.rules.base import service_file
 from exosphere_cdk.manifest.rules.quotas import TASK_DEFINITION_BYTES
 

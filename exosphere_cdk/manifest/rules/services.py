@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from exosphere_cdk.manifest.errors import Problem
-from exosphere_cdk.manifest.model import LoadedApp
+from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.rules.base import service_file
 
 #: A Secrets Manager secret's full ARN (the 6-character suffix AWS adds included).

@@ -11,9 +11,8 @@ from typing import Any
 
 import attrs
 
-from exosphere_cdk.manifest import exocom
-from exosphere_cdk.manifest.converter import describe, structure_doc
-from exosphere_cdk.manifest.derive import derive_slug
+from exosphere_cdk.manifest.data import exocom
+from exosphere_cdk.manifest.design.derive import derive_slug
 from exosphere_cdk.manifest.errors import (
     AppFolderError,
     KeyPath,
@@ -25,21 +24,19 @@ from exosphere_cdk.manifest.errors import (
     dotted,
     sort_problems,
 )
-from exosphere_cdk.manifest.model import (
-    BUS_TYPES,
-    SLUG_MAX,
-    SLUG_PATTERN,
+from exosphere_cdk.manifest.load.converter import describe, structure_doc
+from exosphere_cdk.manifest.load.exo_deploy.schema import (
     Application,
     Bus,
     Environment,
-    LoadedApp,
-    LoadedService,
     Service,
     ServiceRef,
     Services,
 )
+from exosphere_cdk.manifest.load.yaml_io import Document, load_yaml
+from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
+from exosphere_cdk.manifest.model.constraints import BUS_TYPES, SLUG_MAX, SLUG_PATTERN
 from exosphere_cdk.manifest.rules import check_app
-from exosphere_cdk.manifest.yaml_io import Document, load_yaml
 
 APP_FILE = "application.yml"
 SERVICE_FILE = "service.yml"

@@ -13,7 +13,7 @@ import re
 from functools import cache
 from typing import Literal
 
-from exosphere_cdk.manifest.ec2_type_names import BOTOCORE_VERSION, NAMES
+from exosphere_cdk.manifest.data.ec2_type_names import BOTOCORE_VERSION, NAMES
 
 Architecture = Literal["x86_64", "arm64"]
 

@@ -9,8 +9,9 @@ from typing import Literal
 
 from attrs import frozen
 
-from exosphere_cdk.manifest import exocom
-from exosphere_cdk.manifest.model import SLUG_MAX, STACK_PARTS, LoadedApp, LoadedService
+from exosphere_cdk.manifest.data import exocom
+from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
+from exosphere_cdk.manifest.model.constraints import SLUG_MAX, STACK_PARTS
 
 #: ExoCom's name in the app's private zone (its Cloud Map service).
 EXOCOM_SERVICE_NAME = "exocom"

@@ -7,8 +7,7 @@ from typing import Any
 
 from attrs import frozen
 
-from exosphere_cdk.manifest import derive
-from exosphere_cdk.manifest.instances import (
+from exosphere_cdk.manifest.data.instances import (
     AGENT_RESERVE_FRACTION,
     AGENT_RESERVE_MIB,
     AS_OF,
@@ -16,7 +15,8 @@ from exosphere_cdk.manifest.instances import (
     lookup,
     unknown_size_message,
 )
-from exosphere_cdk.manifest.model import LoadedApp, LoadedService
+from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
 
 #: ExoCom's task's size (what the ExoCom stack gives its construct).
 EXOCOM_CPU = 256

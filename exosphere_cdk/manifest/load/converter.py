@@ -32,8 +32,9 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, override
 
 from exosphere_cdk.manifest.errors import KeyPath, Problem, dotted, unknown_key_message
-from exosphere_cdk.manifest.model import KEY, SecretRef
-from exosphere_cdk.manifest.yaml_io import Document, scalar_text
+from exosphere_cdk.manifest.load.exo_deploy.schema import SecretRef
+from exosphere_cdk.manifest.load.yaml_io import Document, scalar_text
+from exosphere_cdk.manifest.model.spec import KEY
 
 T = TypeVar("T")
 

@@ -1,148 +1,33 @@
-"""Frozen attrs classes mirroring application.yml and service.yml (no aws_cdk here).
+"""Frozen attrs classes mirroring application.yml and service.yml of the exo-deploy era.
 
-Each field carries, besides its type and default, a `Spec` (attrs metadata):
-its description, its constraint (a range, a pattern, a list of allowed values)
-and, for an optional setting, what happens without it. The checks validate
-single values from it, the JSON Schema (`exo-cdk schema`) and the manifest
-reference in docs/manifest.md are derived from it: it is the one place a
-manifest fact is written.
+Each field is a `key(...)` with its Spec (model.spec): the checks, the JSON Schema and
+docs/manifest.md are derived from it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-import attrs
-from attrs import field, frozen
+from attrs import frozen
 
-from exosphere_cdk.manifest import exocom
-from exosphere_cdk.manifest.errors import Problem
-
-#: attrs metadata key naming the YAML key of a field when it is not the field's name.
-KEY = "yaml_key"
-#: attrs metadata key of a field's `Spec`.
-SPEC = "spec"
-
-
-@frozen
-class Spec:
-    """What a field means and which values it takes, besides its type."""
-
-    #: One line for the schema's `description` and the reference's "meaning".
-    doc: str = ""
-    #: What happens without the key, for a field whose default is not a value (None).
-    default_doc: str = ""
-    #: Not in exo-deploy: an exosphere-cdk extension.
-    extension: bool = False
-    minimum: int | None = None
-    maximum: int | None = None
-    #: Shown after a range: `MiB`, `percent`.
-    unit: str = ""
-    #: A regular expression (valid in Python and in JSON Schema's ECMA-262) the
-    #: value, or each item of a list, must match from its start.
-    pattern: str | None = None
-    #: The allowed values.
-    enum: tuple[int | str, ...] | None = None
-    #: A value failing `pattern` or `enum` is reported as
-    #: "invalid <noun> <value>, expected <expected>".
-    noun: str = "value"
-    expected: str = ""
-    #: For a mapping: the spec of its keys (names of services, of variables).
-    names: Spec | None = None
-    #: The field may be written in place of its whole mapping (a secret's name):
-    #: its problems are reported at the mapping's key path.
-    shorthand: bool = False
-
-    @property
-    def constrained(self) -> bool:
-        return (
-            self.minimum is not None
-            or self.maximum is not None
-            or self.pattern is not None
-            or self.enum is not None
-        )
-
-    def accepts(self, value: object) -> bool:
-        """Whether one value (not a list or mapping) meets the constraint; None always does."""
-        if value is None:
-            return True
-        if self.enum is not None and value not in self.enum:
-            return False
-        if isinstance(value, int) and not isinstance(value, bool):
-            if self.minimum is not None and value < self.minimum:
-                return False
-            if self.maximum is not None and value > self.maximum:
-                return False
-        return not (
-            self.pattern is not None
-            and isinstance(value, str)
-            and re.match(self.pattern, value) is None
-        )
-
-
-def key(name: str | None = None, /, **kwargs: Any) -> Any:
-    """An attrs field with its `Spec`, read from the YAML key `name` (default: the field's name).
-
-    Keyword arguments of `attrs.field` (`default`, `factory`) go to the field,
-    the others (`doc`, `minimum`, `pattern`, ...) to its Spec.
-    """
-    field_args = {k: kwargs.pop(k) for k in ("default", "factory") if k in kwargs}
-    metadata: dict[str, Any] = {SPEC: Spec(**kwargs)}
-    if name is not None:
-        metadata[KEY] = name
-    return field(metadata=metadata, **field_args)
-
-
-def spec_of(cl: type, name: str) -> Spec:
-    """The Spec of field `name` of the model class `cl`."""
-    spec: Spec = attrs.fields_dict(cl)[name].metadata.get(SPEC, Spec())
-    return spec
-
-
-# ---------------------------------------------------------------- tables
-
-#: Longest stack name prefix: leaves room for `-<role>` suffixes within CloudFormation's 128.
-SLUG_MAX = 40
-#: A stack name prefix: starts with a letter (CloudFormation), a lowercase DNS label.
-SLUG_PATTERN = rf"^[a-z]([a-z0-9-]{{0,{SLUG_MAX - 2}}}[a-z0-9])?$"
-#: A Docker tag (ExoCom's image is `originate/exocom:<version>`).
-TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
-#: The bus types the deployment knows.
-BUS_TYPES = ("exocom",)
-#: Service names (roles): DNS labels of at most 32 characters, so that names
-#: derived from them (target groups, stacks `<slug>-<role>`) stay within AWS limits.
-ROLE_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$"
-#: The app's own stacks, `<slug>-<part>`; a service's stack is `<slug>-<role>`. The
-#: dashboard stack (`monitoring`) deploys after the services it shows.
-STACK_PARTS = ("network", "dns", "platform", "exocom", "monitoring")
-#: Roles a service may not take: its stack would be one of the app's own.
-RESERVED_ROLES = tuple(sorted(STACK_PARTS))
-#: A lowercase DNS name of at least two labels.
-HOSTNAME_PATTERN = r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
-#: A Secrets Manager secret's name or ARN.
-SECRET_PATTERN = r"^([A-Za-z0-9/_+=.@-]{1,512}|arn:aws(-[a-z]+)*:secretsmanager:\S+)$"
-SECRET_EXPECTED = "a Secrets Manager name or ARN"
-#: An environment variable's name.
-ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
-#: A container's user as Docker takes it: `user`, `uid`, `user:group`, `uid:gid`.
-_USER_OR_ID = r"([a-z_][a-z0-9_.-]{0,31}|[0-9]{1,10})"
-CONTAINER_USER_PATTERN = rf"^{_USER_OR_ID}(:{_USER_OR_ID})?$"
-#: Environment variables set by the deployment itself.
-RESERVED_ENV = ("EXOCOM_HOST", "EXOCOM_PORT", "ROLE", "MONGO", "MONGODB_USER", "MONGODB_PW")
-#: The values CloudWatch Logs accepts for a retention in days.
-LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
-#: The instance type of the public and private clusters without `*-cluster-size`.
-DEFAULT_INSTANCE_TYPE = "t3.small"
-#: The instance type of ExoCom's host without `exocom-cluster-size`.
-DEFAULT_EXOCOM_INSTANCE_TYPE = "t3.micro"
-#: CloudWatch Container Insights settings of a cluster (ECS's `containerInsights`).
-CONTAINER_INSIGHTS = ("enhanced", "enabled", "disabled")
+from exosphere_cdk.manifest.data import exocom
+from exosphere_cdk.manifest.model.constraints import (
+    BUS_TYPES,
+    CONTAINER_INSIGHTS,
+    CONTAINER_USER_PATTERN,
+    DEFAULT_EXOCOM_INSTANCE_TYPE,
+    DEFAULT_INSTANCE_TYPE,
+    ENV_NAME_PATTERN,
+    HOSTNAME_PATTERN,
+    LOG_RETENTION_DAYS,
+    ROLE_PATTERN,
+    SECRET_EXPECTED,
+    SECRET_PATTERN,
+    SLUG_MAX,
+    SLUG_PATTERN,
+)
+from exosphere_cdk.manifest.model.spec import Spec, key
 
 _CLUSTER_SIZE = "{} cluster's EC2 instance type (`family.size`)"
 _ENV_NAMES = Spec(
@@ -719,70 +604,3 @@ class Service:
         factory=dict, doc="the service's dependencies by name; `mongo` is provided for"
     )
     production: Production = key(default=Production(), doc="the deployed service")
-
-
-# ---------------------------------------------------------------- loaded app
-
-
-@frozen
-class LoadedService:
-    """One service of an app, with its role, visibility and folder."""
-
-    role: str
-    public: bool
-    ref: ServiceRef
-    #: service.yml; an empty Service when the app names only a docker_image.
-    service: Service
-    #: The service folder (absolute), or None when the app gives no `location`.
-    directory: Path | None
-
-    @property
-    def namespace(self) -> str | None:
-        return self.ref.namespace
-
-    @property
-    def min_tasks(self) -> int:
-        return self.service.production.aws.min_tasks
-
-    @property
-    def max_tasks(self) -> int:
-        """`max-tasks`, else `min-tasks` (no task-count autoscaling)."""
-        aws = self.service.production.aws
-        return aws.min_tasks if aws.max_tasks is None else aws.max_tasks
-
-
-@frozen
-class LoadedApp:
-    """An application with its deployed environment and services, checked."""
-
-    directory: Path
-    application: Application
-    env_name: str
-    environment: Environment
-    #: Every service, sorted by role.
-    services: tuple[LoadedService, ...]
-    slug: str
-    exocom_version: str
-    #: Warnings and notices found while loading (errors raise ManifestError instead).
-    problems: tuple[Problem, ...] = ()
-
-    @property
-    def aws(self) -> AwsProvider:
-        return self.environment.providers.aws
-
-    @property
-    def exocom(self) -> exocom.ExoComFamily:
-        """The family of the app's ExoCom (the newest one while the version is invalid)."""
-        return exocom.family(self.exocom_version) or exocom.FAMILIES[-1]
-
-    @property
-    def domain(self) -> str | None:
-        return self.environment.domain
-
-    @property
-    def public_services(self) -> tuple[LoadedService, ...]:
-        return tuple(s for s in self.services if s.public)
-
-    @property
-    def private_services(self) -> tuple[LoadedService, ...]:
-        return tuple(s for s in self.services if not s.public)

@@ -1,0 +1,1 @@
+"""Tables of facts from outside: EC2 instance types, ExoCom releases, registries, rule packs."""

@@ -1,0 +1,1 @@
+"""What the deployment is made of, derived from a loaded app (no aws_cdk here)."""

@@ -1,0 +1,43 @@
+"""Limits and formats every manifest era shares: names AWS accepts, reserved names, defaults."""
+
+from __future__ import annotations
+
+#: Longest stack name prefix: leaves room for `-<role>` suffixes within CloudFormation's 128.
+SLUG_MAX = 40
+#: A stack name prefix: starts with a letter (CloudFormation), a lowercase DNS label.
+SLUG_PATTERN = rf"^[a-z]([a-z0-9-]{{0,{SLUG_MAX - 2}}}[a-z0-9])?$"
+#: A Docker tag (ExoCom's image is `originate/exocom:<version>`).
+TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+#: The bus types the deployment knows.
+BUS_TYPES = ("exocom",)
+#: Service names (roles): DNS labels of at most 32 characters, so that names
+#: derived from them (target groups, stacks `<slug>-<role>`) stay within AWS limits.
+ROLE_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$"
+#: The app's own stacks, `<slug>-<part>`; a service's stack is `<slug>-<role>`. The
+#: dashboard stack (`monitoring`) deploys after the services it shows.
+STACK_PARTS = ("network", "dns", "platform", "exocom", "monitoring")
+#: Roles a service may not take: its stack would be one of the app's own.
+RESERVED_ROLES = tuple(sorted(STACK_PARTS))
+#: A lowercase DNS name of at least two labels.
+HOSTNAME_PATTERN = r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+#: A Secrets Manager secret's name or ARN.
+SECRET_PATTERN = r"^([A-Za-z0-9/_+=.@-]{1,512}|arn:aws(-[a-z]+)*:secretsmanager:\S+)$"
+SECRET_EXPECTED = "a Secrets Manager name or ARN"
+#: An environment variable's name.
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: A container's user as Docker takes it: `user`, `uid`, `user:group`, `uid:gid`.
+_USER_OR_ID = r"([a-z_][a-z0-9_.-]{0,31}|[0-9]{1,10})"
+CONTAINER_USER_PATTERN = rf"^{_USER_OR_ID}(:{_USER_OR_ID})?$"
+#: Environment variables set by the deployment itself.
+RESERVED_ENV = ("EXOCOM_HOST", "EXOCOM_PORT", "ROLE", "MONGO", "MONGODB_USER", "MONGODB_PW")
+#: The values CloudWatch Logs accepts for a retention in days.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+#: The instance type of the public and private clusters without `*-cluster-size`.
+DEFAULT_INSTANCE_TYPE = "t3.small"
+#: The instance type of ExoCom's host without `exocom-cluster-size`.
+DEFAULT_EXOCOM_INSTANCE_TYPE = "t3.micro"
+#: CloudWatch Container Insights settings of a cluster (ECS's `containerInsights`).
+CONTAINER_INSIGHTS = ("enhanced", "enabled", "disabled")
