@@ -371,7 +371,7 @@ def count_app(
     """
     import exosphere_cdk.stacks  # noqa: F401, PLC0415 - imported before counting
     from exosphere_cdk.manifest.design import derive  # noqa: PLC0415
-    from exosphere_cdk.manifest.load.exo_deploy.loader import load_directory  # noqa: PLC0415
+    from exosphere_cdk.manifest.load.eras import load_directory  # noqa: PLC0415
     from exosphere_cdk.manifest.model.constraints import STACK_PARTS  # noqa: PLC0415
     from exosphere_cdk.synth import DEFAULT_APP, build, new_app  # noqa: PLC0415
 

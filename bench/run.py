@@ -106,7 +106,7 @@ if str(REPO) not in sys.path:  # `python bench/run.py` puts bench/, not the repo
 
 from bench.count import APP, KINDS, SYNTH, StackRequests  # noqa: E402
 from bench.generate import generate_app  # noqa: E402
-from exosphere_cdk.manifest.rules.fields import ROUTES_MAX_BYTES, ROUTES_WARN_BYTES  # noqa: E402
+from exosphere_cdk.manifest.rules.messages import ROUTES_MAX_BYTES, ROUTES_WARN_BYTES  # noqa: E402
 from exosphere_cdk.ops.assembly import (  # noqa: E402
     MAX_OUTPUTS,
     MAX_RESOURCES,

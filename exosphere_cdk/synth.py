@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from exosphere_cdk.manifest.data.packs import COMPLIANCE_PACKS, DEFAULT_PACKS
 from exosphere_cdk.manifest.errors import ExoCdkError, ManifestError, UsageError, did_you_mean
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_directory
+from exosphere_cdk.manifest.load.eras import load_directory
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.reporting import (
     EXIT_INVALID,

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from exosphere_cdk.manifest.errors import ManifestError
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 
 #: A valid app: `web` (public) asks `users` (private) for users.
 BASE: dict[str, Any] = {

@@ -10,7 +10,7 @@ from attrs import frozen
 from aws_cdk.assertions import Template
 
 from exosphere_cdk.manifest.data.packs import COMPLIANCE_PACKS
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.stacks import AppStacks, add_compliance_checks, build_stacks
 from exosphere_cdk.synth import new_app

@@ -220,6 +220,7 @@ class AppDashboard(Construct):
         clusters: Sequence[ClusterMetrics] = (),
         exocom: ServiceMetrics | None = None,
         load_balancer_full_name: str | None = None,
+        services_per_dashboard: int = SERVICES_PER_DASHBOARD,
     ) -> None:
         """Create the dashboards.
 
@@ -231,12 +232,14 @@ class AppDashboard(Construct):
             exocom: ExoCom's row; default none.
             load_balancer_full_name: `app/<name>/<id>` of the load balancer;
                 default none: no load balancer row.
+            services_per_dashboard: the services of one dashboard; default
+                SERVICES_PER_DASHBOARD.
         """
         super().__init__(scope, id_)
-        pages = [
-            list(services[i : i + SERVICES_PER_DASHBOARD])
-            for i in range(0, len(services), SERVICES_PER_DASHBOARD)
-        ] or [[]]
+        per_page = services_per_dashboard
+        pages = [list(services[i : i + per_page]) for i in range(0, len(services), per_page)] or [
+            []
+        ]
         self.dashboards: list[cloudwatch.Dashboard] = []
         for number, page in enumerate(pages, start=1):
             suffix = "" if number == 1 else str(number)

@@ -61,6 +61,7 @@ class ExoComHost(Construct):
         container_insights: ecs.ContainerInsights = ecs.ContainerInsights.ENHANCED,
         execute_command: bool = False,
         session_manager: bool = False,
+        root_volume_size_gib: int = 30,
     ) -> None:
         """Create ExoCom's cluster, task and DNS name.
 
@@ -93,6 +94,7 @@ class ExoComHost(Construct):
                 logged to ExoCom's log group; default off.
             session_manager: allow Session Manager sessions on the machine
                 (see Ec2Cluster); default off.
+            root_volume_size_gib: the machine's encrypted root volume; default 30 GiB.
         """
         super().__init__(scope, id_)
         self.port = port
@@ -109,6 +111,7 @@ class ExoComHost(Construct):
             architecture=architecture,
             container_insights=container_insights,
             session_manager=session_manager,
+            root_volume_size_gib=root_volume_size_gib,
         )
         self.namespace = servicediscovery.PrivateDnsNamespace(
             self, "Namespace", name=namespace_name, vpc=vpc

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from exosphere_cdk.manifest.errors import ManifestError, UsageError
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_directory
+from exosphere_cdk.manifest.load.eras import load_directory
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.reporting import report_invalid
 

@@ -11,22 +11,21 @@ from rich.table import Table
 from rich.text import Text
 
 from exosphere_cdk.cli.common import add_app_arguments, load
-from exosphere_cdk.manifest.design.derive import image_source
 from exosphere_cdk.manifest.errors import display_path
 from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
 from exosphere_cdk.reporting import EXIT_OK, console, problem_json, report_valid
 
 
 def service_json(svc: LoadedService) -> dict[str, Any]:
-    image = image_source(svc)
+    image = svc.image
     return {
         "role": svc.role,
         "public": svc.public,
         "image": {"kind": image.kind, "value": image.value},
         "namespace": svc.namespace,
-        "receives": list(svc.service.messages.receives),
-        "sends": list(svc.service.messages.sends),
-        "url": svc.service.production.url,
+        "receives": list(svc.messages.receives),
+        "sends": list(svc.messages.sends),
+        "url": svc.url,
     }
 
 
@@ -35,16 +34,16 @@ def services_table(app: LoadedApp) -> Table:
     for column in ("role", "visibility", "image", "receives", "sends", "url"):
         table.add_column(column, overflow="fold")
     for svc in app.services:
-        image = image_source(svc)
+        image = svc.image
         cells = (
             svc.role if not svc.namespace else f"{svc.role} (namespace {svc.namespace})",
             "public" if svc.public else "private",
             f"{display_path(Path(image.value))} (Dockerfile)"
             if image.kind == "asset"
             else image.value,
-            "\n".join(svc.service.messages.receives),
-            "\n".join(svc.service.messages.sends),
-            svc.service.production.url or "",
+            "\n".join(svc.messages.receives),
+            "\n".join(svc.messages.sends),
+            svc.url or "",
         )
         table.add_row(*(Text(cell) for cell in cells))  # Text: no markup in names
     return table

@@ -57,6 +57,8 @@ class Problem:
     severity: Severity = "error"
     #: 1-based line of the key in the file, when known.
     line: int | None = None
+    #: The service it was found for, when two roles may share the file (not printed).
+    role: str | None = None
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"

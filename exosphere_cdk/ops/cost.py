@@ -15,14 +15,17 @@ from typing import Any
 from attrs import frozen
 
 from exosphere_cdk.manifest.data.instances import next_size
-from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.design.app import (
+    WAF_RULE_GROUPS,
+    AppDesign,
+    PulledImage,
+    design,
+)
 from exosphere_cdk.manifest.errors import UsageError
 from exosphere_cdk.manifest.model.app import LoadedApp
 
 PRICES = Path(__file__).with_name("prices.json")
 DEFAULT_REGION = "us-east-1"
-#: Root volume of every cluster instance (Ec2Cluster's default), GiB of gp3.
-ROOT_VOLUME_GIB = 30
 #: Assumed CloudWatch Logs ingestion per log group (each service and ExoCom), GB per month.
 LOG_GB_PER_GROUP = 1.0
 #: Assumed load balancer capacity units, on average over the month.
@@ -40,17 +43,12 @@ ALARM_METRICS = {
     "host": 1,
     "load_balancer": 2,
 }
-#: Services on one dashboard (exosphere_constructs.dashboard.SERVICES_PER_DASHBOARD).
-SERVICES_PER_DASHBOARD = 50
 #: Minutes a month (730 hours): Container Insights observes each resource once a minute.
 MINUTES_PER_MONTH = 730 * 60
 #: Assumed Container Insights metrics per resource and minute (enhanced observability
 #: observes the tasks and containers too; `enabled` publishes cluster and service
 #: metrics, billed as custom metrics).
 INSIGHTS_METRICS = {"cluster": 10, "service": 12, "task": 15, "container": 15}
-#: AWS's managed rule groups in the web ACL of `waf: true`
-#: (exosphere_constructs.web_acl.MANAGED_RULE_GROUPS): each is billed as one rule.
-WAF_RULE_GROUPS = 3
 #: Assumed requests reaching the load balancer, millions per month (the WAF's request charge).
 WAF_MILLION_REQUESTS = 1.0
 
@@ -130,31 +128,25 @@ class Estimate:
         }
 
 
-def secret_names(app: LoadedApp) -> list[str]:
+def secret_names(plan: AppDesign) -> list[str]:
     """Distinct Secrets Manager secrets the app reads (services', mongo's, Docker Hub's)."""
     names: set[str] = set()
-    if app.aws.dockerhub_credentials is not None:
-        names.add(app.aws.dockerhub_credentials)
-    for svc in app.services:
-        names.update(ref.name for ref in svc.service.production.secrets.values())
-        mongo = derive.mongo_secret_name(app, svc)
-        if mongo is not None:
-            names.add(mongo)
+    images = [plan.exocom.image, *(s.image for s in plan.services)]
+    names.update(i.credentials for i in images if isinstance(i, PulledImage) and i.credentials)
+    for svc in plan.services:
+        names.update(ref.name for ref in svc.secrets.values())
     return sorted(names)
 
 
-def alarm_metrics(app: LoadedApp) -> int:
+def alarm_metrics(plan: AppDesign) -> int:
     """The metrics the app's CloudWatch alarms read (0 with `alarms: false`)."""
-    aws = app.aws
-    if not aws.alarms:
+    if not plan.alarms:
         return 0
-    insights = aws.container_insights != "disabled"
+    insights = plan.insights_on
     per_service = ALARM_METRICS["service"] + (ALARM_METRICS["running_tasks"] if insights else 0)
-    routed = sum(
-        1 for s in app.services if s.public and s.service.production.aws.public_port is not None
-    )
+    routed = sum(1 for s in plan.services if s.routed)
     return (
-        (len(app.services) + 1) * per_service  # ExoCom has the same three
+        (len(plan.services) + 1) * per_service  # ExoCom has the same three
         + routed * ALARM_METRICS["routed"]
         + 2 * ALARM_METRICS["cluster"]
         + ALARM_METRICS["host"]
@@ -162,25 +154,25 @@ def alarm_metrics(app: LoadedApp) -> int:
     )
 
 
-def dashboards(app: LoadedApp) -> int:
-    """The app's CloudWatch dashboards: one per SERVICES_PER_DASHBOARD services, at least one."""
-    return max(1, -(-len(app.services) // SERVICES_PER_DASHBOARD))
+def dashboards(plan: AppDesign) -> int:
+    """The app's CloudWatch dashboards: one per `services_per_dashboard` services, at least one."""
+    return max(1, -(-len(plan.services) // plan.monitoring.services_per_dashboard))
 
 
-def insights_observations(app: LoadedApp) -> tuple[int, int]:
+def insights_observations(plan: AppDesign) -> tuple[int, int]:
     """(resources, observations a month) of enhanced Container Insights at minimum capacity."""
-    tasks = sum(s.service.production.aws.min_tasks for s in app.services) + 1  # ExoCom's
+    tasks = sum(s.min_tasks for s in plan.services) + 1  # ExoCom's
     per_minute = (
         3 * INSIGHTS_METRICS["cluster"]
-        + (len(app.services) + 1) * INSIGHTS_METRICS["service"]
+        + (len(plan.services) + 1) * INSIGHTS_METRICS["service"]
         + tasks * (INSIGHTS_METRICS["task"] + INSIGHTS_METRICS["container"])
     )
     return per_minute, per_minute * MINUTES_PER_MONTH
 
 
-def monitoring_items(app: LoadedApp, p: dict[str, Any]) -> list[Item]:
+def monitoring_items(plan: AppDesign, p: dict[str, Any]) -> list[Item]:
     """Alarms, dashboards and Container Insights."""
-    metrics = alarm_metrics(app)
+    metrics = alarm_metrics(plan)
     items = [
         Item(
             "CloudWatch alarms",
@@ -190,14 +182,14 @@ def monitoring_items(app: LoadedApp, p: dict[str, Any]) -> list[Item]:
         ),
         Item(
             "CloudWatch dashboards",
-            dashboards(app),
+            dashboards(plan),
             p["dashboard_month"],
             "the app's dashboard ($0 while the account has no more than 3)",
         ),
     ]
-    mode = app.aws.container_insights
+    mode = plan.container_insights
     if mode == "enhanced":
-        per_minute, observations = insights_observations(app)
+        per_minute, observations = insights_observations(plan)
         items.append(
             Item(
                 "Container Insights (enhanced)",
@@ -208,7 +200,7 @@ def monitoring_items(app: LoadedApp, p: dict[str, Any]) -> list[Item]:
         )
     elif mode == "enabled":
         count = (
-            3 * INSIGHTS_METRICS["cluster"] + (len(app.services) + 1) * INSIGHTS_METRICS["service"]
+            3 * INSIGHTS_METRICS["cluster"] + (len(plan.services) + 1) * INSIGHTS_METRICS["service"]
         )
         items.append(
             Item(
@@ -221,8 +213,8 @@ def monitoring_items(app: LoadedApp, p: dict[str, Any]) -> list[Item]:
     return items
 
 
-def insights_assumptions(app: LoadedApp, p: dict[str, Any]) -> list[str]:
-    mode = app.aws.container_insights
+def insights_assumptions(plan: AppDesign, p: dict[str, Any]) -> list[str]:
+    mode = plan.container_insights
     m = INSIGHTS_METRICS
     if mode == "enhanced":
         return [
@@ -242,54 +234,91 @@ def insights_assumptions(app: LoadedApp, p: dict[str, Any]) -> list[str]:
 def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
     """The monthly cost of `app` at minimum capacity in `region` (default: the app's)."""
     table = price_table()
-    region = region or app.aws.region or DEFAULT_REGION
+    plan = design(app)
+    region = region or plan.region or DEFAULT_REGION
     if region not in table["regions"]:
         known = ", ".join(sorted(table["regions"]))
         raise UnknownRegionError(f"no prices for region {region} (prices known for: {known})")
-    p: dict[str, Any] = table["regions"][region]
-    hours: int = table["hours_per_month"]
-    aws = app.aws
+    prices = _Prices(table["regions"][region], table["hours_per_month"])
+    items = [i for i in [*_items(plan, prices), *monitoring_items(plan, prices.p)] if i.quantity]
+    return Estimate(
+        region,
+        table["as_of"],
+        tuple(items),
+        tuple(_extensions(plan, prices)),
+        _assumptions(plan, prices),
+        NOT_INCLUDED,
+    )
 
-    def ec2(instance: str) -> float | None:
-        hourly = p["ec2_hour"].get(instance)
-        return None if hourly is None else hourly * hours
 
-    volume = ROOT_VOLUME_GIB * p["gp3_gb_month"]
-    ipv4 = p["public_ipv4_hour"] * hours
-    public_type = derive.instance_type(app, public=True)
-    private_type = derive.instance_type(app, public=False)
-    exocom_type = derive.exocom_instance_type(app)
-    instances = aws.public_cluster_min + aws.private_cluster_min + 1
-    secrets = secret_names(app)
+NOT_INCLUDED = (
+    "data transfer out to the internet",
+    "ECR storage of built images",
+    "VPC flow log volume",
+    "ACM certificates (free) and DNS queries",
+    "instances added by autoscaling above the minimum",
+)
+
+
+@frozen
+class _Prices:
+    """One region's prices, and the hours of a month."""
+
+    p: dict[str, Any]
+    hours: int
+
+    def ec2(self, instance: str) -> float | None:
+        hourly = self.p["ec2_hour"].get(instance)
+        return None if hourly is None else hourly * self.hours
+
+    def volume(self, gib: int) -> float:
+        per_gib: float = self.p["gp3_gb_month"]
+        return gib * per_gib
+
+    @property
+    def ipv4(self) -> float:
+        hourly: float = self.p["public_ipv4_hour"]
+        return hourly * self.hours
+
+
+def _items(plan: AppDesign, prices: _Prices) -> list[Item]:
+    """The instances, the network, DNS, secrets, keys and logs; WAF when it is on."""
+    p, hours = prices.p, prices.hours
+    public, private, host = plan.platform.public, plan.platform.private, plan.exocom.instance
+    clusters = (public, private, host)
+    volume_gib = public.root_volume_gib
+    secrets = secret_names(plan)
     zones = []
-    if app.domain is not None and aws.hosted_zone_id is None:
-        zones.append(f"public zone {app.domain}")
-    zones.append(f"private zone {derive.private_zone(app)} (ExoCom's name)")
-    log_groups = len(app.services) + 1
-
+    if plan.dns is not None and plan.dns.hosted_zone_id is None:
+        zones.append(f"public zone {plan.dns.domain}")
+    zones.append(f"private zone {plan.exocom.namespace} (ExoCom's name)")
+    log_groups = len(plan.services) + 1
+    network = plan.network
     items = [
         Item(
-            f"EC2 public cluster ({public_type})",
-            aws.public_cluster_min,
-            ec2(public_type),
+            f"EC2 public cluster ({public.instance_type})",
+            public.min_instances,
+            prices.ec2(public.instance_type),
             "public-cluster-min instances",
         ),
         Item(
-            f"EC2 private cluster ({private_type})",
-            aws.private_cluster_min,
-            ec2(private_type),
+            f"EC2 private cluster ({private.instance_type})",
+            private.min_instances,
+            prices.ec2(private.instance_type),
             "private-cluster-min instances",
         ),
-        Item(f"EC2 ExoCom ({exocom_type})", 1, ec2(exocom_type), "one instance"),
+        Item(
+            f"EC2 ExoCom ({host.instance_type})", 1, prices.ec2(host.instance_type), "one instance"
+        ),
         Item(
             "EBS root volumes",
-            instances,
-            round(volume, 4),
-            f"{ROOT_VOLUME_GIB} GiB gp3 per instance",
+            sum(c.min_instances for c in clusters),
+            round(prices.volume(volume_gib), 4),
+            f"{volume_gib} GiB gp3 per instance",
         ),
         Item(
             "NAT gateways",
-            aws.nat_gateways,
+            network.nat_gateways,
             round(p["nat_gateway_hour"] * hours, 4),
             "hourly charge; data processing not included",
         ),
@@ -302,9 +331,10 @@ def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
         ),
         Item(
             "Public IPv4 addresses",
-            aws.nat_gateways + aws.availability_zones,
-            round(ipv4, 4),
-            f"{aws.nat_gateways} NAT EIP + {aws.availability_zones} load balancer (one per AZ)",
+            network.nat_gateways + network.availability_zones,
+            round(prices.ipv4, 4),
+            f"{network.nat_gateways} NAT EIP + {network.availability_zones} load balancer"
+            " (one per AZ)",
         ),
         Item("Route 53 hosted zones", len(zones), p["hosted_zone_month"], "; ".join(zones)),
         Item(
@@ -323,37 +353,46 @@ def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
             f"assumed {LOG_GB_PER_GROUP:g} GB/month per log group ({log_groups} groups)",
         ),
     ]
-    if aws.waf:
-        items += [
-            Item("AWS WAF web ACL", 1, p["waf_web_acl_month"], "on the load balancer (waf: true)"),
-            Item(
-                "AWS WAF rules",
-                WAF_RULE_GROUPS,
-                p["waf_rule_month"],
-                "AWS managed rule groups: common rules, known bad inputs, IP reputation",
-            ),
-            Item(
-                "AWS WAF requests",
-                WAF_MILLION_REQUESTS,
-                p["waf_million_requests"],
-                f"assumed {WAF_MILLION_REQUESTS:g} million requests/month",
-            ),
-        ]
-    items += monitoring_items(app, p)
-    items = [i for i in items if i.quantity]
+    return items + _waf_items(plan, p)
 
+
+def _waf_items(plan: AppDesign, p: dict[str, Any]) -> list[Item]:
+    groups = plan.platform.waf_rule_groups
+    if not groups:
+        return []
+    return [
+        Item("AWS WAF web ACL", 1, p["waf_web_acl_month"], "on the load balancer (waf: true)"),
+        Item(
+            "AWS WAF rules",
+            len(groups),
+            p["waf_rule_month"],
+            "AWS managed rule groups: common rules, known bad inputs, IP reputation",
+        ),
+        Item(
+            "AWS WAF requests",
+            WAF_MILLION_REQUESTS,
+            p["waf_million_requests"],
+            f"assumed {WAF_MILLION_REQUESTS:g} million requests/month",
+        ),
+    ]
+
+
+def _extensions(plan: AppDesign, prices: _Prices) -> list[Extension]:
+    """What a change would add a month: a zone, NAT gateways, WAF, bigger or more instances."""
+    p, hours, network = prices.p, prices.hours, plan.network
+    public, private, host = plan.platform.public, plan.platform.private, plan.exocom.instance
     extensions: list[Extension] = []
-    if aws.availability_zones < 6:
+    if network.availability_zones < 6:
         extensions.append(
             Extension(
                 "one more availability zone",
-                round(ipv4, 2),
+                round(prices.ipv4, 2),
                 "the load balancer gets one more public IPv4 address (subnets are free)",
             )
         )
-    missing_nats = aws.availability_zones - aws.nat_gateways
+    missing_nats = network.availability_zones - network.nat_gateways
     if missing_nats > 0:
-        per_nat = p["nat_gateway_hour"] * hours + ipv4
+        per_nat = p["nat_gateway_hour"] * hours + prices.ipv4
         extensions.append(
             Extension(
                 "one NAT gateway per AZ",
@@ -361,41 +400,50 @@ def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
                 f"{missing_nats} more NAT gateway(s) and Elastic IP(s); no cross-AZ NAT traffic",
             )
         )
-    if not aws.waf:
-        waf_fixed = p["waf_web_acl_month"] + WAF_RULE_GROUPS * p["waf_rule_month"]
+    if not plan.platform.waf_rule_groups:
+        waf_fixed = p["waf_web_acl_month"] + len(WAF_RULE_GROUPS) * p["waf_rule_month"]
         extensions.append(
             Extension(
                 "AWS WAF on the load balancer (waf: true)",
                 round(waf_fixed, 2),
-                f"a web ACL and {WAF_RULE_GROUPS} AWS managed rule groups;"
+                f"a web ACL and {len(WAF_RULE_GROUPS)} AWS managed rule groups;"
                 f" ${p['waf_million_requests']} per million requests on top",
             )
         )
-    for label, current, count in (
-        ("public", public_type, aws.public_cluster_min),
-        ("private", private_type, aws.private_cluster_min),
-        ("ExoCom", exocom_type, 1),
-    ):
+    for label, cluster in (("public", public), ("private", private), ("ExoCom", host)):
+        current, count = cluster.instance_type, cluster.min_instances
         bigger = next_size(current)
-        now, then = ec2(current), ec2(bigger) if bigger else None
+        now, then = prices.ec2(current), prices.ec2(bigger) if bigger else None
         if bigger is None or count == 0:
             continue
         delta = None if now is None or then is None else round(count * (then - now), 2)
         extensions.append(
             Extension(f"{label} cluster on {bigger}", delta, f"{count} x ({bigger} - {current})")
         )
-    for label, current in (("public", public_type), ("private", private_type)):
-        now = ec2(current)
+    for label, cluster in (("public", public), ("private", private)):
+        now = prices.ec2(cluster.instance_type)
         extensions.append(
             Extension(
                 f"one more {label} instance (min)",
-                None if now is None else round(now + volume, 2),
-                f"one {current} with its root volume",
+                None if now is None else round(now + prices.volume(cluster.root_volume_gib), 2),
+                f"one {cluster.instance_type} with its root volume",
             )
         )
+    return extensions
 
-    assumptions = (
-        f"{hours} hours per month, on-demand Linux prices, no free tier, no savings plans",
+
+def _assumptions(plan: AppDesign, prices: _Prices) -> tuple[str, ...]:
+    p = prices.p
+    waf = (
+        [
+            f"AWS WAF: {WAF_MILLION_REQUESTS:g} million requests/month at"
+            f" ${p['waf_million_requests']} per million"
+        ]
+        if plan.platform.waf_rule_groups
+        else []
+    )
+    return (
+        f"{prices.hours} hours per month, on-demand Linux prices, no free tier, no savings plans",
         f"NAT data processing: ${p['nat_gateway_gb']}/GB on top, not included"
         " (e.g. 10 GB/month of image pulls and API calls ≈ "
         f"${10 * p['nat_gateway_gb']:.2f})",
@@ -404,26 +452,9 @@ def estimate(app: LoadedApp, region: str | None = None) -> Estimate:
         f" at ${p['logs_ingestion_gb']}/GB; storage not included",
         "Secrets Manager: the secrets the services read, counted once each"
         " (they are referenced, not created, by the stacks)",
-        *insights_assumptions(app, p),
+        *insights_assumptions(plan, p),
         f"CloudWatch alarms: ${p['alarm_metric_month']} per alarm metric (a metric-math alarm"
         f" counts each metric it reads); dashboards: ${p['dashboard_month']} each, though an"
         " account's first 3 are free",
-        *(
-            [
-                f"AWS WAF: {WAF_MILLION_REQUESTS:g} million requests/month at"
-                f" ${p['waf_million_requests']} per million"
-            ]
-            if aws.waf
-            else []
-        ),
-    )
-    not_included = (
-        "data transfer out to the internet",
-        "ECR storage of built images",
-        "VPC flow log volume",
-        "ACM certificates (free) and DNS queries",
-        "instances added by autoscaling above the minimum",
-    )
-    return Estimate(
-        region, table["as_of"], tuple(items), tuple(extensions), assumptions, not_included
+        *waf,
     )

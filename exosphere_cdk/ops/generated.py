@@ -89,7 +89,7 @@ def _exocom_releases() -> str:
 
 def _shop_graph(text: str) -> str:
     """docs/commands.md with its one mermaid block the graph of manifests/shop."""
-    from exosphere_cdk.manifest.load.exo_deploy.loader import load_app  # noqa: PLC0415
+    from exosphere_cdk.manifest.load.eras import load_app  # noqa: PLC0415
     from exosphere_cdk.ops.graph import message_graph, to_mermaid  # noqa: PLC0415
 
     graph = to_mermaid(message_graph(load_app(ROOT / "manifests" / "shop")))

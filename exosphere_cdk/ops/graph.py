@@ -19,7 +19,7 @@ from typing import Any
 
 from attrs import frozen
 
-from exosphere_cdk.manifest.design.derive import bus_messages
+from exosphere_cdk.manifest.design.app import design
 from exosphere_cdk.manifest.errors import UsageError
 from exosphere_cdk.manifest.model.app import LoadedApp
 
@@ -74,7 +74,8 @@ class MessageGraph:
 
 def message_graph(app: LoadedApp) -> MessageGraph:
     """Who sends what to whom on the bus (after namespace translation)."""
-    on_bus = bus_messages(app)
+    spec = design(app)
+    on_bus = spec.exocom.bus_messages
     pairs: dict[tuple[str, str], set[str]] = {}
     for message in sorted(set(on_bus.senders) | set(on_bus.receivers)):
         senders = sorted(on_bus.senders.get(message, ())) or [NOBODY]
@@ -84,8 +85,8 @@ def message_graph(app: LoadedApp) -> MessageGraph:
                 pairs.setdefault((sender, receiver), set()).add(message)
     edges = tuple(Edge(s, r, tuple(sorted(ms))) for (s, r), ms in sorted(pairs.items()))
     return MessageGraph(
-        public={s.role: s.public for s in app.services},
-        namespaces={s.role: s.namespace for s in app.services if s.namespace},
+        public={s.role: s.public for s in spec.services},
+        namespaces={r.role: r.namespace for r in spec.exocom.routes if r.namespace},
         edges=edges,
     )
 

@@ -16,10 +16,9 @@ from attrs import frozen
 from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.data.exocom import Deployment, Route
 from exosphere_cdk.manifest.data.instances import AS_OF as SIZES_AS_OF
-from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.design.app import AppDesign, BuiltImage, ServiceDesign, design
 from exosphere_cdk.manifest.design.capacity import ClusterCapacity, capacity, notes
-from exosphere_cdk.manifest.design.derive import ImageSource
-from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
+from exosphere_cdk.manifest.model.app import Image, LoadedApp
 from exosphere_cdk.ops.assembly import StackInfo, synthesize
 
 __all__ = [
@@ -61,7 +60,7 @@ class ServicePlan:
 
     role: str
     public: bool
-    image: ImageSource
+    image: Image
     cpu: int
     memory_mib: int
     min_tasks: int
@@ -191,13 +190,12 @@ def plan(app: LoadedApp) -> Plan:
     return build_plan(app, synthesize(app))
 
 
-def _service_plan(app: LoadedApp, svc: LoadedService, stack: StackInfo) -> ServicePlan:
-    aws = svc.service.production.aws
+def _service_plan(plan: AppDesign, svc: ServiceDesign, stack: StackInfo) -> ServicePlan:
     min_tasks, max_tasks = svc.min_tasks, svc.max_tasks
     for target in stack.of_type("AWS::ApplicationAutoScaling::ScalableTarget"):
         min_tasks = target.get("MinCapacity", min_tasks)
         max_tasks = target.get("MaxCapacity", max_tasks)
-    retention: int | None = app.aws.log_retention_days
+    retention: int | None = plan.log_retention_days
     for group in stack.of_type("AWS::Logs::LogGroup"):
         retention = group.get("RetentionInDays")
     target_group = None
@@ -212,21 +210,25 @@ def _service_plan(app: LoadedApp, svc: LoadedService, stack: StackInfo) -> Servi
             for value in condition.get("HostHeaderConfig", {}).get("Values", [])
             + condition.get("Values", [])
         )
-        url = svc.service.production.url
-        scheme = "https" if app.domain else "http"
+        url = svc.url
+        scheme = "https" if plan.dns else "http"
         listener_rule = ListenerRulePlan(
             rule.get("Priority"), hosts, f"{scheme}://{url}" if url else None
         )
     return ServicePlan(
         role=svc.role,
         public=svc.public,
-        image=derive.image_source(svc),
-        cpu=aws.cpu,
-        memory_mib=aws.memory,
+        image=(
+            Image("asset", svc.image.directory)
+            if isinstance(svc.image, BuiltImage)
+            else Image("registry", svc.image.name)
+        ),
+        cpu=svc.cpu,
+        memory_mib=svc.memory_mib,
         min_tasks=min_tasks,
         max_tasks=max_tasks,
-        cpu_target=aws.cpu_target,
-        deployment=exocom.service_deployment(app.exocom),
+        cpu_target=svc.cpu_target_percent,
+        deployment=svc.deployment,
         log_retention_days=retention,
         target_group=target_group,
         listener_rule=listener_rule,
@@ -235,27 +237,26 @@ def _service_plan(app: LoadedApp, svc: LoadedService, stack: StackInfo) -> Servi
 
 def build_plan(app: LoadedApp, stacks: dict[str, StackInfo]) -> Plan:
     """The plan of `app` from its synthesized `stacks`."""
-    by_role = {svc.role: svc for svc in app.services}
-    shared = set(derive.shared_stack_names(app))
+    spec = design(app)
     planned: list[StackPlan] = []
     warnings: list[str] = []
     for name, info in stacks.items():
-        svc = by_role.get(name.removeprefix(f"{app.slug}-")) if name not in shared else None
+        svc = spec.service(name)
         warnings += info.limit_warnings()
-        planned.append(StackPlan(info, _service_plan(app, svc, info) if svc else None))
-    host = derive.exocom_address(app)
+        planned.append(StackPlan(info, _service_plan(spec, svc, info) if svc else None))
+    host = spec.exocom.address
     return Plan(
         slug=app.slug,
         env=app.env_name,
-        region=app.aws.region,
+        region=spec.region,
         stacks=tuple(planned),
         exocom=ExoComPlan(
             address=host,
             url=f"ws://{host}/services",
-            image=exocom.image(app.exocom_version),
-            family=app.exocom,
-            routes=derive.routes(app),
-            routes_value=derive.service_routes(app),
+            image=spec.exocom.image.name,
+            family=spec.exocom.family,
+            routes=spec.exocom.routes,
+            routes_value=exocom.routes_value(spec.exocom.family, spec.exocom.routes),
         ),
         clusters=tuple(capacity(app)),
         notes=tuple(notes(app)),

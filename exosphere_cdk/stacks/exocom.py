@@ -13,8 +13,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from exosphere_cdk.manifest.data.exocom import EXOCOM_PORT
-from exosphere_cdk.stacks.images import RegistryImage, registry_image
+from exosphere_cdk.manifest.design.app import PulledImage
+from exosphere_cdk.stacks.images import registry_image
 from exosphere_constructs import ExoComHost, ExoComReconnector
 
 
@@ -37,11 +37,12 @@ class ExoComStack(Stack):
         id_: str,
         *,
         vpc: ec2.IVpc,
-        image_name: str,
+        image: PulledImage,
         command: Sequence[str] | None,
         environment: Mapping[str, str],
         namespace_name: str,
         service_name: str,
+        port: int,
         instance_type: ec2.InstanceType,
         clients: Sequence[ec2.ISecurityGroup],
         log_retention: logs.RetentionDays,
@@ -49,21 +50,20 @@ class ExoComStack(Stack):
         log_group_name_prefix: str,
         notifications_topic: sns.ITopic,
         architecture: ec2.InstanceArchitecture,
-        image_credentials: str | None = None,
         execute_command: bool = False,
         session_manager: bool = False,
         container_insights: ecs.ContainerInsights = ecs.ContainerInsights.ENHANCED,
         reconnect_clusters: Sequence[ecs.ICluster] = (),
         reconnect_roles: Sequence[str] = (),
+        root_volume_gib: int,
         **kwargs: Any,
     ) -> None:
         """Create ExoCom's stack.
 
-        `image_name` is ExoCom's image (`originate/exocom:<version>`), `command`
-        and `environment` what its release needs (manifest/data/exocom.py);
-        `architecture` is that of `instance_type`; `image_credentials` names the
-        Secrets Manager secret with Docker Hub's username and password (default:
-        ExoCom's image is pulled anonymously); `reconnect_clusters` the clusters
+        `image` is ExoCom's image (`originate/exocom:<version>`, with the Docker
+        Hub credentials the app names, if any), `command` and `environment` what
+        its release needs (manifest/data/exocom.py); `architecture` is that of
+        `instance_type`; `reconnect_clusters` the clusters
         whose services must be restarted when ExoCom starts (default none: the
         clients connect again by themselves), `reconnect_roles` the roles of the
         routes (only their services are restarted). The other arguments are ExoComHost's.
@@ -73,15 +73,13 @@ class ExoComStack(Stack):
             self,
             "ExoCom",
             vpc=vpc,
-            image=registry_image(
-                self, RegistryImage(name=image_name, credentials=image_credentials)
-            ),
+            image=registry_image(self, image),
             command=command,
             environment=environment,
             namespace_name=namespace_name,
             service_name=service_name,
             instance_type=instance_type,
-            port=EXOCOM_PORT,
+            port=port,
             log_retention=log_retention,
             log_encryption_key=log_encryption_key,
             log_group_name_prefix=log_group_name_prefix,
@@ -90,6 +88,7 @@ class ExoComStack(Stack):
             execute_command=execute_command,
             session_manager=session_manager,
             container_insights=container_insights,
+            root_volume_size_gib=root_volume_gib,
         )
         for client in clients:
             self.exocom.allow_from(client, "an app service to ExoCom")
@@ -107,7 +106,7 @@ class ExoComStack(Stack):
         CfnOutput(
             self,
             "ExoComAddress",
-            value=f"ws://{self.exocom.dns_name}:{EXOCOM_PORT}/services",
+            value=f"ws://{self.exocom.dns_name}:{port}/services",
             description="ExoCom's address inside the VPC",
         )
         CfnOutput(

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-from attrs import frozen
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
+from exosphere_cdk.manifest.design.app import PulledImage
 from exosphere_cdk.stacks.secrets import import_secret
 
 
-@frozen(kw_only=True)
-class RegistryImage:
-    """An image pulled by name at deploy.
-
-    Attributes:
-        name: the image as written (`originate/exocom:0.22.1`).
-        credentials: a Secrets Manager secret (name or ARN) holding `username` and
-            `password` for the registry (ECS's `repositoryCredentials`); default
-            none: an anonymous pull.
-        ecr_repository_arn: the ECR repository the image is in; the task's
-            execution role may then pull from it. Default none: not an ECR image.
-        ecr_tag_or_digest: the tag (or `sha256:` digest) in that repository;
-            default `latest`.
-    """
-
-    name: str
-    credentials: str | None = None
-    ecr_repository_arn: str | None = None
-    ecr_tag_or_digest: str | None = None
-
-
-def registry_image(scope: Construct, image: RegistryImage) -> ecs.ContainerImage:
+def registry_image(scope: Construct, image: PulledImage) -> ecs.ContainerImage:
     """`image` as a container image of `scope`'s stack.
 
     An ECR image comes from its repository (its task's execution role is granted

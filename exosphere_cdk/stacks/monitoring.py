@@ -18,7 +18,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from exosphere_cdk.manifest.load.exo_deploy import schema
+from exosphere_cdk.manifest.model.app import Alarms
 from exosphere_constructs import Ec2Cluster
 from exosphere_constructs.cluster_alarms import ClusterAlarms, LoadBalancerAlarms
 from exosphere_constructs.dashboard import AppDashboard, ClusterMetrics, ServiceMetrics
@@ -27,13 +27,6 @@ from exosphere_constructs.service_alarms import (
     load_balancer_full_name,
     target_group_full_name,
 )
-
-#: The manifest's `container-insights` in CDK terms.
-CONTAINER_INSIGHTS = {
-    "enhanced": ecs.ContainerInsights.ENHANCED,
-    "enabled": ecs.ContainerInsights.ENABLED,
-    "disabled": ecs.ContainerInsights.DISABLED,
-}
 
 
 @frozen(kw_only=True)
@@ -47,7 +40,7 @@ class AlarmThresholds:
     unhealthy_hosts: int
 
     @classmethod
-    def of(cls, alarms: schema.AlarmThresholds) -> AlarmThresholds:
+    def of(cls, alarms: Alarms) -> AlarmThresholds:
         """The thresholds a manifest gives (its defaults are the model's)."""
         return cls(
             cpu_percent=alarms.cpu_percent,
@@ -197,6 +190,7 @@ class MonitoringStack(Stack):
         clusters: Sequence[ClusterMetrics],
         exocom: ServiceMetrics,
         load_balancer_full_name: str,
+        services_per_dashboard: int,
         **kwargs: Any,
     ) -> None:
         """Create the dashboard `<dashboard_name>-<region>` (dashboard names are per account)."""
@@ -209,6 +203,7 @@ class MonitoringStack(Stack):
             clusters=clusters,
             exocom=exocom,
             load_balancer_full_name=load_balancer_full_name,
+            services_per_dashboard=services_per_dashboard,
         )
         first = self.dashboard.dashboards[0]
         CfnOutput(

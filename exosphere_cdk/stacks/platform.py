@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack, Token
@@ -50,7 +51,8 @@ class PlatformStack(Stack):
         certificate: acm.ICertificate | None,
         log_group_name_prefix: str,
         protect: bool = True,
-        waf: bool = False,
+        waf_rule_groups: Sequence[str] = (),
+        root_volume_gib: int,
         session_manager: bool = False,
         notifications_key: kms.IKey | None = None,
         container_insights: ecs.ContainerInsights = ecs.ContainerInsights.ENHANCED,
@@ -89,6 +91,7 @@ class PlatformStack(Stack):
             max_capacity=public_capacity[1],
             container_insights=container_insights,
             session_manager=session_manager,
+            root_volume_size_gib=root_volume_gib,
         )
         self.private_cluster = Ec2Cluster(
             self,
@@ -102,6 +105,7 @@ class PlatformStack(Stack):
             max_capacity=private_capacity[1],
             container_insights=container_insights,
             session_manager=session_manager,
+            root_volume_size_gib=root_volume_gib,
         )
         self.load_balancer = PublicLoadBalancer(
             self,
@@ -118,8 +122,9 @@ class PlatformStack(Stack):
                 "WebAcl",
                 load_balancer=self.load_balancer.load_balancer,
                 metric_prefix=self.stack_name,
+                rule_groups=waf_rule_groups,
             )
-            if waf
+            if waf_rule_groups
             else None
         )
         if self.web_acl is None:

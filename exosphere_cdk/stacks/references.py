@@ -26,7 +26,7 @@ from aws_cdk import (
     PolicyViolation,
 )
 
-from exosphere_cdk.manifest.rules.references import CDK_TOKEN, DYNAMIC_REFERENCE
+from exosphere_cdk.manifest.model.constraints import CDK_TOKEN, DYNAMIC_REFERENCE
 
 RULE = "exosphere-no-dynamic-references"
 

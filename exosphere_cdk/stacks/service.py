@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from attrs import frozen
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -15,49 +14,10 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
-from exosphere_cdk.manifest.data.exocom import Deployment
-from exosphere_cdk.stacks.images import RegistryImage, registry_image
+from exosphere_cdk.manifest.design.app import ServiceDesign
+from exosphere_cdk.stacks.convert import container_image
 from exosphere_cdk.stacks.secrets import import_secret
 from exosphere_constructs import ExoService, PublicRoute
-
-
-@frozen(kw_only=True)
-class SecretEnv:
-    """An environment variable read from a Secrets Manager secret (or one JSON key of it).
-
-    Attributes:
-        secret_name: the secret's name, or its ARN (used as written).
-        json_key: the key of the secret's JSON to read; default the whole secret.
-    """
-
-    secret_name: str
-    json_key: str | None = None
-
-
-@frozen(kw_only=True)
-class ServiceSpec:
-    """A service's settings in CDK terms, translated from its manifests by the app builder."""
-
-    role: str
-    public: bool
-    #: A built image (an asset), or one pulled by name.
-    image: ecs.ContainerImage | RegistryImage
-    command: list[str] | None
-    cpu: int
-    memory_mib: int
-    environment: Mapping[str, str]
-    secrets: Mapping[str, SecretEnv]
-    container_port: int | None
-    url: str | None
-    listener_priority: int
-    health_check_path: str
-    min_tasks: int
-    max_tasks: int
-    cpu_target_percent: int
-    #: How a deployment replaces the tasks.
-    deployment: Deployment
-    read_only_root: bool = False
-    user: str | None = None
 
 
 class ServiceStack(Stack):
@@ -78,7 +38,7 @@ class ServiceStack(Stack):
         scope: Construct,
         id_: str,
         *,
-        spec: ServiceSpec,
+        spec: ServiceDesign,
         vpc: ec2.IVpc,
         cluster: ecs.ICluster,
         capacity_provider_name: str,
@@ -88,13 +48,12 @@ class ServiceStack(Stack):
         listener: elbv2.IApplicationListener | None = None,
         zone: route53.IHostedZone | None = None,
         certificate_names: Sequence[str] | None = None,
-        execute_command: bool = False,
         **kwargs: Any,
     ) -> None:
         """Create the service's stack.
 
         Args:
-            spec: the service's settings.
+            spec: the service's design (its settings, translated from its manifests).
             vpc: the app's VPC.
             cluster: the cluster the service runs on.
             capacity_provider_name: the cluster's capacity provider.
@@ -108,14 +67,12 @@ class ServiceStack(Stack):
                 and the URL is served over HTTP by the load balancer's name.
             certificate_names: the names the listener's certificate is valid
                 for; default: it covers every URL (see PublicRoute).
-            execute_command: allow ECS Exec into the service's containers;
-                default off.
             kwargs: the Stack's own properties.
         """
         super().__init__(scope, id_, **kwargs)
         secrets = {
             name: ecs.Secret.from_secrets_manager(
-                import_secret(self, f"Secret{name}", ref.secret_name), field=ref.json_key
+                import_secret(self, f"Secret{name}", ref.name), field=ref.json_key
             )
             for name, ref in sorted(spec.secrets.items())
         }
@@ -124,13 +81,9 @@ class ServiceStack(Stack):
             "Service",
             cluster=cluster,
             capacity_provider_name=capacity_provider_name,
-            image=(
-                registry_image(self, spec.image)
-                if isinstance(spec.image, RegistryImage)
-                else spec.image
-            ),
+            image=container_image(self, spec.image),
             container_name=spec.role,
-            command=spec.command,
+            command=None if spec.command is None else list(spec.command),
             cpu=spec.cpu,
             memory_mib=spec.memory_mib,
             environment=dict(sorted(spec.environment.items())),
@@ -141,7 +94,7 @@ class ServiceStack(Stack):
             cpu_target_percent=spec.cpu_target_percent,
             deployment_min_healthy_percent=spec.deployment.minimum_healthy_percent,
             deployment_max_percent=spec.deployment.maximum_percent,
-            execute_command=execute_command,
+            execute_command=spec.execute_command,
             read_only_root=spec.read_only_root,
             user=spec.user,
             log_retention=log_retention,

@@ -16,7 +16,7 @@ from constructs import Construct
 
 from bench.count import APP, SYNTH, StackRequests, count_app, counting
 from bench.generate import generate_app
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.stacks.secrets import import_secret
 from exosphere_cdk.synth import build, new_app
 from tests.conftest import REPO

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import DOMAIN, generate_app, main
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 
 
 def tree(directory: Path) -> dict[str, bytes]:
@@ -58,20 +58,20 @@ def test_the_mix_is_like_a_real_app(tmp_path: Path) -> None:
     public = app.public_services
     assert 15 <= len(public) <= 25  # about a fifth
     for svc in public:
-        url = svc.service.production.url
+        url = svc.url
         assert url is not None and (url == DOMAIN or url.endswith(f".{DOMAIN}"))
-        assert svc.service.production.aws.public_port is not None
-    assert any(s.service.production.url == DOMAIN for s in public)  # one at the apex
-    mongo = [s for s in app.services if "mongo" in s.service.dependencies]
+        assert svc.port is not None
+    assert any(s.url == DOMAIN for s in public)  # one at the apex
+    mongo = [s for s in app.services if "mongo" in s.dependencies]
     namespaced = [s for s in app.services if s.namespace]
     assert 10 <= len(mongo) <= 50
     assert 3 <= len(namespaced) <= 20
-    assert all("mongo" in s.service.dependencies for s in namespaced)
+    assert all("mongo" in s.dependencies for s in namespaced)
     assert any(s.directory and (s.directory / "Dockerfile").is_file() for s in app.services)
-    assert any(s.service.production.secrets for s in app.services)
+    assert any(s.secrets for s in app.services)
     assert app.aws.availability_zones == 3 and app.aws.account == "123456789012"
     # every service talks to others over the bus
-    assert all(s.service.messages.sends and s.service.messages.receives for s in app.services)
+    assert all(s.messages.sends and s.messages.receives for s in app.services)
 
 
 def test_the_generator_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from exosphere_cdk.cli import main
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_directory
+from exosphere_cdk.manifest.load.eras import load_directory
 from tests import moto_app
 from tests.conftest import EXAMPLES
 

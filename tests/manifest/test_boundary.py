@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from tests.apps import AppFactory, problem_lines
 
 OUT = (

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from exosphere_cdk.manifest.design import derive
-from exosphere_cdk.manifest.design.derive import ImageSource
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.exo_deploy.loader import load_app, read_manifests
+from exosphere_cdk.manifest.load.exo_deploy.manifests import Manifests, WrittenService
 from exosphere_cdk.manifest.load.exo_deploy.schema import (
     AwsService,
     Bus,
@@ -20,7 +20,7 @@ from exosphere_cdk.manifest.load.exo_deploy.schema import (
     ServiceRef,
 )
 from exosphere_cdk.manifest.model import constraints as model
-from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
+from exosphere_cdk.manifest.model.app import Image, LoadedApp, LoadedService
 
 MANIFESTS = Path(__file__).parents[2] / "manifests"
 CHAT = MANIFESTS / "chat"
@@ -37,8 +37,23 @@ def blog() -> LoadedApp:
     return load_app(BLOG)
 
 
+@pytest.fixture(scope="module")
+def chat_read() -> Manifests:
+    return read_manifests(CHAT)
+
+
+@pytest.fixture(scope="module")
+def blog_read() -> Manifests:
+    return read_manifests(BLOG)
+
+
 def _service(app: LoadedApp, role: str) -> LoadedService:
     return next(s for s in app.services if s.role == role)
+
+
+def _written(manifests: Manifests, role: str) -> WrittenService:
+    """A service as the exo-deploy era's schema read it."""
+    return next(s for s in manifests.services if s.role == role)
 
 
 def _raw(path: Path) -> dict[str, Any]:
@@ -64,24 +79,29 @@ def test_chat_loads_without_any_problem(chat: LoadedApp) -> None:
     ]
 
 
-def test_chat_names_exocom_in_the_0_22_dependencies_form(chat: LoadedApp) -> None:
+def test_chat_names_exocom_in_the_0_22_dependencies_form(
+    chat: LoadedApp, chat_read: Manifests
+) -> None:
     assert "bus" not in _raw(CHAT / "application.yml")
-    assert chat.application.bus is None
-    assert chat.application.dependencies == (Bus(type="exocom", version="0.22.1"),)
+    assert chat_read.application.bus is None
+    assert chat_read.application.dependencies == (Bus(type="exocom", version="0.22.1"),)
     assert chat.exocom_version == "0.22.1"
+    assert chat.source.at("version").path == "dependencies[0].version"
 
 
-def test_a_service_named_only_by_its_image(chat: LoadedApp) -> None:
+def test_a_service_named_only_by_its_image(chat: LoadedApp, chat_read: Manifests) -> None:
     presence = _service(chat, "presence")
     messages = Messages(sends=("presence.changed",), receives=("presence.ping",))
-    assert presence.ref == ServiceRef(
+    written = _written(chat_read, "presence")
+    assert written.ref == ServiceRef(
         docker_image="exosphere-cdk-examples/chat-presence:2.0.1", messages=messages
     )
+    assert written.service == Service(messages=messages)
     assert presence.directory is None
-    assert presence.service == Service(messages=messages)
-    assert derive.image_source(presence) == ImageSource(
-        "registry", "exosphere-cdk-examples/chat-presence:2.0.1"
-    )
+    assert presence.messages.sends == ("presence.changed",)
+    assert presence.source.at("messages").path == "services.private.presence.messages"
+    assert presence.source.at("cpu").path == "services.private.presence"
+    assert presence.image == Image("registry", "exosphere-cdk-examples/chat-presence:2.0.1")
     assert derive.container_command(presence) is None
     assert derive.routes(chat)[2].as_json() == {
         "role": "presence",
@@ -90,28 +110,33 @@ def test_a_service_named_only_by_its_image(chat: LoadedApp) -> None:
     }
 
 
-def test_an_empty_sends_list_and_no_production_section(chat: LoadedApp) -> None:
+def test_an_empty_sends_list_and_no_production_section(
+    chat: LoadedApp, chat_read: Manifests
+) -> None:
     raw = _raw(CHAT / "notifier" / "service.yml")
     assert raw["messages"] == {"sends": None, "receives": ["notification.due"]}
     assert "production" not in raw
-    notifier = _service(chat, "notifier").service
+    written = _written(chat_read, "notifier").service
+    assert written.production == Production()
+    assert written.production.aws == AwsService(cpu=100, memory=500, min_tasks=1, max_tasks=None)
+    notifier = _service(chat, "notifier")
     assert notifier.messages.sends == ()
     assert notifier.messages.receives == ("notification.due",)
-    assert notifier.production == Production()
-    assert notifier.production.aws == AwsService(cpu=100, memory=500, min_tasks=1, max_tasks=None)
-    assert _service(chat, "notifier").max_tasks == 1
+    assert (notifier.cpu, notifier.memory, notifier.min_tasks) == (100, 500, 1)
+    assert notifier.max_tasks_given is None
+    assert notifier.max_tasks == 1
 
 
 def test_a_namespace_mounts_the_store_under_its_role(chat: LoadedApp) -> None:
     rooms = _service(chat, "rooms")
     assert rooms.namespace == "store"
-    assert rooms.service.type == "chat-store"
-    receives = rooms.service.messages.receives
+    assert rooms.image == Image("registry", "exosphere-cdk-examples/chat-store")
+    receives = rooms.messages.receives
     assert [derive.bus_name(chat, rooms, m, "receives") for m in receives] == [
         "rooms.list",
         "rooms.create",
     ]
-    web = _service(chat, "web").service.messages
+    web = _service(chat, "web").messages
     assert {"rooms.list", "rooms.create"} <= set(web.sends)
     route = next(r for r in derive.routes(chat) if r.role == "rooms")
     assert route.as_json() == {
@@ -122,9 +147,14 @@ def test_a_namespace_mounts_the_store_under_its_role(chat: LoadedApp) -> None:
     }
 
 
-def test_a_mongo_dependency_with_its_production_address(chat: LoadedApp) -> None:
+def test_a_mongo_dependency_with_its_production_address(
+    chat: LoadedApp, chat_read: Manifests
+) -> None:
     history = _service(chat, "history")
-    mongo = history.service.dependencies["mongo"]
+    assert history.mongo is not None
+    assert history.mongo.address == "chat-history.db.example.net:27017"
+    assert history.dependencies == ("mongo",)
+    mongo = _written(chat_read, "history").service.dependencies["mongo"]
     assert mongo.prod == "chat-history.db.example.net:27017"
     assert mongo.version == "3.6"
     assert mongo.docker_flags == {
@@ -136,16 +166,15 @@ def test_a_mongo_dependency_with_its_production_address(chat: LoadedApp) -> None
     assert derive.mongo_secret_name(chat, _service(chat, "notifier")) is None
 
 
-def test_docker_image_wins_over_author_and_type(chat: LoadedApp) -> None:
+def test_docker_image_wins_over_author_and_type(chat: LoadedApp, chat_read: Manifests) -> None:
     web = _service(chat, "web")
     assert web.directory == (CHAT / "web").resolve()
-    assert (web.service.author, web.service.type) == ("exosphere-cdk-examples", "chat-web")
-    assert derive.image_source(web) == ImageSource(
-        "registry", "exosphere-cdk-examples/chat-web:1.4.2"
-    )
+    written = _written(chat_read, "web").service
+    assert (written.author, written.type) == ("exosphere-cdk-examples", "chat-web")
+    assert web.image == Image("registry", "exosphere-cdk-examples/chat-web:1.4.2")
     assert derive.container_command(web) == ["node", "dist/server.js", "--port", "3000"]
-    assert web.service.production.url == "chat.example.com"
-    assert web.service.production.aws.public_port == 3000
+    assert web.url == "chat.example.com"
+    assert web.port == 3000
 
 
 def test_chat_has_a_domain_and_a_sized_private_cluster(chat: LoadedApp) -> None:
@@ -159,14 +188,15 @@ def test_chat_has_a_domain_and_a_sized_private_cluster(chat: LoadedApp) -> None:
 # ---------------------------------------------------------------- blog (exo-deploy era)
 
 
-def test_blog_is_read_as_exo_deploy_read_it(blog: LoadedApp) -> None:
-    assert blog.application.name == "TinyBlog"
+def test_blog_is_read_as_exo_deploy_read_it(blog: LoadedApp, blog_read: Manifests) -> None:
+    assert blog.name == "TinyBlog"
     assert blog.slug == "tiny-blog"
-    assert blog.application.bus == Bus(type="exocom", version="0.21.8")
-    assert blog.application.dependencies == ()
+    assert blog_read.application.bus == Bus(type="exocom", version="0.21.8")
+    assert blog_read.application.dependencies == ()
     assert blog.exocom_version == "0.21.8"
+    assert blog.source.at("version").path == "bus.version"
     assert blog.aws.region == "us-west-2"
-    assert blog.aws.remote_state_store == "tinyblog-terraform-state"
+    assert blog_read.environment.providers.aws.remote_state_store == "tinyblog-terraform-state"
     assert derive.instance_type(blog, public=True) == "t2.small"
     assert derive.instance_type(blog, public=False) == "t2.micro"
     assert [(s.role, s.public) for s in blog.services] == [
@@ -175,18 +205,16 @@ def test_blog_is_read_as_exo_deploy_read_it(blog: LoadedApp) -> None:
         ("web", True),
     ]
     for svc in blog.services:
-        assert derive.image_source(svc) == ImageSource(
-            "registry", f"exosphere-cdk-examples/tinyblog-{svc.role}"
-        )
+        assert svc.image == Image("registry", f"exosphere-cdk-examples/tinyblog-{svc.role}")
 
 
-def test_blog_has_no_domain_and_a_catch_all_web(blog: LoadedApp) -> None:
+def test_blog_has_no_domain_and_a_catch_all_web(blog: LoadedApp, blog_read: Manifests) -> None:
     assert blog.domain is None
     assert blog.env_name == "production"
-    assert set(blog.application.environments) == {"local", "production", "staging"}
+    assert set(blog_read.application.environments) == {"local", "production", "staging"}
     web = _service(blog, "web")
-    assert web.service.production.url is None
-    assert web.service.production.aws.public_port == 8080
+    assert web.url is None
+    assert web.port == 8080
     assert derive.listener_priority(web) == derive.CATCH_ALL_PRIORITY
 
 
@@ -214,16 +242,19 @@ def test_blog_has_only_the_notices_of_exo_deploy_keys(blog: LoadedApp) -> None:
 def test_an_empty_receives_list(blog: LoadedApp) -> None:
     raw = _raw(BLOG / "scheduler" / "service.yml")
     assert raw["messages"] == {"sends": ["posts.publish-due"], "receives": None}
-    scheduler = _service(blog, "scheduler").service
+    scheduler = _service(blog, "scheduler")
     assert scheduler.messages.receives == ()
     assert scheduler.messages.sends == ("posts.publish-due",)
-    assert "posts.publish-due" in _service(blog, "posts").service.messages.receives
+    assert "posts.publish-due" in _service(blog, "posts").messages.receives
 
 
-def test_blog_posts_use_a_production_mongo(blog: LoadedApp) -> None:
+def test_blog_posts_use_a_production_mongo(blog: LoadedApp, blog_read: Manifests) -> None:
     posts = _service(blog, "posts")
-    mongo = posts.service.dependencies["mongo"]
+    assert posts.mongo is not None
+    assert posts.mongo.address == "tinyblog-posts.mongo.example.net:27017"
+    written = _written(blog_read, "posts").service
+    mongo = written.dependencies["mongo"]
     assert mongo.prod == "tinyblog-posts.mongo.example.net:27017"
     assert mongo.docker_flags == {"volume": "-v {{EXO_DATA_PATH}}:/data/db"}
     assert derive.mongo_secret_name(blog, posts) == "tiny-blog/mongo"
-    assert posts.service.tests == "node_modules/.bin/cucumber-js"
+    assert written.tests == "node_modules/.bin/cucumber-js"

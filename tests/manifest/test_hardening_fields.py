@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from tests.apps import AppFactory
 from tests.manifest.test_manifest_invalid import aws, lines, web_aws
 
@@ -14,15 +14,15 @@ def test_defaults_are_off_and_the_images_user(make_app: AppFactory) -> None:
     app = load_app(make_app(None))
     assert app.aws.waf is False
     for svc in app.services:
-        assert svc.service.production.aws.read_only_root is False
-        assert svc.service.production.aws.user is None
+        assert svc.read_only_root is False
+        assert svc.user is None
 
 
 @pytest.mark.parametrize("user", ["node", "1000", "1000:1000", "app:app", "www-data", "_svc:0"])
 def test_a_user_as_docker_takes_it(make_app: AppFactory, user: str) -> None:
     app = load_app(make_app({**web_aws(**{"read-only-root": True, "user": user}), **aws(waf=True)}))
     web = next(s for s in app.services if s.role == "web")
-    assert (web.service.production.aws.read_only_root, web.service.production.aws.user) == (
+    assert (web.read_only_root, web.user) == (
         True,
         user,
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from exosphere_cdk.manifest.errors import ManifestError
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.manifest.load.yaml_io import (
     MAX_BYTES,
     MAX_DEPTH,

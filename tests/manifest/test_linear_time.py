@@ -21,17 +21,16 @@ import attrs
 import pytest
 
 from exosphere_cdk.manifest.data import exocom, images
-from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.errors import ManifestError
-from exosphere_cdk.manifest.load.exo_deploy import schema
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load import slug
+from exosphere_cdk.manifest.load.eras import load_app
+from exosphere_cdk.manifest.load.exo_deploy import schema, translate
+from exosphere_cdk.manifest.load.values import reference_problem, value_problem
 from exosphere_cdk.manifest.load.yaml_io import Document
 from exosphere_cdk.manifest.model import constraints
 from exosphere_cdk.manifest.model import spec as model_spec
 from exosphere_cdk.manifest.rules import images as rules_images
-from exosphere_cdk.manifest.rules.fields import value_problem
 from exosphere_cdk.manifest.rules.quotas import TASK_DEFINITION_BYTES
-from exosphere_cdk.manifest.rules.references import reference_problem
 from exosphere_cdk.manifest.rules.secrets import (
     CREDENTIALS,
     SECRET_WORDS,
@@ -98,8 +97,8 @@ RULES: dict[str, Callable[[str], object]] = {
     "ECR image": images.ecr_image,
     "registry host": images.registry_host,
     "image tag": rules_images.image_tag,
-    "slug": derive.derive_slug,
-    "dashify": derive.dashify,
+    "slug": slug.derive_slug,
+    "dashify": translate.dashify,
     "ExoCom version": exocom.nearest_version,
     "line of a dotted key": lambda v: Document("f", {}, {("a",): 1}).line_of(("a", *v.split("."))),
 }
@@ -194,8 +193,8 @@ def test_the_slug_splits_capitals_as_before() -> None:
         return slug
 
     names = list(_strings(["A", "B", "a", "b", "1", "-", " ", "AbCd" * 5], 19))
-    assert [derive.derive_slug(n) for n in names] == [old(n) for n in names]
-    assert derive.derive_slug("HTTPServerSpaceTweet") == "http-server-space-tweet"
+    assert [slug.derive_slug(n) for n in names] == [old(n) for n in names]
+    assert slug.derive_slug("HTTPServerSpaceTweet") == "http-server-space-tweet"
 
 
 def test_a_secret_word_is_found_among_whole_words_only() -> None:

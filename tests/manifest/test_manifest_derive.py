@@ -11,8 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exosphere_cdk.manifest.design import derive
-from exosphere_cdk.manifest.design.derive import ImageSource
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.design.app import design
+from exosphere_cdk.manifest.load.eras import load_app
+from exosphere_cdk.manifest.load.exo_deploy import translate
+from exosphere_cdk.manifest.load.exo_deploy.manifests import WrittenService
 from exosphere_cdk.manifest.load.exo_deploy.schema import (
     AwsService,
     Production,
@@ -20,15 +22,18 @@ from exosphere_cdk.manifest.load.exo_deploy.schema import (
     ServiceRef,
     Startup,
 )
+from exosphere_cdk.manifest.load.slug import derive_slug
 from exosphere_cdk.manifest.model import constraints as model
-from exosphere_cdk.manifest.model.app import LoadedService
+from exosphere_cdk.manifest.model.app import Image, LoadedService
 from tests.conftest import MANIFESTS, corpus, corpus_variant
 
 MakeApp = Callable[[Mapping[str, Any] | None], Path]
 
 
 def svc(role: str = "web", public: bool = True, **service: Any) -> LoadedService:
-    return LoadedService(role, public, ServiceRef(), Service(**service), None)
+    """A service of no folder, as the exo-deploy era makes it from these service.yml keys."""
+    written = WrittenService(role, public, ServiceRef(), Service(**service), None)
+    return translate.loaded_service(Path(), written)
 
 
 def test_service_routes_of_the_shared_test_app() -> None:
@@ -60,9 +65,9 @@ def test_bus_messages_after_namespace_translation() -> None:
     on_bus = derive.bus_messages(chat)
     # THEN each is keyed by its name on the bus, roles in role order and each once
     for svc in chat.services:
-        for name in svc.service.messages.sends:
+        for name in svc.messages.sends:
             assert svc.role in on_bus.senders[derive.bus_name(chat, svc, name, "sends")]
-        for name in svc.service.messages.receives:
+        for name in svc.messages.receives:
             assert svc.role in on_bus.receivers[derive.bus_name(chat, svc, name, "receives")]
     for roles in [*on_bus.senders.values(), *on_bus.receivers.values()]:
         assert list(roles) == sorted(set(roles))
@@ -77,22 +82,22 @@ def test_routes_are_the_json_routes() -> None:
 
 def test_image_sources_of_the_shop() -> None:
     app = load_app(MANIFESTS / "shop")
-    by_role = {s.role: derive.image_source(s) for s in app.services}
-    assert by_role["storefront"] == ImageSource(
+    by_role = {s.role: s.image for s in app.services}
+    assert by_role["storefront"] == Image(
         "asset", str((MANIFESTS / "shop" / "storefront").resolve())
     )
-    assert by_role["orders"] == ImageSource("registry", "exosphere-cdk-examples/shop-orders")
+    assert by_role["orders"] == Image("registry", "exosphere-cdk-examples/shop-orders")
 
 
 def test_image_source_prefers_docker_image_over_author_and_type(tmp_path: Path) -> None:
     app = load_app(corpus_variant("space-tweet", tmp_path))  # as published it is refused
     web = next(s for s in app.services if s.public)
-    assert derive.image_source(web) == ImageSource("registry", "originate/space-tweet-web-service")
+    assert web.image == Image("registry", "originate/space-tweet-web-service")
 
 
 def test_image_source_dashifies_author_and_type() -> None:
     loaded = svc(author="Exosphere Dev", type="Web_Server")
-    assert derive.image_source(loaded) == ImageSource("registry", "exosphere-dev/web-server")
+    assert loaded.image == Image("registry", "exosphere-dev/web-server")
 
 
 def test_container_command() -> None:
@@ -159,12 +164,12 @@ def test_instance_types() -> None:
     ],
 )
 def test_derive_slug(name: str, slug: str) -> None:
-    assert derive.derive_slug(name) == slug
+    assert derive_slug(name) == slug
 
 
 @given(st.text(max_size=80))
 def test_derived_slugs_are_short_lowercase_and_trimmed(name: str) -> None:
-    slug = derive.derive_slug(name)
+    slug = derive_slug(name)
     assert len(slug) <= model.SLUG_MAX
     assert slug == slug.strip("-")
     assert all(c.isascii() and (c.islower() or c.isdigit() or c == "-") for c in slug)
@@ -179,4 +184,4 @@ def test_exocom_s_names_are_made_once(make_app: MakeApp) -> None:
     app = load_app(make_app(None))
     assert derive.private_zone(app) == "demo.internal"
     assert derive.exocom_host(app) == "exocom.demo.internal"
-    assert derive.exocom_address(app) == "exocom.demo.internal:3100"
+    assert design(app).exocom.address == "exocom.demo.internal:3100"

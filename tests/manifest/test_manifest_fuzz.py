@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exosphere_cdk.manifest.errors import ManifestError, Problem
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops.assembly import synthesize_into
 from tests.apps import BASE, write_app

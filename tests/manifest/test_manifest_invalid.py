@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from exosphere_cdk.manifest.errors import ManifestError
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 
 DELETE = "<delete>"
 

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from exosphere_cdk.manifest.errors import ManifestError, Problem
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
-from exosphere_cdk.manifest.load.exo_deploy.schema import Environment, SecretRef
+from exosphere_cdk.manifest.load.exo_deploy.loader import load_app, read_manifests
+from exosphere_cdk.manifest.load.exo_deploy.schema import Environment
+from exosphere_cdk.manifest.model.app import Secret
 from tests.conftest import CORPUS, MANIFESTS, corpus, corpus_variant, needs_corpus
 
 ERA_1 = sorted(
@@ -69,9 +70,9 @@ def test_space_tweet_is_read_as_exo_deploy_read_it(tmp_path: Path) -> None:
         ("exosphere-users-service", False),
         ("space-tweet-web-service", True),
     ]
-    web = app.services[2].service
-    assert web.production.url == "spacetweet.originate.com"
-    assert web.production.aws.public_port == 3000
+    web = app.services[2]
+    assert web.url == "spacetweet.originate.com"
+    assert web.port == 3000
     notices = [str(p) for p in app.problems if p.severity == "notice"]
     assert notices == [
         f"{_shown(directory / 'application.yml')}:18: "
@@ -106,9 +107,9 @@ def test_a_docker_image_only_service_has_no_folder(make_app: MakeApp) -> None:
     app = load_app(make_app({"application.yml": {"services": {"private": {"extra": image}}}}))
     svc = next(s for s in app.services if s.role == "extra")
     assert svc.directory is None
-    assert svc.ref.docker_image == "originate/test-web-server"
-    assert svc.service.messages.sends == ("users.list",)
-    assert svc.service.messages.receives == ("users.listed",)
+    assert svc.image_name == "originate/test-web-server"
+    assert svc.messages.sends == ("users.list",)
+    assert svc.messages.receives == ("users.listed",)
 
 
 def test_messages_beside_a_location_are_refused(make_app: MakeApp) -> None:
@@ -138,17 +139,17 @@ def test_our_examples_load_without_warnings(name: str) -> None:
 def test_shop_uses_the_extensions() -> None:
     app = load_app(MANIFESTS / "shop")
     assert len(app.services) >= 6
-    assert len([s for s in app.public_services if s.service.production.url]) >= 2
+    assert len([s for s in app.public_services if s.url]) >= 2
     assert app.exocom_version == "0.26.4"
     assert app.aws.availability_zones == 3
     assert app.aws.nat_gateways == 2
     payments = next(s for s in app.services if s.role == "payments")
-    assert payments.service.production.secrets == {
-        "PAYMENT_API_KEY": SecretRef("shop/payment-api-key"),
-        "PAYMENT_WEBHOOK_SECRET": SecretRef("shop/payment-provider", json_key="webhook-secret"),
+    assert payments.secrets == {
+        "PAYMENT_API_KEY": Secret(name="shop/payment-api-key"),
+        "PAYMENT_WEBHOOK_SECRET": Secret(name="shop/payment-provider", json_key="webhook-secret"),
     }
     api = next(s for s in app.services if s.role == "api")
-    assert api.service.production.environment == {"PORT": "8080", "RATE_LIMIT_PER_MINUTE": "600"}
+    assert api.environment == {"PORT": "8080", "RATE_LIMIT_PER_MINUTE": "600"}
     assert next(s for s in app.services if s.role == "products").namespace == "mongo"
 
 
@@ -191,15 +192,15 @@ def test_numeric_versions_are_read_as_written(make_app: MakeApp) -> None:
         )
     )
     assert app.exocom_version == "0.22.1"
-    assert app.application.version == "1.10"
+    assert read_manifests(app.directory).application.version == "1.10"
 
 
 def test_null_collections_are_empty(make_app: MakeApp) -> None:
     text = "type: users\nauthor: demo\nmessages:\n  sends:\n  receives:\nproduction:\n"
     app = load_app(make_app({"users/service.yml": text, "web/service.yml": {"messages": DELETE}}))
     users = next(s for s in app.services if s.role == "users")
-    assert users.service.messages.sends == ()
-    assert users.service.production.aws.cpu == 100
+    assert users.messages.sends == ()
+    assert users.cpu == 100
 
 
 def test_no_environments_means_defaults(make_app: MakeApp) -> None:
@@ -211,7 +212,7 @@ def test_no_environments_means_defaults(make_app: MakeApp) -> None:
             }
         )
     )
-    assert app.environment == Environment()
+    assert read_manifests(app.directory).environment == Environment()
     assert app.domain is None
     assert app.aws.availability_zones == 2
 

@@ -10,7 +10,7 @@ import pytest
 
 from exosphere_cdk.manifest.data.instances import AS_OF
 from exosphere_cdk.manifest.errors import ManifestError
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from tests.apps import AppFactory, problem_lines
 from tests.conftest import corpus
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.manifest.rules.images import image_tag
 from tests.apps import AppFactory
 

@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from exosphere_cdk.manifest.errors import ManifestError
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.manifest.rules.quotas import derived_names, stack_descriptions, value_lengths
 from tests.apps import DELETE, AppFactory
 
@@ -98,15 +98,8 @@ def test_task_definition_size(make_app: AppFactory) -> None:
 def test_stack_description_length(make_app: AppFactory) -> None:
     app = load_app(make_app(None))
     # the longest description: "<name>: public DNS zone and certificate" (33 more bytes)
-    assert (
-        stack_descriptions(
-            attrs.evolve(app, application=attrs.evolve(app.application, name="n" * 991))
-        )
-        == []
-    )
-    [problem] = stack_descriptions(
-        attrs.evolve(app, application=attrs.evolve(app.application, name="n" * 992))
-    )
+    assert stack_descriptions(attrs.evolve(app, name="n" * 991)) == []
+    [problem] = stack_descriptions(attrs.evolve(app, name="n" * 992))
     assert (
         str(problem)
         == "app/application.yml: name: the name starts every stack's description, the longest would be 1025 bytes, CloudFormation takes at most 1024: a shorter name"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from tests.apps import AppFactory, problem_lines
 
 REF = "{{resolve:ssm:/prod/db-password}}"

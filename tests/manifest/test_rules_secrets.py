@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.manifest.rules.secrets import credential, name_words, secret_word
 from tests.apps import AppFactory
 

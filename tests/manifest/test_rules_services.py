@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from exosphere_cdk.manifest.design import derive
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from tests.apps import AppFactory, problem_lines
 
 
@@ -58,7 +58,7 @@ def test_secret_as_name_or_full_arn_with_or_without_json_key(make_app: AppFactor
     }
     app = load_app(make_app(_users(production={"secrets": secrets})))
     users = next(s for s in app.services if s.role == "users")
-    assert {k: (v.name, v.json_key) for k, v in users.service.production.secrets.items()} == {
+    assert {k: (v.name, v.json_key) for k, v in users.secrets.items()} == {
         "API_KEY": (ARN, None),
         "DB_PW": (ARN, "password"),
         "TOKEN": ("demo/token", None),
@@ -107,4 +107,4 @@ def test_a_json_key_without_a_colon_is_taken(make_app: AppFactory, json_key: str
     secrets = {"DB_PW": {"name": "demo/db", "json-key": json_key}}
     app = load_app(make_app(_users(production={"secrets": secrets})))
     users = next(s for s in app.services if s.role == "users")
-    assert users.service.production.secrets["DB_PW"].json_key == json_key
+    assert users.secrets["DB_PW"].json_key == json_key

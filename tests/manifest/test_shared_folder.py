@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from tests.apps import AppFactory, problem_lines
 
 PLAIN = (

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.ops import plan
 from tests.conftest import REPO
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -10,9 +11,9 @@ import pytest
 
 from exosphere_cdk.cli import main
 from exosphere_cdk.manifest.data.instances import INSTANCE_TYPES
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.design.app import WAF_RULE_GROUPS, design
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.ops.cost import (
-    WAF_RULE_GROUPS,
     dashboards,
     estimate,
     price_table,
@@ -126,8 +127,8 @@ def test_the_docker_hub_credential_is_a_secret_to_pay_for(make_app: AppFactory) 
     app = make_app(
         {"application.yml": {"environments": {"production": {"providers": {"aws": aws}}}}}
     )
-    assert secret_names(load_app(app)) == ["demo/dockerhub"]
-    assert secret_names(load_app(make_app(None))) == []
+    assert secret_names(design(load_app(app))) == ["demo/dockerhub"]
+    assert secret_names(design(load_app(make_app(None)))) == []
 
 
 def test_waf_is_an_extension_when_off_and_three_items_when_on(make_app: AppFactory) -> None:
@@ -163,10 +164,24 @@ def test_waf_is_an_extension_when_off_and_three_items_when_on(make_app: AppFacto
     assert "AWS WAF: 1 million requests/month at $0.6 per million" in on.assumptions
 
 
-def test_waf_rule_count_is_the_constructs() -> None:
-    from exosphere_constructs.web_acl import MANAGED_RULE_GROUPS  # noqa: PLC0415 - CDK: slow
+def test_the_waf_rules_priced_are_the_web_acls(make_app: AppFactory, tmp_path: Path) -> None:
+    # GIVEN an app with waf: true, synthesized (its web ACL gets the design's rule groups)
+    from tests.synth import synthesize  # noqa: PLC0415 - CDK: slow
 
-    assert len(MANAGED_RULE_GROUPS) == WAF_RULE_GROUPS
+    aws = {"waf": True}
+    folder = make_app(
+        {"application.yml": {"environments": {"production": {"providers": {"aws": aws}}}}}
+    )
+    synthesized = synthesize(folder, tmp_path / "cdk.out")
+    app = synthesized.app
+    [acl] = synthesized.template("platform").find_resources("AWS::WAFv2::WebACL").values()
+    names = [
+        r["Statement"]["ManagedRuleGroupStatement"]["Name"] for r in acl["Properties"]["Rules"]
+    ]
+    # THEN cost prices exactly those rules
+    items = {i.item: i.quantity for i in estimate(app).items}
+    assert names == list(WAF_RULE_GROUPS)
+    assert items["AWS WAF rules"] == len(names) == 3
 
 
 @pytest.mark.parametrize("region", ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1"])
@@ -208,6 +223,6 @@ def test_monitoring_off_and_insights_enabled(make_app: AppFactory) -> None:
 
 def test_a_dashboard_per_fifty_services(make_app: AppFactory) -> None:
     app = load_app(make_app(TINY))
-    assert dashboards(app) == 1
+    assert dashboards(design(app)) == 1
     many = attrs.evolve(app, services=app.services * 26)  # 52 services
-    assert dashboards(many) == 2
+    assert dashboards(design(many)) == 2

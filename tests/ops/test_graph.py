@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from exosphere_cdk.cli import main
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.ops.graph import NOBODY, Edge, message_graph, to_dot, to_mermaid
 from tests.apps import AppFactory
 from tests.conftest import REPO, corpus

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from exosphere_cdk.cli import main
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.ops.assembly import read_assembly
 from exosphere_cdk.ops.guard import GUARDED_TYPES, bus_restarts, compare, create_only, guard
 from exosphere_cdk.stacks import build_stacks

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.ops.guard import Finding, compare
 from exosphere_cdk.stacks import build_stacks
 from exosphere_cdk.synth import new_app

@@ -10,7 +10,7 @@ import boto3  # type: ignore[import-untyped]
 import pytest
 from moto import mock_aws
 
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_directory
+from exosphere_cdk.manifest.load.eras import load_directory
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops.aws import NotDeployedError
 from exosphere_cdk.ops.logs import (

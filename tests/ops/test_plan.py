@@ -11,7 +11,7 @@ from exosphere_cdk.cli import main
 from exosphere_cdk.manifest.data.instances import AS_OF
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.design.capacity import Task, capacity, instances_needed
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.ops.plan import Plan
 from tests.apps import AppFactory
 from tests.ops.conftest import SHOP

@@ -14,7 +14,8 @@ import yaml
 from exosphere_cdk.cli import main
 from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.errors import ManifestError
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
+from exosphere_cdk.manifest.load.exo_deploy import schema as era_schema
 from exosphere_cdk.manifest.model import constraints as model
 from exosphere_cdk.manifest.model.constraints import DEFAULT_INSTANCE_TYPE
 from exosphere_cdk.manifest.model.spec import KEY, SPEC, Spec
@@ -156,7 +157,9 @@ def _fields() -> list[tuple[str, type, attrs.Attribute[Any], dict[str, Any]]]:
     for which in VALIDATORS:
         schema = json_schema(which)
         classes = {FILES[which].__name__: (FILES[which], schema)}
-        classes.update({name: (getattr(model, name), d) for name, d in schema["$defs"].items()})
+        classes.update(
+            {name: (getattr(era_schema, name), d) for name, d in schema["$defs"].items()}
+        )
         for cl, defined in classes.values():
             # SecretRef is `NAME` or the mapping
             properties = (defined["anyOf"][1] if "anyOf" in defined else defined)["properties"]

@@ -13,12 +13,13 @@ from aws_cdk.assertions import Match, Template
 
 from exosphere_cdk.manifest.data import ec2_types
 from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.design.app import cluster
 from exosphere_cdk.manifest.model.constraints import (
     DEFAULT_INSTANCE_TYPE,
     LOG_RETENTION_DAYS,
     RESERVED_ROLES,
 )
-from exosphere_cdk.stacks.app_stacks import RETENTION_DAYS, cdk_architecture
+from exosphere_cdk.stacks.convert import ARCHITECTURES, RETENTION_DAYS
 from tests.apps import AppFactory
 from tests.conftest import EXAMPLES, needs_corpus
 from tests.synth import Synthesized, synthesize
@@ -193,8 +194,8 @@ def test_exocom_0_21_runs_bin_exocom_with_namespaced_routes(
     for route in routes:
         assert set(route) <= {"role", "receives", "sends", "namespace"}
         svc = next(s for s in synth.app.services if s.role == route["role"])
-        assert route["sends"] == list(svc.service.messages.sends)
-        assert route["receives"] == list(svc.service.messages.receives)
+        assert route["sends"] == list(svc.messages.sends)
+        assert route["receives"] == list(svc.messages.receives)
 
 
 def test_every_service_of_chat_names_its_sends(synthesized: Synth) -> None:
@@ -327,7 +328,7 @@ def test_a_listener_rule_per_public_url(synthesized: Synth) -> None:
                 "Conditions": [
                     {
                         "Field": "host-header",
-                        "HostHeaderConfig": {"Values": [svc.service.production.url]},
+                        "HostHeaderConfig": {"Values": [svc.url]},
                     }
                 ],
             },
@@ -335,7 +336,7 @@ def test_a_listener_rule_per_public_url(synthesized: Synth) -> None:
         template.has_resource_properties(
             "AWS::ElasticLoadBalancingV2::TargetGroup",
             {
-                "HealthCheckPath": svc.service.production.aws.health_check_path,
+                "HealthCheckPath": svc.health_check_path,
                 "HealthCheckPort": "traffic-port",
                 "TargetType": "instance",
             },
@@ -343,7 +344,7 @@ def test_a_listener_rule_per_public_url(synthesized: Synth) -> None:
         template.has_resource_properties(
             "AWS::Route53::RecordSet",
             {
-                "Name": f"{svc.service.production.url}.",
+                "Name": f"{svc.url}.",
                 "Type": "A",
                 "AliasTarget": Match.any_value(),
             },
@@ -623,7 +624,7 @@ def test_x86_clusters_keep_the_x86_ami_and_amd64_images(synthesized: Synth, exam
     assert _ami_parameters(synth.template("platform")) == [X86_AMI]
     assert _ami_parameters(synth.template("exocom")) == [X86_AMI]
     for svc in synth.app.services:
-        if derive.image_source(svc).kind == "asset":
+        if svc.image.kind == "asset":
             assert _asset_platforms(synth, svc.role) == ["linux/amd64"]
 
 
@@ -784,7 +785,7 @@ def test_a_service_using_mongo_learns_its_address(
     synth = synthesized(example)
     assert _env(_container(synth.template(role)))["MONGO"] == address
     for svc in synth.app.services:
-        if "mongo" not in svc.service.dependencies:
+        if "mongo" not in svc.dependencies:
             assert "MONGO" not in _env(_container(synth.template(svc.role)))
 
 
@@ -795,7 +796,7 @@ def test_our_architecture_rule_agrees_with_cdks_for_every_type_aws_lists() -> No
             theirs = ec2.InstanceType(name).architecture
         except RuntimeError:  # names CDK cannot read (`u-6tb1.metal`, `p6e-gb200.36xlarge`)
             continue
-        if cdk_architecture(name) != theirs:
+        if ARCHITECTURES[cluster(name, (1, 1)).architecture] != theirs:
             disagree.append(name)
     assert disagree == []
 

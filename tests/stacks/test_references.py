@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from aws_cdk import CfnOutput, CfnResource
 
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.stacks import add_compliance_checks, build_stacks
 from exosphere_cdk.stacks.references import RULE, found
 from exosphere_cdk.synth import new_app

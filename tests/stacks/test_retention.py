@@ -7,7 +7,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
 
 from exosphere_cdk.manifest.model.constraints import LOG_RETENTION_DAYS
-from exosphere_cdk.stacks.app_stacks import RETENTION_DAYS
+from exosphere_cdk.stacks.convert import RETENTION_DAYS
 
 
 def test_each_retention_of_the_manifest_synthesizes_as_that_many_days() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate_app
-from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.ops.assembly import LIMIT_WARN, synthesize_into
 
 SERVICES = 150

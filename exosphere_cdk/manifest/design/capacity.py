@@ -153,14 +153,7 @@ def cluster_capacity(
     With `rolling` a deploying service runs its tasks twice (100 % / 200 %);
     without, it stops a task before it starts one (0 % / 100 %): no surge.
     """
-    tasks: list[Task] = []
-    surge: list[Task] = []
-    for svc in services:
-        aws = svc.service.production.aws
-        own = [Task(svc.role, aws.cpu, aws.memory)] * svc.max_tasks
-        tasks += own
-        if rolling and _footprint(own) > _footprint(surge):
-            surge = own
+    tasks, surge = _tasks(services, rolling=rolling)
     cpu_at_max = sum(t.cpu for t in tasks)
     memory_at_max = sum(t.memory for t in tasks)
     spec = lookup(instance_type)
@@ -185,23 +178,16 @@ def cluster_capacity(
     too_large = tuple(sorted({t.role for t in tasks if t.cpu > cpu or t.memory > memory}))
     steady = instances_needed(tasks, cpu, memory)
     deploying = instances_needed(tasks + surge, cpu, memory)
-    warnings: list[str] = []
-    if too_large:
-        warnings.append(
-            f"{name}: tasks of {', '.join(too_large)} are larger than one {instance_type}"
-            f" ({cpu} CPU units, {memory} MiB for tasks): they can never be placed"
-        )
-    elif steady is not None and steady > high:
-        warnings.append(
-            f"{name}: the tasks at max-tasks need {steady} x {instance_type}, the cluster"
-            f" has at most {high}: raise its max instances or choose a larger type"
-        )
-    elif surge and deploying is not None and deploying > high:
-        warnings.append(
-            f"{name}: a rolling deployment of {surge[0].role} (twice its max-tasks, every"
-            f" other service at max-tasks) needs {deploying} x {instance_type}, the cluster"
-            f" has at most {high}: deployments may stall at max scale"
-        )
+    warning = _fit_warning(
+        name,
+        instance_type,
+        high,
+        too_large=too_large,
+        steady=steady,
+        deploying=deploying,
+        surge=surge,
+        offered=(cpu, memory),
+    )
     return ClusterCapacity(
         name,
         instance_type,
@@ -215,9 +201,53 @@ def cluster_capacity(
         steady,
         deploying,
         too_large,
-        warnings=tuple(warnings),
+        warnings=() if warning is None else (warning,),
         surge=tuple(surge),
     )
+
+
+def _tasks(services: Iterable[LoadedService], *, rolling: bool) -> tuple[list[Task], list[Task]]:
+    """Every task at max-tasks, and the extra tasks of the largest rolling deployment."""
+    tasks: list[Task] = []
+    surge: list[Task] = []
+    for svc in services:
+        own = [Task(svc.role, svc.cpu, svc.memory)] * svc.max_tasks
+        tasks += own
+        if rolling and _footprint(own) > _footprint(surge):
+            surge = own
+    return tasks, surge
+
+
+def _fit_warning(
+    name: str,
+    instance_type: str,
+    high: int,
+    *,
+    too_large: tuple[str, ...],
+    steady: int | None,
+    deploying: int | None,
+    surge: list[Task],
+    offered: tuple[int, int],
+) -> str | None:
+    """The first of: a task larger than an instance, too few instances, too few to deploy."""
+    if too_large:
+        cpu, memory = offered
+        return (
+            f"{name}: tasks of {', '.join(too_large)} are larger than one {instance_type}"
+            f" ({cpu} CPU units, {memory} MiB for tasks): they can never be placed"
+        )
+    if steady is not None and steady > high:
+        return (
+            f"{name}: the tasks at max-tasks need {steady} x {instance_type}, the cluster"
+            f" has at most {high}: raise its max instances or choose a larger type"
+        )
+    if surge and deploying is not None and deploying > high:
+        return (
+            f"{name}: a rolling deployment of {surge[0].role} (twice its max-tasks, every"
+            f" other service at max-tasks) needs {deploying} x {instance_type}, the cluster"
+            f" has at most {high}: deployments may stall at max scale"
+        )
+    return None
 
 
 def exocom_capacity(app: LoadedApp) -> ClusterCapacity:

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import shlex
-from typing import Literal
-
-from attrs import frozen
 
 from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
-from exosphere_cdk.manifest.model.constraints import SLUG_MAX, STACK_PARTS
+from exosphere_cdk.manifest.model.constraints import STACK_PARTS
 
 #: ExoCom's name in the app's private zone (its Cloud Map service).
 EXOCOM_SERVICE_NAME = "exocom"
@@ -51,11 +47,6 @@ def exocom_host(app: LoadedApp) -> str:
     return f"{EXOCOM_SERVICE_NAME}.{private_zone(app)}"
 
 
-def exocom_address(app: LoadedApp) -> str:
-    """ExoCom's `host:port`."""
-    return f"{exocom_host(app)}:{exocom.EXOCOM_PORT}"
-
-
 def routes(app: LoadedApp) -> tuple[exocom.Route, ...]:
     """ExoCom's routes: one per service, in role order, messages as written."""
     return tuple(route(svc) for svc in app.services)
@@ -63,7 +54,7 @@ def routes(app: LoadedApp) -> tuple[exocom.Route, ...]:
 
 def route(svc: LoadedService) -> exocom.Route:
     """The route of one service."""
-    messages = svc.service.messages
+    messages = svc.messages
     return exocom.Route(
         role=svc.role,
         receives=messages.receives,
@@ -87,43 +78,13 @@ def bus_messages(app: LoadedApp) -> exocom.BusMessages:
     return exocom.bus_messages(app.exocom, routes(app))
 
 
-@frozen
-class ImageSource:
-    """Where a service's image comes from."""
-
-    #: `asset`: built from a Dockerfile at deploy; `registry`: pulled by name.
-    kind: Literal["asset", "registry"]
-    #: asset: absolute folder holding the Dockerfile; registry: the image name.
-    value: str
-
-
-def dashify(text: str) -> str:
-    """Lowercase, every character that is not a letter or digit replaced by '-'."""
-    return re.sub(r"[^a-z0-9]", "-", text.lower())
-
-
-def image_source(svc: LoadedService) -> ImageSource:
-    """A Dockerfile in the service folder, else `docker_image`, else `<author>/<type>`.
-
-    The checks report a service for which none of the three exists; for such
-    a service this returns the registry name `/` (never reached after a load).
-    """
-    if svc.directory is not None and (svc.directory / "Dockerfile").is_file():
-        return ImageSource("asset", str(svc.directory))
-    if svc.ref.docker_image:
-        return ImageSource("registry", svc.ref.docker_image)
-    author = dashify(svc.service.author or "")
-    type_ = dashify(svc.service.type or "")
-    return ImageSource("registry", f"{author}/{type_}")
-
-
 def container_command(svc: LoadedService) -> list[str] | None:
     """`startup.command` split like a POSIX shell (`sh -c "a 'b c'"` -> sh, -c, a 'b c').
 
     None when absent or blank (the image's own command runs), and when a POSIX
     shell could not split it (an unclosed quote: the checks report it).
     """
-    command = svc.service.startup.command
+    command = svc.command
     if not command:
         return None
     try:
@@ -140,20 +101,18 @@ def derived_priority(role: str) -> int:
 
 def listener_priority(svc: LoadedService) -> int:
     """`production.aws.listener-priority`, else 50000 for the catch-all, else from the role."""
-    explicit = svc.service.production.aws.listener_priority
-    if explicit is not None:
-        return explicit
-    if svc.public and not svc.service.production.url:
+    if svc.listener_priority is not None:
+        return svc.listener_priority
+    if svc.public and not svc.url:
         return CATCH_ALL_PRIORITY
     return derived_priority(svc.role)
 
 
 def mongo_secret_name(app: LoadedApp, svc: LoadedService) -> str | None:
     """The Secrets Manager secret holding MONGODB_USER/MONGODB_PW, for services using mongo."""
-    mongo = svc.service.dependencies.get("mongo")
-    if mongo is None:
+    if svc.mongo is None:
         return None
-    return mongo.secret or f"{app.slug}/mongo"
+    return svc.mongo.secret or f"{app.slug}/mongo"
 
 
 def instance_type(app: LoadedApp, public: bool) -> str:
@@ -164,21 +123,3 @@ def instance_type(app: LoadedApp, public: bool) -> str:
 def exocom_instance_type(app: LoadedApp) -> str:
     """The EC2 instance type of ExoCom's host."""
     return app.aws.exocom_cluster_size
-
-
-def derive_slug(name: str) -> str:
-    """A stack name prefix from the app's free-text name; "" when none can be made.
-
-    CamelCase is split ("SpaceTweet" -> "space-tweet"), every run of other
-    characters becomes one '-', the result is lowercased, trimmed of '-' and cut
-    to 40 characters at a '-' when it is longer.
-    """
-    # "spaceTweet" -> "space-Tweet", "HTTPServer" -> "HTTP-Server" (not with
-    # `([A-Z]+)([A-Z][a-z])`: that one is quadratic on a long run of capitals)
-    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", name)
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    if len(slug) > SLUG_MAX:
-        cut = slug[: SLUG_MAX + 1]
-        slug = cut.rsplit("-", 1)[0] if "-" in cut else slug[:SLUG_MAX]
-        slug = slug[:SLUG_MAX].strip("-")
-    return slug

@@ -1,76 +1,220 @@
-"""An app loaded and checked: its deployed environment and its services."""
+"""The app as the deployment sees it, whatever manifest era it came from.
+
+A loader (`manifest.load.<era>`) reads an era's manifests and makes one `App`:
+its services with their kind, messages, image, resources and settings, and the
+deployed environment. Everything after the loader (the rules, the design, the
+stacks, the operations) reads only this. Where a value was written is kept
+aside (`Source`), so that a problem quotes the user's own file and key.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from attrs import frozen
 
 from exosphere_cdk.manifest.data import exocom
-from exosphere_cdk.manifest.errors import Problem
-from exosphere_cdk.manifest.load.exo_deploy.schema import (
-    Application,
-    AwsProvider,
-    Environment,
-    Service,
-    ServiceRef,
-)
+from exosphere_cdk.manifest.errors import Problem, Severity
+from exosphere_cdk.manifest.model.constraints import ALARM_DEFAULTS
+
+#: A service's kind: behind the load balancer, or reached only through ExoCom.
+#: (The Go era's `worker` is a private service that listens on no port.)
+Kind = Literal["public", "private", "worker"]
 
 
 @frozen
+class Where:
+    """A place in a manifest: the file as shown, the key path, the role it was read for."""
+
+    file: str
+    path: str
+    #: The service whose values these are: two roles may share one service.yml.
+    role: str | None = None
+
+    def problem(self, message: str, severity: Severity = "error") -> Problem:
+        return Problem(self.file, self.path, message, severity, role=self.role)
+
+    def key(self, *keys: str | int) -> Where:
+        """A key below this one: `.name` for a string, `[i]` for an index."""
+        path = self.path
+        for k in keys:
+            path = f"{path}[{k}]" if isinstance(k, int) else f"{path}.{k}" if path else k
+        return Where(self.file, path, self.role)
+
+
+@frozen(kw_only=True)
+class Source:
+    """Where the values of an app or a service were written, by their names in this model.
+
+    `at("cpu")` is the key the service's `cpu` was read from (`production.aws.cpu`
+    in its service.yml); a value that no file gave (a default of a service that
+    has no manifest of its own) is at `fallback`.
+    """
+
+    #: The manifest file the values are in, as a whole (path "").
+    file: Where
+    #: The value's name in this model → where it is written.
+    keys: Mapping[str, Where]
+    #: Where a problem about a value without a key of its own is reported.
+    fallback: Where
+
+    def at(self, name: str) -> Where:
+        return self.keys.get(name, self.fallback)
+
+    def written(self, name: str) -> bool:
+        """Whether `name` has a key in the user's manifests (not a fallback)."""
+        return name in self.keys
+
+
+@frozen(kw_only=True)
+class Messages:
+    sends: tuple[str, ...] = ()
+    receives: tuple[str, ...] = ()
+
+
+@frozen
+class Image:
+    """Where a service's image comes from."""
+
+    #: `asset`: built from a Dockerfile at deploy; `registry`: pulled by name.
+    kind: Literal["asset", "registry"]
+    #: asset: absolute folder holding the Dockerfile; registry: the image name.
+    value: str
+
+
+@frozen(kw_only=True)
+class Secret:
+    """A Secrets Manager secret, or one key of its JSON."""
+
+    name: str
+    json_key: str | None = None
+
+
+@frozen(kw_only=True)
+class Mongo:
+    """The service uses Exosphere's mongo: its address, and the secret of its credentials."""
+
+    address: str | None
+    #: The secret with `username` and `password`; None: the app's default (design).
+    secret: str | None
+
+
+@frozen(kw_only=True)
+class Alarms:
+    """When a service's alarms go off."""
+
+    cpu_percent: int
+    memory_percent: int
+    server_errors_percent: int
+    p99_ms: int
+    unhealthy_hosts: int
+
+    @classmethod
+    def defaults(cls) -> Alarms:
+        """The thresholds of a service that sets none, and ExoCom's."""
+        return cls(**ALARM_DEFAULTS)
+
+
+@frozen(kw_only=True)
 class LoadedService:
-    """One service of an app, with its role, visibility and folder."""
+    """One service of the app, with its role, kind and folder."""
 
     role: str
-    public: bool
-    ref: ServiceRef
-    #: service.yml; an empty Service when the app names only a docker_image.
-    service: Service
-    #: The service folder (absolute), or None when the app gives no `location`.
+    kind: Kind
+    #: The service folder (absolute), or None when the app names only an image.
     directory: Path | None
+    image: Image
+    #: The image named in the app's manifest, as written (None: built, or `<author>/<type>`).
+    image_name: str | None
+    messages: Messages
+    #: ExoCom's translation of the service's message names (`<namespace>.x` → `<role>.x`).
+    namespace: str | None
+    #: The container's command as written (split like a POSIX shell), None: the image's.
+    command: str | None
+    cpu: int
+    memory: int
+    #: The container port the load balancer routes to (public services).
+    port: int | None
+    #: The host name the load balancer routes to the service; None: the catch-all.
+    url: str | None
+    health_check_path: str
+    min_tasks: int
+    #: The most tasks as written; None: min_tasks (no task-count autoscaling).
+    max_tasks_given: int | None
+    cpu_target: int
+    read_only_root: bool
+    user: str | None
+    #: The listener rule's priority as written; None: derived (design).
+    listener_priority: int | None
+    alarms: Alarms
+    environment: Mapping[str, str]
+    secrets: Mapping[str, Secret]
+    #: The names of the service's dependencies, as written.
+    dependencies: tuple[str, ...]
+    mongo: Mongo | None
+    source: Source
 
     @property
-    def namespace(self) -> str | None:
-        return self.ref.namespace
-
-    @property
-    def min_tasks(self) -> int:
-        return self.service.production.aws.min_tasks
+    def public(self) -> bool:
+        return self.kind == "public"
 
     @property
     def max_tasks(self) -> int:
-        """`max-tasks`, else `min-tasks` (no task-count autoscaling)."""
-        aws = self.service.production.aws
-        return aws.min_tasks if aws.max_tasks is None else aws.max_tasks
+        """The most tasks: `max_tasks_given`, else `min_tasks`."""
+        return self.min_tasks if self.max_tasks_given is None else self.max_tasks_given
 
 
-@frozen
+@frozen(kw_only=True)
+class AwsSettings:
+    """Where and how the app is deployed: the deployed environment's AWS settings."""
+
+    region: str | None
+    account: str | None
+    availability_zones: int
+    nat_gateways: int
+    hosted_zone_id: str | None
+    certificate_arn: str | None
+    public_cluster_size: str
+    public_cluster_min: int
+    public_cluster_max: int
+    private_cluster_size: str
+    private_cluster_min: int
+    private_cluster_max: int
+    exocom_cluster_size: str
+    log_retention_days: int
+    waf: bool
+    dockerhub_credentials: str | None
+    alarms: bool
+    container_insights: str
+    ecs_exec: bool
+    ssm: bool
+
+
+@frozen(kw_only=True)
 class LoadedApp:
     """An application with its deployed environment and services, checked."""
 
     directory: Path
-    application: Application
+    #: The app's name (free text).
+    name: str
     env_name: str
-    environment: Environment
+    #: The public DNS zone of the public services' urls; None: HTTP only.
+    domain: str | None
+    aws: AwsSettings
     #: Every service, sorted by role.
     services: tuple[LoadedService, ...]
     slug: str
     exocom_version: str
+    source: Source
     #: Warnings and notices found while loading (errors raise ManifestError instead).
     problems: tuple[Problem, ...] = ()
-
-    @property
-    def aws(self) -> AwsProvider:
-        return self.environment.providers.aws
 
     @property
     def exocom(self) -> exocom.ExoComFamily:
         """The family of the app's ExoCom (the newest one while the version is invalid)."""
         return exocom.family(self.exocom_version) or exocom.FAMILIES[-1]
-
-    @property
-    def domain(self) -> str | None:
-        return self.environment.domain
 
     @property
     def public_services(self) -> tuple[LoadedService, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 #: Longest stack name prefix: leaves room for `-<role>` suffixes within CloudFormation's 128.
 SLUG_MAX = 40
 #: A stack name prefix: starts with a letter (CloudFormation), a lowercase DNS label.
@@ -41,3 +43,21 @@ DEFAULT_INSTANCE_TYPE = "t3.small"
 DEFAULT_EXOCOM_INSTANCE_TYPE = "t3.micro"
 #: CloudWatch Container Insights settings of a cluster (ECS's `containerInsights`).
 CONTAINER_INSIGHTS = ("enhanced", "enabled", "disabled")
+#: CloudFormation's dynamic reference, as loosely as CloudFormation might read it.
+DYNAMIC_REFERENCE = re.compile(r"\{\{\s*resolve\s*:", re.IGNORECASE)
+#: The CDK's string and list tokens (`${Token[TOKEN.123]}`, `#{Token[TOKEN.123]}`).
+CDK_TOKEN = re.compile(r"[$#]\{\s*Token\s*\[", re.IGNORECASE)
+#: The most availability zones (and NAT gateways, at most one per zone) of the VPC.
+MAX_AVAILABILITY_ZONES = 6
+#: An ACM certificate's ARN: its fourth field is the region.
+CERTIFICATE_ARN_PATTERN = r"^arn:aws(-[a-z]+)*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$"
+#: The priorities a load balancer's listener rule takes.
+LISTENER_PRIORITIES = (1, 50000)
+#: The alarm thresholds of a service that sets none (and ExoCom's), by model.app.Alarms's names.
+ALARM_DEFAULTS = {
+    "cpu_percent": 85,
+    "memory_percent": 85,
+    "server_errors_percent": 5,
+    "p99_ms": 2000,
+    "unhealthy_hosts": 1,
+}

@@ -1,8 +1,10 @@
 """The checks of a loaded app: one module per concern, each `check(app) -> list[Problem]`.
 
-`RULES` lists them once, in the order their problems are reported (the
-loader sorts them by severity and file afterwards). A new rule goes into the
-module of its concern, or into a new module added to `RULES`.
+They read the era-neutral app (model.app) and report at the keys its `Source`
+gives. `RULES` lists them once (the loader sorts their problems by severity,
+file and line afterwards). A new rule goes into the module of its concern, or
+into a new module added to `RULES`. A single value against its field's own
+constraint is the field's spec (load.values), not a rule.
 """
 
 from __future__ import annotations
@@ -14,29 +16,31 @@ from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.rules import (
     capacity,
     exocom,
-    fields,
     images,
     instances,
+    messages,
     quotas,
-    references,
+    routing,
     secrets,
     services,
+    settings,
 )
 from exosphere_cdk.manifest.rules.base import name_shared_roles
 
 Rule = Callable[[LoadedApp], list[Problem]]
 
-#: Every rule, once: values, ExoCom's release, instance types, capacity, AWS's quotas
-#: and name limits, images, services, references and secrets.
+#: Every rule, once: the app's settings, its services, their routes and messages, ExoCom's
+#: release, instance types, capacity, AWS's quotas and name limits, images and secrets.
 RULES: tuple[Rule, ...] = (
-    fields.check,
+    settings.check,
+    services.check,
+    routing.check,
+    messages.check,
     exocom.check,
     instances.check,
     capacity.check,
     quotas.check,
     images.check,
-    services.check,
-    references.check,
     secrets.check,
 )
 

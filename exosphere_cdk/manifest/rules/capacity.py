@@ -25,7 +25,6 @@ from exosphere_cdk.manifest.design.capacity import (
 )
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
-from exosphere_cdk.manifest.rules.base import app_file, aws_path, ref_path, service_file
 
 
 def check(app: LoadedApp) -> list[Problem]:
@@ -63,33 +62,28 @@ def tasks_larger_than_an_instance(app: LoadedApp) -> list[Problem]:
         spec = lookup(instance_type)
         if spec is None:
             continue  # unknown to EC2 (rules_instances) or to the size table (a warning)
-        aws = svc.service.production.aws
         key = _cluster_key(svc.public)
-        file = service_file(app, svc)
         for what, needs, offered, unit in (
-            ("cpu", aws.cpu, spec.cpu_units, "CPU units"),
-            ("memory", aws.memory, spec.task_memory_mib, "MiB"),
+            ("cpu", svc.cpu, spec.cpu_units, "CPU units"),
+            ("memory", svc.memory, spec.task_memory_mib, "MiB"),
         ):
             if needs <= offered:
                 continue
-            where, default = _where(svc, what)
             problems.append(
-                Problem(
-                    file,
-                    where,
-                    f"the task needs {needs} {unit}{default}, "
-                    + _offer(spec, key, aws.cpu, aws.memory, what)
+                svc.source.at(what).problem(
+                    f"the task needs {needs} {unit}{_default(svc, what)}, "
+                    + _offer(spec, key, svc.cpu, svc.memory, what)
                     + ": its tasks can never be placed",
                 )
             )
     return problems
 
 
-def _where(svc: LoadedService, what: str) -> tuple[str, str]:
-    """The key path of the service's cpu or memory, and a note when it is the default."""
-    if svc.directory is None:
-        return ref_path(svc), f" (the default {what}: the service has no service.yml)"
-    return f"production.aws.{what}", ""
+def _default(svc: LoadedService, what: str) -> str:
+    """A note when the service's cpu or memory is the default of a service without a manifest."""
+    if svc.source.written(what):
+        return ""
+    return f" (the default {what}: the service has no service.yml)"
 
 
 def clusters_at_max(app: LoadedApp) -> list[Problem]:
@@ -114,18 +108,12 @@ def clusters_at_max(app: LoadedApp) -> list[Problem]:
             rolling=app.exocom.several_per_role,
         )
         if not result.known:
-            problems.append(
-                Problem(
-                    app_file(app),
-                    aws_path(app, f"{key}-size"),
-                    unknown_size_message(instance_type) + ": check by hand that its tasks fit",
-                    "warning",
-                )
-            )
+            message = unknown_size_message(instance_type) + ": check by hand that its tasks fit"
+            at = app.source.at(f"aws.{key.replace('-', '_')}_size")
+            problems.append(at.problem(message, "warning"))
         elif not result.too_large and result.warnings:
-            problems.append(
-                Problem(app_file(app), aws_path(app, f"{key}-max"), result.warnings[0], "warning")
-            )
+            at = app.source.at(f"aws.{key.replace('-', '_')}_max")
+            problems.append(at.problem(result.warnings[0], "warning"))
     return problems
 
 
@@ -134,18 +122,16 @@ def exocom_fits(app: LoadedApp) -> list[Problem]:
     instance_type = derive.exocom_instance_type(app)
     if instance_type not in known_types():
         return []
-    path = aws_path(app, "exocom-cluster-size")
+    at = app.source.at("aws.exocom_cluster_size")
     result = exocom_capacity(app)
     if not result.known:
         message = unknown_size_message(instance_type) + ": check by hand that ExoCom's task fits"
-        return [Problem(app_file(app), path, message, "warning")]
+        return [at.problem(message, "warning")]
     if result.warnings:
         spec = lookup(instance_type)
         assert spec is not None
         return [
-            Problem(
-                app_file(app),
-                path,
+            at.problem(
                 f"ExoCom's task needs {EXOCOM_CPU} CPU units, {EXOCOM_MEMORY_MIB} MiB and one"
                 f" network interface slot; one {instance_type} offers {spec.cpu_units} CPU"
                 f" units, {spec.task_memory_mib} MiB for tasks and {spec.awsvpc_tasks} slot(s)",

@@ -7,13 +7,6 @@ from exosphere_cdk.manifest.data.ec2_types import architecture, known_types
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp
-from exosphere_cdk.manifest.rules.base import (
-    app_file,
-    aws_path,
-    messages_path,
-    ref_path,
-    service_file,
-)
 
 #: The routes ExoCom 0.25 and later give the role `security`, whatever the service says.
 SECURITY_SENDS = ("message authorized", "message unauthorized", "security request")
@@ -39,14 +32,11 @@ def one_task_per_role(app: LoadedApp) -> list[Problem]:
         return []
     problems: list[Problem] = []
     for svc in app.services:
-        aws = svc.service.production.aws
-        for key, value in (("min-tasks", aws.min_tasks), ("max-tasks", aws.max_tasks)):
+        for name, value in (("min_tasks", svc.min_tasks), ("max_tasks_given", svc.max_tasks_given)):
             if value is None or value <= 1:
                 continue
             problems.append(
-                Problem(
-                    service_file(app, svc),
-                    f"production.aws.{key}",
+                svc.source.at(name).problem(
                     f"invalid value {value}, expected 1: ExoCom {app.exocom_version} keeps one"
                     f" connection per role, so a second task of '{svc.role}' would take the"
                     " first's place (messages twice to one task, replies to the wrong one, the"
@@ -55,16 +45,6 @@ def one_task_per_role(app: LoadedApp) -> list[Problem]:
                 )
             )
     return problems
-
-
-def _version_path(app: LoadedApp) -> str:
-    """Where the app names its ExoCom version: `bus.version` or `dependencies[i].version`."""
-    if app.application.bus is not None:
-        return "bus.version"
-    for index, bus in enumerate(app.application.dependencies):
-        if bus.type == "exocom":
-            return f"dependencies[{index}].version"
-    return "bus"
 
 
 def shared_subscriptions(app: LoadedApp) -> list[Problem]:
@@ -77,9 +57,7 @@ def shared_subscriptions(app: LoadedApp) -> list[Problem]:
         if len(roles) < 2:
             continue
         problems.append(
-            Problem(
-                app_file(app),
-                _version_path(app),
+            app.source.at("version").problem(
                 f"'{name}' is received by {', '.join(roles)}: when one of them restarts, ExoCom"
                 f" {app.exocom_version} drops the others' subscriptions to it too (they stop"
                 " receiving it until they restart); ExoCom 0.23.0 and later keep them",
@@ -96,7 +74,7 @@ def merged_names(app: LoadedApp) -> list[Problem]:
     for svc in app.services:
         if not svc.namespace:
             continue
-        messages = svc.service.messages
+        messages = svc.messages
         sides: tuple[tuple[exocom.Direction, tuple[str, ...]], ...] = (
             ("sends", messages.sends),
             ("receives", messages.receives),
@@ -109,9 +87,9 @@ def merged_names(app: LoadedApp) -> list[Problem]:
                 if other == name:
                     continue
                 problems.append(
-                    Problem(
-                        service_file(app, svc),
-                        f"{messages_path(svc)}.{kind}[{index}]",
+                    svc.source.at("messages")
+                    .key(kind, index)
+                    .problem(
                         f"'{name}' is '{on_bus}' on the bus, as '{other}' is: ExoCom"
                         f" {app.exocom_version} keeps only the second dot-segment of a"
                         " namespaced role's names, expected names that differ there",
@@ -126,9 +104,7 @@ def security_role(app: LoadedApp) -> list[Problem]:
     if not app.exocom.security_role:
         return []
     return [
-        Problem(
-            app_file(app),
-            ref_path(svc),
+        svc.source.fallback.problem(
             f"ExoCom {app.exocom_version} takes the role 'security' for its security adapter:"
             " every message waits for its authorization, and its routes are ExoCom's own"
             f" (sends {', '.join(SECURITY_SENDS)}; receives {', '.join(SECURITY_RECEIVES)}),"
@@ -150,9 +126,7 @@ def exocom_architecture(app: LoadedApp) -> list[Problem]:
     if arch in published:
         return []
     return [
-        Problem(
-            app_file(app),
-            aws_path(app, "exocom-cluster-size"),
+        app.source.at("aws.exocom_cluster_size").problem(
             f"'{instance_type}' is an {arch} type, expected an {' or '.join(published)} one:"
             f" ExoCom's image {exocom.image(app.exocom_version)} is published for"
             f" {' and '.join(published)} only",

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from exosphere_cdk.manifest.data.images import ecr_image, is_docker_hub
-from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp
-from exosphere_cdk.manifest.rules.base import app_file, ref_path
 
 DOCKER_HUB = "Docker Hub"
 
@@ -20,18 +18,15 @@ def image_tag(image: str) -> str | None:
 
 def check(app: LoadedApp) -> list[Problem]:
     problems: list[Problem] = []
-    file = app_file(app)
     for svc in app.services:
-        image = svc.ref.docker_image
+        image = svc.image_name
         if not image:
             continue
-        path = f"{ref_path(svc)}.docker_image"
+        at = svc.source.at("image_name")
         tag = image_tag(image)
         if "@" not in image and tag in (None, "latest"):
             problems.append(
-                Problem(
-                    file,
-                    path,
+                at.problem(
                     f"'{image}' is {'untagged' if tag is None else 'tagged latest'}:"
                     f" {DOCKER_HUB if is_docker_hub(image) else 'its registry'}'s moving"
                     " 'latest', so each new task may run another image; expected a version"
@@ -39,11 +34,9 @@ def check(app: LoadedApp) -> list[Problem]:
                     "warning",
                 )
             )
-        if derive.image_source(svc).kind == "asset":
+        if svc.image.kind == "asset":
             problems.append(
-                Problem(
-                    file,
-                    path,
+                at.problem(
                     f"the service folder has a Dockerfile: it is built and used, '{image}' is not"
                     " (remove one of them)",
                     "notice",
@@ -53,9 +46,7 @@ def check(app: LoadedApp) -> list[Problem]:
         account = app.aws.account
         if ecr is not None and account is not None and ecr.account != account:
             problems.append(
-                Problem(
-                    file,
-                    path,
+                at.problem(
                     f"ECR repository '{ecr.repository}' is in account {ecr.account}, the app"
                     f" deploys to {account}: that repository's policy must allow the pull"
                     f" (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer) by account {account}",

@@ -6,7 +6,7 @@ from exosphere_cdk.manifest.data.ec2_type_names import NAMES
 from exosphere_cdk.manifest.data.ec2_types import BOTOCORE_VERSION, family, known_types
 from exosphere_cdk.manifest.errors import Problem, did_you_mean
 from exosphere_cdk.manifest.model.app import LoadedApp
-from exosphere_cdk.manifest.rules.base import CLUSTER_KEYS, app_file, aws_path, cluster_size
+from exosphere_cdk.manifest.rules.base import CLUSTER_SIZES
 
 
 def check(app: LoadedApp) -> list[Problem]:
@@ -17,14 +17,12 @@ def unknown_instance_types(app: LoadedApp) -> list[Problem]:
     """A cluster size that is not an EC2 instance type is an error."""
     problems: list[Problem] = []
     known = known_types()
-    for key in CLUSTER_KEYS:
-        value = cluster_size(app, key)
-        if value is None or value in known:
+    for name in CLUSTER_SIZES:
+        value: str = getattr(app.aws, name)
+        if value in known:
             continue
         problems.append(
-            Problem(
-                app_file(app),
-                aws_path(app, key),
+            app.source.at(f"aws.{name}").problem(
                 f"unknown instance type '{value}' (not in EC2's list of botocore"
                 f" {BOTOCORE_VERSION}), {_hint(value)}",
             )

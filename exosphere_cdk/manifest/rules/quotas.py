@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import json
 
-from exosphere_cdk.manifest.data.exocom import EXOCOM_PORT
 from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.design.app import design, service_environment, service_secrets
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
-from exosphere_cdk.manifest.rules.base import app_file, service_file
 
 TARGET_GROUPS_PER_ALB = 100
 RULES_PER_LISTENER = 100
@@ -53,12 +52,12 @@ def check(app: LoadedApp) -> list[Problem]:
 
 def _routed(app: LoadedApp) -> list[LoadedService]:
     """Public services with a public-port: each gets a target group and a listener rule."""
-    return [s for s in app.public_services if s.service.production.aws.public_port is not None]
+    return [s for s in app.public_services if s.port is not None]
 
 
 def _own_certificate(app: LoadedApp, svc: LoadedService) -> bool:
     """Whether the service's URL needs a certificate of its own (see PublicRoute)."""
-    url = svc.service.production.url
+    url = svc.url
     if url is None or app.domain is None or app.aws.certificate_arn is not None:
         return False
     if url == app.domain:
@@ -70,13 +69,11 @@ def _own_certificate(app: LoadedApp, svc: LoadedService) -> bool:
 def load_balancer_quotas(app: LoadedApp) -> list[Problem]:
     routed = _routed(app)
     count = len(routed)
-    file, path = app_file(app), "services.public"
+    at = app.source.at("public_services")
     problems: list[Problem] = []
     if count > TARGET_GROUPS_PER_ALB:
         problems.append(
-            Problem(
-                file,
-                path,
+            at.problem(
                 f"{count} public services with a public-port need {count} target groups,"
                 f" an Application Load Balancer holds at most {TARGET_GROUPS_PER_ALB} (a hard"
                 " limit): split the app, or make some services private",
@@ -84,9 +81,7 @@ def load_balancer_quotas(app: LoadedApp) -> list[Problem]:
         )
     if count > RULES_PER_LISTENER:
         problems.append(
-            Problem(
-                file,
-                path,
+            at.problem(
                 f"{count} listener rules (one per public service with a public-port), a"
                 f" listener holds {RULES_PER_LISTENER} by default: request a quota increase"
                 " of 'Rules per Application Load Balancer' (Service Quotas, Elastic Load"
@@ -95,9 +90,7 @@ def load_balancer_quotas(app: LoadedApp) -> list[Problem]:
         )
     elif count >= RULES_WARN:
         problems.append(
-            Problem(
-                file,
-                path,
+            at.problem(
                 f"{count} listener rules (one per public service with a public-port), a"
                 f" listener holds {RULES_PER_LISTENER} by default: consider requesting a"
                 " quota increase of 'Rules per Application Load Balancer'",
@@ -108,9 +101,7 @@ def load_balancer_quotas(app: LoadedApp) -> list[Problem]:
     certificates = 1 + len(own) if app.domain is not None else 0
     if certificates > CERTIFICATES_PER_LISTENER:
         problems.append(
-            Problem(
-                file,
-                path,
+            at.problem(
                 f"{certificates} certificates on the HTTPS listener (the app's, and one each"
                 f" for the URLs more than one level below {app.domain}: {len(own)}), a"
                 f" listener holds at most {CERTIFICATES_PER_LISTENER}: move URLs one level"
@@ -123,19 +114,12 @@ def load_balancer_quotas(app: LoadedApp) -> list[Problem]:
 
 def container_definition_bytes(app: LoadedApp, svc: LoadedService) -> int:
     """A conservative estimate of the service's container definition in its task definition."""
-    production = svc.service.production
-    env = {**production.environment, "EXOCOM_HOST": derive.exocom_host(app)}
-    env |= {"EXOCOM_PORT": str(EXOCOM_PORT), "ROLE": svc.role}
-    mongo = svc.service.dependencies.get("mongo")
-    if mongo is not None and mongo.prod:
-        env["MONGO"] = mongo.prod
+    env = service_environment(app, svc)
     secrets = {
-        name: f"{ref.name}:{ref.json_key or ''}::" for name, ref in production.secrets.items()
+        name: f"{ref.name}:{ref.json_key or ''}::"
+        for name, ref in service_secrets(app, svc).items()
     }
-    if mongo is not None:
-        secret = mongo.secret or f"{app.slug}/mongo"
-        secrets |= {"MONGODB_USER": f"{secret}:username::", "MONGODB_PW": f"{secret}:password::"}
-    command = svc.service.startup.command or ""
+    command = svc.command or ""
     size = CONTAINER_OVERHEAD_BYTES + len(command.encode()) * 2
     size += len(json.dumps([{"name": k, "value": v} for k, v in env.items()]).encode())
     size += len(json.dumps([{"name": k, "valueFrom": v} for k, v in secrets.items()]).encode())
@@ -148,9 +132,7 @@ def task_definition_sizes(app: LoadedApp) -> list[Problem]:
         size = container_definition_bytes(app, svc)
         if size > TASK_DEFINITION_BYTES:
             problems.append(
-                Problem(
-                    service_file(app, svc),
-                    "production",
+                svc.source.at("production").problem(
                     f"the task definition would be about {size} bytes (environment, secrets"
                     f" and command), ECS takes at most {TASK_DEFINITION_BYTES} (64 KiB): move"
                     " values into fewer variables or into a secret's JSON",
@@ -160,22 +142,14 @@ def task_definition_sizes(app: LoadedApp) -> list[Problem]:
 
 
 def stack_descriptions(app: LoadedApp) -> list[Problem]:
-    """The stacks' descriptions (as stacks/app_stacks.py writes them) within 1024 bytes."""
-    name = app.application.name
-    descriptions = [
-        f"{name}: VPC",
-        f"{name}: public DNS zone and certificate",
-        f"{name}: ECS clusters and load balancer",
-        f"{name}: ExoCom {app.exocom_version}",
-        *(f"{name}: {'public' if s.public else 'private'} service {s.role}" for s in app.services),
-    ]
-    longest = max(len(d.encode()) for d in descriptions)
+    """The stacks' descriptions (the design's) within 1024 bytes."""
+    plan = design(app)
+    specs = [plan.network, plan.dns, plan.platform, plan.exocom, plan.monitoring, *plan.services]
+    longest = max(len(spec.description.encode()) for spec in specs if spec is not None)
     if longest <= STACK_DESCRIPTION_BYTES:
         return []
     return [
-        Problem(
-            app_file(app),
-            "name",
+        app.source.at("name").problem(
             f"the name starts every stack's description, the longest would be {longest}"
             f" bytes, CloudFormation takes at most {STACK_DESCRIPTION_BYTES}: a shorter name",
         )
@@ -193,9 +167,7 @@ def derived_names(app: LoadedApp) -> list[Problem]:
         ("log group name prefix", f"{app.slug}-", 512),
     ]
     return [
-        Problem(
-            app_file(app),
-            "slug",
+        app.source.at("slug").problem(
             f"{what} '{value}' is {len(value)} characters, AWS takes at most {limit}:"
             " a shorter slug or service name",
         )
@@ -208,28 +180,18 @@ def value_lengths(app: LoadedApp) -> list[Problem]:
     """Manifest values AWS takes whole, against their limits: health check paths, image names."""
     problems: list[Problem] = []
     for svc in app.services:
-        path = svc.service.production.aws.health_check_path
+        path = svc.health_check_path
         if svc.public and len(path) > HEALTH_CHECK_PATH_CHARS:
             problems.append(
-                Problem(
-                    service_file(app, svc),
-                    "production.aws.health-check-path",
+                svc.source.at("health_check_path").problem(
                     f"a path of {len(path):,} characters, a load balancer's health check"
                     f" takes at most {HEALTH_CHECK_PATH_CHARS:,}: a shorter path",
                 )
             )
-        source = derive.image_source(svc)
+        source = svc.image
         if source.kind == "registry" and len(source.value) > IMAGE_NAME_CHARS:
-            visibility = "public" if svc.public else "private"
-            file, key = (
-                (app_file(app), f"services.{visibility}.{svc.role}.docker_image")
-                if svc.ref.docker_image
-                else (service_file(app, svc), "type")
-            )
             problems.append(
-                Problem(
-                    file,
-                    key,
+                svc.source.at("image").problem(
                     f"the image name '{source.value[:40]}…' is {len(source.value):,}"
                     f" characters, ECS takes at most {IMAGE_NAME_CHARS}: a shorter name",
                 )

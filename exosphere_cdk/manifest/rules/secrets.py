@@ -25,7 +25,6 @@ import re
 
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp
-from exosphere_cdk.manifest.rules.base import service_file
 from exosphere_cdk.manifest.rules.quotas import TASK_DEFINITION_BYTES
 
 #: Words (and pairs of words) of a variable's name that say it holds a secret.
@@ -143,15 +142,9 @@ def secret_problem(name: str, value: str) -> str | None:
 def check(app: LoadedApp) -> list[Problem]:
     problems: list[Problem] = []
     for svc in app.services:
-        for name, value in svc.service.production.environment.items():
+        for name, value in svc.environment.items():
             message = secret_problem(str(name), str(value))
             if message is not None:
-                problems.append(
-                    Problem(
-                        service_file(app, svc),
-                        f"production.environment.{name}",
-                        message,
-                        "warning",
-                    )
-                )
+                at = svc.source.at("environment").key(name)
+                problems.append(at.problem(message, "warning"))
     return problems

@@ -6,7 +6,7 @@ import re
 
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp
-from exosphere_cdk.manifest.rules.base import service_file
+from exosphere_cdk.manifest.model.constraints import RESERVED_ENV
 
 #: A Secrets Manager secret's full ARN (the 6-character suffix AWS adds included).
 SECRET_ARN_RE = re.compile(
@@ -39,22 +39,59 @@ def shell_split_problem(command: str) -> str | None:
 
 
 def check(app: LoadedApp) -> list[Problem]:
-    return [*commands(app), *secret_arns(app), *mongo_addresses(app)]
+    return [
+        *task_counts(app),
+        *variable_names(app),
+        *commands(app),
+        *secret_arns(app),
+        *mongo_addresses(app),
+    ]
+
+
+def task_counts(app: LoadedApp) -> list[Problem]:
+    """max-tasks at least min-tasks."""
+    return [
+        svc.source.at("max_tasks_given").problem(
+            f"invalid value {svc.max_tasks_given}, expected at least min-tasks ({svc.min_tasks})"
+        )
+        for svc in app.services
+        if svc.max_tasks_given is not None and svc.min_tasks > svc.max_tasks_given
+    ]
+
+
+def variable_names(app: LoadedApp) -> list[Problem]:
+    """No variable the deployment sets, and each variable either plain or a secret."""
+    problems: list[Problem] = []
+    for svc in app.services:
+        for section, names in (("environment", svc.environment), ("secrets", svc.secrets)):
+            for name in names:
+                at = svc.source.at(section).key(name)
+                if name in RESERVED_ENV:
+                    problems.append(
+                        at.problem(
+                            f"'{name}' is set by the deployment, expected another name "
+                            f"(reserved: {', '.join(RESERVED_ENV)})"
+                        )
+                    )
+                elif section == "secrets" and name in svc.environment:
+                    where = svc.source.at("environment").path
+                    problems.append(
+                        at.problem(f"'{name}' is also in {where}, expected it in one of them")
+                    )
+    return problems
 
 
 def commands(app: LoadedApp) -> list[Problem]:
     """`startup.command` is split like a POSIX shell; one a shell cannot split is an error."""
     problems: list[Problem] = []
     for svc in app.services:
-        command = svc.service.startup.command
+        command = svc.command
         if not command:
             continue
         problem = shell_split_problem(command)
         if problem is not None:
             problems.append(
-                Problem(
-                    service_file(app, svc),
-                    "startup.command",
+                svc.source.at("command").problem(
                     f"cannot split '{command}' like a POSIX shell ({problem}),"
                     " expected balanced quotes",
                 )
@@ -66,13 +103,11 @@ def secret_arns(app: LoadedApp) -> list[Problem]:
     """A secret given as an ARN must be a whole secret ARN (its JSON key goes in json-key)."""
     problems: list[Problem] = []
     for svc in app.services:
-        for name, ref in svc.service.production.secrets.items():
+        for name, ref in svc.secrets.items():
             if ref.name.startswith("arn:") and not SECRET_ARN_RE.match(ref.name):
-                path = f"production.secrets.{name}"
+                at = svc.source.at("secrets").key(name)
                 problems.append(
-                    Problem(
-                        service_file(app, svc),
-                        f"{path}.name" if ref.json_key is not None else path,
+                    (at.key("name") if ref.json_key is not None else at).problem(
                         f"invalid secret ARN '{ref.name}', expected"
                         " 'arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>'"
                         " (a JSON key goes in json-key)",
@@ -85,12 +120,10 @@ def mongo_addresses(app: LoadedApp) -> list[Problem]:
     """A service using mongo without `dependencies.mongo.prod` learns no address (a notice)."""
     problems: list[Problem] = []
     for svc in app.services:
-        mongo = svc.service.dependencies.get("mongo")
-        if mongo is not None and not mongo.prod:
+        mongo = svc.mongo
+        if mongo is not None and not mongo.address:
             problems.append(
-                Problem(
-                    service_file(app, svc),
-                    "dependencies.mongo",
+                svc.source.at("mongo").problem(
                     "no prod address: the service gets no MONGO address"
                     " (set dependencies.mongo.prod, e.g. 'db.example.com:27017')",
                     "notice",

@@ -12,7 +12,6 @@ from typing import Any
 import attrs
 
 from exosphere_cdk.manifest.data import exocom
-from exosphere_cdk.manifest.design.derive import derive_slug
 from exosphere_cdk.manifest.errors import (
     AppFolderError,
     KeyPath,
@@ -25,6 +24,8 @@ from exosphere_cdk.manifest.errors import (
     sort_problems,
 )
 from exosphere_cdk.manifest.load.converter import describe, structure_doc
+from exosphere_cdk.manifest.load.exo_deploy import translate
+from exosphere_cdk.manifest.load.exo_deploy.manifests import Manifests, WrittenService
 from exosphere_cdk.manifest.load.exo_deploy.schema import (
     Application,
     Bus,
@@ -33,9 +34,12 @@ from exosphere_cdk.manifest.load.exo_deploy.schema import (
     ServiceRef,
     Services,
 )
+from exosphere_cdk.manifest.load.slug import derive_slug
+from exosphere_cdk.manifest.load.values import reference_problems, spec_problems, value_problem
 from exosphere_cdk.manifest.load.yaml_io import Document, load_yaml
-from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
-from exosphere_cdk.manifest.model.constraints import BUS_TYPES, SLUG_MAX, SLUG_PATTERN
+from exosphere_cdk.manifest.model.app import LoadedApp
+from exosphere_cdk.manifest.model.constraints import SLUG_PATTERN
+from exosphere_cdk.manifest.model.spec import spec_of
 from exosphere_cdk.manifest.rules import check_app
 
 APP_FILE = "application.yml"
@@ -206,7 +210,54 @@ def load_app(directory: Path, env: str = "production") -> LoadedApp:
     notices found with them) when there is at least one error; otherwise the
     warnings and notices are in `LoadedApp.problems`.
     """
-    directory = directory.absolute()
+    run = _Run()
+    manifests = _read(run, directory.absolute(), env)
+    app = translate.loaded_app(manifests)
+    incomplete = run.has_errors
+    run.problems.extend(_value_problems(app, manifests))
+    checked = check_app(app)
+    if incomplete:
+        # Some services or sections are missing or defaulted: keep only the
+        # checks' errors (their warnings, e.g. unmatched messages, would be noise).
+        checked = [p for p in checked if p.is_error]
+    problems = sort_problems((run.with_line(p) for p in [*run.problems, *checked]), run.files)
+    if any(p.is_error for p in problems):
+        raise ManifestError(problems)
+    return attrs.evolve(app, problems=problems)
+
+
+def read_manifests(directory: Path, env: str = "production") -> Manifests:
+    """The manifests of the app in `directory` as read, before any rule (ManifestError when
+    they cannot be read as this era's)."""
+    run = _Run()
+    manifests = _read(run, directory.absolute(), env)
+    if run.has_errors:
+        raise ManifestError(sort_problems(run.problems, run.files))
+    return manifests
+
+
+def _read(run: _Run, directory: Path, env: str) -> Manifests:
+    doc = _read_app(run, directory)
+    application, problems = structure_doc(doc, Application)
+    run.problems.extend(problems)
+    services = _read_services(run, doc, directory, application)
+    if application is None:
+        raise ManifestError(run.problems)
+    version, bus_path = _bus(run, doc, application)
+    return Manifests(
+        directory=directory,
+        application=application,
+        env_name=env,
+        environment=_environment(run, doc, application, env),
+        services=tuple(services),
+        slug=_slug(run, doc, application),
+        exocom_version=version,
+        bus_path=bus_path,
+    )
+
+
+def _read_app(run: _Run, directory: Path) -> Document:
+    """application.yml of the app folder `directory`; ManifestError when it cannot be read."""
     if not directory.is_dir():
         raise ManifestError(
             [Problem(display_path(directory), "", "no such folder, expected an application folder")]
@@ -214,15 +265,8 @@ def load_app(directory: Path, env: str = "production") -> LoadedApp:
     app_path = directory / APP_FILE
     unreadable = _unreadable(app_path)
     if unreadable is not None:
-        raise ManifestError(
-            [
-                Problem(
-                    display_path(app_path),
-                    "",
-                    f"cannot read the app's folder ({unreadable}), expected a readable folder",
-                )
-            ]
-        )
+        message = f"cannot read the app's folder ({unreadable}), expected a readable folder"
+        raise ManifestError([Problem(display_path(app_path), "", message)])
     if not app_path.is_file():
         kind = file_kind(app_path)
         message = (
@@ -231,48 +275,65 @@ def load_app(directory: Path, env: str = "production") -> LoadedApp:
             else f"is {kind}, expected the app's manifest (a file)"
         )
         raise ManifestError([Problem(display_path(app_path), "", message)])
-    run = _Run()
     doc = run.read(app_path, directory.resolve())
     if doc is None:
         raise ManifestError(run.problems)
-    application, problems = structure_doc(doc, Application)
-    run.problems.extend(problems)
+    return doc
+
+
+def _read_services(
+    run: _Run, doc: Document, directory: Path, application: Application | None
+) -> list[WrittenService]:
+    """Every service the app declares, in role order (so that problems come in that order)."""
     declared: Services | None
     if application is not None:
         declared = application.services
     else:  # report the services' problems too, when their part of the file is sound
         declared, _ = structure_doc(doc, Services, ("services",))
+    if declared is None:
+        return []
+    if not declared.public and not declared.private:
+        run.add(doc, ("services",), "no services, expected at least one under public or private")
+    refs = [(role, True, ref) for role, ref in declared.public.items()]
+    refs += [(role, False, ref) for role, ref in declared.private.items()]
+    written = []
+    for role, public, ref in sorted(refs, key=lambda r: (r[0], not r[1])):
+        loaded = _load_service(run, doc, directory, role=role, ref=ref, public=public)
+        if loaded is not None:
+            written.append(loaded)
+    return written
 
-    services: list[LoadedService] = []
-    if declared is not None:  # in role order, so that problems come in that order too
-        refs = [(role, True, ref) for role, ref in declared.public.items()]
-        refs += [(role, False, ref) for role, ref in declared.private.items()]
-        for role, public, ref in sorted(refs, key=lambda r: (r[0], not r[1])):
-            loaded = _load_service(run, doc, directory, role=role, ref=ref, public=public)
-            if loaded is not None:
-                services.append(loaded)
-    if application is None:
-        raise ManifestError(run.problems)
 
-    app = LoadedApp(
-        directory=directory,
-        application=application,
-        env_name=env,
-        environment=_environment(run, doc, application, env),
-        services=tuple(sorted(services, key=lambda s: (s.role, not s.public))),
-        slug=_slug(run, doc, application),
-        exocom_version=_bus(run, doc, application),
-    )
-    checked = check_app(app)
-    if run.has_errors:
-        # Some services or sections are missing or defaulted: keep only the
-        # checks' errors (their warnings, e.g. unmatched messages, would be noise).
-        checked = [p for p in checked if p.is_error]
-    files = run.files
-    problems_all = sort_problems((run.with_line(p) for p in [*run.problems, *checked]), files)
-    if any(p.is_error for p in problems_all):
-        raise ManifestError(problems_all)
-    return attrs.evolve(app, problems=problems_all)
+def _value_problems(app: LoadedApp, manifests: Manifests) -> list[Problem]:
+    """Each written value against its spec, template references, and what only this era has."""
+    file = app.source.file
+    env = file.key("environments", app.env_name)
+    application, environment = manifests.application, manifests.environment
+    problems = [
+        *spec_problems(file.key("services"), application.services),
+        *spec_problems(env, environment),
+        *reference_problems(file, application, skip=frozenset({"environments"})),
+        *reference_problems(env, environment),
+    ]
+    for w, svc in zip(manifests.services, app.services, strict=True):
+        if w.directory is None:
+            continue  # a docker_image only: its entry is part of application.yml
+        at = svc.source.file
+        problems += spec_problems(at, w.service)
+        problems += reference_problems(at, w.service)
+        if not w.service.production.aws.essential:
+            message = "ignored: a service's only container is always essential"
+            problems.append(at.key("production", "aws", "essential").problem(message, "notice"))
+        named = w.ref.docker_image or (w.service.author and w.service.type)
+        if svc.image.kind == "registry" and not named:
+            problems.append(
+                at.key("author" if not w.service.author else "type").problem(
+                    "cannot tell which image to run, expected a Dockerfile in the service"
+                    f" folder, docker_image in {translate.entry_path(w.role, w.public)} of"
+                    " application.yml, or author and type here"
+                )
+            )
+    return problems
 
 
 def _environment(run: _Run, doc: Document, application: Application, env: str) -> Environment:
@@ -303,8 +364,9 @@ def _environment(run: _Run, doc: Document, application: Application, env: str) -
     return environment
 
 
-def _bus(run: _Run, doc: Document, application: Application) -> str:
-    """ExoCom's version from `bus:` or `dependencies:`; reports what is wrong with them."""
+def _bus(run: _Run, doc: Document, application: Application) -> tuple[str, str]:
+    """ExoCom's version from `bus:` or `dependencies:`, and the key path of its entry;
+    reports what is wrong with them."""
     found: list[tuple[Bus, KeyPath]] = []
     if application.bus is not None:
         found.append((application.bus, ("bus",)))
@@ -316,7 +378,7 @@ def _bus(run: _Run, doc: Document, application: Application) -> str:
             "required key missing, expected 'bus: {type: exocom, version: X}' "
             "(or Exosphere 0.22's 'dependencies: [{type: exocom, version: X}]')",
         )
-        return ""
+        return "", "bus"
     if application.bus is not None and application.dependencies:
         run.add(
             doc,
@@ -325,18 +387,20 @@ def _bus(run: _Run, doc: Document, application: Application) -> str:
             "(dependencies is Exosphere 0.22's form of bus)",
         )
     for bus, path in found:
-        if bus.type not in BUS_TYPES:
+        if not spec_of(Bus, "type").accepts(bus.type):
             run.add(doc, (*path, "type"), f"unsupported bus type '{bus.type}', expected 'exocom'")
         elif exocom.family(bus.version) is None:
             run.add(doc, (*path, "version"), unsupported_version_message(bus.version))
-    buses = [bus for bus, _ in found if bus.type == "exocom"]
+    buses = [(bus, path) for bus, path in found if bus.type == "exocom"]
     if len(application.dependencies) > 1 and len(buses) > 1:
         run.add(
             doc,
             ("dependencies",),
             f"found {len(buses)} exocom entries, expected one",
         )
-    return buses[0].version if buses else ""
+    if not buses:
+        return "", dotted(found[0][1])
+    return buses[0][0].version, dotted(buses[0][1])
 
 
 def unsupported_version_message(version: str) -> str:
@@ -351,14 +415,9 @@ def unsupported_version_message(version: str) -> str:
 
 def _slug(run: _Run, doc: Document, application: Application) -> str:
     if application.slug is not None:
-        if not SLUG_RE.match(application.slug):
-            run.add(
-                doc,
-                ("slug",),
-                f"invalid slug '{application.slug}', expected lowercase letters, digits "
-                f"and '-', starting with a letter, at most {SLUG_MAX} characters "
-                "(it starts every stack name)",
-            )
+        message = value_problem(spec_of(Application, "slug"), application.slug)
+        if message is not None:
+            run.add(doc, ("slug",), message)
         return application.slug
     slug = derive_slug(application.name)
     if not SLUG_RE.match(slug):
@@ -371,72 +430,69 @@ def _slug(run: _Run, doc: Document, application: Application) -> str:
     return slug
 
 
-def _load_service(
-    run: _Run, app_doc: Document, app_dir: Path, *, role: str, ref: ServiceRef, public: bool
-) -> LoadedService | None:
-    ref_path: KeyPath = ("services", "public" if public else "private", role)
-    if ref.location is None:
-        if ref.docker_image is None:
-            run.add(
-                app_doc,
-                ref_path,
-                "neither location nor docker_image, expected a service folder in "
-                "'location' or an image in 'docker_image'",
-            )
-            return None
-        if ref.messages is None:
-            run.add(
-                app_doc,
-                ref_path,
-                f"no service.yml, so ExoCom cannot know the messages of '{role}' (it would"
-                " refuse every message the service sends), expected 'messages: {sends: [...],"
-                " receives: [...]}' here (or a location with a service.yml)",
-            )
-            return None
-        named = Service(messages=ref.messages)
-        return LoadedService(role=role, public=public, ref=ref, service=named, directory=None)
-    loc_path: KeyPath = (*ref_path, "location")
-    if ref.messages is not None:
+def _image_only(
+    run: _Run, app_doc: Document, ref_path: KeyPath, *, role: str, ref: ServiceRef, public: bool
+) -> WrittenService | None:
+    """A service the app names by its image alone: its messages must be in its entry."""
+    if ref.docker_image is None:
         run.add(
             app_doc,
-            (*ref_path, "messages"),
-            f"the service's messages are in {ref.location}'s service.yml, expected them in one"
-            " place (messages here are for a service without a service.yml)",
+            ref_path,
+            "neither location nor docker_image, expected a service folder in "
+            "'location' or an image in 'docker_image'",
         )
-    if "\0" in ref.location:
+        return None
+    if ref.messages is None:
+        run.add(
+            app_doc,
+            ref_path,
+            f"no service.yml, so ExoCom cannot know the messages of '{role}' (it would"
+            " refuse every message the service sends), expected 'messages: {sends: [...],"
+            " receives: [...]}' here (or a location with a service.yml)",
+        )
+        return None
+    named = Service(messages=ref.messages)
+    return WrittenService(role=role, public=public, ref=ref, service=named, directory=None)
+
+
+def _service_folder(
+    run: _Run, app_doc: Document, app_dir: Path, ref_location: str, loc_path: KeyPath
+) -> Path | None:
+    """The folder `location` names, inside the app folder; None (reported) when it is not one."""
+    if "\0" in ref_location:
         run.add(app_doc, loc_path, "holds a NUL character, expected a folder path")
         return None
-    if len(ref.location) > LOCATION_MAX:
+    if len(ref_location) > LOCATION_MAX:
         run.add(
             app_doc,
             loc_path,
-            f"a path of {len(ref.location):,} characters, expected a folder path of at most"
+            f"a path of {len(ref_location):,} characters, expected a folder path of at most"
             f" {LOCATION_MAX:,}",
         )
         return None
     root = app_dir.resolve()
-    location = Path(ref.location)
+    location = Path(ref_location)
     folder = app_dir / location
     resolved = _resolve(folder)
     if isinstance(resolved, str):
         run.add(
             app_doc,
             loc_path,
-            f"'{ref.location}' cannot be followed ({resolved}), expected a service folder",
+            f"'{ref_location}' cannot be followed ({resolved}), expected a service folder",
         )
         return None
     if location.is_absolute() or not resolved.is_relative_to(root):
         run.add(
             app_doc,
             loc_path,
-            f"'{ref.location}' is outside the application folder, expected a folder inside it",
+            f"'{ref_location}' is outside the application folder, expected a folder inside it",
         )
         return None
     if resolved == root:
         run.add(
             app_doc,
             loc_path,
-            f"'{ref.location}' is the application folder, expected a service folder inside it",
+            f"'{ref_location}' is the application folder, expected a service folder inside it",
         )
         return None
     try:
@@ -445,14 +501,14 @@ def _load_service(
         run.add(
             app_doc,
             loc_path,
-            f"'{ref.location}' cannot be read ({(exc.strerror or 'an error').lower()}),"
+            f"'{ref_location}' cannot be read ({(exc.strerror or 'an error').lower()}),"
             " expected a service folder",
         )
         return None
     if not is_folder:
         kind = file_kind(folder)
         found = (
-            f"folder '{ref.location}' not found" if kind is None else f"'{ref.location}' is {kind}"
+            f"folder '{ref_location}' not found" if kind is None else f"'{ref_location}' is {kind}"
         )
         run.add(
             app_doc,
@@ -460,6 +516,28 @@ def _load_service(
             f"{found}, expected a service folder at {display_path(folder)}",
         )
         return None
+    return folder
+
+
+def _load_service(
+    run: _Run, app_doc: Document, app_dir: Path, *, role: str, ref: ServiceRef, public: bool
+) -> WrittenService | None:
+    ref_path: KeyPath = ("services", "public" if public else "private", role)
+    if ref.location is None:
+        return _image_only(run, app_doc, ref_path, role=role, ref=ref, public=public)
+    loc_path: KeyPath = (*ref_path, "location")
+    if ref.messages is not None:
+        run.add(
+            app_doc,
+            (*ref_path, "messages"),
+            f"the service's messages are in {ref.location}'s service.yml, expected them in one"
+            " place (messages here are for a service without a service.yml)",
+        )
+    folder = _service_folder(run, app_doc, app_dir, ref.location, loc_path)
+    if folder is None:
+        return None
+    root = app_dir.resolve()
+    resolved = folder.resolve()
     service_path = folder / SERVICE_FILE
     unreadable = _unreadable(service_path)
     if unreadable is not None:
@@ -496,4 +574,4 @@ def _load_service(
             run.add(doc, (key,), "local development only (exo run); ignored by deploy", "notice")
     if service is None:
         return None
-    return LoadedService(role=role, public=public, ref=ref, service=service, directory=resolved)
+    return WrittenService(role=role, public=public, ref=ref, service=service, directory=resolved)

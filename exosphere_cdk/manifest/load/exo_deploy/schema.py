@@ -13,14 +13,18 @@ from attrs import frozen
 
 from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.model.constraints import (
+    ALARM_DEFAULTS,
     BUS_TYPES,
+    CERTIFICATE_ARN_PATTERN,
     CONTAINER_INSIGHTS,
     CONTAINER_USER_PATTERN,
     DEFAULT_EXOCOM_INSTANCE_TYPE,
     DEFAULT_INSTANCE_TYPE,
     ENV_NAME_PATTERN,
     HOSTNAME_PATTERN,
+    LISTENER_PRIORITIES,
     LOG_RETENTION_DAYS,
+    MAX_AVAILABILITY_ZONES,
     ROLE_PATTERN,
     SECRET_EXPECTED,
     SECRET_PATTERN,
@@ -97,7 +101,7 @@ class AwsProvider:
         doc="availability zones of the VPC",
         extension=True,
         minimum=2,
-        maximum=6,
+        maximum=MAX_AVAILABILITY_ZONES,
     )
     nat_gateways: int = key(
         "nat-gateways",
@@ -105,7 +109,7 @@ class AwsProvider:
         doc="NAT gateways for the private subnets' egress, at most one per availability zone",
         extension=True,
         minimum=1,
-        maximum=6,
+        maximum=MAX_AVAILABILITY_ZONES,
     )
     hosted_zone_id: str | None = key(
         "hosted-zone-id",
@@ -123,7 +127,7 @@ class AwsProvider:
         doc="an existing ACM certificate for `domain`, in the app's region",
         default_doc="a DNS-validated ACM certificate is created for `domain`",
         extension=True,
-        pattern=r"^arn:aws(-[a-z]+)*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$",
+        pattern=CERTIFICATE_ARN_PATTERN,
         noun="certificate ARN",
         expected="'arn:aws:acm:<region>:<account>:certificate/<id>'",
     )
@@ -412,7 +416,7 @@ class AlarmThresholds:
 
     cpu_percent: int = key(
         "cpu-percent",
-        default=85,
+        default=ALARM_DEFAULTS["cpu_percent"],
         doc="average CPU utilisation of the service for 15 minutes (of the CPU units reserved)",
         extension=True,
         minimum=1,
@@ -421,7 +425,7 @@ class AlarmThresholds:
     )
     memory_percent: int = key(
         "memory-percent",
-        default=85,
+        default=ALARM_DEFAULTS["memory_percent"],
         doc="average memory utilisation of the service for 15 minutes (of its memory)",
         extension=True,
         minimum=1,
@@ -430,7 +434,7 @@ class AlarmThresholds:
     )
     server_errors_percent: int = key(
         "5xx-percent",
-        default=5,
+        default=ALARM_DEFAULTS["server_errors_percent"],
         doc="share of the requests answered 5xx by the service's tasks, in 3 of 5 minutes "
         "(public services; rolls back a deployment)",
         extension=True,
@@ -440,7 +444,7 @@ class AlarmThresholds:
     )
     p99_ms: int = key(
         "p99-ms",
-        default=2000,
+        default=ALARM_DEFAULTS["p99_ms"],
         doc="99th percentile of the tasks' response time for 5 minutes (public services)",
         extension=True,
         minimum=1,
@@ -449,7 +453,7 @@ class AlarmThresholds:
     )
     unhealthy_hosts: int = key(
         "unhealthy-hosts",
-        default=1,
+        default=ALARM_DEFAULTS["unhealthy_hosts"],
         doc="tasks failing the load balancer's health check for 5 minutes (public services)",
         extension=True,
         minimum=1,
@@ -545,8 +549,8 @@ class AwsService:
         default_doc="derived from the role (`sha256(role) % 40000 + 1`), stable as services "
         "come and go; 50000 for the catch-all",
         extension=True,
-        minimum=1,
-        maximum=50000,
+        minimum=LISTENER_PRIORITIES[0],
+        maximum=LISTENER_PRIORITIES[1],
     )
     alarms: AlarmThresholds = key(
         default=AlarmThresholds(),

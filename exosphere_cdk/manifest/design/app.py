@@ -1,0 +1,385 @@
+"""The deployment of an app, stack by stack, as data: every name, port, variable and threshold.
+
+`design(app)` turns a loaded app into one spec per stack. The stacks only
+turn these specs into constructs (exosphere_cdk.stacks), and the operations
+(`plan`, `cost`, `graph`) read the same specs: a value is derived here once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from attrs import frozen
+
+from exosphere_cdk.manifest.data import exocom
+from exosphere_cdk.manifest.data.ec2_types import architecture
+from exosphere_cdk.manifest.data.images import ecr_image, is_docker_hub
+from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.model.app import Alarms, LoadedApp, LoadedService, Secret
+
+Architecture = Literal["x86_64", "arm64"]
+#: The encrypted root volume of every instance of the app's clusters (ExoCom's host too).
+ROOT_VOLUME_GIB = 30
+#: Services on one CloudWatch dashboard; more services get more dashboards.
+SERVICES_PER_DASHBOARD = 50
+#: AWS's managed rule groups of the web ACL (`waf: true`), evaluated in this order.
+WAF_RULE_GROUPS = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesAmazonIpReputationList",
+)
+#: Files of a service folder that are not part of its image (editing them must not rebuild it).
+NOT_IN_IMAGE = ("service.yml",)
+
+
+@frozen(kw_only=True)
+class NetworkDesign:
+    name: str
+    description: str
+    availability_zones: int
+    nat_gateways: int
+    #: The alias of the app's KMS key (logs, notifications).
+    key_alias: str
+
+
+@frozen(kw_only=True)
+class DnsDesign:
+    name: str
+    description: str
+    domain: str
+    #: An existing public zone for `domain`; None: a new one.
+    hosted_zone_id: str | None
+    #: An existing certificate; None: a DNS-validated one.
+    certificate_arn: str | None
+
+
+@frozen(kw_only=True)
+class ClusterDesign:
+    instance_type: str
+    architecture: Architecture
+    min_instances: int
+    max_instances: int
+    root_volume_gib: int = ROOT_VOLUME_GIB
+
+
+@frozen(kw_only=True)
+class PlatformDesign:
+    name: str
+    description: str
+    public: ClusterDesign
+    private: ClusterDesign
+    #: The web ACL's managed rule groups; empty: no web ACL.
+    waf_rule_groups: tuple[str, ...]
+    session_manager: bool
+
+
+@frozen(kw_only=True)
+class PulledImage:
+    """An image pulled by name at deploy, with what pulling it needs."""
+
+    name: str
+    #: A Secrets Manager secret with the registry's username and password; None: anonymous.
+    credentials: str | None = None
+    #: The ECR repository the image is in (its task may pull from it); None: not ECR.
+    ecr_repository_arn: str | None = None
+    #: The tag or digest in that repository.
+    ecr_tag_or_digest: str | None = None
+
+
+@frozen(kw_only=True)
+class BuiltImage:
+    """An image built from the service folder's Dockerfile at deploy."""
+
+    directory: str
+    #: The CPU architecture it is built for: that of its cluster's instances.
+    architecture: Architecture
+    exclude: tuple[str, ...] = NOT_IN_IMAGE
+
+
+@frozen(kw_only=True)
+class ExoComDesign:
+    name: str
+    description: str
+    version: str
+    #: What the release does at run time (manifest/data/exocom.py).
+    family: exocom.ExoComFamily
+    image: PulledImage
+    command: tuple[str, ...] | None
+    environment: Mapping[str, str]
+    #: The private DNS namespace ExoCom is named in, and its name there.
+    namespace: str
+    service_name: str
+    #: What every service's EXOCOM_HOST and EXOCOM_PORT say.
+    host: str
+    port: int
+    instance: ClusterDesign
+    execute_command: bool
+    session_manager: bool
+    #: Restart the services ExoCom routes whenever it starts (clients that never reconnect).
+    reconnect: bool
+    #: One route per service, in role order, messages as written.
+    routes: tuple[exocom.Route, ...]
+    #: ExoCom's alarm thresholds (it has no service.yml: the defaults).
+    alarms: Alarms
+
+    @property
+    def address(self) -> str:
+        """`host:port`."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The roles of ExoCom's routes."""
+        return tuple(route.role for route in self.routes)
+
+    @property
+    def bus_messages(self) -> exocom.BusMessages:
+        """The senders and receivers of every message, by its name on the bus."""
+        return exocom.bus_messages(self.family, self.routes)
+
+
+@frozen(kw_only=True)
+class ServiceDesign:
+    name: str
+    description: str
+    role: str
+    public: bool
+    image: BuiltImage | PulledImage
+    command: tuple[str, ...] | None
+    cpu: int
+    memory_mib: int
+    #: Every plain variable of the container, the deployment's own included.
+    environment: Mapping[str, str]
+    #: Every variable read from Secrets Manager, mongo's included.
+    secrets: Mapping[str, Secret]
+    #: The port the load balancer routes to (public services); None: no route.
+    container_port: int | None
+    url: str | None
+    listener_priority: int
+    health_check_path: str
+    min_tasks: int
+    max_tasks: int
+    cpu_target_percent: int
+    deployment: exocom.Deployment
+    read_only_root: bool
+    user: str | None
+    execute_command: bool
+    alarms: Alarms
+
+    @property
+    def routed(self) -> bool:
+        """Whether the load balancer routes to it (a public service with a port)."""
+        return self.public and self.container_port is not None
+
+
+@frozen(kw_only=True)
+class MonitoringDesign:
+    name: str
+    description: str
+    dashboard_name: str
+    services_per_dashboard: int = SERVICES_PER_DASHBOARD
+
+
+@frozen(kw_only=True)
+class AppDesign:
+    """Every stack of one app, and what they share."""
+
+    slug: str
+    account: str | None
+    region: str | None
+    log_retention_days: int
+    container_insights: str
+    #: CloudWatch alarms to the notifications topic (off app-wide with `alarms: false`).
+    alarms: bool
+    #: The start of every log group name the app's instances may write to.
+    log_group_name_prefix: str
+    network: NetworkDesign
+    dns: DnsDesign | None
+    platform: PlatformDesign
+    exocom: ExoComDesign
+    services: tuple[ServiceDesign, ...]
+    monitoring: MonitoringDesign
+    #: Tags of every resource.
+    tags: Mapping[str, str]
+
+    @property
+    def insights_on(self) -> bool:
+        return self.container_insights != "disabled"
+
+    def service(self, stack_name: str) -> ServiceDesign | None:
+        """The service whose stack is `stack_name`, if any."""
+        return next((s for s in self.services if s.name == stack_name), None)
+
+
+def design(app: LoadedApp) -> AppDesign:
+    """The deployment of `app`."""
+    aws = app.aws
+    platform = _platform(app)
+    return AppDesign(
+        slug=app.slug,
+        account=aws.account,
+        region=aws.region,
+        log_retention_days=aws.log_retention_days,
+        container_insights=aws.container_insights,
+        alarms=aws.alarms,
+        log_group_name_prefix=f"{app.slug}-",
+        network=NetworkDesign(
+            name=derive.stack_name(app, "network"),
+            description=description(app, "VPC"),
+            availability_zones=aws.availability_zones,
+            nat_gateways=aws.nat_gateways,
+            key_alias=f"exosphere/{app.slug}",
+        ),
+        dns=_dns(app),
+        platform=platform,
+        exocom=_exocom(app),
+        services=tuple(_service(app, svc, platform) for svc in app.services),
+        monitoring=MonitoringDesign(
+            name=derive.stack_name(app, "monitoring"),
+            description=description(app, "CloudWatch dashboard"),
+            dashboard_name=app.slug,
+        ),
+        tags={"exosphere:app": app.slug},
+    )
+
+
+def description(app: LoadedApp, what: str) -> str:
+    """A stack's description: `<app name>: <what>`."""
+    return f"{app.name}: {what}"
+
+
+def service_description(svc: LoadedService) -> str:
+    return f"{'public' if svc.public else 'private'} service {svc.role}"
+
+
+def _dns(app: LoadedApp) -> DnsDesign | None:
+    if app.domain is None:
+        return None
+    return DnsDesign(
+        name=derive.stack_name(app, "dns"),
+        description=description(app, "public DNS zone and certificate"),
+        domain=app.domain,
+        hosted_zone_id=app.aws.hosted_zone_id,
+        certificate_arn=app.aws.certificate_arn,
+    )
+
+
+def cluster(instance_type: str, bounds: tuple[int, int]) -> ClusterDesign:
+    return ClusterDesign(
+        instance_type=instance_type,
+        architecture="arm64" if architecture(instance_type) == "arm64" else "x86_64",
+        min_instances=bounds[0],
+        max_instances=bounds[1],
+    )
+
+
+def _platform(app: LoadedApp) -> PlatformDesign:
+    aws = app.aws
+    return PlatformDesign(
+        name=derive.stack_name(app, "platform"),
+        description=description(app, "ECS clusters and load balancer"),
+        public=cluster(aws.public_cluster_size, (aws.public_cluster_min, aws.public_cluster_max)),
+        private=cluster(
+            aws.private_cluster_size, (aws.private_cluster_min, aws.private_cluster_max)
+        ),
+        waf_rule_groups=WAF_RULE_GROUPS if aws.waf else (),
+        session_manager=aws.ssm,
+    )
+
+
+def _exocom(app: LoadedApp) -> ExoComDesign:
+    aws, bus = app.aws, app.exocom
+    routes = derive.routes(app)
+    return ExoComDesign(
+        name=derive.stack_name(app, "exocom"),
+        description=description(app, f"ExoCom {app.exocom_version}"),
+        version=app.exocom_version,
+        family=bus,
+        image=PulledImage(
+            name=exocom.image(app.exocom_version), credentials=aws.dockerhub_credentials
+        ),
+        command=bus.command,
+        environment=exocom.environment(bus, routes),
+        namespace=derive.private_zone(app),
+        service_name=derive.EXOCOM_SERVICE_NAME,
+        host=derive.exocom_host(app),
+        port=exocom.EXOCOM_PORT,
+        instance=cluster(aws.exocom_cluster_size, (1, 1)),
+        execute_command=aws.ecs_exec,
+        session_manager=aws.ssm,
+        reconnect=not bus.clients_reconnect,
+        routes=routes,
+        alarms=Alarms.defaults(),
+    )
+
+
+def pulled_image(app: LoadedApp, name: str) -> PulledImage:
+    """The registry image `name`: from its ECR repository, or with the app's Docker Hub
+    credentials when Docker Hub serves it and the app names them."""
+    ecr = ecr_image(name)
+    if ecr is not None:
+        return PulledImage(
+            name=name,
+            ecr_repository_arn=ecr.repository_arn,
+            ecr_tag_or_digest=ecr.digest or ecr.tag,
+        )
+    credentials = app.aws.dockerhub_credentials if is_docker_hub(name) else None
+    return PulledImage(name=name, credentials=credentials)
+
+
+def service_environment(app: LoadedApp, svc: LoadedService) -> dict[str, str]:
+    """The container's plain variables: the service's own, then the deployment's."""
+    environment = {
+        **svc.environment,
+        "EXOCOM_HOST": derive.exocom_host(app),
+        "EXOCOM_PORT": str(exocom.EXOCOM_PORT),
+        "ROLE": svc.role,
+    }
+    if svc.mongo is not None and svc.mongo.address:
+        # Exosphere's mongo service templates read the address from MONGO.
+        environment["MONGO"] = svc.mongo.address
+    return environment
+
+
+def service_secrets(app: LoadedApp, svc: LoadedService) -> dict[str, Secret]:
+    """The container's variables read from Secrets Manager: the service's, then mongo's."""
+    secrets = dict(svc.secrets)
+    mongo = derive.mongo_secret_name(app, svc)
+    if mongo is not None:
+        secrets["MONGODB_USER"] = Secret(name=mongo, json_key="username")
+        secrets["MONGODB_PW"] = Secret(name=mongo, json_key="password")
+    return secrets
+
+
+def _service(app: LoadedApp, svc: LoadedService, platform: PlatformDesign) -> ServiceDesign:
+    instances = platform.public if svc.public else platform.private
+    command = derive.container_command(svc)
+    return ServiceDesign(
+        name=derive.stack_name(app, svc.role),
+        description=description(app, service_description(svc)),
+        role=svc.role,
+        public=svc.public,
+        image=(
+            BuiltImage(directory=svc.image.value, architecture=instances.architecture)
+            if svc.image.kind == "asset"
+            else pulled_image(app, svc.image.value)
+        ),
+        command=None if command is None else tuple(command),
+        cpu=svc.cpu,
+        memory_mib=svc.memory,
+        environment=service_environment(app, svc),
+        secrets=service_secrets(app, svc),
+        container_port=svc.port if svc.public else None,
+        url=svc.url if svc.public else None,
+        listener_priority=derive.listener_priority(svc),
+        health_check_path=svc.health_check_path,
+        min_tasks=svc.min_tasks,
+        max_tasks=svc.max_tasks,
+        cpu_target_percent=svc.cpu_target,
+        deployment=exocom.service_deployment(app.exocom),
+        read_only_root=svc.read_only_root,
+        user=svc.user,
+        execute_command=app.aws.ecs_exec,
+        alarms=svc.alarms,
+    )

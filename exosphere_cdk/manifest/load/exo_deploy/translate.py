@@ -1,0 +1,196 @@
+"""The exo-deploy era's manifests as the era-neutral app (model.app), with their key paths.
+
+This is the one place that knows where the exo-deploy era writes each value
+(`production.aws.cpu` of service.yml, `environments.<env>.providers.aws.*` of
+application.yml): the rules quote those keys through `Source`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import attrs
+
+from exosphere_cdk.manifest.errors import display_path
+from exosphere_cdk.manifest.load.exo_deploy.manifests import Manifests, WrittenService
+from exosphere_cdk.manifest.load.exo_deploy.schema import (
+    AlarmThresholds,
+    AwsProvider,
+    Service,
+    ServiceRef,
+)
+from exosphere_cdk.manifest.model.app import (
+    Alarms,
+    AwsSettings,
+    Image,
+    LoadedApp,
+    LoadedService,
+    Messages,
+    Mongo,
+    Secret,
+    Source,
+    Where,
+)
+from exosphere_cdk.manifest.model.spec import KEY
+
+#: Where service.yml writes each value of a service (model.app.LoadedService's names).
+SERVICE_KEYS = {
+    "messages": "messages",
+    "command": "startup.command",
+    "dependencies": "dependencies",
+    "mongo": "dependencies.mongo",
+    "production": "production",
+    "url": "production.url",
+    "environment": "production.environment",
+    "secrets": "production.secrets",
+    "cpu": "production.aws.cpu",
+    "memory": "production.aws.memory",
+    "port": "production.aws.public-port",
+    "health_check_path": "production.aws.health-check-path",
+    "min_tasks": "production.aws.min-tasks",
+    "max_tasks_given": "production.aws.max-tasks",
+    "cpu_target": "production.aws.cpu-target",
+    "read_only_root": "production.aws.read-only-root",
+    "user": "production.aws.user",
+    "listener_priority": "production.aws.listener-priority",
+    "alarms": "production.aws.alarms",
+}
+#: Where application.yml writes each value of a service's entry.
+ENTRY_KEYS = {"location": "location", "image_name": "docker_image", "namespace": "namespace"}
+
+
+def app_file(directory: Path) -> str:
+    """application.yml as the user should read it."""
+    return display_path(directory / "application.yml")
+
+
+def entry_path(role: str, public: bool) -> str:
+    """`services.public.web`: the service's entry in application.yml."""
+    return f"services.{'public' if public else 'private'}.{role}"
+
+
+def dashify(text: str) -> str:
+    """Lowercase, every character that is not a letter or digit replaced by '-'."""
+    return re.sub(r"[^a-z0-9]", "-", text.lower())
+
+
+def image(ref: ServiceRef, service: Service, directory: Path | None) -> Image:
+    """A Dockerfile in the service folder, else `docker_image`, else `<author>/<type>`.
+
+    For a service with none of the three (reported by the loader) this is the
+    registry name `/`, never deployed.
+    """
+    if directory is not None and (directory / "Dockerfile").is_file():
+        return Image("asset", str(directory))
+    if ref.docker_image:
+        return Image("registry", ref.docker_image)
+    return Image("registry", f"{dashify(service.author or '')}/{dashify(service.type or '')}")
+
+
+def service_source(
+    app_dir: Path, ref: ServiceRef, role: str, public: bool, directory: Path | None
+) -> Source:
+    """Where the values of one service are written (`image`: the name of a pulled image)."""
+    entry = Where(app_file(app_dir), entry_path(role, public))
+    keys = {name: entry.key(key) for name, key in ENTRY_KEYS.items()}
+    keys["image"] = keys["image_name"]
+    if directory is None:  # a docker_image only: its messages are in its entry
+        keys["messages"] = entry.key("messages")
+        return Source(file=Where(entry.file, ""), keys=keys, fallback=entry)
+    file = Where(display_path(directory / "service.yml"), "", role)
+    keys.update({name: file.key(*key.split(".")) for name, key in SERVICE_KEYS.items()})
+    if not ref.docker_image:  # `<author>/<type>`
+        keys["image"] = file.key("type")
+    return Source(file=file, keys=keys, fallback=entry)
+
+
+def alarms(thresholds: AlarmThresholds) -> Alarms:
+    return Alarms(
+        cpu_percent=thresholds.cpu_percent,
+        memory_percent=thresholds.memory_percent,
+        server_errors_percent=thresholds.server_errors_percent,
+        p99_ms=thresholds.p99_ms,
+        unhealthy_hosts=thresholds.unhealthy_hosts,
+    )
+
+
+def loaded_service(app_dir: Path, written: WrittenService) -> LoadedService:
+    """One service in era-neutral terms."""
+    role, public, directory = written.role, written.public, written.directory
+    ref, service = written.ref, written.service
+    production = service.production
+    aws = production.aws
+    mongo = service.dependencies.get("mongo")
+    return LoadedService(
+        role=role,
+        kind="public" if public else "private",
+        directory=directory,
+        image=image(ref, service, directory),
+        image_name=ref.docker_image,
+        messages=Messages(sends=service.messages.sends, receives=service.messages.receives),
+        namespace=ref.namespace,
+        command=service.startup.command,
+        cpu=aws.cpu,
+        memory=aws.memory,
+        port=aws.public_port,
+        url=production.url,
+        health_check_path=aws.health_check_path,
+        min_tasks=aws.min_tasks,
+        max_tasks_given=aws.max_tasks,
+        cpu_target=aws.cpu_target,
+        read_only_root=aws.read_only_root,
+        user=aws.user,
+        listener_priority=aws.listener_priority,
+        alarms=alarms(aws.alarms),
+        environment=dict(production.environment),
+        secrets={
+            name: Secret(name=ref.name, json_key=ref.json_key)
+            for name, ref in production.secrets.items()
+        },
+        dependencies=tuple(service.dependencies),
+        mongo=None if mongo is None else Mongo(address=mongo.prod, secret=mongo.secret),
+        source=service_source(app_dir, ref, role, public, directory),
+    )
+
+
+def aws_settings(aws: AwsProvider) -> AwsSettings:
+    """The AWS settings: the fields of the same names (remote-state-store has no meaning)."""
+    names = {a.name for a in attrs.fields(AwsSettings)}
+    return AwsSettings(**{name: getattr(aws, name) for name in names})
+
+
+def app_source(directory: Path, env: str, bus: str) -> Source:
+    """Where the app's own values are written; `bus` is the key path of the bus entry."""
+    file = Where(app_file(directory), "")
+    environment = file.key("environments", env)
+    keys = {
+        "name": file.key("name"),
+        "slug": file.key("slug"),
+        "services": file.key("services"),
+        "public_services": file.key("services", "public"),
+        "bus": file.key(*bus.split(".")),
+        "version": file.key(*bus.split("."), "version"),
+        "environment": environment,
+        "domain": environment.key("domain"),
+    }
+    aws = environment.key("providers", "aws")
+    for a in attrs.fields(AwsProvider):
+        keys[f"aws.{a.name}"] = aws.key(a.metadata.get(KEY, a.name))
+    return Source(file=file, keys=keys, fallback=file)
+
+
+def loaded_app(manifests: Manifests) -> LoadedApp:
+    """The app in era-neutral terms."""
+    environment = manifests.environment
+    return LoadedApp(
+        directory=manifests.directory,
+        name=manifests.application.name,
+        env_name=manifests.env_name,
+        domain=environment.domain,
+        aws=aws_settings(environment.providers.aws),
+        services=tuple(loaded_service(manifests.directory, w) for w in manifests.services),
+        slug=manifests.slug,
+        exocom_version=manifests.exocom_version,
+        source=app_source(manifests.directory, manifests.env_name, manifests.bus_path),
+    )
