@@ -27,7 +27,7 @@ from exosphere_cdk.ops.schema import (
 )
 from tests.apps import write_app
 from tests.conftest import CORPUS, REPO
-from tests.manifest.test_manifest_invalid import CASES
+from tests.manifest.load.test_invalid import CASES
 
 VALIDATORS = {
     which: jsonschema.Draft202012Validator(json_schema(which))

@@ -607,7 +607,7 @@ def test_exocom_stays_on_x86_beside_a_graviton_cluster(
     make_app: AppFactory, tmp_path: Path
 ) -> None:
     # ExoCom's images are published for x86_64 only: an arm64 exocom-cluster-size is
-    # refused (tests/manifest/test_manifest_invalid.py, exocom-on-arm)
+    # refused (tests/manifest/load/test_invalid.py, exocom-on-arm)
     aws = {"private-cluster-size": "t4g.small", "exocom-cluster-size": "t3.micro"}
     synth = _synth_app(
         make_app,

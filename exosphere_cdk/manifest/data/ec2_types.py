@@ -3,7 +3,7 @@
 The names come from botocore's EC2 service model (the `InstanceType` enum of
 `ec2/service-2`), copied into `ec2_type_names.py` by
 `scripts/regenerate` (loading botocore's model takes about 200 ms,
-the copy a millisecond); tests/manifest/test_rules_instances.py checks that the
+the copy a millisecond); tests/manifest/rules/test_instances.py checks that the
 copy matches the installed botocore.
 """
 

@@ -226,7 +226,7 @@ def design(app: LoadedApp) -> AppDesign:
         log_group_name_prefix=f"{app.slug}-",
         network=NetworkDesign(
             name=derive.stack_name(app, "network"),
-            description=description(app, "VPC"),
+            description=description(app, WHAT["network"]),
             availability_zones=aws.availability_zones,
             nat_gateways=aws.nat_gateways,
             key_alias=f"exosphere/{app.slug}",
@@ -237,11 +237,20 @@ def design(app: LoadedApp) -> AppDesign:
         services=tuple(_service(app, svc, platform) for svc in app.services),
         monitoring=MonitoringDesign(
             name=derive.stack_name(app, "monitoring"),
-            description=description(app, "CloudWatch dashboard"),
+            description=description(app, WHAT["monitoring"]),
             dashboard_name=app.slug,
         ),
         tags={"exosphere:app": app.slug},
     )
+
+
+#: What the app's own stacks hold, in their descriptions (`<app name>: <what>`).
+WHAT = {
+    "network": "VPC",
+    "dns": "public DNS zone and certificate",
+    "platform": "ECS clusters and load balancer",
+    "monitoring": "CloudWatch dashboard",
+}
 
 
 def description(app: LoadedApp, what: str) -> str:
@@ -253,12 +262,25 @@ def service_description(svc: LoadedService) -> str:
     return f"{'public' if svc.public else 'private'} service {svc.role}"
 
 
+def exocom_description(app: LoadedApp) -> str:
+    return f"ExoCom {app.exocom_version}"
+
+
+def stack_descriptions(app: LoadedApp) -> list[str]:
+    """Every stack's description, as `design` writes them (without designing the rest)."""
+    return [
+        *(description(app, what) for what in WHAT.values()),
+        description(app, exocom_description(app)),
+        *(description(app, service_description(svc)) for svc in app.services),
+    ]
+
+
 def _dns(app: LoadedApp) -> DnsDesign | None:
     if app.domain is None:
         return None
     return DnsDesign(
         name=derive.stack_name(app, "dns"),
-        description=description(app, "public DNS zone and certificate"),
+        description=description(app, WHAT["dns"]),
         domain=app.domain,
         hosted_zone_id=app.aws.hosted_zone_id,
         certificate_arn=app.aws.certificate_arn,
@@ -278,7 +300,7 @@ def _platform(app: LoadedApp) -> PlatformDesign:
     aws = app.aws
     return PlatformDesign(
         name=derive.stack_name(app, "platform"),
-        description=description(app, "ECS clusters and load balancer"),
+        description=description(app, WHAT["platform"]),
         public=cluster(aws.public_cluster_size, (aws.public_cluster_min, aws.public_cluster_max)),
         private=cluster(
             aws.private_cluster_size, (aws.private_cluster_min, aws.private_cluster_max)
@@ -293,7 +315,7 @@ def _exocom(app: LoadedApp) -> ExoComDesign:
     routes = derive.routes(app)
     return ExoComDesign(
         name=derive.stack_name(app, "exocom"),
-        description=description(app, f"ExoCom {app.exocom_version}"),
+        description=description(app, exocom_description(app)),
         version=app.exocom_version,
         family=bus,
         image=PulledImage(

@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 
 from exosphere_cdk.manifest.design import derive
-from exosphere_cdk.manifest.design.app import design, service_environment, service_secrets
+from exosphere_cdk.manifest.design.app import service_environment, service_secrets
+from exosphere_cdk.manifest.design.app import stack_descriptions as design_descriptions
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
 
@@ -143,9 +144,7 @@ def task_definition_sizes(app: LoadedApp) -> list[Problem]:
 
 def stack_descriptions(app: LoadedApp) -> list[Problem]:
     """The stacks' descriptions (the design's) within 1024 bytes."""
-    plan = design(app)
-    specs = [plan.network, plan.dns, plan.platform, plan.exocom, plan.monitoring, *plan.services]
-    longest = max(len(spec.description.encode()) for spec in specs if spec is not None)
+    longest = max(len(text.encode()) for text in design_descriptions(app))
     if longest <= STACK_DESCRIPTION_BYTES:
         return []
     return [

@@ -50,14 +50,14 @@ LOADED = [name for name in ERA_1 if name not in REFUSED]
 
 @pytest.mark.parametrize("name", LOADED or [pytest.param("corpus", marks=needs_corpus)])
 def test_every_era_1_example_loads(name: str, tmp_path: Path) -> None:
-    # space-tweet as published is refused (tests/manifest/test_rules_capacity.py)
+    # space-tweet as published is refused (tests/manifest/rules/test_capacity.py)
     app = load_app(corpus_variant(name, tmp_path) if name == "space-tweet" else corpus(name))
     assert app.services
     assert not [p for p in app.problems if p.is_error]
 
 
 def test_space_tweet_is_read_as_exo_deploy_read_it(tmp_path: Path) -> None:
-    # with a private cluster that fits (as published it is refused: test_rules_capacity.py)
+    # with a private cluster that fits (as published it is refused: rules/test_capacity.py)
     directory = corpus_variant("space-tweet", tmp_path)
     app = load_app(directory)
     assert app.slug == "space-tweet"

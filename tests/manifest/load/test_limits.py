@@ -63,7 +63,7 @@ def problems_of(read: Callable[[], object]) -> list[str]:
 
 def test_the_limits_are_as_documented() -> None:
     assert (MAX_BYTES, MAX_DEPTH, MAX_NODES) == (1024 * 1024, 64, 10_000)
-    docs = (Path(__file__).resolve().parents[2] / "docs" / "manifest.md").read_text()
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "manifest.md").read_text()
     assert "larger than 1 MiB (1,048,576 bytes" in docs
     assert "64 levels" in docs
     assert "10,000 keys and values" in docs

@@ -22,7 +22,7 @@ from exosphere_cdk.manifest.load.exo_deploy.schema import (
 from exosphere_cdk.manifest.model import constraints as model
 from exosphere_cdk.manifest.model.app import Image, LoadedApp, LoadedService
 
-MANIFESTS = Path(__file__).parents[2] / "manifests"
+MANIFESTS = Path(__file__).parents[3] / "manifests"
 CHAT = MANIFESTS / "chat"
 BLOG = MANIFESTS / "blog"
 

@@ -7,7 +7,7 @@ import pytest
 
 from exosphere_cdk.manifest.load.eras import load_app
 from tests.apps import AppFactory
-from tests.manifest.test_manifest_invalid import aws, lines, web_aws
+from tests.manifest.load.test_invalid import aws, lines, web_aws
 
 
 def test_defaults_are_off_and_the_images_user(make_app: AppFactory) -> None:
