@@ -5,6 +5,7 @@
     exo-cdk guard OLD_ASSEMBLY NEW_ASSEMBLY [--json]
     exo-cdk status APP_DIR [--json] / exo-cdk logs APP_DIR ROLE [--since 10m] [--follow]
     exo-cdk remove APP_DIR [--yes]
+    exo-cdk init DIR [--dockerfile] / exo-cdk add-service APP_DIR ROLE --public|--private
     exo-cdk doctor APP_DIR / exo-cdk deploy|diff|destroy APP_DIR [--service ROLE]
 
 Exit codes (`exosphere_cdk.reporting`): 0 ok (warnings allowed), 1 invalid
@@ -21,6 +22,7 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from exosphere_cdk.cli import (
+    add_service,
     cost,
     deploy,
     destroy,
@@ -28,6 +30,7 @@ from exosphere_cdk.cli import (
     doctor,
     graph,
     guard,
+    init,
     logs,
     plan,
     remove,
@@ -45,6 +48,8 @@ Handler = Callable[[argparse.Namespace], int]
 
 #: The commands, in the order `exo-cdk --help` lists them.
 COMMANDS = (
+    init,
+    add_service,
     validate,
     plan,
     graph,
