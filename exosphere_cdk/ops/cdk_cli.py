@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from attrs import frozen
 
@@ -24,6 +24,7 @@ __all__ = [
     "APPROVALS",
     "CDK_CONCURRENCY",
     "CHECKOUT",
+    "PROTECTED_PARTS",
     "Action",
     "CdkNotInstalledError",
     "CdkRun",
@@ -31,6 +32,7 @@ __all__ = [
     "UnknownServiceError",
     "cdk_executable",
     "cdk_run",
+    "destroy_runs",
     "parse_event",
     "service_stack",
 ]
@@ -40,6 +42,8 @@ Action = Literal["deploy", "diff", "destroy"]
 CDK_CONCURRENCY = 10
 #: `--require-approval`'s values, the CDK's default first.
 APPROVALS = ("broadening", "any-change", "destructive", "never")
+#: The stacks with termination protection (and the load balancer's deletion protection).
+PROTECTED_PARTS = ("network", "dns", "platform", "exocom")
 #: The checkout whose CDK CLI runs (a test points it at a fake one).
 CHECKOUT = ROOT
 _PROGRESS = re.compile(r"^\s*\d+/\d+\s*$")
@@ -107,6 +111,7 @@ def cdk_run(
     app: LoadedApp,
     *,
     service: str | None = None,
+    only: Sequence[str] = (),
     require_approval: str = APPROVALS[0],
     concurrency: int = CDK_CONCURRENCY,
     profile: str | None = None,
@@ -116,17 +121,19 @@ def cdk_run(
 ) -> CdkRun:
     """The CDK CLI's command line that runs `action` on the app (or on one service's stack).
 
-    `--all`, or the service's stack alone (`-e`); deploy and destroy run `concurrency`
+    `--all`, or the service's stack alone (`-e`), or the stacks `only` names (`-e`, for
+    the teardown deploy of the stacks that exist); deploy and destroy run `concurrency`
     stacks at once, but a deploy that may ask for approval runs one at a time: the CDK
     CLI cannot ask while it deploys several stacks at once.
     """
     root = CHECKOUT if root is None else root
-    stacks = (service_stack(app, service),) if service else tuple(stack_names(app))
-    target = ["-e", stacks[0]] if service else ["--all"] * (action != "diff")
+    stacks = (service_stack(app, service),) if service else tuple(only or stack_names(app))
+    exclusive = bool(service or only)
+    target = ["-e", *stacks] if exclusive else ["--all"] * (action != "diff")
     notes: list[str] = []
     options: list[str] = []
     if action == "deploy":
-        if require_approval != "never" and not service and concurrency > 1:
+        if require_approval != "never" and len(stacks) > 1 and concurrency > 1:
             notes.append(
                 f"--require-approval {require_approval}: the stacks deploy one at a time (the"
                 f" CDK CLI cannot ask while it deploys several at once); --require-approval"
@@ -136,12 +143,36 @@ def cdk_run(
         options = ["--concurrency", str(concurrency), "--progress", "events"]
         options += ["--require-approval", require_approval]
     elif action == "destroy":
-        options = ["--concurrency", str(concurrency)] * (not service) + ["--force"] * force
+        options = ["--concurrency", str(concurrency)] * (not exclusive) + ["--force"] * force
     context = ["-c", f"app={app.directory}", "-c", f"env={app.env_name}"]
     context += ["-c", "teardown=true"] * teardown
     argv = [str(cdk_executable(root)), action, *target, *options, "--no-color", *context]
     argv += ["--profile", profile] if profile else []
     return CdkRun(tuple(argv), root, _environment(root), stacks, tuple(notes))
+
+
+def destroy_runs(
+    app: LoadedApp, existing: Collection[str], *, service: str | None, profile: str | None
+) -> list[CdkRun]:
+    """What `exo-cdk destroy` runs, given the app's stacks that exist ([]: nothing to do).
+
+    One service: its stack's destroy. The app: a `-c teardown=true` deploy of the protected
+    stacks that exist (nothing else is deployed, no stack created), then `destroy --all`.
+    """
+    if service:
+        stack = service_stack(app, service)
+        return [cdk_run("destroy", app, service=service, force=True, profile=profile)] * (
+            stack in existing
+        )
+    if not any(name in existing for name in stack_names(app)):
+        return []
+    protected = [stack_name(app, part) for part in PROTECTED_PARTS]
+    lift = [name for name in protected if name in existing]
+    runs = [cdk_run("destroy", app, force=True, profile=profile)]
+    if lift:
+        options: dict[str, Any] = {"require_approval": "never", "teardown": True}
+        runs.insert(0, cdk_run("deploy", app, only=lift, profile=profile, **options))
+    return runs
 
 
 def _environment(root: Path) -> dict[str, str]:

@@ -337,14 +337,24 @@ def test_the_pinned_account(
     assert cdk.calls == []
 
 
+@pytest.fixture
+def deployed(session: boto3.Session, make_app: AppFactory, monkeypatch: pytest.MonkeyPatch) -> str:
+    """BASE's stacks in moto (as tests/moto_app.py makes them); its folder."""
+    app_dir = str(make_app(None))
+    moto_app.deploy(load_directory(app_dir, "production"), session, monkeypatch=monkeypatch)
+    return app_dir
+
+
 def test_destroy_every_stack(
-    cdk: FakeCdk, session: boto3.Session, app_dir: str, capfd: pytest.CaptureFixture[str]
+    cdk: FakeCdk, deployed: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["destroy", app_dir, "--yes"]) == 0
+    assert main(["destroy", deployed, "--yes"]) == 0
+    shared = ["demo-network", "demo-dns", "demo-platform", "demo-exocom"]
     assert cdk.argvs == [
         [
             "deploy",
-            "--all",
+            "-e",
+            *shared,
             "--concurrency",
             "10",
             "--progress",
@@ -352,20 +362,52 @@ def test_destroy_every_stack(
             "--require-approval",
             "never",
             "--no-color",
-            *context(app_dir),
+            *context(deployed),
             "-c",
             "teardown=true",
         ],
-        ["destroy", "--all", "--concurrency", "10", "--force", "--no-color", *context(app_dir)],
+        ["destroy", "--all", "--concurrency", "10", "--force", "--no-color", *context(deployed)],
     ]
-    assert capfd.readouterr().out.endswith(f"nothing of demo is deployed in {REGION}\n")
+    out = capfd.readouterr().out
+    # The fake destroyed nothing: the status says so.
+    assert "│ demo-network    │ CREATE_COMPLETE │" in out
+    assert out.endswith("3 of 3 services steady\n")
+
+
+def test_destroy_lifts_only_what_exists(
+    cdk: FakeCdk,
+    session: boto3.Session,
+    make_app: AppFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    app_dir = str(make_app(None))
+    app = load_directory(app_dir, "production")
+    moto_app.deploy(app, session, skip=["dns", "exocom", "web"], monkeypatch=monkeypatch)
+    assert main(["destroy", app_dir, "--yes"]) == 0
+    assert cdk.argvs[0][:4] == ["deploy", "-e", "demo-network", "demo-platform"]
+    assert cdk.argvs[1][:2] == ["destroy", "--all"]
+
+
+def test_destroy_with_nothing_deployed(
+    cdk: FakeCdk, session: boto3.Session, app_dir: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["destroy", app_dir, "--yes"]) == 0
+    assert capfd.readouterr().out == (
+        f"nothing of demo is deployed in {REGION}: nothing to destroy\n"
+    )
+    assert main(["destroy", app_dir, "--service", "users"]) == 0
+    assert capfd.readouterr().out == (
+        f"demo-users is not deployed in {REGION}: nothing to destroy\n"
+    )
+    assert cdk.calls == []
 
 
 def test_destroy_stops_when_lifting_the_protection_fails(
-    cdk: FakeCdk, session: boto3.Session, app_dir: str, capfd: pytest.CaptureFixture[str]
+    cdk: FakeCdk, deployed: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
     cdk.answer("deploy", code=1)
-    assert main(["destroy", app_dir, "--yes"]) == 1
+    assert main(["destroy", deployed, "--yes"]) == 1
     assert [argv[0] for argv in cdk.argvs] == ["deploy"]
     assert capfd.readouterr().err == (
         "exo-cdk: error: cdk deploy failed (exit code 1): see its output above\n"
@@ -373,40 +415,46 @@ def test_destroy_stops_when_lifting_the_protection_fails(
 
 
 def test_destroy_one_service(
-    cdk: FakeCdk, session: boto3.Session, app_dir: str, capfd: pytest.CaptureFixture[str]
+    cdk: FakeCdk, deployed: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["destroy", app_dir, "--service", "users", "--yes"]) == 0
+    assert main(["destroy", deployed, "--service", "users", "--yes"]) == 0
     assert cdk.argvs == [
-        ["destroy", "-e", "demo-users", "--force", "--no-color", *context(app_dir)]
+        ["destroy", "-e", "demo-users", "--force", "--no-color", *context(deployed)]
     ]
 
 
 def test_destroy_asks(
     cdk: FakeCdk,
-    session: boto3.Session,
-    app_dir: str,
+    deployed: str,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(sys.stdin, "isatty", lambda: False, raising=False)
-    assert main(["destroy", app_dir]) == 2
+    assert main(["destroy", deployed]) == 2
     assert capfd.readouterr().err == (
         "exo-cdk: error: destroy asks before it deletes: give --yes when no terminal can answer\n"
     )
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    answers = iter(["n", "y"])
     questions: list[str] = []
 
     def answer(question: str) -> str:
         questions.append(question)
-        return "n"
+        return next(answers)
 
     monkeypatch.setattr("builtins.input", answer)
-    assert main(["destroy", app_dir, "--service", "web"]) == 0
+    assert main(["destroy", deployed, "--service", "web"]) == 0
     assert capfd.readouterr().out == (
         f"destroy 1 stack in {REGION}: demo-web\nnothing was destroyed\n"
     )
-    assert questions == ["destroy them? (y/n) "]
     assert cdk.calls == []
+    assert main(["destroy", deployed]) == 0
+    assert capfd.readouterr().out.startswith(
+        f"destroy 7 stacks in {REGION} (their protection is lifted first): demo-network,"
+        " demo-dns, demo-platform, demo-exocom, demo-monitoring, demo-users, demo-web\n"
+    )
+    assert questions == ["destroy them? (y/n) "] * 2
+    assert [argv[0] for argv in cdk.argvs] == ["deploy", "destroy"]
 
 
 def test_doctor(

@@ -10,12 +10,14 @@ import pytest
 
 from exosphere_cdk.manifest.load.exo_deploy.loader import load_directory
 from exosphere_cdk.manifest.model.app import LoadedApp
+from exosphere_cdk.ops import cdk_cli
 from exosphere_cdk.ops.cdk_cli import (
     CdkNotInstalledError,
     StackEvent,
     UnknownServiceError,
     cdk_executable,
     cdk_run,
+    destroy_runs,
     parse_event,
 )
 from tests.apps import AppFactory
@@ -170,3 +172,27 @@ def test_event_lines() -> None:
     )
     for other in ("✨  Synthesis time: 9.1s", "demo-web: deploying... [1/7]", "a | b | c"):
         assert parse_event(other) is None
+
+
+def test_what_destroy_runs(app: LoadedApp, checkout: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cdk_cli, "CHECKOUT", checkout)
+    assert destroy_runs(app, [], service=None, profile=None) == []
+    assert destroy_runs(app, ["demo-web"], service="users", profile=None) == []
+    (one,) = destroy_runs(app, ["demo-users"], service="users", profile=None)
+    assert one.argv[1:5] == ("destroy", "-e", "demo-users", "--force")
+    lift, destroy = destroy_runs(app, ["demo-platform", "demo-web"], service=None, profile="p")
+    assert lift.argv[1:5] == ("deploy", "-e", "demo-platform", "--concurrency")
+    assert lift.argv[-4:] == ("-c", "teardown=true", "--profile", "p")
+    assert "--require-approval" in lift.argv
+    assert lift.argv[lift.argv.index("--require-approval") + 1] == "never"
+    assert destroy.argv[1:3] == ("destroy", "--all")
+    # Only unprotected stacks left: nothing to lift.
+    (alone,) = destroy_runs(app, ["demo-monitoring"], service=None, profile=None)
+    assert alone.argv[1:3] == ("destroy", "--all")
+
+
+def test_a_deploy_of_several_named_stacks_that_asks(app: LoadedApp, checkout: Path) -> None:
+    run = cdk_run("deploy", app, only=["demo-network", "demo-dns"], root=checkout)
+    assert run.argv[1:6] == ("deploy", "-e", "demo-network", "demo-dns", "--concurrency")
+    assert run.argv[6] == "1"
+    assert run.stacks == ("demo-network", "demo-dns")
