@@ -25,6 +25,7 @@ from exosphere_cdk.manifest.load.exo_deploy.loader import load_directory
 from exosphere_cdk.ops import cdk_cli
 from tests import moto_app
 from tests.apps import AppFactory
+from tests.conftest import REPO
 from tests.ops.test_preflight import HELLO_DNS, bootstrap, ecs_role
 
 REGION = moto_app.REGION
@@ -492,6 +493,10 @@ def test_doctor_with_problems(
         " create it (docs/operations.md#secrets); its service's tasks cannot start without it",
     ]
     assert out[-1] == "2 problems: `exo-cdk deploy` would stop here"
+    # docs/commands.md shows this run, word for word.
+    docs = (REPO / "docs" / "commands.md").read_text()
+    shown = docs.split("$ exo-cdk doctor app\n", 1)[1].split("```", 1)[0]
+    assert out == shown.splitlines()
     assert main(["doctor", app_dir, "--json"]) == 1
 
 
