@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+import boto3  # type: ignore[import-untyped]
+from rich.console import Console
 from rich.text import Text
 
 from exosphere_cdk.cli.common import load
@@ -15,7 +17,7 @@ from exosphere_cdk.cli.lifecycle import (
     run_cdk,
     run_preflight,
 )
-from exosphere_cdk.ops.aws import new_session
+from exosphere_cdk.ops.aws import AwsError, new_session
 from exosphere_cdk.ops.cdk_cli import APPROVALS, CDK_CONCURRENCY, cdk_run
 from exosphere_cdk.ops.preflight import ECS_ROLE, ensure_ecs_role
 from exosphere_cdk.reporting import EXIT_INVALID, EXIT_OK, console
@@ -42,11 +44,32 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
     role = checked.finding("ecs role")
-    if role is not None and role.severity == "notice" and ensure_ecs_role(session):
-        out.print(f"created the ECS service-linked role {ECS_ROLE}", soft_wrap=True)
+    if role is not None and role.severity == "notice":
+        _create_ecs_role(out, session)
     code = run_cdk(out, cdk)
     print_final_status(out, loaded, session)
     return cdk_failed("deploy", code) if code else EXIT_OK
+
+
+def _create_ecs_role(out: Console, session: boto3.Session) -> None:
+    """The ECS service-linked role of a new account; a warning when AWS refuses to make it."""
+    try:
+        if ensure_ecs_role(session):
+            out.print(f"created the ECS service-linked role {ECS_ROLE}", soft_wrap=True)
+    except AwsError as exc:
+        line = (
+            f"warning: ecs role: {ECS_ROLE} could not be created ({exc}): the first capacity"
+            " provider fails without it; `aws iam create-service-linked-role"
+            " --aws-service-name ecs.amazonaws.com` creates it"
+        )
+        out.print(Text(line, style="yellow"), soft_wrap=True)
+
+
+def _positive(value: str) -> int:
+    number = int(value) if value.isdigit() else 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return number
 
 
 def register(commands: Any) -> None:
@@ -70,7 +93,7 @@ def register(commands: Any) -> None:
     )
     parser.add_argument(
         "--concurrency",
-        type=int,
+        type=_positive,
         default=CDK_CONCURRENCY,
         metavar="N",
         help=f"stacks deployed at once with --require-approval never (default: {CDK_CONCURRENCY})",

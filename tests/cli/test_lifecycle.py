@@ -20,9 +20,10 @@ import pytest
 from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
-from exosphere_cdk.cli import lifecycle, main
+from exosphere_cdk.cli import deploy, lifecycle, main
 from exosphere_cdk.manifest.load.exo_deploy.loader import load_directory
 from exosphere_cdk.ops import cdk_cli
+from exosphere_cdk.ops.aws import CredentialsError
 from tests import moto_app
 from tests.apps import AppFactory
 from tests.conftest import REPO
@@ -537,3 +538,39 @@ def test_doctor_synthesizes_the_app(
         f"error: bootstrap: CDKToolkit in {REGION} is version 5, the templates need 6 or later:"
         f" run `npx cdk bootstrap aws://{ACCOUNT}/{REGION}` from the exosphere-cdk checkout again"
     ) in capfd.readouterr().out.splitlines()
+
+
+def test_deploy_goes_on_when_the_ecs_role_cannot_be_made(
+    cdk: FakeCdk,
+    session: boto3.Session,
+    app_dir: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    bootstrap(session)
+
+    def refuse(session: boto3.Session) -> bool:
+        raise CredentialsError(
+            "AWS refused the credentials: AccessDenied: iam:CreateServiceLinkedRole"
+        )
+
+    monkeypatch.setattr(deploy, "ensure_ecs_role", refuse)
+    assert main(["deploy", app_dir]) == 0
+    assert (
+        "warning: ecs role: AWSServiceRoleForECS could not be created (AWS refused the"
+        " credentials: AccessDenied: iam:CreateServiceLinkedRole): the first capacity provider"
+        " fails without it; `aws iam create-service-linked-role --aws-service-name"
+        " ecs.amazonaws.com` creates it"
+    ) in capfd.readouterr().out.splitlines()
+    assert len(cdk.calls) == 1
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "ten"])
+def test_concurrency_is_a_positive_number(
+    value: str, cdk: FakeCdk, app_dir: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["deploy", app_dir, "--concurrency", value]) == 2
+    assert (
+        f"argument --concurrency: expected a whole number of at least 1, got '{value}'"
+        in capfd.readouterr().err
+    )
