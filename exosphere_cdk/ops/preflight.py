@@ -311,7 +311,19 @@ def _delegation(
                     " registrar while it waits for the certificate",
                 )
             ]
-    expected = sorted(_norm(n) for n in _zone_name_servers(route53, zone_id))
+    try:
+        expected = sorted(_norm(n) for n in _zone_name_servers(route53, zone_id))
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchHostedZone":
+            raise
+        return [
+            Finding(
+                "dns",
+                "error",
+                f"hosted zone {zone_id} (environments.{app.env_name}.providers.aws."
+                f"hosted-zone-id) does not exist in the account: give the id of {domain}'s zone",
+            )
+        ]
     answer = resolver(domain)
     if answer is None:
         return [

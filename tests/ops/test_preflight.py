@@ -472,3 +472,16 @@ def test_finding_shapes() -> None:
             {"check": "dns", "severity": "ok", "message": "y"},
         ],
     }
+
+
+def test_an_imported_zone_that_does_not_exist(make_app: AppFactory, session: boto3.Session) -> None:
+    given = {"hosted-zone-id": "Z0123456789ABCDEFGHIJ"}
+    app = load(
+        make_app(
+            {"application.yml": {"environments": {"production": {"providers": {"aws": given}}}}}
+        )
+    )
+    assert check(app, session, "dns") == [
+        "error: dns: hosted zone Z0123456789ABCDEFGHIJ (environments.production.providers.aws."
+        "hosted-zone-id) does not exist in the account: give the id of demo.example.com's zone"
+    ]
