@@ -21,7 +21,7 @@ from exosphere_cdk.cli.common import add_app_arguments
 from exosphere_cdk.cli.status import print_status
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops.assembly import synthesize
-from exosphere_cdk.ops.aws import NotDeployedError
+from exosphere_cdk.ops.aws import AwsError, NotDeployedError
 from exosphere_cdk.ops.cdk_cli import CdkRun, StackEvent, parse_event
 from exosphere_cdk.ops.preflight import Preflight, preflight
 from exosphere_cdk.ops.status import app_status
@@ -123,6 +123,9 @@ def print_final_status(out: Console, app: LoadedApp, session: boto3.Session) -> 
         print_status(out, app_status(app, session=session))
     except NotDeployedError as exc:
         out.print(f"nothing of {app.slug} is deployed in {exc.region}", soft_wrap=True)
+    except AwsError as exc:  # credentials that expired during a long deploy, ...
+        line = f"warning: status: cannot tell ({exc}): `exo-cdk status {app.directory}` asks again"
+        out.print(Text(line, style="yellow"), soft_wrap=True)
 
 
 def cdk_failed(action: str, code: int) -> int:

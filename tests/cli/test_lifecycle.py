@@ -574,3 +574,21 @@ def test_concurrency_is_a_positive_number(
         f"argument --concurrency: expected a whole number of at least 1, got '{value}'"
         in capfd.readouterr().err
     )
+
+
+def test_a_status_aws_refuses_after_the_deploy(
+    cdk: FakeCdk,
+    ready: boto3.Session,
+    app_dir: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    def expired(app: Any, *, session: boto3.Session) -> Any:
+        raise CredentialsError("AWS refused the credentials: ExpiredToken: expired")
+
+    monkeypatch.setattr(lifecycle, "app_status", expired)
+    assert main(["deploy", app_dir]) == 0
+    assert capfd.readouterr().out.splitlines()[-1] == (
+        "warning: status: cannot tell (AWS refused the credentials: ExpiredToken: expired):"
+        f" `exo-cdk status {Path(app_dir).resolve()}` asks again"
+    )
