@@ -225,7 +225,7 @@ def _bootstrap(session: boto3.Session, account: str, region: str, required: int 
 
 
 def _docker(app: LoadedApp, docker: Callable[[], DockerState]) -> list[Finding]:
-    built = [s.role for s in app.services if derive.image_source(s).kind == "asset"]
+    built = [s.role for s in app.services if s.image.kind == "asset"]
     if not built:
         return []
     names = ", ".join(built)
@@ -257,7 +257,7 @@ def secret_readers(app: LoadedApp) -> dict[str, list[str]]:
     if app.aws.dockerhub_credentials is not None:
         readers.setdefault(app.aws.dockerhub_credentials, []).append("dockerhub-credentials")
     for svc in app.services:
-        for variable, ref in sorted(svc.service.production.secrets.items()):
+        for variable, ref in sorted(svc.secrets.items()):
             readers.setdefault(ref.name, []).append(f"{svc.role} ({variable})")
         mongo = derive.mongo_secret_name(app, svc)
         if mongo is not None:

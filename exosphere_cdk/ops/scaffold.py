@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from exosphere_cdk.manifest.design.derive import derive_slug
 from exosphere_cdk.manifest.errors import UsageError
+from exosphere_cdk.manifest.load.slug import derive_slug
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.model.constraints import RESERVED_ROLES, ROLE_PATTERN
 
@@ -226,14 +226,14 @@ def add_service(
         raise ExistsError(f"{app.slug} has a service {role} already")
     if public and url is None and app.domain is not None:
         url = f"{role}.{app.domain}"
-    catch_all = [s.role for s in app.public_services if s.service.production.url is None]
+    catch_all = [s.role for s in app.public_services if s.url is None]
     if public and url is None and catch_all:
         raise UsageError(
             f"{catch_all[0]} takes every request already (a public service without"
             f" production.url): give {role} one with --url HOST"
         )
     application = app.directory / "application.yml"
-    name = app.application.name
+    name = app.name
     files = service_files(name, role, public=public, dockerfile=dockerfile, url=url)
     updated = insert_service(
         application.read_text(), role, "public" if public else "private", application

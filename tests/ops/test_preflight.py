@@ -357,11 +357,7 @@ def test_an_imported_zone_and_certificate(make_app: AppFactory, session: boto3.S
         )
     )
     # moto's zone ids do not start with Z as AWS's do: the loaded app takes moto's.
-    aws = attrs.evolve(app.aws, hosted_zone_id=zone_id)
-    environment = attrs.evolve(
-        app.environment, providers=attrs.evolve(app.environment.providers, aws=aws)
-    )
-    app = attrs.evolve(app, environment=environment)
+    app = attrs.evolve(app, aws=attrs.evolve(app.aws, hosted_zone_id=zone_id))
     # Nothing waits on DNS: an app unreachable by its name is a warning.
     assert check(app, session, "dns", resolver=lambda _: []) == [
         f"warning: dns: demo.example.com is not delegated to zone {zone_id}: public DNS answers"

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from exosphere_cdk.manifest.design.derive import image_source
 from exosphere_cdk.manifest.errors import UsageError
 from exosphere_cdk.manifest.load.exo_deploy.loader import load_app, load_directory
 from exosphere_cdk.manifest.model.app import LoadedApp
@@ -44,13 +43,13 @@ def test_init_writes_an_app_that_validates(tmp_path: Path) -> None:
         [("web", True), ("worker", False)],
     )
     web, worker = app.services
-    assert (web.service.messages.sends, web.service.messages.receives) == (
+    assert (web.messages.sends, web.messages.receives) == (
         ("work.request",),
         ("work.done",),
     )
-    assert worker.service.messages.receives == ("work.request",)
-    assert web.service.production.aws.public_port == 3000
-    assert image_source(web).value == "my-app/web"
+    assert worker.messages.receives == ("work.request",)
+    assert web.port == 3000
+    assert web.image.value == "my-app/web"
     for path in (directory / "application.yml", directory / "web/service.yml"):
         assert "docs/manifest.md" in path.read_text()
 
@@ -61,7 +60,7 @@ def test_init_with_dockerfiles_synthesizes(tmp_path: Path) -> None:
     assert "listen(3000" in (directory / "web/server.js").read_text()
     app = load_app(directory)
     assert app.problems == ()
-    assert [image_source(s).kind for s in app.services] == ["asset", "asset"]
+    assert [s.image.kind for s in app.services] == ["asset", "asset"]
     synthesized = synthesize(directory, tmp_path / "cdk.out")
     assert sorted(synthesized.templates) == [
         "my-app-exocom",
@@ -187,7 +186,7 @@ def test_add_a_public_service_needs_a_url_beside_a_catch_all(app: LoadedApp) -> 
     add_service(app, "api", public=True, dockerfile=False, url="api.my-app.example.com")
     reloaded = load_app(app.directory)
     api = next(s for s in reloaded.services if s.role == "api")
-    assert (api.public, api.service.production.url) == (True, "api.my-app.example.com")
+    assert (api.public, api.url) == (True, "api.my-app.example.com")
     # Without a domain the url is a host header only, as validate says.
     assert [f"{p.severity}: {p.path}: {p.message}" for p in reloaded.problems] == [
         "warning: production.url: 'api.my-app.example.com' has no domain to live in: no DNS"
@@ -204,7 +203,7 @@ def test_a_public_service_gets_a_url_in_the_domain(tmp_path: Path) -> None:
     app = load_directory(str(directory), "production")
     add_service(app, "api", public=True, dockerfile=False)
     api = next(s for s in load_app(directory).services if s.role == "api")
-    assert api.service.production.url == "api.example.org"
+    assert api.url == "api.example.org"
 
 
 @pytest.mark.parametrize(
