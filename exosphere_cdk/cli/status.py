@@ -7,12 +7,13 @@ import json
 from collections import Counter
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from exosphere_cdk.cli.common import add_app_arguments, load
 from exosphere_cdk.ops.aws import new_session
-from exosphere_cdk.ops.status import NOT_DEPLOYED, ServiceStatus, app_status
+from exosphere_cdk.ops.status import NOT_DEPLOYED, AppStatus, ServiceStatus, app_status
 from exosphere_cdk.reporting import EXIT_OK, console
 
 _STYLES = {"COMPLETE": "green", "FAILED": "red", "ROLLBACK": "red", "IN_PROGRESS": "yellow"}
@@ -43,7 +44,12 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.as_json(), indent=2))
         return EXIT_OK
-    out = console()
+    print_status(console(), result)
+    return EXIT_OK
+
+
+def print_status(out: Console, result: AppStatus) -> None:
+    """The stacks table, the services table, why services are not steady, how many are."""
     stacks = Table(title=f"{result.slug}: stacks in {result.region}")
     for column in ("stack", "status", "reason"):
         stacks.add_column(column)
@@ -83,7 +89,6 @@ def run(args: argparse.Namespace) -> int:
                 out.print(Text(f"  target {target.target} {target.state}{why}"), soft_wrap=True)
     steady = sum(1 for s in result.services if s.steady)
     out.print(f"{steady} of {len(result.services)} services steady", soft_wrap=True)
-    return EXIT_OK
 
 
 def register(commands: Any) -> None:

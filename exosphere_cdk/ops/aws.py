@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,6 +27,7 @@ __all__ = [
     "StackResource",
     "aws_errors",
     "clients",
+    "existing_stacks",
     "new_session",
     "stack_resources",
 ]
@@ -164,3 +165,15 @@ def stack_resources(deployed: Deployed, stack: str) -> list[StackResource]:
 def _does_not_exist(exc: ClientError) -> bool:
     error = exc.response.get("Error", {})
     return error.get("Code") == "ValidationError" and "does not exist" in error.get("Message", "")
+
+
+def existing_stacks(deployed: Deployed, names: Sequence[str]) -> list[str]:
+    """Those of `names` that exist in the region (any status but DELETE_COMPLETE), in order."""
+    wanted = set(names)
+    found: set[str] = set()
+    with aws_errors():
+        for page in deployed.cloudformation.get_paginator("list_stacks").paginate():
+            for summary in page["StackSummaries"]:
+                if summary["StackName"] in wanted and summary["StackStatus"] != "DELETE_COMPLETE":
+                    found.add(summary["StackName"])
+    return [name for name in names if name in found]
