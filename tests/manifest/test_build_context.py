@@ -12,6 +12,7 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,10 +51,10 @@ def deny(monkeypatch: pytest.MonkeyPatch, *denied: Path) -> None:
     targets = {p.absolute() for p in denied}
     real_open, real_scandir = os.open, os.scandir
 
-    def open_(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+    def open_(path: str | os.PathLike[str], flags: int, *args: int, **kwargs: Any) -> int:
         if Path(path).absolute() in targets:
             raise PermissionError(13, "Permission denied", str(path))
-        return real_open(path, flags, *args)
+        return real_open(path, flags, *args, **kwargs)
 
     def scandir(path: str | os.PathLike[str]) -> Iterator[os.DirEntry[str]]:
         if Path(path).absolute() in targets:
@@ -153,9 +154,9 @@ def test_a_sparse_2_gib_file_is_warned_about_without_reading_it(
     real_open = os.open
     opened: list[str] = []
 
-    def open_(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+    def open_(path: str | os.PathLike[str], flags: int, *args: int, **kwargs: Any) -> int:
         opened.append(os.fspath(path))
-        return real_open(path, flags, *args)
+        return real_open(path, flags, *args, **kwargs)
 
     monkeypatch.setattr(os, "open", open_)
     monkeypatch.setattr(os, "read", None)  # nothing is read

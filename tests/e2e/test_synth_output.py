@@ -1,0 +1,264 @@
+"""`cdk synth` writes its output folder whole or not at all, and cleans up when interrupted.
+
+In process (`synth.main()` with the environment the CDK CLI gives: CDK_OUTDIR,
+CDK_CONTEXT_JSON) for the failures, which end before the CDK builds a stack;
+through `python app.py` for a whole synthesis and for Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exosphere_cdk import synth
+from tests.apps import write_app
+from tests.conftest import REPO, cdk_json_context
+
+HINT = "(or list it in .dockerignore)"
+
+
+@pytest.fixture
+def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A previous synthesis's output folder, as the CDK CLI passes it (and its lock)."""
+    folder = tmp_path / "cdk.out"
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"old": true}\n')
+    (folder / "asset.old").mkdir()
+    (folder / "asset.old" / "Dockerfile").write_text("FROM old\n")
+    (folder / "synth.lock").write_text("1234")
+    monkeypatch.setenv("CDK_OUTDIR", str(folder))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # synth.main() points TMPDIR elsewhere
+    return folder
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under `folder` and its content."""
+    return {
+        str(p.relative_to(folder)): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+OLD = {
+    "asset.old/Dockerfile": "FROM old\n",
+    "manifest.json": '{"old": true}\n',
+    "synth.lock": "1234",
+}
+
+
+def run_main(monkeypatch: pytest.MonkeyPatch, context: dict[str, Any]) -> int:
+    """`synth.main()` with `context` (jsii's Node, started before, never sees CDK_CONTEXT_JSON)."""
+    new_app = synth.new_app
+    monkeypatch.setattr(synth, "new_app", lambda **kwargs: new_app(context=context, **kwargs))
+    return synth.main()
+
+
+def siblings(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".cdk.out"))
+
+
+def test_an_invalid_app_leaves_the_output_folder_as_it_was(
+    tmp_path: Path,
+    out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app = write_app(tmp_path, {"users/Dockerfile": "FROM node:20\n"})
+    os.mkfifo(app / "users" / "pipe")
+    assert run_main(monkeypatch, {"app": str(app)}) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{app}/users/pipe: is a FIFO, expected a file, a folder or a symbolic link in the"
+        f" image's build context {HINT}",
+        f"exo-cdk: {app} is invalid: 1 error, 0 warnings, 0 notices",
+    ]
+    assert tree(out) == OLD
+    assert siblings(out) == []
+
+
+def test_an_unreadable_file_of_a_build_context_fails_synth_with_one_line(
+    tmp_path: Path,
+    out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app = write_app(tmp_path, {"users/Dockerfile": "FROM node:20\n", "users/key.pem": "k\n"})
+    denied = (app / "users" / "key.pem").resolve()
+    real_open = os.open
+
+    def open_(path: str | os.PathLike[str], flags: int, *args: int, **kwargs: Any) -> int:
+        if Path(path) == denied:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_)
+    assert run_main(monkeypatch, {"app": str(app)}) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{app}/users/key.pem: cannot read the file (permission denied), expected a readable"
+        f" file in the image's build context {HINT}",
+        f"exo-cdk: {app} is invalid: 1 error, 0 warnings, 0 notices",
+    ]
+    assert tree(out) == OLD
+
+
+def test_a_bug_during_synthesis_leaves_the_output_folder_as_it_was(
+    tmp_path: Path,
+    out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def broken(scope: Any, *args: Any, **kwargs: Any) -> None:
+        (Path(scope.outdir) / "half-written.json").write_text("{")
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(synth, "build", broken)
+    assert run_main(monkeypatch, {"app": str(write_app(tmp_path))}) == 70
+    assert "exo-cdk: internal error: ZeroDivisionError" in capsys.readouterr().err
+    assert tree(out) == OLD
+    assert siblings(out) == []
+
+
+def test_an_interrupted_synthesis_leaves_the_output_folder_as_it_was(
+    tmp_path: Path, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(scope: Any, *args: Any, **kwargs: Any) -> None:
+        (Path(scope.outdir) / "half-written.json").write_text("{")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(synth, "build", interrupted)
+    assert run_main(monkeypatch, {"app": str(write_app(tmp_path))}) == 130
+    assert tree(out) == OLD
+    assert siblings(out) == []
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda tmp: tmp / "missing" / "cdk.out",
+            "exo-cdk: error: no such folder: {tmp}/missing (for the output folder"
+            " {tmp}/missing/cdk.out)",
+        ),
+        (
+            lambda tmp: (tmp / "file").write_text("x") and tmp / "file",
+            "exo-cdk: error: {tmp}/file is not a folder, expected the output folder",
+        ),
+    ],
+    ids=["missing-folder", "a-file"],
+)
+def test_an_unusable_output_folder_is_a_usage_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    make: Any,
+    message: str,
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setenv("CDK_OUTDIR", str(make(tmp_path)))
+    assert run_main(monkeypatch, {"app": str(write_app(tmp_path))}) == 2
+    assert capsys.readouterr().err.splitlines() == [message.format(tmp=tmp_path)]
+
+
+@pytest.mark.parametrize(
+    ("error", "why"),
+    [
+        (PermissionError(13, "Permission denied"), "permission denied"),
+        (OSError(30, "Read-only file system"), "read-only file system"),
+    ],
+    ids=["read-only-folder", "read-only-file-system"],
+)
+def test_an_output_folder_that_cannot_be_written_is_a_usage_error(  # noqa: PLR0917
+    tmp_path: Path,
+    out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    error: OSError,
+    why: str,
+) -> None:
+    def refused(**kwargs: Any) -> str:
+        raise error
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refused)
+    assert run_main(monkeypatch, {"app": str(write_app(tmp_path))}) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"exo-cdk: error: cannot write the output folder {out}: {why}"
+    ]
+    assert tree(out) == OLD
+
+
+def test_a_read_only_output_folder_is_a_usage_error(
+    tmp_path: Path,
+    out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: Path(path) != out)
+    assert run_main(monkeypatch, {"app": str(write_app(tmp_path))}) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"exo-cdk: error: cannot write the output folder {out}: permission denied"
+    ]
+
+
+def _python_app(tmp_path: Path, context: dict[str, str], **popen: Any) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": str(tmp_path / "cdk.out"),
+        "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **context}),
+        "TMPDIR": str(tmp_path / "tmp"),
+        "HOME": str(tmp_path / "home"),
+    }
+    (tmp_path / "tmp").mkdir()
+    return subprocess.Popen(
+        [str(REPO / ".venv" / "bin" / "python"), "app.py"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
+
+
+@pytest.mark.slow
+def test_a_synthesis_replaces_the_output_folder_and_keeps_the_clis_lock(
+    tmp_path: Path, out: Path
+) -> None:
+    with _python_app(tmp_path, {"app": str(REPO / "manifests" / "hello")}) as process:
+        _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert "asset.old" not in names
+    assert "synth.lock" in names
+    assert "hello-web.template.json" in names
+    assert json.loads((out / "manifest.json").read_text())["artifacts"]
+    assert siblings(out) == []
+    assert list((tmp_path / "tmp").iterdir()) == []  # jsii's folders went with its Node
+
+
+@pytest.mark.slow
+def test_ctrl_c_exits_130_and_leaves_nothing_behind(tmp_path: Path, out: Path) -> None:
+    """Ctrl-C reaches the whole process group: Python, and jsii's Node under it."""
+    with _python_app(
+        tmp_path, {"app": str(REPO / "manifests" / "hello")}, start_new_session=True
+    ) as process:
+        deadline = time.monotonic() + 120
+        # Interrupted once jsii's Node is unpacking or running the CDK.
+        while not list((tmp_path / "tmp").rglob("jsii-kernel-*")):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.5)
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert tree(out) == OLD
+    assert siblings(out) == []
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert list((tmp_path / "home").rglob("*.lock")) == []
