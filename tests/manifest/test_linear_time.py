@@ -28,6 +28,7 @@ from exosphere_cdk.manifest.load.exo_deploy.loader import load_app
 from exosphere_cdk.manifest.load.yaml_io import Document
 from exosphere_cdk.manifest.model import constraints
 from exosphere_cdk.manifest.model import spec as model_spec
+from exosphere_cdk.manifest.rules import grammars
 from exosphere_cdk.manifest.rules import images as rules_images
 from exosphere_cdk.manifest.rules.fields import value_problem
 from exosphere_cdk.manifest.rules.quotas import TASK_DEFINITION_BYTES
@@ -98,6 +99,7 @@ RULES: dict[str, Callable[[str], object]] = {
     "ECR image": images.ecr_image,
     "registry host": images.registry_host,
     "image tag": rules_images.image_tag,
+    "image reference": grammars.reference_problem,
     "slug": derive.derive_slug,
     "dashify": derive.dashify,
     "ExoCom version": exocom.nearest_version,

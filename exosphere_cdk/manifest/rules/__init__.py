@@ -15,6 +15,7 @@ from exosphere_cdk.manifest.rules import (
     capacity,
     exocom,
     fields,
+    grammars,
     images,
     instances,
     quotas,
@@ -27,7 +28,8 @@ from exosphere_cdk.manifest.rules.base import name_shared_roles
 Rule = Callable[[LoadedApp], list[Problem]]
 
 #: Every rule, once: values, ExoCom's release, instance types, capacity, AWS's quotas
-#: and name limits, images, services, references and secrets.
+#: and name limits, images and the grammars of image references and paths, services,
+#: references and secrets.
 RULES: tuple[Rule, ...] = (
     fields.check,
     exocom.check,
@@ -35,6 +37,7 @@ RULES: tuple[Rule, ...] = (
     capacity.check,
     quotas.check,
     images.check,
+    grammars.check,
     services.check,
     references.check,
     secrets.check,
