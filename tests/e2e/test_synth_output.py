@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from exosphere_cdk import synth
+from exosphere_cdk.manifest.load import files
 from tests.apps import write_app
 from tests.conftest import REPO, cdk_json_context
 
@@ -262,3 +263,24 @@ def test_ctrl_c_exits_130_and_leaves_nothing_behind(tmp_path: Path, out: Path) -
     assert siblings(out) == []
     assert list((tmp_path / "tmp").iterdir()) == []
     assert list((tmp_path / "home").rglob("*.lock")) == []
+
+
+@pytest.mark.slow
+def test_a_large_build_context_warns_and_synthesizes(
+    tmp_path: Path,
+    out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The warning of a 2 GiB context, at a threshold of 1 KiB (synthesis copies the context)."""
+    monkeypatch.setattr(files, "CONTEXT_WARN_BYTES", 1024)
+    app = write_app(tmp_path, {"users/Dockerfile": "FROM node:20\n"})
+    (app / "users" / "data.bin").write_bytes(b"x" * 2048)
+    assert run_main(monkeypatch, {"app": str(app)}) == 0
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"{app}/users: warning: the image's build context holds 2.0 KiB, more than 1 KiB:"
+        " every synthesis copies it into cdk.out (holes of sparse files included); its"
+        " largest files: data.bin (2 KiB), Dockerfile (13 bytes);"
+        f" list what the image does not need in {app}/users/.dockerignore"
+    )
+    assert json.loads((out / "manifest.json").read_text())["artifacts"]
