@@ -248,7 +248,13 @@ def build_context_problems(context: Path, root: Path) -> list[Problem]:
     for path, entry in _walk(context, ignore, problems):
         problems.extend(_entry_problems(path, entry, context, root))
         if entry.is_file(follow_symlinks=False):
-            info = entry.stat(follow_symlinks=False)
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError as exc:  # gone, or its folder cannot be searched
+                problems.append(
+                    Problem(display_path(path), "", UNREADABLE_FILE.format(why=_why(exc)))
+                )
+                continue
             files.append(_File(path, info.st_size))
             if info.st_nlink > 1:
                 linked.append((path, info))

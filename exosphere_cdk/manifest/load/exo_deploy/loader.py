@@ -58,6 +58,8 @@ class _Run:
         self.docs: dict[str, Document] = {}
         #: Every file read (or tried), in that order.
         self.files: list[str] = []
+        #: The build contexts checked: a folder two roles share is checked once.
+        self.contexts: set[Path] = set()
 
     def add(self, doc: Document, path: KeyPath, message: str, severity: Severity = "error") -> None:
         self.problems.append(
@@ -407,7 +409,9 @@ def _load_service(
     doc = run.read(service_path, root)
     if doc is None:
         return None
-    if (folder / "Dockerfile").is_symlink() or (folder / "Dockerfile").is_file():
+    dockerfile = folder / "Dockerfile"
+    if resolved not in run.contexts and (dockerfile.is_symlink() or dockerfile.is_file()):
+        run.contexts.add(resolved)
         run.problems.extend(build_context_problems(resolved, root))  # the image's build context
     service, problems = structure_doc(doc, Service)
     run.problems.extend(problems)
