@@ -235,3 +235,38 @@ def test_with_dockerignore_the_dockerfile_and_it_are_kept(tmp_path: Path) -> Non
         False,
         False,
     ]
+
+
+def test_a_dockerignore_that_is_a_folder(app: Path) -> None:
+    (app / "users" / ".dockerignore").mkdir()
+    assert problem_lines(app) == [
+        "app/users/.dockerignore: is a folder, expected a file: CDK reads .dockerignore as the"
+        " build context's exclusions",
+    ]
+
+
+def test_a_dockerignore_that_is_a_fifo_is_not_read(app: Path) -> None:
+    os.mkfifo(app / "users" / ".dockerignore")  # reading it would block
+    assert problem_lines(app) == [f"app/users/.dockerignore: is a FIFO, {SPECIAL}"]
+
+
+def test_a_dockerignore_too_large_to_read(app: Path) -> None:
+    (app / "users" / ".dockerignore").write_text("x\n" * 600_000)
+    assert problem_lines(app) == [
+        "app/users/.dockerignore: a .dockerignore of 1,200,000 bytes, expected at most"
+        " 1,048,576 (its patterns, one a line)",
+    ]
+
+
+def test_an_unreadable_dockerignore(app: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (app / "users" / ".dockerignore").write_text("src\n")
+    deny(monkeypatch, (app / "users" / ".dockerignore").resolve())
+    real_read = Path.read_text
+
+    def read_text(self: Path, *args: Any, **kwargs: Any) -> str:
+        if self.name == ".dockerignore":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    assert problem_lines(app) == [f"app/users/.dockerignore: {UNREADABLE_FILE}"]

@@ -62,6 +62,14 @@ CONTEXT_TOO_LARGE = (
     " list what the image does not need in {ignore}"
 )
 DOCKERIGNORE = ".dockerignore"
+#: The largest .dockerignore read (real ones are a few hundred bytes).
+DOCKERIGNORE_MAX_BYTES = 1024 * 1024
+DOCKERIGNORE_FOLDER = (
+    "is a folder, expected a file: CDK reads .dockerignore as the build context's exclusions"
+)
+DOCKERIGNORE_TOO_LARGE = (
+    "a .dockerignore of {size:,} bytes, expected at most 1,048,576 (its patterns, one a line)"
+)
 DOCKERFILE = "Dockerfile"
 SERVICE_FILE = "service.yml"
 
@@ -176,10 +184,18 @@ class DockerIgnore:
 
     @classmethod
     def of(cls, context: Path) -> DockerIgnore:
-        """The exclusions CDK applies to `context` (stacks/app_stacks.py's image asset)."""
+        """The exclusions CDK applies to `context` (stacks/app_stacks.py's image asset).
+
+        Read only when it is a file of at most DOCKERIGNORE_MAX_BYTES (never a FIFO,
+        which would block): `dockerignore_problem` says what else it is.
+        """
+        path = context / DOCKERIGNORE
         try:
-            text = (context / DOCKERIGNORE).read_text(errors="replace")
-        except OSError:
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode) or info.st_size > DOCKERIGNORE_MAX_BYTES:
+                return _NoDockerIgnore()
+            text = path.read_text(errors="replace")
+        except OSError:  # none, or unreadable: the walk reports the latter
             return _NoDockerIgnore()
         # image-asset.ts: the file's patterns, then `exclude` (service.yml), then
         # the .dockerignore and the Dockerfile are brought back.
@@ -206,6 +222,22 @@ class _NoDockerIgnore(DockerIgnore):
 
     def ignores(self, relative: tuple[str, ...]) -> bool:
         return bool(relative) and relative[-1] == SERVICE_FILE
+
+
+def dockerignore_problem(context: Path) -> Problem | None:
+    """A `.dockerignore` CDK would fail to read (a folder) or read at length (too large)."""
+    path = context / DOCKERIGNORE
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if stat.S_ISDIR(info.st_mode):
+        message = DOCKERIGNORE_FOLDER
+    elif stat.S_ISREG(info.st_mode) and info.st_size > DOCKERIGNORE_MAX_BYTES:
+        message = DOCKERIGNORE_TOO_LARGE.format(size=info.st_size)
+    else:
+        return None  # a FIFO, a socket, a device, unreadable: the walk's line
+    return Problem(display_path(path), "", message)
 
 
 def _match(pattern: tuple[str, ...], path: tuple[str, ...]) -> bool:
@@ -243,6 +275,9 @@ def build_context_problems(context: Path, root: Path) -> list[Problem]:
     """
     ignore = DockerIgnore.of(context)
     problems: list[Problem] = []
+    unusable = dockerignore_problem(context)
+    if unusable is not None:
+        problems.append(unusable)
     files: list[_File] = []
     linked: list[tuple[Path, os.stat_result]] = []
     for path, entry in _walk(context, ignore, problems):
