@@ -334,6 +334,8 @@ def _private_tmpdir() -> None:
     Registered before jsii starts (aws_cdk is imported later), the removal runs
     after jsii has stopped its Node.
     """
+    if "jsii" in sys.modules:  # in process (tests, the benchmark): its Node runs already
+        return
     try:
         folder = tempfile.mkdtemp(prefix="exo-cdk-synth-")
     except OSError:  # no writable TMPDIR: jsii will say so

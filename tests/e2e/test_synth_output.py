@@ -36,7 +36,6 @@ def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (folder / "asset.old" / "Dockerfile").write_text("FROM old\n")
     (folder / "synth.lock").write_text("1234")
     monkeypatch.setenv("CDK_OUTDIR", str(folder))
-    monkeypatch.setenv("TMPDIR", str(tmp_path))  # synth.main() points TMPDIR elsewhere
     return folder
 
 
@@ -160,7 +159,6 @@ def test_an_unusable_output_folder_is_a_usage_error(
     make: Any,
     message: str,
 ) -> None:
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setenv("CDK_OUTDIR", str(make(tmp_path)))
     assert run_main(monkeypatch, {"app": str(write_app(tmp_path))}) == 2
     assert capsys.readouterr().err.splitlines() == [message.format(tmp=tmp_path)]
