@@ -285,8 +285,13 @@ def staged_output(outdir: Path) -> Iterator[Path]:
     """
     if outdir.exists() and not outdir.is_dir():
         raise OutputFolderError(f"{outdir} is not a folder, expected the output folder")
-    if not outdir.parent.is_dir():
-        raise OutputFolderError(f"no such folder: {outdir.parent} (for the output folder {outdir})")
+    above = next(p for p in outdir.parents if p.exists() or p == p.parent)
+    if not above.is_dir():
+        raise OutputFolderError(f"cannot write the output folder {outdir}: {above} is a file")
+    try:  # as the CDK and its CLI do, the folders above it are made
+        outdir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputFolderError(f"cannot write the output folder {outdir}: {_why(exc)}") from None
     for folder in (outdir.parent, outdir):
         if folder.is_dir() and not os.access(folder, os.W_OK):
             raise OutputFolderError(f"cannot write the output folder {outdir}: permission denied")

@@ -141,16 +141,16 @@ def test_an_interrupted_synthesis_leaves_the_output_folder_as_it_was(
     ("make", "message"),
     [
         (
-            lambda tmp: tmp / "missing" / "cdk.out",
-            "exo-cdk: error: no such folder: {tmp}/missing (for the output folder"
-            " {tmp}/missing/cdk.out)",
+            lambda tmp: (tmp / "file").write_text("x") and tmp / "file" / "cdk.out",
+            "exo-cdk: error: cannot write the output folder {tmp}/file/cdk.out: {tmp}/file is a"
+            " file",
         ),
         (
             lambda tmp: (tmp / "file").write_text("x") and tmp / "file",
             "exo-cdk: error: {tmp}/file is not a folder, expected the output folder",
         ),
     ],
-    ids=["missing-folder", "a-file"],
+    ids=["under-a-file", "a-file"],
 )
 def test_an_unusable_output_folder_is_a_usage_error(
     tmp_path: Path,
@@ -189,6 +189,36 @@ def test_an_output_folder_that_cannot_be_written_is_a_usage_error(  # noqa: PLR0
         f"exo-cdk: error: cannot write the output folder {out}: {why}"
     ]
     assert tree(out) == OLD
+
+
+def test_the_folders_above_the_output_folder_are_made_as_cdk_makes_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "new" / "deeper" / "cdk.out"
+    monkeypatch.setenv("CDK_OUTDIR", str(out))
+
+    def built(scope: Any, *args: Any, **kwargs: Any) -> None:
+        (Path(scope.outdir) / "written.json").write_text("{}")
+
+    monkeypatch.setattr(synth, "build", built)
+    monkeypatch.setattr(synth, "new_app", lambda **kwargs: _FakeApp(kwargs["outdir"]))
+    assert synth.main() == 0
+    assert tree(out) == {"manifest.json": "{}", "written.json": "{}"}
+    assert siblings(out) == []
+
+
+class _FakeApp:
+    """Enough of an App for synth._synthesize: its context, its outdir, a synth that writes."""
+
+    def __init__(self, outdir: Path) -> None:
+        self.outdir = str(outdir)
+        self.node = self
+
+    def get_all_context(self) -> dict[str, Any]:
+        return {**cdk_json_context(), "app": str(REPO / "manifests" / "hello")}
+
+    def synth(self) -> None:
+        (Path(self.outdir) / "manifest.json").write_text("{}")
 
 
 def test_a_read_only_output_folder_is_a_usage_error(
