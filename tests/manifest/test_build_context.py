@@ -211,6 +211,9 @@ def test_size_text(size: int, text: str) -> None:
         ([r"\*"], "x", False),
         (["  spaced  "], "spaced", True),
         (["# comment", ""], "# comment", False),
+        (["a", "!a/b"], "a/c", True),
+        (["a", "!a/b"], "a/b/c", False),
+        (["**/node_modules"], "x/node_modules/y/z.js", True),
     ],
 )
 def test_dockerignore_patterns(lines: list[str], path: str, ignored: bool) -> None:
@@ -250,11 +253,20 @@ def test_a_dockerignore_that_is_a_fifo_is_not_read(app: Path) -> None:
     assert problem_lines(app) == [f"app/users/.dockerignore: is a FIFO, {SPECIAL}"]
 
 
-def test_a_dockerignore_too_large_to_read(app: Path) -> None:
-    (app / "users" / ".dockerignore").write_text("x\n" * 600_000)
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("x\n" * 600_000, "1,200,000 bytes"),
+        ("".join(f"p{i}\n" for i in range(1001)), "1,001 patterns"),
+    ],
+    ids=["bytes", "patterns"],
+)
+def test_a_dockerignore_too_large_to_read(app: Path, text: str, what: str) -> None:
+    """Every entry of the context is matched against every pattern: both are bounded."""
+    (app / "users" / ".dockerignore").write_text(text)
     assert problem_lines(app) == [
-        "app/users/.dockerignore: a .dockerignore of 1,200,000 bytes, expected at most"
-        " 1,048,576 (its patterns, one a line)",
+        f"app/users/.dockerignore: a .dockerignore of {what}, expected at most 65,536 bytes"
+        " and 1,000 patterns",
     ]
 
 

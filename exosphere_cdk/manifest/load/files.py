@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -62,13 +63,16 @@ CONTEXT_TOO_LARGE = (
     " list what the image does not need in {ignore}"
 )
 DOCKERIGNORE = ".dockerignore"
-#: The largest .dockerignore read (real ones are a few hundred bytes).
-DOCKERIGNORE_MAX_BYTES = 1024 * 1024
+#: The largest .dockerignore read, in bytes and in patterns (real ones: a few dozen lines);
+#: every entry of the context is matched against every pattern.
+DOCKERIGNORE_MAX_BYTES = 64 * 1024
+DOCKERIGNORE_MAX_PATTERNS = 1_000
 DOCKERIGNORE_FOLDER = (
     "is a folder, expected a file: CDK reads .dockerignore as the build context's exclusions"
 )
 DOCKERIGNORE_TOO_LARGE = (
-    "a .dockerignore of {size:,} bytes, expected at most 1,048,576 (its patterns, one a line)"
+    f"a .dockerignore of {{what}}, expected at most {DOCKERIGNORE_MAX_BYTES:,} bytes and"
+    f" {DOCKERIGNORE_MAX_PATTERNS:,} patterns"
 )
 DOCKERFILE = "Dockerfile"
 SERVICE_FILE = "service.yml"
@@ -145,10 +149,23 @@ def size_text(size: int) -> str:
 # --- .dockerignore, as CDK's DockerIgnoreStrategy (Docker's pattern matcher) reads it ---
 
 
+#: A pattern segment: `**` (any number of segments), a literal name, or a glob's regex.
+_Segment = str | re.Pattern[str] | None
+_GLOB_CHARS = frozenset("*?[\\")
+
+
 @frozen
 class _Pattern:
-    segments: tuple[str, ...]
+    segments: tuple[_Segment, ...]
     negated: bool
+
+
+def _segment(text: str) -> _Segment:
+    if text == "**":
+        return None
+    if _GLOB_CHARS.isdisjoint(text):
+        return text
+    return re.compile(fnmatch.translate(_segment_glob(text)))
 
 
 def _segment_glob(segment: str) -> str:
@@ -178,7 +195,8 @@ class DockerIgnore:
             cleaned = os.path.normpath(line).lstrip("/") or "."
             if cleaned == ".":
                 continue
-            self.patterns.append(_Pattern(tuple(cleaned.split("/")), negated))
+            segments = tuple(_segment(part) for part in cleaned.split("/"))
+            self.patterns.append(_Pattern(segments, negated))
         #: Whether a negation could bring back a file under an ignored folder.
         self.has_negation = any(p.negated for p in self.patterns)
 
@@ -189,29 +207,44 @@ class DockerIgnore:
         Read only when it is a file of at most DOCKERIGNORE_MAX_BYTES (never a FIFO,
         which would block): `dockerignore_problem` says what else it is.
         """
-        path = context / DOCKERIGNORE
-        try:
-            info = path.stat()
-            if not stat.S_ISREG(info.st_mode) or info.st_size > DOCKERIGNORE_MAX_BYTES:
-                return _NoDockerIgnore()
-            text = path.read_text(errors="replace")
-        except OSError:  # none, or unreadable: the walk reports the latter
+        own = _own_patterns(context)
+        if own is None or len(own.patterns) > DOCKERIGNORE_MAX_PATTERNS:
             return _NoDockerIgnore()
         # image-asset.ts: the file's patterns, then `exclude` (service.yml), then
         # the .dockerignore and the Dockerfile are brought back.
-        ignore = cls([*text.split("\n"), SERVICE_FILE, f"!{DOCKERIGNORE}", f"!{DOCKERFILE}"])
-        ignore.has_negation = any(p.negated for p in ignore.patterns[:-2])
-        return ignore
+        extra = cls([SERVICE_FILE, f"!{DOCKERIGNORE}", f"!{DOCKERFILE}"])
+        own.patterns.extend(extra.patterns)
+        return own
 
     def ignores(self, relative: tuple[str, ...]) -> bool:
-        """Whether the file or folder at `relative` (its path segments) is left out."""
+        """Whether the file or folder at `relative` (its path segments) is left out.
+
+        A pattern matches a path or any folder above it; the last that matches decides.
+        """
         ignored = False
         for pattern in self.patterns:
             if ignored == (not pattern.negated):
                 continue  # cannot change the outcome
-            if any(_match(pattern.segments, relative[:n]) for n in range(1, len(relative) + 1)):
+            if _matches_or_parent(pattern.segments, relative):
                 ignored = not pattern.negated
         return ignored
+
+
+def _own_patterns(context: Path) -> DockerIgnore | None:
+    """The patterns of `context`'s .dockerignore: None when there is none to read.
+
+    Read only when it is a file of at most DOCKERIGNORE_MAX_BYTES (never a FIFO,
+    which would block); `dockerignore_problem` says what else it is.
+    """
+    path = context / DOCKERIGNORE
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > DOCKERIGNORE_MAX_BYTES:
+            return None
+        text = path.read_text(errors="replace")
+    except OSError:  # none, or unreadable: the walk reports the latter
+        return None
+    return DockerIgnore(text.split("\n"))
 
 
 class _NoDockerIgnore(DockerIgnore):
@@ -234,26 +267,34 @@ def dockerignore_problem(context: Path) -> Problem | None:
     if stat.S_ISDIR(info.st_mode):
         message = DOCKERIGNORE_FOLDER
     elif stat.S_ISREG(info.st_mode) and info.st_size > DOCKERIGNORE_MAX_BYTES:
-        message = DOCKERIGNORE_TOO_LARGE.format(size=info.st_size)
+        message = DOCKERIGNORE_TOO_LARGE.format(what=f"{info.st_size:,} bytes")
     else:
-        return None  # a FIFO, a socket, a device, unreadable: the walk's line
+        own = _own_patterns(context)
+        if own is None or len(own.patterns) <= DOCKERIGNORE_MAX_PATTERNS:
+            return None  # fine; or a FIFO, a socket, a device, unreadable: the walk's line
+        message = DOCKERIGNORE_TOO_LARGE.format(what=f"{len(own.patterns):,} patterns")
     return Problem(display_path(path), "", message)
 
 
-def _match(pattern: tuple[str, ...], path: tuple[str, ...]) -> bool:
-    """Whether `path`'s segments match `pattern`'s (`**` spans any number): O(len * len)."""
+def _matches_or_parent(pattern: tuple[_Segment, ...], path: tuple[str, ...]) -> bool:
+    """Whether `pattern`'s segments match `path`'s or a folder's above it (`**` spans any
+    number): one pass, O(len(pattern) * len(path))."""
     # reachable[j]: the pattern's first i segments match the path's first j.
     reachable = [True] + [False] * len(path)
     for segment in pattern:
-        if segment == "**":
+        if segment is None:
             for j in range(1, len(path) + 1):
                 reachable[j] = reachable[j] or reachable[j - 1]
             continue
-        glob = _segment_glob(segment)
-        reachable = [False] + [
-            reachable[j] and fnmatch.fnmatchcase(path[j], glob) for j in range(len(path))
-        ]
-    return reachable[len(path)]
+        if isinstance(segment, str):
+            reachable = [False] + [reachable[j] and path[j] == segment for j in range(len(path))]
+        else:
+            reachable = [False] + [
+                reachable[j] and segment.match(path[j]) is not None for j in range(len(path))
+            ]
+        if not any(reachable):
+            return False
+    return any(reachable[1:])
 
 
 # --- the build context ---
