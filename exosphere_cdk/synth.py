@@ -9,11 +9,19 @@ the CDK.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
+import shutil
+import signal
+import socket
 import sys
-from collections.abc import Mapping
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from exosphere_cdk.manifest.data.packs import COMPLIANCE_PACKS, DEFAULT_PACKS
@@ -21,6 +29,7 @@ from exosphere_cdk.manifest.errors import ExoCdkError, ManifestError, UsageError
 from exosphere_cdk.manifest.load.eras import load_directory
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.reporting import (
+    EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_OK,
     PROGRAM,
@@ -144,7 +153,45 @@ def main() -> int:
     stopped by a validation plugin has printed its report: one line more says
     so, exit 1.
     """
-    return run_guarded(_main, report=_report, known_failure=_validation_failed)
+    interrupted = _Interrupted()
+    _private_tmpdir()
+    # At exit, after jsii has stopped its Node (registered before jsii starts).
+    atexit.register(interrupted.clean_up, time.time())
+    try:
+        previous = signal.signal(signal.SIGINT, interrupted.handle)
+    except ValueError:  # not the main thread: Ctrl-C is not ours to take
+        previous = None
+    try:
+        code = run_guarded(
+            _main,
+            report=_report,
+            known_failure=lambda exc: interrupted.code() or _validation_failed(exc),
+        )
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if code == EXIT_INTERRUPTED:
+        interrupted.seen = True
+    return EXIT_INTERRUPTED if interrupted.seen else code
+
+
+class _Interrupted:
+    """Whether Ctrl-C came: jsii's Node, interrupted with it, may fail first (an internal error)."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def code(self) -> int | None:
+        return EXIT_INTERRUPTED if self.seen else None
+
+    def clean_up(self, since: float) -> None:
+        """After Ctrl-C: the locks jsii's Node took and could not release."""
+        if self.seen:
+            _remove_stale_jsii_locks(since)
 
 
 def _report(exc: ExoCdkError) -> None:
@@ -171,7 +218,14 @@ class InvalidAppError(ManifestError):
 
 
 def _main() -> int:
-    scope = new_app()
+    outdir = output_folder()
+    if outdir is None:
+        return _synthesize(new_app())
+    with staged_output(outdir) as staging:
+        return _synthesize(new_app(outdir=staging))
+
+
+def _synthesize(scope: App) -> int:
     settings = check_context(scope.node.get_all_context(), cdk_json_context())
     app_dir = settings["app"]
     if app_dir is None:
@@ -205,6 +259,137 @@ def build(
     build_stacks(scope, app, protect=protect)
     if compliance:
         add_compliance_checks(scope, packs)
+
+
+#: What the CDK CLI keeps in the output folder while the app runs (toolkit-lib's RWLock).
+CLI_LOCKS = ("synth.lock", "read.*.lock")
+
+
+def output_folder() -> Path | None:
+    """The cloud assembly's folder the CDK CLI gives (`CDK_OUTDIR`); None: a temporary one."""
+    value = os.environ.get("CDK_OUTDIR")
+    return Path(value).absolute() if value else None
+
+
+class OutputFolderError(UsageError):
+    """The output folder (`-o`, `CDK_OUTDIR`) cannot be written: a usage error (exit 2)."""
+
+
+@contextlib.contextmanager
+def staged_output(outdir: Path) -> Iterator[Path]:
+    """A new folder beside `outdir` to synthesize into, put in `outdir`'s place on success only.
+
+    A synthesis that fails (an invalid app, a bug, Ctrl-C) leaves `outdir` as it
+    was: what it wrote is removed with the staging folder. The CDK CLI's lock
+    files in `outdir` are kept.
+    """
+    if outdir.exists() and not outdir.is_dir():
+        raise OutputFolderError(f"{outdir} is not a folder, expected the output folder")
+    above = next(p for p in outdir.parents if p.exists() or p == p.parent)
+    if not above.is_dir():
+        raise OutputFolderError(f"cannot write the output folder {outdir}: {above} is a file")
+    try:  # as the CDK and its CLI do, the folders above it are made
+        outdir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputFolderError(f"cannot write the output folder {outdir}: {_why(exc)}") from None
+    for folder in (outdir.parent, outdir):
+        if folder.is_dir() and not os.access(folder, os.W_OK):
+            raise OutputFolderError(f"cannot write the output folder {outdir}: permission denied")
+    try:
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{outdir.name}.", suffix=".tmp", dir=outdir.parent)
+        )
+    except OSError as exc:
+        raise OutputFolderError(f"cannot write the output folder {outdir}: {_why(exc)}") from None
+    try:
+        yield staging
+        _replace(outdir, staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _replace(outdir: Path, staging: Path) -> None:
+    """`outdir` holding what `staging` holds (and the CLI's locks): an OutputFolderError if not."""
+    try:
+        if not outdir.exists():
+            staging.rename(outdir)
+            return
+        for old in outdir.iterdir():
+            if any(old.match(lock) for lock in CLI_LOCKS):
+                continue
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old)
+            else:
+                old.unlink()
+        for new in staging.iterdir():
+            new.rename(outdir / new.name)
+    except OSError as exc:
+        raise OutputFolderError(f"cannot write the output folder {outdir}: {_why(exc)}") from None
+
+
+def _why(exc: OSError) -> str:
+    return (exc.strerror or type(exc).__name__).lower()
+
+
+def _private_tmpdir() -> None:
+    """A temporary folder for this synthesis and jsii's Node under it, removed at exit.
+
+    jsii's Node keeps its unpacked libraries in `jsii-kernel-*` folders of TMPDIR
+    and removes them when it ends normally; interrupted with Ctrl-C it cannot.
+    Registered before jsii starts (aws_cdk is imported later), the removal runs
+    after jsii has stopped its Node.
+    """
+    if "jsii" in sys.modules:  # in process (tests, the benchmark): its Node runs already
+        return
+    try:
+        folder = tempfile.mkdtemp(prefix="exo-cdk-synth-")
+    except OSError:  # no writable TMPDIR: jsii will say so
+        return
+    os.environ["TMPDIR"] = folder
+    tempfile.tempdir = None  # Python's own temporary files go there too
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
+def jsii_package_cache() -> Path | None:
+    """Where jsii's Node caches the libraries it unpacks (its default), or None when disabled."""
+    if os.environ.get("JSII_RUNTIME_PACKAGE_CACHE", "enabled").lower() == "disabled":
+        return None
+    root = os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT")
+    return Path(root) if root else Path.home() / ".cache" / "aws" / "jsii" / "package-cache"
+
+
+def _remove_stale_jsii_locks(since: float) -> None:
+    """The locks of jsii's package cache this run took, when their Node died with Ctrl-C.
+
+    A lock is JSON naming its owner (pid, hostname); jsii breaks a stale one
+    itself on its next run. Only locks written since `since`, on this host, by a
+    process that is gone, are removed.
+    """
+    cache = jsii_package_cache()
+    if cache is None or not cache.is_dir():
+        return
+    with contextlib.suppress(OSError):
+        for lock in cache.glob("**/*.lock*"):
+            if lock.stat().st_mtime >= since - 1 and _owner_gone(lock):
+                lock.unlink(missing_ok=True)
+
+
+def _owner_gone(lock: Path) -> bool:
+    try:
+        owner = json.loads(lock.read_text())
+        owner = owner.get("owner", owner)  # {"pid", "hostname", "token"}, as jsii writes it
+        pid, host = int(owner["pid"]), str(owner["hostname"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from exosphere_cdk.manifest.errors import ManifestError, UsageError
@@ -10,7 +11,15 @@ from exosphere_cdk.manifest.load.eras import load_directory
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.reporting import report_invalid
 
-__all__ = ["UsageError", "add_app_arguments", "load", "new_output_file", "report_manifest_error"]
+__all__ = [
+    "UsageError",
+    "add_app_arguments",
+    "load",
+    "new_output_file",
+    "report_manifest_error",
+    "writable_folder",
+    "write_output",
+]
 
 
 def add_app_arguments(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
@@ -52,4 +61,25 @@ def new_output_file(path: str) -> Path:
         raise UsageError(f"{path} is a folder, expected a file name")
     if not target.parent.is_dir():
         raise UsageError(f"no such folder: {target.parent} (for {path})")
+    writable_folder(target.parent, path)
     return target
+
+
+def writable_folder(folder: Path, path: str) -> None:
+    """A UsageError when the existing `folder` (of the output `path`) cannot be written into.
+
+    Checked before the work, so that a read-only folder is one line at once;
+    `write_output` catches what only the write can tell (a read-only file system).
+    """
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot write {path}: permission denied")
+
+
+def write_output(target: Path, data: bytes, path: str) -> None:
+    """`data` into the file `target` (the output `path` as given): a UsageError if it cannot be."""
+    try:
+        target.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {path}: {(exc.strerror or type(exc).__name__).lower()}"
+        ) from None

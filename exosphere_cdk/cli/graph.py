@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from exosphere_cdk.cli.common import add_app_arguments, load, new_output_file
+from exosphere_cdk.cli.common import add_app_arguments, load, new_output_file, write_output
 from exosphere_cdk.ops.graph import FORMATS, message_graph, render, to_dot, to_mermaid
 from exosphere_cdk.reporting import EXIT_OK
 
@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
         dot = to_dot(graph, loaded.slug)
         data = dot.encode() if args.format == "dot" else render(dot, args.format)
     if output is not None:
-        output.write_bytes(data)
+        write_output(output, data, args.output)
     else:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)

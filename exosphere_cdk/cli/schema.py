@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from exosphere_cdk.cli.common import UsageError
+from exosphere_cdk.cli.common import UsageError, writable_folder, write_output
 from exosphere_cdk.ops.schema import FILES, json_schema
 from exosphere_cdk.reporting import EXIT_OK
 
@@ -22,10 +22,15 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.output} exists and is not a folder")
     if not folder.parent.is_dir():
         raise UsageError(f"no such folder: {folder.parent} (for {args.output})")
-    folder.mkdir(exist_ok=True)
+    writable_folder(folder if folder.is_dir() else folder.parent, args.output)
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        why = (exc.strerror or type(exc).__name__).lower()
+        raise UsageError(f"cannot write {args.output}: {why}") from None
     for name, document in documents.items():
         path = folder / f"{name}.schema.json"
-        path.write_text(json.dumps(document, indent=2) + "\n")
+        write_output(path, (json.dumps(document, indent=2) + "\n").encode(), str(path))
         print(path)
     return EXIT_OK
 

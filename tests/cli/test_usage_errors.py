@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -88,4 +89,65 @@ def test_an_unreadable_app_folder_name_is_a_usage_error(
     assert main([command, name]) == 2
     assert capsys.readouterr().err == (
         f"exo-cdk: error: cannot read the folder {name}: file name too long\n"
+    )
+
+
+def _read_only(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """`folder` may not be written into, as without its w permission (the tests run as root)."""
+    access = os.access
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda path, mode, **kw: Path(path).absolute() != folder and access(path, mode),
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["graph", str(EXAMPLES["shop"]), "-o", "ro/x.svg"], "ro/x.svg"),
+        (["schema", "--output", "ro/schemas"], "ro/schemas"),
+        (["schema", "--output", "ro"], "ro"),
+    ],
+    ids=["graph", "schema-new-folder", "schema-existing-folder"],
+)
+def test_an_output_path_in_a_read_only_folder_is_a_usage_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    shown: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ro").mkdir()
+    _read_only(monkeypatch, tmp_path / "ro")
+    assert main(args) == 2
+    assert capsys.readouterr().err == f"exo-cdk: error: cannot write {shown}: permission denied\n"
+    assert list((tmp_path / "ro").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["graph", str(EXAMPLES["shop"]), "-o", "x.svg"], "x.svg"),
+        (["schema", "--output", "schemas"], "schemas/application.schema.json"),
+    ],
+    ids=["graph", "schema"],
+)
+def test_an_output_path_on_a_read_only_file_system_is_a_usage_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    shown: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    def read_only(self: Path, data: bytes) -> int:
+        raise OSError(30, "Read-only file system", str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", read_only)
+    assert main(args) == 2
+    assert (
+        capsys.readouterr().err == f"exo-cdk: error: cannot write {shown}: read-only file system\n"
     )

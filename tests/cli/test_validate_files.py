@@ -138,3 +138,26 @@ def test_an_unreadable_app_folder_exits_1_with_one_line(
             "invalid: 1 error, 0 warnings, 0 notices",
         ],
     )
+
+
+BUILD_CONTEXT = "expected a file, a folder or a symbolic link in the image's build context"
+
+
+@pytest.mark.parametrize("command", ["validate", "plan", "graph", "cost"])
+def test_a_build_context_problem_reads_the_same_in_every_command(
+    make_app: MakeApp, capsys: pytest.CaptureFixture[str], command: str, tmp_path: Path
+) -> None:
+    app = make_app({"users/Dockerfile": "FROM node:20\n"})
+    os.mkfifo(app / "users" / "pipe")
+    (tmp_path / "outside").write_text("secret\n")
+    os.link(tmp_path / "outside", app / "users" / "linked")
+    assert main([command, str(app)]) == 1
+    captured = capsys.readouterr()
+    lines = (captured.out + captured.err).splitlines()
+    assert lines[:2] == [
+        "app/users/linked: a hard link with 2 names, 1 of them in the application folder,"
+        " expected a file whose every name is inside it (another name may lie outside the app"
+        " folder, and the content would be packaged into the image: copy the file instead)"
+        " (or list it in .dockerignore)",
+        f"app/users/pipe: is a FIFO, {BUILD_CONTEXT} (or list it in .dockerignore)",
+    ]

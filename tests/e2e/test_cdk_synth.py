@@ -236,6 +236,19 @@ MISTAKES: dict[str, tuple[dict[str, Any], str]] = {
         "application.yml:1: name: the name starts every stack's description, the longest"
         " would be 1133 bytes, CloudFormation takes at most 1024: a shorter name",
     ),
+    "image-reference": (
+        {"users/service.yml": {"author": "Acme Inc."}},
+        "users/service.yml:2: author: 'Acme Inc.' makes 'acme-inc-' of the image name"
+        " 'acme-inc-/users', expected lowercase letters and digits, joined by single '.', '_',"
+        " '__' or dashes, neither starting nor ending with one (or a Dockerfile, or"
+        " docker_image in application.yml)",
+    ),
+    "health-check-path": (
+        {"web/service.yml": {"production": {"aws": {"health-check-path": "/a b"}}}},
+        "web/service.yml:12: production.aws.health-check-path: holds a space at character 3,"
+        " expected a path of printable ASCII characters without spaces, as a load balancer's"
+        " health check takes it (percent-encode others: %20 for a space)",
+    ),
     "deep-nesting": (
         {"web/service.yml": "type: web\nx: " + "[" * 10_000 + "]" * 10_000 + "\n"},
         "web/service.yml:2: nested more than 64 levels deep, expected a manifest of at most"
@@ -259,6 +272,27 @@ def test_a_users_mistake_is_one_line_and_exit_1(
         f"exo-cdk: {app} is invalid: 1 error, 0 warnings, 0 notices",
     ]
     assert not (tmp_path / "cdk.out" / "manifest.json").exists()
+
+
+def test_a_build_context_problem_is_one_line_each_and_exit_1(tmp_path: Path) -> None:
+    """What once failed synthesis with an internal error, or packaged a file from elsewhere."""
+    app = write_app(tmp_path, {"users/Dockerfile": "FROM node:20\n"})
+    os.mkfifo(app / "users" / "pipe")
+    (tmp_path / "credentials").write_text("secret\n")
+    os.link(tmp_path / "credentials", app / "users" / "config")
+    result = _run_app(tmp_path, {"app": str(app)})
+
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        f"{app}/users/config: a hard link with 2 names, 1 of them in the application folder,"
+        " expected a file whose every name is inside it (another name may lie outside the app"
+        " folder, and the content would be packaged into the image: copy the file instead)"
+        " (or list it in .dockerignore)",
+        f"{app}/users/pipe: is a FIFO, expected a file, a folder or a symbolic link in the"
+        " image's build context (or list it in .dockerignore)",
+        f"exo-cdk: {app} is invalid: 2 errors, 0 warnings, 0 notices",
+    ]
+    assert not (tmp_path / "cdk.out").exists()
 
 
 def test_a_bug_is_one_line_asking_for_a_report(

@@ -29,6 +29,7 @@ from exosphere_cdk.manifest.load.values import reference_problem, value_problem
 from exosphere_cdk.manifest.load.yaml_io import Document
 from exosphere_cdk.manifest.model import constraints
 from exosphere_cdk.manifest.model import spec as model_spec
+from exosphere_cdk.manifest.rules import grammars
 from exosphere_cdk.manifest.rules import images as rules_images
 from exosphere_cdk.manifest.rules.quotas import TASK_DEFINITION_BYTES
 from exosphere_cdk.manifest.rules.secrets import (
@@ -97,6 +98,7 @@ RULES: dict[str, Callable[[str], object]] = {
     "ECR image": images.ecr_image,
     "registry host": images.registry_host,
     "image tag": rules_images.image_tag,
+    "image reference": grammars.reference_problem,
     "slug": slug.derive_slug,
     "dashify": translate.dashify,
     "ExoCom version": exocom.nearest_version,

@@ -16,6 +16,7 @@ from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.rules import (
     capacity,
     exocom,
+    grammars,
     images,
     instances,
     messages,
@@ -30,7 +31,8 @@ from exosphere_cdk.manifest.rules.base import name_shared_roles
 Rule = Callable[[LoadedApp], list[Problem]]
 
 #: Every rule, once: the app's settings, its services, their routes and messages, ExoCom's
-#: release, instance types, capacity, AWS's quotas and name limits, images and secrets.
+#: release, instance types, capacity, AWS's quotas and name limits, images, the grammars
+#: of image references and paths, and secrets.
 RULES: tuple[Rule, ...] = (
     settings.check,
     services.check,
@@ -41,6 +43,7 @@ RULES: tuple[Rule, ...] = (
     capacity.check,
     quotas.check,
     images.check,
+    grammars.check,
     secrets.check,
 )
 

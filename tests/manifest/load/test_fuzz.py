@@ -5,20 +5,29 @@ random YAML documents (dumped from random values, or assembled from YAML's odd
 tokens: anchors, tags, tabs, merge keys, flow collections, directives) written
 as application.yml and service.yml; and the examples in manifests/ mutated
 (a key deleted, a value of another type, a key with a typo, a key duplicated
-in the text, the text truncated, random bytes inserted).
+in the text, the text truncated, random bytes inserted). Issue 19 adds tags on
+every node kind, odd files in a build context (file types, permissions, links,
+hard links, sparse files) and values near the file limit at every key, each
+load within LOAD_SECONDS.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import json
 import os
 import shutil
+import socket
+import stat
+import string
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
@@ -125,6 +134,10 @@ TOKENS = [
     "services:\n", "  public:\n", "    web:\n", "      location: ./web\n", "name: x\n",
     "r: &self [*self]\n", "# comment\n", "s: @reserved\n", "t: `backtick\n", "\ufeffu: bom\n",
     "v: 1e400\n", "w: 123456789012345678901234567890\n", "x: .nan\n", "   \n", "y: ~\n",
+    # tags on every node kind (issue 19): mappings, lists, keys, the document itself
+    "aa: !Ref {k: v}\n", "ab: !!set {x: null}\n", "ac: !GetAtt [a, b]\n", "!!map\n",
+    "ad: !!python/object/apply:os.system [id]\n", "ae: !!omap [{a: 1}]\n", "!k af: 1\n",
+    "ag: !!seq\n  - x\n", "ah: !!map\n  k: v\n", "--- !Ref\n",
 ]  # fmt: skip
 raw_yaml = st.lists(st.sampled_from(TOKENS), max_size=12).map("".join)
 
@@ -494,5 +507,166 @@ def test_hostile_values_end_in_a_synthesis_or_a_manifest_error(
         if loaded is not None:
             stacks = synthesize_into(loaded, root / "cdk.out")
             assert f"{loaded.slug}-users" in stacks
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- the file system (issue 19)
+
+#: Every whole load of these properties ends within this much CPU time: a 1 MB value takes
+#: about a second to parse (pure-Python YAML), the file-system walk a few milliseconds.
+LOAD_SECONDS = 3.0
+FILES_FUZZ = settings(FUZZ, max_examples=60)
+LONG_FUZZ = settings(FUZZ, max_examples=8)
+
+#: What can be in a build context, and whether the loader must refuse it.
+ENTRY_KINDS = {
+    "file": False,
+    "folder": False,
+    "link-inside": False,
+    "link-dangling": False,
+    "hard-link-inside": False,
+    "sparse-2-gib": False,
+    "fifo": True,
+    "socket": True,
+    "device": True,
+    "link-out": True,
+    "link-loop": True,
+    "link-to-fifo": True,
+    "hard-link-out": True,
+    "unreadable-file": True,
+    "unreadable-folder": True,
+}
+entry_names = st.sampled_from(["a", "b", "src", "node_modules", ".git", "é", "x y", "service.yml"])
+entries = st.lists(
+    st.tuples(
+        st.lists(entry_names, min_size=1, max_size=3).map(tuple),
+        st.sampled_from(sorted(ENTRY_KINDS)),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def _make(path: Path, kind: str, outside: Path, denied: set[Path]) -> None:
+    """Make an entry of `kind` at `path` (OSError when its folder cannot hold it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind in ("file", "hard-link-inside", "unreadable-file"):
+        path.write_text("x\n")
+        if kind == "hard-link-inside":
+            os.link(path, path.with_name(path.name + ".2"))
+    elif kind in ("folder", "unreadable-folder"):
+        path.mkdir()
+        (path / "inner.js").write_text("x\n")
+    elif kind == "sparse-2-gib":
+        with path.open("wb") as sparse:
+            sparse.truncate(2 << 30)
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "socket":
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.bind(str(path))
+    elif kind == "device":
+        os.mknod(path, 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+    elif kind == "link-inside":
+        path.symlink_to(".")
+    elif kind == "link-dangling":
+        path.symlink_to("nothing-here")
+    elif kind == "link-out":
+        path.symlink_to(outside)
+    elif kind == "link-loop":
+        path.symlink_to(path.name)
+    elif kind == "link-to-fifo":
+        os.mkfifo(path.with_name(path.name + ".fifo"))
+        path.symlink_to(path.name + ".fifo")
+    elif kind == "hard-link-out":
+        os.link(outside / "secret", path)
+    if kind.startswith("unreadable"):
+        denied.add(path.absolute())
+
+
+@contextlib.contextmanager
+def _denied(paths: set[Path]) -> Iterator[None]:
+    """Opening or listing `paths` fails as without the permission (the tests run as root)."""
+    real_open, real_scandir = os.open, os.scandir
+
+    def open_(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(path).absolute() in paths:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path).absolute() in paths:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    with mock.patch.object(os, "open", open_), mock.patch.object(os, "scandir", scandir):
+        yield
+
+
+def _timed_outcome(app: Path) -> LoadedApp | None:
+    start = time.process_time()
+    loaded = check_hostile_outcome(app)
+    assert time.process_time() - start < LOAD_SECONDS
+    return loaded
+
+
+@FILES_FUZZ
+@pytest.mark.slow
+@given(made=entries)
+def test_odd_files_in_a_build_context_are_one_line_each(
+    made: list[tuple[tuple[str, ...], str]],
+) -> None:
+    """FIFOs, sockets, devices, links of every kind, hard links, unreadable files and folders
+    and sparse files in a Dockerfile's folder: one-line problems inside the app folder, in
+    bounded time, and an error whenever one that synthesis cannot copy is in the context."""
+    root = Path(tempfile.mkdtemp(prefix="exo-fuzz-", dir="/tmp"))  # a socket's path is short
+    try:
+        app = write_app(root, {"users/Dockerfile": "FROM node:20\n"})
+        outside = root / "outside"
+        outside.mkdir()
+        (outside / "secret").write_text("hunter2\n")
+        denied: set[Path] = set()
+        refused = False
+        for parts, kind in made:
+            try:
+                _make(app / "users" / Path(*parts), kind, outside, denied)
+            except OSError:  # a file where a folder is wanted, a name taken, a long path
+                continue
+            refused |= ENTRY_KINDS[kind] and "service.yml" not in parts
+        with _denied(denied):
+            loaded = _timed_outcome(app)
+        if refused and (app / "users" / "Dockerfile").is_file():
+            assert loaded is None
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+LONG_VALUES = {
+    "letters": "a",
+    "digits": "7",
+    "spaces": " ",
+    "punctuation": string.punctuation,
+    "jwt heads": "_eyJ",
+    "dotted": "a.",
+    "unicode": "é日",
+}
+
+
+@LONG_FUZZ
+@pytest.mark.slow
+@given(place=st.sampled_from(PLACES), kind=st.sampled_from(sorted(LONG_VALUES)))
+def test_a_value_near_the_file_limit_anywhere_ends_in_bounded_time(
+    place: tuple[str, tuple[Any, ...]], kind: str
+) -> None:
+    """A value of about 1 MB (under the 1 MiB file limit once quoted) at any key path."""
+    piece = LONG_VALUES[kind]
+    value = (piece * (900_000 // len(piece.encode()) + 1))[: 900_000 // len(piece.encode())]
+    root = Path(tempfile.mkdtemp(prefix="exo-fuzz-"))
+    try:
+        app = root / "app"
+        app.mkdir()
+        write_hostile_app(app, [(place, value)])
+        _timed_outcome(app)
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from exosphere_cdk.manifest.load.eras import load_app
@@ -57,3 +58,14 @@ def test_a_folder_of_one_role_names_no_role(make_app: AppFactory) -> None:
         f"app/users/service.yml:10: production.environment.DB_PASSWORD: warning: a secret by its name (PASSWORD), {PLAIN}",
     ]
     assert all(type(p.file) is str for p in app.problems)
+
+
+def test_a_build_context_two_roles_share_is_checked_once(make_app: AppFactory) -> None:
+    app = make_app(
+        {**_shared({}), "users/Dockerfile": "FROM node:20\n", "users/.dockerignore": "x\n"}
+    )
+    os.mkfifo(app / "users" / "pipe")
+    assert problem_lines(app) == [
+        "app/users/pipe: is a FIFO, expected a file, a folder or a symbolic link in the image's"
+        " build context (or list it in .dockerignore)",
+    ]

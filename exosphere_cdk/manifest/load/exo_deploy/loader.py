@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -34,10 +32,14 @@ from exosphere_cdk.manifest.load.exo_deploy.schema import (
     ServiceRef,
     Services,
 )
+from exosphere_cdk.manifest.load.files import build_context_problems, file_kind
+from exosphere_cdk.manifest.load.files import escape as _escape
+from exosphere_cdk.manifest.load.files import resolve as _resolve
+from exosphere_cdk.manifest.load.files import unreadable as _unreadable
 from exosphere_cdk.manifest.load.slug import derive_slug
 from exosphere_cdk.manifest.load.values import reference_problems, spec_problems, value_problem
 from exosphere_cdk.manifest.load.yaml_io import Document, load_yaml
-from exosphere_cdk.manifest.model.app import LoadedApp
+from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
 from exosphere_cdk.manifest.model.constraints import SLUG_PATTERN
 from exosphere_cdk.manifest.model.spec import spec_of
 from exosphere_cdk.manifest.rules import check_app
@@ -49,13 +51,6 @@ SLUG_RE = re.compile(SLUG_PATTERN)
 LOCAL_ONLY_KEYS = ("docker", "restart")
 #: The longest `location` taken (Linux's PATH_MAX is 4096; real ones are a few words).
 LOCATION_MAX = 1024
-OUTSIDE = (
-    "a symbolic link to {target}, outside the application folder, expected a file inside it"
-    " (nothing outside the app folder is read or packaged)"
-)
-UNRESOLVABLE = (
-    "a symbolic link that cannot be followed ({why}), expected a file inside the app folder"
-)
 
 
 class _Run:
@@ -67,6 +62,8 @@ class _Run:
         self.docs: dict[str, Document] = {}
         #: Every file read (or tried), in that order.
         self.files: list[str] = []
+        #: The build contexts checked: a folder two roles share is checked once.
+        self.contexts: set[Path] = set()
 
     def add(self, doc: Document, path: KeyPath, message: str, severity: Severity = "error") -> None:
         self.problems.append(
@@ -103,80 +100,6 @@ class _Run:
         if problem.line is not None or doc is None:
             return problem
         return attrs.evolve(problem, line=doc.line_of(_undotted(problem.path)))
-
-
-def _resolve(path: Path) -> Path | str:
-    """`path` with every symbolic link followed, or why it cannot be (a loop, a long name)."""
-    try:
-        return path.resolve()
-    except RuntimeError:  # Python 3.11 and 3.12 on a loop; 3.13 raises OSError(ELOOP)
-        return "a loop"
-    except OSError as exc:
-        return exc.strerror.lower() if exc.strerror else type(exc).__name__
-
-
-def _escape(path: Path, root: Path) -> str | None:
-    """What is wrong with `path` when it is a symbolic link leading out of `root` (or nowhere)."""
-    if not path.is_symlink():
-        return None
-    resolved = _resolve(path)
-    if isinstance(resolved, str):
-        return UNRESOLVABLE.format(why=resolved)
-    if not resolved.is_relative_to(root):
-        return OUTSIDE.format(target=display_path(resolved))
-    return None
-
-
-def _links_out(folder: Path, root: Path) -> list[Problem]:
-    """Every symbolic link under `folder` (a build context) that leads out of `root`.
-
-    The links are not followed: a link to a folder inside is checked as one link.
-    """
-    problems: list[Problem] = []
-    pending = [folder]
-    while pending:
-        try:
-            with os.scandir(pending.pop()) as entries:
-                for entry in sorted(entries, key=lambda e: e.name):
-                    path = Path(entry.path)
-                    if entry.is_symlink():
-                        escape = _escape(path, root)
-                        if escape is not None:
-                            problems.append(Problem(display_path(path), "", escape))
-                    elif entry.is_dir():
-                        pending.append(path)
-        except OSError:  # unreadable: Docker reports it when it builds
-            continue
-    return problems
-
-
-def file_kind(path: Path) -> str | None:
-    """What `path` is when it is not what was expected: `a file`, `a folder`, `a FIFO`, ...
-
-    Symbolic links are followed; None when nothing is there (or it cannot be told).
-    """
-    try:
-        mode = path.stat().st_mode
-    except (OSError, ValueError):
-        return None
-    kinds = (
-        (stat.S_ISREG, "a file"),
-        (stat.S_ISDIR, "a folder"),
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISCHR, "a device"),
-        (stat.S_ISBLK, "a device"),
-    )
-    return next((kind for test, kind in kinds if test(mode)), "not a file")
-
-
-def _unreadable(path: Path) -> str | None:
-    """Why the folder holding `path` cannot be looked into (`permission denied`), or None."""
-    try:
-        path.is_file()
-    except OSError as exc:  # EACCES: the folder may not be searched
-        return (exc.strerror or type(exc).__name__).lower()
-    return None
 
 
 def _undotted(path: str) -> KeyPath:
@@ -316,23 +239,32 @@ def _value_problems(app: LoadedApp, manifests: Manifests) -> list[Problem]:
         *reference_problems(env, environment),
     ]
     for w, svc in zip(manifests.services, app.services, strict=True):
-        if w.directory is None:
-            continue  # a docker_image only: its entry is part of application.yml
-        at = svc.source.file
-        problems += spec_problems(at, w.service)
-        problems += reference_problems(at, w.service)
-        if not w.service.production.aws.essential:
-            message = "ignored: a service's only container is always essential"
-            problems.append(at.key("production", "aws", "essential").problem(message, "notice"))
-        named = w.ref.docker_image or (w.service.author and w.service.type)
-        if svc.image.kind == "registry" and not named:
-            problems.append(
-                at.key("author" if not w.service.author else "type").problem(
-                    "cannot tell which image to run, expected a Dockerfile in the service"
-                    f" folder, docker_image in {translate.entry_path(w.role, w.public)} of"
-                    " application.yml, or author and type here"
-                )
+        if w.directory is not None:  # a docker_image only: its entry is application.yml's
+            problems += _service_value_problems(w, svc)
+    return problems
+
+
+def _service_value_problems(w: WrittenService, svc: LoadedService) -> list[Problem]:
+    """A service.yml's values against their specs, and what only this era's keys can say."""
+    at = svc.source.file
+    problems = [*spec_problems(at, w.service), *reference_problems(at, w.service)]
+    if not w.service.production.aws.essential:
+        message = "ignored: a service's only container is always essential"
+        problems.append(at.key("production", "aws", "essential").problem(message, "notice"))
+    if svc.image.kind != "registry" or w.ref.docker_image:
+        return problems
+    for key in ("author", "type"):
+        text = translate.name_component_problem(getattr(w.service, key) or "", svc.image.value)
+        if text is not None:
+            problems.append(at.key(key).problem(text))
+    if not (w.service.author and w.service.type):
+        problems.append(
+            at.key("author" if not w.service.author else "type").problem(
+                "cannot tell which image to run, expected a Dockerfile in the service"
+                f" folder, docker_image in {translate.entry_path(w.role, w.public)} of"
+                " application.yml, or author and type here"
             )
+        )
     return problems
 
 
@@ -564,8 +496,10 @@ def _load_service(
     doc = run.read(service_path, root)
     if doc is None:
         return None
-    if (folder / "Dockerfile").is_symlink() or (folder / "Dockerfile").is_file():
-        run.problems.extend(_links_out(resolved, root))  # the image's build context
+    dockerfile = folder / "Dockerfile"
+    if resolved not in run.contexts and (dockerfile.is_symlink() or dockerfile.is_file()):
+        run.contexts.add(resolved)
+        run.problems.extend(build_context_problems(resolved, root))  # the image's build context
     service, problems = structure_doc(doc, Service)
     run.problems.extend(problems)
     raw: Mapping[str, Any] = doc.data

@@ -33,6 +33,8 @@ from exosphere_cdk.manifest.model.app import (
     Where,
 )
 from exosphere_cdk.manifest.model.spec import KEY
+from exosphere_cdk.manifest.rules.grammars import COMPONENT_RULE, NAME_COMPONENT
+from exosphere_cdk.manifest.rules.quotas import IMAGE_NAME_CHARS
 
 #: Where service.yml writes each value of a service (model.app.LoadedService's names).
 SERVICE_KEYS = {
@@ -73,6 +75,18 @@ def entry_path(role: str, public: bool) -> str:
 def dashify(text: str) -> str:
     """Lowercase, every character that is not a letter or digit replaced by '-'."""
     return re.sub(r"[^a-z0-9]", "-", text.lower())
+
+
+def name_component_problem(value: str, image: str) -> str | None:
+    """What is wrong with `value` (a service's author or type) as the name component it
+    makes of `image` (`<author>/<type>`), or None."""
+    component = dashify(value)
+    if not value or len(component) > IMAGE_NAME_CHARS or NAME_COMPONENT.fullmatch(component):
+        return None
+    return (
+        f"'{value}' makes '{component}' of the image name '{image}', expected"
+        f" {COMPONENT_RULE} (or a Dockerfile, or docker_image in application.yml)"
+    )
 
 
 def image(ref: ServiceRef, service: Service, directory: Path | None) -> Image:
