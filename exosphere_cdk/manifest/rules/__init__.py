@@ -19,6 +19,7 @@ from exosphere_cdk.manifest.rules import (
     instances,
     quotas,
     references,
+    regions,
     secrets,
     services,
 )
@@ -26,10 +27,11 @@ from exosphere_cdk.manifest.rules.base import name_shared_roles
 
 Rule = Callable[[LoadedApp], list[Problem]]
 
-#: Every rule, once: values, ExoCom's release, instance types, capacity, AWS's quotas
+#: Every rule, once: values, the region, ExoCom's release, instance types, capacity, AWS's quotas
 #: and name limits, images, services, references and secrets.
 RULES: tuple[Rule, ...] = (
     fields.check,
+    regions.check,
     exocom.check,
     instances.check,
     capacity.check,
