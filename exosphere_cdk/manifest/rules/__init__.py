@@ -13,6 +13,7 @@ from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.rules import (
     capacity,
+    dependencies,
     exocom,
     fields,
     images,
@@ -28,7 +29,7 @@ from exosphere_cdk.manifest.rules.base import name_shared_roles
 Rule = Callable[[LoadedApp], list[Problem]]
 
 #: Every rule, once: values, the region, ExoCom's release, instance types, capacity, AWS's quotas
-#: and name limits, images, services, references and secrets.
+#: and name limits, images, services, their dependencies, references and secrets.
 RULES: tuple[Rule, ...] = (
     fields.check,
     regions.check,
@@ -38,6 +39,7 @@ RULES: tuple[Rule, ...] = (
     quotas.check,
     images.check,
     services.check,
+    dependencies.check,
     references.check,
     secrets.check,
 )
