@@ -21,6 +21,7 @@ from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
 from exosphere_cdk.manifest.model.constraints import RESERVED_ENV, RESERVED_ROLES
 from exosphere_cdk.manifest.model.spec import KEY, SPEC, Spec, spec_of
 from exosphere_cdk.manifest.rules.base import messages_path, ref_path, service_file
+from exosphere_cdk.manifest.rules.message_hints import MessageHints
 
 #: ECS refuses a task definition over 64 KiB; ExoCom's holds SERVICE_ROUTES plus about 2 KB.
 ROUTES_MAX_BYTES = 60_000
@@ -343,6 +344,7 @@ def _check_url(app: LoadedApp, svc: LoadedService, url: str, file: str, report: 
 
 def _check_messages(app: LoadedApp, report: _Report) -> None:
     on_bus = bus_messages(app)
+    hints = MessageHints(app)
     for svc in app.services:
         file = service_file(app, svc)
         messages = svc.service.messages
@@ -355,6 +357,7 @@ def _check_messages(app: LoadedApp, report: _Report) -> None:
             other_side=on_bus.receivers,
             what="no service receives it",
             report=report,
+            hints=hints,
         )
         _unmatched(
             app,
@@ -365,6 +368,7 @@ def _check_messages(app: LoadedApp, report: _Report) -> None:
             other_side=on_bus.senders,
             what="no service sends it",
             report=report,
+            hints=hints,
         )
 
 
@@ -378,10 +382,14 @@ def _unmatched(
     other_side: Mapping[str, tuple[str, ...]],
     what: str,
     report: _Report,
+    hints: MessageHints,
 ) -> None:
     for index, name in enumerate(names):
         on_bus = bus_name(app, svc, name, kind)
         if on_bus in other_side:
             continue
         shown = f"'{name}'" if on_bus == name else f"'{name}' (on the bus '{on_bus}')"
-        report.add(file, f"{messages_path(svc)}.{kind}[{index}]", f"{shown}: {what}", "warning")
+        hint = hints.hint(svc, kind, on_bus, other_side, translated=on_bus != name)
+        report.add(
+            file, f"{messages_path(svc)}.{kind}[{index}]", f"{shown}: {what}{hint}", "warning"
+        )
