@@ -393,7 +393,11 @@ class ServiceDependency:
     docker_flags: Mapping[str, str] | None = key(
         default=None, doc="accepted, not used (local development)", default_doc="none"
     )
-    prod: str | None = key(default=None, doc="accepted, not used", default_doc="none")
+    prod: str | None = key(
+        default=None,
+        doc="the database's address, given to the service as MONGO (mongo only)",
+        default_doc="none: the service gets no MONGO (a notice)",
+    )
     secret: str | None = key(
         default=None,
         doc="Secrets Manager secret with `username` and `password` for MONGODB_USER and "
