@@ -76,8 +76,8 @@ def _ec2_type_names(_: str) -> str:
 
 
 def _aws_region_names(_: str) -> str:
-    import botocore  # type: ignore[import-untyped]  # noqa: PLC0415 - only when regenerating
-    import botocore.loaders  # type: ignore[import-untyped]  # noqa: PLC0415
+    import botocore  # noqa: PLC0415 - only when regenerating
+    import botocore.loaders  # noqa: PLC0415
 
     from exosphere_cdk.manifest.data.aws_regions import regions_of, render  # noqa: PLC0415
 
