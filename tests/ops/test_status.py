@@ -23,7 +23,7 @@ from exosphere_cdk.ops.status import (
 from exosphere_cdk.stacks import build_stacks
 from exosphere_cdk.synth import new_app
 from tests import moto_app
-from tests.apps import AppFactory
+from tests.apps import IMPORTED_DNS, AppFactory
 from tests.conftest import EXAMPLES
 
 
@@ -121,24 +121,6 @@ def test_no_credentials(hello: LoadedApp, monkeypatch: pytest.MonkeyPatch, tmp_p
     moto_app.isolate(monkeypatch, tmp_path)
     with pytest.raises(CredentialsError, match=r"^no AWS credentials: none found"):
         app_status(hello, session=boto3.Session())
-
-
-#: Both the zone and the certificate given: the dns stack holds only their imports.
-IMPORTED_DNS = {
-    "application.yml": {
-        "environments": {
-            "production": {
-                "providers": {
-                    "aws": {
-                        "region": "us-east-1",
-                        "hosted-zone-id": "Z0123456789ABCDEFGHIJ",
-                        "certificate-arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
-                    }
-                }
-            }
-        }
-    }
-}
 
 
 @pytest.mark.parametrize("imported", [False, True], ids=["own-zone", "imported-zone"])
