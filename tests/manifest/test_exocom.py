@@ -1,4 +1,4 @@
-"""ExoCom's releases (manifest/data/exocom.py): each family's command, variables, routes and names."""
+"""ExoCom's releases (manifest/data/exocom.py): each family's command, variables, routes, names."""
 
 from __future__ import annotations
 
