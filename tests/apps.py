@@ -36,6 +36,23 @@ BASE: dict[str, Any] = {
     },
 }
 
+#: Both the zone and the certificate given: the dns stack holds only their imports.
+IMPORTED_DNS = {
+    "application.yml": {
+        "environments": {
+            "production": {
+                "providers": {
+                    "aws": {
+                        "region": "us-east-1",
+                        "hosted-zone-id": "Z0123456789ABCDEFGHIJ",
+                        "certificate-arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+                    }
+                }
+            }
+        }
+    }
+}
+
 #: A change that removes a key (or a whole file).
 DELETE = "<delete>"
 

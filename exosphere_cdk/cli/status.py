@@ -13,15 +13,23 @@ from rich.text import Text
 
 from exosphere_cdk.cli.common import add_app_arguments, load
 from exosphere_cdk.ops.aws import new_session
-from exosphere_cdk.ops.status import NOT_DEPLOYED, AppStatus, ServiceStatus, app_status
+from exosphere_cdk.ops.status import (
+    NOT_DEPLOYED,
+    NOTHING_TO_DEPLOY,
+    AppStatus,
+    ServiceStatus,
+    app_status,
+)
 from exosphere_cdk.reporting import EXIT_OK, console
 
+#: How a stack CloudFormation does not know is shown.
+_SHOWN = {NOT_DEPLOYED: "not deployed", NOTHING_TO_DEPLOY: "nothing to deploy"}
 _STYLES = {"COMPLETE": "green", "FAILED": "red", "ROLLBACK": "red", "IN_PROGRESS": "yellow"}
 
 
 def _style(status: str | None) -> str:
     """Red for failures and rollbacks, yellow for work in progress, green when complete."""
-    if status is None or status == NOT_DEPLOYED:
+    if status is None or status in (NOT_DEPLOYED, NOTHING_TO_DEPLOY):
         return "dim"
     for word in ("FAILED", "ROLLBACK", "IN_PROGRESS", "COMPLETE"):
         if word in status:
@@ -54,7 +62,7 @@ def print_status(out: Console, result: AppStatus) -> None:
     for column in ("stack", "status", "reason"):
         stacks.add_column(column)
     for s in result.stacks:
-        status = "not deployed" if s.status == NOT_DEPLOYED else s.status
+        status = _SHOWN.get(s.status, s.status)
         stacks.add_row(Text(s.name), Text(status, style=_style(s.status)), Text(s.reason or ""))
     out.print(stacks)
     services = Table(title=f"{result.slug}: services")

@@ -1,7 +1,7 @@
 """Every generated file of the checkout, and how it is made: one list, one `scripts/regenerate`.
 
-A generated file is either whole (the EC2 type names, from the installed
-botocore's model) or a block between markers inside a document (the
+A generated file is either whole (the EC2 type names and the AWS regions, from
+the installed botocore's data) or a block between markers inside a document (the
 manifest reference, the ExoCom releases table, the graph of manifests/shop).
 `scripts/regenerate` rewrites the stale ones; `tests/ops/test_generated.py`
 fails while one is stale.
@@ -75,6 +75,16 @@ def _ec2_type_names(_: str) -> str:
     return render(botocore.__version__, names)
 
 
+def _aws_region_names(_: str) -> str:
+    import botocore  # noqa: PLC0415 - only when regenerating
+    import botocore.loaders  # noqa: PLC0415
+
+    from exosphere_cdk.manifest.data.aws_regions import regions_of, render  # noqa: PLC0415
+
+    endpoints = botocore.loaders.Loader().load_data("endpoints")
+    return render(botocore.__version__, regions_of(endpoints))
+
+
 def _manifest_reference() -> str:
     from exosphere_cdk.ops.schema import reference_markdown  # noqa: PLC0415
 
@@ -105,6 +115,11 @@ GENERATED: tuple[Generated, ...] = (
         "exosphere_cdk/manifest/data/ec2_type_names.py",
         "the installed botocore's EC2 model",
         _ec2_type_names,
+    ),
+    Generated(
+        "exosphere_cdk/manifest/data/aws_region_names.py",
+        "the installed botocore's endpoints data",
+        _aws_region_names,
     ),
     Generated(
         "docs/manifest.md",

@@ -21,6 +21,7 @@ from exosphere_cdk.ops.aws import (
 )
 
 __all__ = [
+    "NOTHING_TO_DEPLOY",
     "NOT_DEPLOYED",
     "AppStatus",
     "ServiceEvent",
@@ -28,10 +29,14 @@ __all__ = [
     "StackStatus",
     "TargetHealth",
     "app_status",
+    "stacks_without_resources",
 ]
 
 #: The status of a stack that CloudFormation does not know.
 NOT_DEPLOYED = "NOT_DEPLOYED"
+#: The status of a stack CloudFormation does not know because it has no resources:
+#: `cdk deploy` skips such a stack, so it is never deployed and nothing is missing.
+NOTHING_TO_DEPLOY = "NOTHING_TO_DEPLOY"
 
 #: ECS's DescribeServices takes at most this many services per call.
 _DESCRIBE_BATCH = 10
@@ -153,8 +158,8 @@ def app_status(app: LoadedApp, *, session: boto3.Session, events: int = 5) -> Ap
     """
     deployed = clients(app, session)
     names = stack_names(app)
-    stacks = _stack_statuses(deployed, names)
-    if all(s.status == NOT_DEPLOYED for s in stacks):
+    stacks = _stack_statuses(deployed, names, stacks_without_resources(app))
+    if all(s.status in (NOT_DEPLOYED, NOTHING_TO_DEPLOY) for s in stacks):
         raise NotDeployedError(names[0], deployed.region)
     by_name = {s.name: s for s in stacks}
     public = {s.role for s in app.public_services}
@@ -198,8 +203,26 @@ class _Found:
     public: bool
 
 
-def _stack_statuses(deployed: Deployed, names: list[str]) -> tuple[StackStatus, ...]:
-    """One DescribeStacks listing (paginated) for every stack of the app."""
+def stacks_without_resources(app: LoadedApp) -> dict[str, str]:
+    """The app's stacks that synthesize without a resource, which `cdk deploy` skips, and why.
+
+    The dns stack holds only imports when the app names both its hosted zone and
+    its certificate (tests/ops/test_status.py checks this against the stacks).
+    """
+    aws = app.aws
+    if app.domain is None or aws.hosted_zone_id is None or aws.certificate_arn is None:
+        return {}
+    return {
+        stack_name(app, "dns"): "no resources to deploy (hosted-zone-id and certificate-arn"
+        " name an existing zone and certificate): cdk deploy skips it"
+    }
+
+
+def _stack_statuses(
+    deployed: Deployed, names: list[str], empty: dict[str, str]
+) -> tuple[StackStatus, ...]:
+    """One DescribeStacks listing (paginated) for every stack of the app; a stack without
+    resources that CloudFormation does not know (`empty`) is NOTHING_TO_DEPLOY."""
     wanted = set(names)
     live: dict[str, dict[str, Any]] = {}
     with aws_errors():
@@ -210,6 +233,8 @@ def _stack_statuses(deployed: Deployed, names: list[str]) -> tuple[StackStatus, 
     return tuple(
         StackStatus(name, live[name]["StackStatus"], live[name].get("StackStatusReason"))
         if name in live
+        else StackStatus(name, NOTHING_TO_DEPLOY, empty[name])
+        if name in empty
         else StackStatus(name, NOT_DEPLOYED, None)
         for name in names
     )

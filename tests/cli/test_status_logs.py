@@ -12,8 +12,9 @@ import pytest
 from moto import mock_aws
 
 from exosphere_cdk.cli import main
-from exosphere_cdk.manifest.load.eras import load_directory
+from exosphere_cdk.manifest.load.eras import load_app, load_directory
 from tests import moto_app
+from tests.apps import IMPORTED_DNS, AppFactory
 from tests.conftest import EXAMPLES
 
 HELLO = str(EXAMPLES["hello"])
@@ -161,3 +162,19 @@ def test_logs_errors(deployed: boto3.Session, capsys: pytest.CaptureFixture[str]
         "exo-cdk logs: error: argument --since: '10 minutes' is not a duration:"
         " a number and a unit, s, m, h, d or w (e.g. 10m)\n"
     )
+
+
+def test_status_shows_a_stack_without_resources_as_nothing_to_deploy(
+    session: boto3.Session,
+    monkeypatch: pytest.MonkeyPatch,
+    make_app: AppFactory,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app = make_app(IMPORTED_DNS)
+    moto_app.deploy(load_app(app), session, skip=["dns"], monkeypatch=monkeypatch)
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["status", str(app)]) == 0
+    out = capsys.readouterr().out
+    assert "│ demo-dns        │ nothing to deploy │ no resources to deploy (hosted-zone-id" in out
+    assert "│ demo-network    │ CREATE_COMPLETE   │" in out
+    assert out.endswith("3 of 3 services steady\n")

@@ -8,13 +8,22 @@ from pathlib import Path
 
 import boto3  # type: ignore[import-untyped]
 import pytest
+from aws_cdk import CfnResource, Stack
 from moto import mock_aws
 
-from exosphere_cdk.manifest.load.eras import load_directory
+from exosphere_cdk.manifest.load.eras import load_app, load_directory
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops.aws import CredentialsError, NotDeployedError
-from exosphere_cdk.ops.status import NOT_DEPLOYED, app_status
+from exosphere_cdk.ops.status import (
+    NOT_DEPLOYED,
+    NOTHING_TO_DEPLOY,
+    app_status,
+    stacks_without_resources,
+)
+from exosphere_cdk.stacks import build_stacks
+from exosphere_cdk.synth import new_app
 from tests import moto_app
+from tests.apps import IMPORTED_DNS, AppFactory
 from tests.conftest import EXAMPLES
 
 
@@ -112,3 +121,36 @@ def test_no_credentials(hello: LoadedApp, monkeypatch: pytest.MonkeyPatch, tmp_p
     moto_app.isolate(monkeypatch, tmp_path)
     with pytest.raises(CredentialsError, match=r"^no AWS credentials: none found"):
         app_status(hello, session=boto3.Session())
+
+
+@pytest.mark.parametrize("imported", [False, True], ids=["own-zone", "imported-zone"])
+def test_the_stacks_without_resources_are_those_the_stacks_build_empty(
+    make_app: AppFactory, tmp_path: Path, imported: bool
+) -> None:
+    app = load_app(make_app(IMPORTED_DNS if imported else None))
+    built = build_stacks(new_app(outdir=tmp_path / "cdk.out"), app)
+    shared = [built.network, built.dns, built.platform, built.exocom, built.monitoring]
+    stacks: list[Stack] = [s for s in shared if s is not None]
+    stacks += built.services.values()
+    empty = {
+        s.stack_name
+        for s in stacks
+        if not any(isinstance(c, CfnResource) for c in s.node.find_all())
+    }
+    assert set(stacks_without_resources(app)) == empty == ({"demo-dns"} if imported else set())
+
+
+def test_a_stack_without_resources_is_nothing_to_deploy_not_missing(
+    make_app: AppFactory, session: boto3.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # cdk deploy skips a stack without resources: CloudFormation never knows demo-dns
+    app = load_app(make_app(IMPORTED_DNS))
+    moto_app.deploy(app, session, skip=["dns"], monkeypatch=monkeypatch)
+    status = app_status(app, session=session)
+    assert status.stacks[1].as_json() == {
+        "name": "demo-dns",
+        "status": NOTHING_TO_DEPLOY,
+        "reason": "no resources to deploy (hosted-zone-id and certificate-arn name an existing"
+        " zone and certificate): cdk deploy skips it",
+    }
+    assert [s.status for s in status.stacks if s.name != "demo-dns"] == ["CREATE_COMPLETE"] * 6

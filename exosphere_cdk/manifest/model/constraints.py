@@ -47,6 +47,8 @@ CONTAINER_INSIGHTS = ("enhanced", "enabled", "disabled")
 DYNAMIC_REFERENCE = re.compile(r"\{\{\s*resolve\s*:", re.IGNORECASE)
 #: The CDK's string and list tokens (`${Token[TOKEN.123]}`, `#{Token[TOKEN.123]}`).
 CDK_TOKEN = re.compile(r"[$#]\{\s*Token\s*\[", re.IGNORECASE)
+#: An AWS region's shape (the list of AWS's own is data/aws_region_names.py).
+REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$"
 #: The most availability zones (and NAT gateways, at most one per zone) of the VPC.
 MAX_AVAILABILITY_ZONES = 6
 #: An ACM certificate's ARN: its fourth field is the region.

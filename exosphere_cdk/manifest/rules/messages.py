@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.design.derive import bus_messages, bus_name, routes
-from exosphere_cdk.manifest.errors import Problem, Severity
+from exosphere_cdk.manifest.errors import Problem, Severity, did_you_mean
 from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
 
 #: ECS refuses a task definition over 64 KiB; ExoCom's holds SERVICE_ROUTES plus about 2 KB.
@@ -22,20 +22,21 @@ def check(app: LoadedApp) -> list[Problem]:
 def unmatched(app: LoadedApp) -> list[Problem]:
     """A message sent that no service receives, or received that none sends: a warning."""
     on_bus = bus_messages(app)
+    hints = MessageHints(app)
     problems: list[Problem] = []
     for svc in app.services:
         messages = svc.messages
         problems += _unmatched(
-            app, svc, "sends", names=messages.sends, others=on_bus.receivers, verb="receives"
+            hints, svc, "sends", names=messages.sends, others=on_bus.receivers, verb="receives"
         )
         problems += _unmatched(
-            app, svc, "receives", names=messages.receives, others=on_bus.senders, verb="sends"
+            hints, svc, "receives", names=messages.receives, others=on_bus.senders, verb="sends"
         )
     return problems
 
 
 def _unmatched(
-    app: LoadedApp,
+    hints: MessageHints,
     svc: LoadedService,
     kind: exocom.Direction,
     *,
@@ -45,12 +46,13 @@ def _unmatched(
 ) -> list[Problem]:
     problems: list[Problem] = []
     for index, name in enumerate(names):
-        on_bus = bus_name(app, svc, name, kind)
+        on_bus = bus_name(hints.app, svc, name, kind)
         if on_bus in others:
             continue
         shown = f"'{name}'" if on_bus == name else f"'{name}' (on the bus '{on_bus}')"
+        hint = hints.hint(svc, kind, on_bus, others, translated=on_bus != name)
         at = svc.source.at("messages").key(kind, index)
-        problems.append(at.problem(f"{shown}: no service {verb} it", "warning"))
+        problems.append(at.problem(f"{shown}: no service {verb} it{hint}", "warning"))
     return problems
 
 
@@ -66,3 +68,60 @@ def routes_size(app: LoadedApp) -> list[Problem]:
     )
     severity: Severity = "error" if size > ROUTES_MAX_BYTES else "warning"
     return [app.source.at("services").problem(message, severity)]
+
+
+# ---------------------------------------------------------------- did-you-mean
+# Did-you-mean for a message name no other service matches: the closest name it has.
+#
+# Used by the unmatched-messages rule above. Names are compared on
+# the bus (after ExoCom's namespace translation); a name the service itself
+# already writes on that side, or one only the service itself sends or receives,
+# is never suggested. The comparisons an app costs are bounded (BUDGET), so
+# that a manifest of thousands of unmatched messages is still checked at once.
+#: Name comparisons one app may spend on hints; then the remaining warnings have none.
+BUDGET = 20_000
+#: Names longer than this get no hint (message names are a few words).
+LONGEST = 100
+
+
+class MessageHints:
+    """The hints for one app, sharing one budget."""
+
+    def __init__(self, app: LoadedApp) -> None:
+        self.app = app
+        self.budget = BUDGET
+        self._own: dict[tuple[str, str], frozenset[str]] = {}
+
+    def hint(
+        self,
+        svc: LoadedService,
+        kind: exocom.Direction,
+        on_bus: str,
+        other_side: Mapping[str, tuple[str, ...]],
+        *,
+        translated: bool,
+    ) -> str:
+        """`, did you mean 'users.list'?` (`… on the bus?` when `svc`'s names are
+        translated on the bus), or nothing."""
+        if len(on_bus) > LONGEST or len(other_side) > self.budget:
+            return ""
+        self.budget -= len(other_side)
+        own = self._own_names(svc, kind)
+        candidates = sorted(
+            name
+            for name, roles in other_side.items()
+            if name not in own and len(name) <= LONGEST and any(r != svc.role for r in roles)
+        )
+        guess = did_you_mean(on_bus, candidates)
+        if guess is None:
+            return ""
+        return f", did you mean '{guess}'{' on the bus' if translated else ''}?"
+
+    def _own_names(self, svc: LoadedService, kind: exocom.Direction) -> frozenset[str]:
+        """The names on the bus `svc` writes under `kind`, computed once per service."""
+        key = (svc.role, kind)
+        if key not in self._own:
+            messages = svc.messages
+            written = messages.sends if kind == "sends" else messages.receives
+            self._own[key] = frozenset(bus_name(self.app, svc, n, kind) for n in written)
+        return self._own[key]

@@ -269,8 +269,9 @@ def test_unmatched_messages_are_warnings_after_namespace_translation(make_app: M
     )
     assert [str(p) for p in app.problems] == [
         "app/users/service.yml:6: messages.receives[1]: warning: 'mongo.drop' "
-        "(on the bus 'users.drop'): no service sends it",
-        "app/web/service.yml:6: messages.sends[1]: warning: 'users.lost': no service receives it",
+        "(on the bus 'users.drop'): no service sends it, did you mean 'users.lost' on the bus?",
+        "app/web/service.yml:6: messages.sends[1]: warning: 'users.lost': no service receives it,"
+        " did you mean 'users.drop'?",
     ]
 
 

@@ -46,6 +46,28 @@ def test_known_types_is_fast_and_complete() -> None:
         ("t3.mediun", "did you mean 't3.medium'?"),
         ("M5.Large", "did you mean 'm5.large'?"),
         ("zz9.huge", "expected a type like 't3.medium'"),
+        # a size the family lacks: its sizes, and that size in the nearest generation of
+        # the series not older (never m3.medium, a previous generation)
+        (
+            "m5.medium",
+            "expected one of the sizes of m5: large, xlarge, 2xlarge, 4xlarge, 8xlarge,"
+            " 12xlarge, 16xlarge, 24xlarge, metal, or 'm7a.medium' for a medium",
+        ),
+        (
+            "m5.mediun",
+            "expected one of the sizes of m5: large, xlarge, 2xlarge, 4xlarge, 8xlarge,"
+            " 12xlarge, 16xlarge, 24xlarge, metal, or 'm7a.medium' for a medium",
+        ),
+        # a close size of another kind is no typo: small is not metal
+        (
+            "r5.small",
+            "expected one of the sizes of r5: large, xlarge, 2xlarge, 4xlarge, 8xlarge,"
+            " 12xlarge, 16xlarge, 24xlarge, metal",
+        ),
+        ("t2.xlarge2", "did you mean 't2.xlarge'?"),
+        # a family EC2 lacks: the closest names, the newest generation among equals
+        ("t5.micro", "did you mean 't3.micro'?"),
+        ("t3medium", "did you mean 't3.medium'?"),
     ],
 )
 def test_unknown_instance_type(make_app: AppFactory, value: str, hint: str) -> None:

@@ -25,6 +25,7 @@ from exosphere_cdk.manifest.model.constraints import (
     LISTENER_PRIORITIES,
     LOG_RETENTION_DAYS,
     MAX_AVAILABILITY_ZONES,
+    REGION_PATTERN,
     ROLE_PATTERN,
     SECRET_EXPECTED,
     SECRET_PATTERN,
@@ -66,7 +67,7 @@ class AwsProvider:
         default=None,
         doc="the AWS region of every stack",
         default_doc="not pinned: the deploying credentials' region",
-        pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$",
+        pattern=REGION_PATTERN,
         noun="region",
         expected="an AWS region like 'us-west-2'",
     )
@@ -397,7 +398,11 @@ class ServiceDependency:
     docker_flags: Mapping[str, str] | None = key(
         default=None, doc="accepted, not used (local development)", default_doc="none"
     )
-    prod: str | None = key(default=None, doc="accepted, not used", default_doc="none")
+    prod: str | None = key(
+        default=None,
+        doc="the database's address, given to the service as MONGO (mongo only)",
+        default_doc="none: the service gets no MONGO (a notice)",
+    )
     secret: str | None = key(
         default=None,
         doc="Secrets Manager secret with `username` and `password` for MONGODB_USER and "
