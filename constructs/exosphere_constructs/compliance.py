@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
+from aws_cdk import Acknowledgment, CfnResource, Validations
 from constructs import IConstruct
+
+from exosphere_constructs.known import stack_of
 
 #: cdk-nag's packs by the prefix of their rules: the validation plugin each reports as.
 NAG_PACKS = {"AwsSolutions-": "AwsSolutions", "NIST.800.53.R5-": "NIST.800.53.R5"}
@@ -14,35 +16,69 @@ NAG_PACKS = {"AwsSolutions-": "AwsSolutions", "NIST.800.53.R5-": "NIST.800.53.R5
 CONTROL_TOWER = "cdk-validator-cfnguard"
 
 
-def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
-    """Acknowledge cdk-nag's `rule` on `scope` and its children.
+def nag(rule: str, reason: str) -> Acknowledgment:
+    """The acknowledgement of cdk-nag's `rule`, as `acknowledge_all` takes it.
 
     `rule` as cdk-nag names it: `AwsSolutions-EC23`, `NIST.800.53.R5-IAMNoInlinePolicy`.
     """
     plugin = next((p for prefix, p in NAG_PACKS.items() if rule.startswith(prefix)), None)
     if plugin is None:
         raise ValueError(f"{rule!r} is not a rule of a known cdk-nag pack ({', '.join(NAG_PACKS)})")
-    Validations.of(scope).acknowledge(Acknowledgment(id=f"{plugin}::{rule}", reason=reason))
+    return Acknowledgment(id=f"{plugin}::{rule}", reason=reason)
 
 
-def acknowledge_control(scope: IConstruct, rule: str, reason: str) -> None:
-    """Acknowledge a Control Tower proactive control on `scope` and its children.
+def control(rule: str, reason: str) -> Acknowledgment:
+    """The acknowledgement of a Control Tower proactive control, as `acknowledge_all` takes it.
 
     `rule` as cfn-guard names it: `ecs_containers_readonly_access_check` (CT.ECS.PR.6).
     """
-    Validations.of(scope).acknowledge(Acknowledgment(id=f"{CONTROL_TOWER}::{rule}", reason=reason))
+    return Acknowledgment(id=f"{CONTROL_TOWER}::{rule}", reason=reason)
+
+
+def acknowledge_all(scope: IConstruct, acknowledgments: Sequence[Acknowledgment]) -> None:
+    """Acknowledge every one of `acknowledgments` on `scope` and its children, in one call.
+
+    One call (two jsii requests) whatever their number: a construct gathers its
+    acknowledgements (`nag`, `control`) and hands them over once.
+    """
+    if acknowledgments:
+        Validations.of(scope).acknowledge(*acknowledgments)
+
+
+def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
+    """Acknowledge cdk-nag's `rule` on `scope` and its children (see `nag`)."""
+    acknowledge_all(scope, [nag(rule, reason)])
+
+
+def acknowledge_control(scope: IConstruct, rule: str, reason: str) -> None:
+    """Acknowledge a Control Tower proactive control on `scope` and its children (see `control`)."""
+    acknowledge_all(scope, [control(rule, reason)])
 
 
 def acknowledge_wildcards(scope: IConstruct, resources: Sequence[str], reason: str) -> None:
-    """Acknowledge cdk-nag's IAM5 (wildcard) finding for each of `resources` of `scope`'s policy.
+    """Acknowledge cdk-nag's IAM5 (wildcard) finding for each of `resources` of `scope`'s policy."""
+    acknowledge_all(scope, wildcards(scope, resources, reason))
+
+
+def wildcards(scope: IConstruct, resources: Sequence[str], reason: str) -> list[Acknowledgment]:
+    """The acknowledgements of cdk-nag's IAM5 (wildcard) finding for each of `resources`.
 
     cdk-nag names each finding after the resource as it appears in the template,
-    with references written `<LogicalId>` (`<AWS::AccountId>`, ...).
+    with references written `<LogicalId>` (`<AWS::AccountId>`, ...): a resource
+    holding a token is resolved in `scope`'s stack (one request), a plain one
+    is used as written.
     """
-    stack = Stack.of(scope)
+    acknowledgments = []
     for resource in resources:
-        rendered = _as_nag_writes_it(stack.resolve(resource))
-        acknowledge(scope, f"AwsSolutions-IAM5[Resource::{rendered}]", reason)
+        resolved = stack_of(scope).resolve(resource) if _has_token(resource) else resource
+        rendered = _as_nag_writes_it(resolved)
+        acknowledgments.append(nag(f"AwsSolutions-IAM5[Resource::{rendered}]", reason))
+    return acknowledgments
+
+
+def _has_token(value: str) -> bool:
+    """Whether `value` holds a CDK token: CDK writes a string token `${Token[...]}`."""
+    return "${Token[" in value
 
 
 def _as_nag_writes_it(value: Any) -> str:

@@ -26,6 +26,7 @@ from exosphere_constructs.compliance import (
     acknowledge_wildcards,
 )
 from exosphere_constructs.debug_access import allow_session_manager
+from exosphere_constructs.known import place, read_once, stack_of
 
 #: Instance families of the Xen hypervisor, before AWS Nitro (Control Tower's CT.EC2.PR.15).
 XEN_FAMILIES = frozenset(
@@ -112,7 +113,7 @@ def wait_for_capacity_providers(service: ecs.BaseService, cluster: ecs.ICluster)
     CDK creates the association from an aspect of the cluster at synthesis; the
     dependency is added by an aspect that runs after it.
     """
-    if Stack.of(cluster) is not Stack.of(service) or not isinstance(cluster, ecs.Cluster):
+    if not isinstance(cluster, ecs.Cluster) or stack_of(cluster) is not stack_of(service):
         return
     Aspects.of(cluster).add(
         _DependOnAssociation(cluster, _cfn(service)),
@@ -137,7 +138,8 @@ class _DependOnAssociation:
         self._dependent = dependent
 
     def visit(self, node: IConstruct) -> None:
-        if node.node.path != self._cluster.node.path:
+        # jsii hands back the very Python object the cluster was made as: no request.
+        if node is not self._cluster:
             return
         found = [
             child
@@ -218,6 +220,7 @@ class Ec2Cluster(Construct):
                 default off.
         """
         super().__init__(scope, id_)
+        place(self, scope)
         if not 0 <= min_capacity <= max_capacity or max_capacity < 1:
             raise ValueError(
                 f"need 0 <= min_capacity <= max_capacity and max_capacity >= 1,"
@@ -229,6 +232,7 @@ class Ec2Cluster(Construct):
             vpc=vpc,
             container_insights_v2=container_insights,
         )
+        place(self.cluster, self)
         if container_insights == ecs.ContainerInsights.DISABLED:
             reason = (
                 "Container Insights is turned off by the app's setting"
@@ -335,6 +339,11 @@ class Ec2Cluster(Construct):
             self.capacity_provider,
             machine_image_type=ecs.MachineImageType.AMAZON_LINUX_2,
         )
+
+    @property
+    def capacity_provider_name(self) -> str:
+        """The capacity provider's name, as services place their tasks by it (read once)."""
+        return read_once(self.capacity_provider, "capacity_provider_name")
 
     def _acknowledge(self, instance_type: ec2.InstanceType) -> None:
         """The stricter packs' findings that do not apply to these instances, with why."""

@@ -22,9 +22,11 @@ from exosphere_cdk.manifest.load.exo_deploy import schema
 from exosphere_constructs import Ec2Cluster
 from exosphere_constructs.cluster_alarms import ClusterAlarms, LoadBalancerAlarms
 from exosphere_constructs.dashboard import AppDashboard, ClusterMetrics, ServiceMetrics
+from exosphere_constructs.known import read_once, stack_of
 from exosphere_constructs.service_alarms import (
     ServiceAlarms,
     load_balancer_full_name,
+    service_dimensions_of,
     target_group_full_name,
 )
 
@@ -81,7 +83,7 @@ def watch_service(
         "Alarms",
         service=service,
         topic=topic,
-        alarm_name_prefix=Stack.of(scope).stack_name,
+        alarm_name_prefix=read_once(stack_of(scope), "stack_name"),
         cpu_percent=thresholds.cpu_percent,
         memory_percent=thresholds.memory_percent,
         running_tasks=container_insights,
@@ -120,10 +122,8 @@ def watch_cluster(
         cluster=cluster.cluster,
         auto_scaling_group=cluster.auto_scaling_group,
         topic=topic,
-        alarm_name_prefix=f"{Stack.of(scope).stack_name}-{name}",
-        capacity_provider_name=(
-            cluster.capacity_provider.capacity_provider_name if managed_scaling else None
-        ),
+        alarm_name_prefix=f"{read_once(stack_of(scope), 'stack_name')}-{name}",
+        capacity_provider_name=cluster.capacity_provider_name if managed_scaling else None,
     )
 
 
@@ -136,7 +136,7 @@ def watch_load_balancer(
         "LoadBalancerAlarms",
         load_balancer=load_balancer,
         topic=topic,
-        alarm_name_prefix=f"{Stack.of(scope).stack_name}-load-balancer",
+        alarm_name_prefix=f"{read_once(stack_of(scope), 'stack_name')}-load-balancer",
     )
 
 
@@ -148,16 +148,17 @@ def service_metrics(
     load_balancer: elbv2.IApplicationLoadBalancer | None = None,
 ) -> ServiceMetrics:
     """What the dashboard's row of `service` reads its metrics by (references to its stack)."""
+    dimensions = service_dimensions_of(service)
     if target_group is None or load_balancer is None:
         return ServiceMetrics(
             title=title,
-            cluster_name=service.cluster.cluster_name,
-            service_name=service.service_name,
+            cluster_name=dimensions["ClusterName"],
+            service_name=dimensions["ServiceName"],
         )
     return ServiceMetrics(
         title=title,
-        cluster_name=service.cluster.cluster_name,
-        service_name=service.service_name,
+        cluster_name=dimensions["ClusterName"],
+        service_name=dimensions["ServiceName"],
         target_group_full_name=target_group_full_name(target_group),
         load_balancer_full_name=load_balancer_full_name(load_balancer),
     )
@@ -169,11 +170,9 @@ def cluster_metrics(
     """What the dashboard's row of `cluster` reads its metrics by."""
     return ClusterMetrics(
         title=title,
-        cluster_name=cluster.cluster.cluster_name,
-        auto_scaling_group_name=cluster.auto_scaling_group.auto_scaling_group_name,
-        capacity_provider_name=(
-            cluster.capacity_provider.capacity_provider_name if managed_scaling else None
-        ),
+        cluster_name=read_once(cluster.cluster, "cluster_name"),
+        auto_scaling_group_name=read_once(cluster.auto_scaling_group, "auto_scaling_group_name"),
+        capacity_provider_name=cluster.capacity_provider_name if managed_scaling else None,
     )
 
 

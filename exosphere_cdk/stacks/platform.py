@@ -15,6 +15,7 @@ from constructs import Construct
 
 from exosphere_constructs import Ec2Cluster, LoadBalancerWebAcl, PublicLoadBalancer
 from exosphere_constructs.compliance import acknowledge
+from exosphere_constructs.known import read_once
 
 #: The host ports ECS gives containers in bridge mode with `hostPort: 0`.
 EPHEMERAL_PORTS = ec2.Port.tcp_range(32768, 65535)
@@ -139,7 +140,7 @@ class PlatformStack(Stack):
         CfnOutput(
             self,
             "LoadBalancerDnsName",
-            value=self.load_balancer.load_balancer.load_balancer_dns_name,
+            value=read_once(self.load_balancer.load_balancer, "load_balancer_dns_name"),
             description="the load balancer in front of the public services",
         )
         CfnOutput(

@@ -1,0 +1,56 @@
+"""What Python already knows of a construct, so as not to ask JavaScript again.
+
+Every read of a CDK object from Python (a property, `Stack.of`) is a request
+to jsii's Node process. A construct's stack and its token-valued attributes
+(`topic_arn`, `cluster_name`, ...) never change once it exists, so each is
+read at most once and kept here, by the Python object (weakly: nothing is
+kept alive for it). `place` records, without a request, that a construct made
+in a scope whose stack is known is in that stack.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from aws_cdk import Stack
+from constructs import IConstruct
+
+_STACKS: WeakKeyDictionary[Any, Stack] = WeakKeyDictionary()
+_READ: WeakKeyDictionary[Any, dict[str, object]] = WeakKeyDictionary()
+
+
+def stack_of(construct: IConstruct) -> Stack:
+    """`Stack.of(construct)`, asked of JavaScript only the first time."""
+    if isinstance(construct, Stack):
+        return construct
+    found = _STACKS.get(construct)
+    if found is None:
+        found = _STACKS[construct] = Stack.of(construct)
+    return found
+
+
+def place(construct: IConstruct, scope: IConstruct) -> None:
+    """Record that `construct` (made in `scope`) is in `scope`'s stack: free when that is known."""
+    _STACKS[construct] = stack_of(scope)
+
+
+def remember(obj: object, attribute: str, value: object) -> None:
+    """Record `obj.<attribute>` as Python made it (the cluster it gave a service, say)."""
+    _READ.setdefault(obj, {})[attribute] = value
+
+
+def recall(obj: object, attribute: str) -> object:
+    """`obj.<attribute>`, read from JavaScript only the first time (or as remembered)."""
+    known = _READ.setdefault(obj, {})
+    if attribute not in known:
+        known[attribute] = getattr(obj, attribute)
+    return known[attribute]
+
+
+def read_once(obj: object, attribute: str) -> str:
+    """`obj.<attribute>` (a token or a name), read from JavaScript only the first time."""
+    value = recall(obj, attribute)
+    if not isinstance(value, str):
+        raise TypeError(f"{type(obj).__name__}.{attribute} is not a string: {value!r}")
+    return value
