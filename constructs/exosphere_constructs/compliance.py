@@ -64,16 +64,23 @@ def wildcards(scope: IConstruct, resources: Sequence[str], reason: str) -> list[
     """The acknowledgements of cdk-nag's IAM5 (wildcard) finding for each of `resources`.
 
     cdk-nag names each finding after the resource as it appears in the template,
-    with references written `<LogicalId>` (`<AWS::AccountId>`, ...): a resource
-    holding a token is resolved in `scope`'s stack (one request), a plain one
-    is used as written.
+    with references written `<LogicalId>` (`<AWS::AccountId>`, ...): the
+    resources holding a token are resolved in `scope`'s stack, together (one
+    request), the plain ones used as written.
     """
-    acknowledgments = []
-    for resource in resources:
-        resolved = stack_of(scope).resolve(resource) if _has_token(resource) else resource
-        rendered = _as_nag_writes_it(resolved)
-        acknowledgments.append(nag(f"AwsSolutions-IAM5[Resource::{rendered}]", reason))
-    return acknowledgments
+    with_tokens = [resource for resource in resources if _has_token(resource)]
+    resolved = (
+        dict(zip(with_tokens, stack_of(scope).resolve(with_tokens), strict=True))
+        if with_tokens
+        else {}
+    )
+    return [
+        nag(
+            f"AwsSolutions-IAM5[Resource::{_as_nag_writes_it(resolved.get(r, r))}]",
+            reason,
+        )
+        for r in resources
+    ]
 
 
 def _has_token(value: str) -> bool:
@@ -96,9 +103,17 @@ def _as_nag_writes_it(value: Any) -> str:
 
 def checkov_skip(resource: IConstruct, check: str, reason: str) -> None:
     """Record in `resource`'s template metadata why checkov's `check` does not apply."""
+    checkov_skips(resource, [(check, reason)])
+
+
+def checkov_skips(resource: IConstruct, skips: Sequence[tuple[str, str]]) -> None:
+    """Record in `resource`'s template metadata why each of checkov's checks does not apply.
+
+    `skips`: (check, reason) pairs, written in one call (with what was recorded before).
+    """
     cfn = resource if isinstance(resource, CfnResource) else resource.node.default_child
     if not isinstance(cfn, CfnResource):
         raise TypeError(f"{resource.node.path} has no CloudFormation resource to annotate")
     existing = cfn.get_metadata("checkov") or {"skip": []}
-    skips = [*existing["skip"], {"id": check, "comment": reason}]
-    cfn.add_metadata("checkov", {"skip": skips})
+    added = [{"id": check, "comment": reason} for check, reason in skips]
+    cfn.add_metadata("checkov", {"skip": [*existing["skip"], *added]})

@@ -10,10 +10,11 @@ in a scope whose stack is known is in that stack.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from aws_cdk import Stack
+from aws_cdk import Aws, Stack
 from constructs import IConstruct
 
 _STACKS: WeakKeyDictionary[Any, Stack] = WeakKeyDictionary()
@@ -54,3 +55,9 @@ def read_once(obj: object, attribute: str) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{type(obj).__name__}.{attribute} is not a string: {value!r}")
     return value
+
+
+@cache
+def region() -> str:
+    """`Aws.REGION`, the deploying region's token (a static of the CDK: read once a process)."""
+    return Aws.REGION

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from attrs import frozen
-from aws_cdk import Aws, CfnOutput, Stack
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
@@ -22,7 +22,7 @@ from exosphere_cdk.manifest.load.exo_deploy import schema
 from exosphere_constructs import Ec2Cluster
 from exosphere_constructs.cluster_alarms import ClusterAlarms, LoadBalancerAlarms
 from exosphere_constructs.dashboard import AppDashboard, ClusterMetrics, ServiceMetrics
-from exosphere_constructs.known import read_once, stack_of
+from exosphere_constructs.known import read_once, region, stack_of
 from exosphere_constructs.service_alarms import (
     ServiceAlarms,
     load_balancer_full_name,
@@ -203,7 +203,7 @@ class MonitoringStack(Stack):
         self.dashboard = AppDashboard(
             self,
             "Dashboard",
-            dashboard_name=f"{dashboard_name}-{Aws.REGION}",
+            dashboard_name=f"{dashboard_name}-{region()}",
             services=services,
             clusters=clusters,
             exocom=exocom,
@@ -214,8 +214,8 @@ class MonitoringStack(Stack):
             self,
             "DashboardUrl",
             value=(
-                f"https://{Aws.REGION}.console.aws.amazon.com/cloudwatch/home"
-                f"?region={Aws.REGION}#dashboards/dashboard/{first.dashboard_name}"
+                f"https://{region()}.console.aws.amazon.com/cloudwatch/home"
+                f"?region={region()}#dashboards/dashboard/{first.ref}"
             ),
             description="the app's CloudWatch dashboard",
         )
