@@ -8,7 +8,7 @@ from typing import Any
 from aws_cdk import Acknowledgment, CfnResource, Validations
 from constructs import IConstruct
 
-from exosphere_constructs.known import stack_of
+from exosphere_constructs.known import has_token, stack_of
 
 #: cdk-nag's packs by the prefix of their rules: the validation plugin each reports as.
 NAG_PACKS = {"AwsSolutions-": "AwsSolutions", "NIST.800.53.R5-": "NIST.800.53.R5"}
@@ -68,7 +68,7 @@ def wildcards(scope: IConstruct, resources: Sequence[str], reason: str) -> list[
     resources holding a token are resolved in `scope`'s stack, together (one
     request), the plain ones used as written.
     """
-    with_tokens = [resource for resource in resources if _has_token(resource)]
+    with_tokens = [resource for resource in resources if has_token(resource)]
     resolved = (
         dict(zip(with_tokens, stack_of(scope).resolve(with_tokens), strict=True))
         if with_tokens
@@ -81,11 +81,6 @@ def wildcards(scope: IConstruct, resources: Sequence[str], reason: str) -> list[
         )
         for r in resources
     ]
-
-
-def _has_token(value: str) -> bool:
-    """Whether `value` holds a CDK token: CDK writes a string token `${Token[...]}`."""
-    return "${Token[" in value
 
 
 def _as_nag_writes_it(value: Any) -> str:
@@ -117,3 +112,39 @@ def checkov_skips(resource: IConstruct, skips: Sequence[tuple[str, str]]) -> Non
     existing = cfn.get_metadata("checkov") or {"skip": []}
     added = [{"id": check, "comment": reason} for check, reason in skips]
     cfn.add_metadata("checkov", {"skip": [*existing["skip"], *added]})
+
+
+class Findings:
+    """Acknowledgements and checkov skips gathered while a construct is built, then handed
+    over in one call per construct they sit on (`done`), not in one call each.
+
+    `nag`, `control` and `skip` take what `acknowledge`, `acknowledge_control` and
+    `checkov_skip` take; the order of each construct's own entries is kept.
+    """
+
+    def __init__(self) -> None:
+        self._acknowledged: dict[int, tuple[IConstruct, list[Acknowledgment]]] = {}
+        self._skipped: dict[int, tuple[IConstruct, list[tuple[str, str]]]] = {}
+
+    def nag(self, scope: IConstruct, rule: str, reason: str) -> None:
+        self._acknowledged.setdefault(id(scope), (scope, []))[1].append(nag(rule, reason))
+
+    def control(self, scope: IConstruct, rule: str, reason: str) -> None:
+        self._acknowledged.setdefault(id(scope), (scope, []))[1].append(control(rule, reason))
+
+    def wildcards(self, scope: IConstruct, resources: Sequence[str], reason: str) -> None:
+        self._acknowledged.setdefault(id(scope), (scope, []))[1].extend(
+            wildcards(scope, resources, reason)
+        )
+
+    def skip(self, resource: IConstruct, check: str, reason: str) -> None:
+        self._skipped.setdefault(id(resource), (resource, []))[1].append((check, reason))
+
+    def done(self) -> None:
+        """Hand everything gathered over to the constructs (and forget it)."""
+        for scope, acknowledgments in self._acknowledged.values():
+            acknowledge_all(scope, acknowledgments)
+        for resource, skips in self._skipped.values():
+            checkov_skips(resource, skips)
+        self._acknowledged.clear()
+        self._skipped.clear()

@@ -61,3 +61,9 @@ def read_once(obj: object, attribute: str) -> str:
 def region() -> str:
     """`Aws.REGION`, the deploying region's token (a static of the CDK: read once a process)."""
     return Aws.REGION
+
+
+def has_token(value: str) -> bool:
+    """Whether `value` holds a CDK token (`Token.is_unresolved` without asking): CDK writes
+    a string token `${Token[...]}`."""
+    return "${Token[" in value
