@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from aws_cdk import Acknowledgment, CfnResource, Validations
 from constructs import IConstruct
@@ -96,6 +97,10 @@ def _as_nag_writes_it(value: Any) -> str:
     raise ValueError(f"cannot render {value!r} as cdk-nag does")
 
 
+#: The checkov skips written so far, by resource (`checkov_skips` adds to them).
+_SKIPS: WeakKeyDictionary[CfnResource, list[dict[str, str]]] = WeakKeyDictionary()
+
+
 def checkov_skip(resource: IConstruct, check: str, reason: str) -> None:
     """Record in `resource`'s template metadata why checkov's `check` does not apply."""
     checkov_skips(resource, [(check, reason)])
@@ -109,9 +114,10 @@ def checkov_skips(resource: IConstruct, skips: Sequence[tuple[str, str]]) -> Non
     cfn = resource if isinstance(resource, CfnResource) else resource.node.default_child
     if not isinstance(cfn, CfnResource):
         raise TypeError(f"{resource.node.path} has no CloudFormation resource to annotate")
-    existing = cfn.get_metadata("checkov") or {"skip": []}
-    added = [{"id": check, "comment": reason} for check, reason in skips]
-    cfn.add_metadata("checkov", {"skip": [*existing["skip"], *added]})
+    # Only this function writes the `checkov` entry: what it holds is known here.
+    recorded = _SKIPS.setdefault(cfn, [])
+    recorded += [{"id": check, "comment": reason} for check, reason in skips]
+    cfn.add_metadata("checkov", {"skip": list(recorded)})
 
 
 class Findings:

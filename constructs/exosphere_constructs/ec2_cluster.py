@@ -29,7 +29,7 @@ from exosphere_constructs.compliance import (
     nag,
 )
 from exosphere_constructs.debug_access import allow_session_manager
-from exosphere_constructs.known import place, read_once, stack_of
+from exosphere_constructs.known import place, read_once, service_principal, stack_of
 
 #: Instance families of the Xen hypervisor, before AWS Nitro (Control Tower's CT.EC2.PR.15).
 XEN_FAMILIES = frozenset(
@@ -103,12 +103,6 @@ UNSCOPED_AGENT_ACTIONS = ["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken
 
 #: CloudFormation type of a cluster's capacity provider association.
 ASSOCIATION_TYPE = "AWS::ECS::ClusterCapacityProviderAssociations"
-
-
-@cache
-def _ec2_principal() -> iam.ServicePrincipal:
-    """EC2, which the instances' roles trust (one principal object for every cluster)."""
-    return iam.ServicePrincipal("ec2.amazonaws.com")
 
 
 @cache
@@ -288,7 +282,9 @@ class Ec2Cluster(Construct):
             description=f"ECS instances of {self.node.path}",
             allow_all_outbound=True,
         )
-        self.instance_role = iam.Role(self, "InstanceRole", assumed_by=_ec2_principal())
+        self.instance_role = iam.Role(
+            self, "InstanceRole", assumed_by=service_principal("ec2.amazonaws.com")
+        )
         agent_policy = self._grant_agent(log_group_name_prefix)
         if session_manager:
             allow_session_manager(self, self.instance_role)
@@ -342,7 +338,8 @@ class Ec2Cluster(Construct):
         )
         acknowledge_all(self, self._acknowledgments(instance_type, container_insights))
         # An instance that boots before its role's policy exists cannot register.
-        _cfn(self.auto_scaling_group).node.add_dependency(_cfn(agent_policy))
+        # (Each holds one resource: their dependency is that of the two resources.)
+        self.auto_scaling_group.node.add_dependency(agent_policy)
         self.capacity_provider = ecs.AsgCapacityProvider(
             self,
             "CapacityProvider",

@@ -15,6 +15,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from aws_cdk import Aws, Stack
+from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 _STACKS: WeakKeyDictionary[Any, Stack] = WeakKeyDictionary()
@@ -67,3 +68,9 @@ def has_token(value: str) -> bool:
     """Whether `value` holds a CDK token (`Token.is_unresolved` without asking): CDK writes
     a string token `${Token[...]}`."""
     return "${Token[" in value
+
+
+@cache
+def service_principal(service: str) -> iam.ServicePrincipal:
+    """The principal of an AWS service (`ec2.amazonaws.com`): one object a process, shared."""
+    return iam.ServicePrincipal(service)

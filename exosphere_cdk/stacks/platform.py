@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack, Token
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -15,7 +15,7 @@ from constructs import Construct
 
 from exosphere_constructs import Ec2Cluster, LoadBalancerWebAcl, PublicLoadBalancer
 from exosphere_constructs.compliance import acknowledge
-from exosphere_constructs.known import read_once
+from exosphere_constructs.known import has_token, read_once, service_principal
 
 #: The host ports ECS gives containers in bridge mode with `hostPort: 0`.
 EPHEMERAL_PORTS = ec2.Port.tcp_range(32768, 65535)
@@ -72,10 +72,10 @@ class PlatformStack(Stack):
         self.notifications.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="CloudWatchAlarmsOfThisAccount",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                principals=[service_principal("cloudwatch.amazonaws.com")],
                 actions=["sns:Publish"],
-                resources=[self.notifications.topic_arn],
-                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+                resources=[read_once(self.notifications, "topic_arn")],
+                conditions={"StringEquals": {"aws:SourceAccount": read_once(self, "account")}},
             )
         )
         self.public_cluster = Ec2Cluster(
@@ -111,14 +111,14 @@ class PlatformStack(Stack):
             certificate=certificate,
             deletion_protection=protect,
             # ELB's log delivery is granted per region: an env-agnostic stack has none.
-            access_logs=not Token.is_unresolved(self.region),
+            access_logs=not has_token(read_once(self, "region")),
         )
         self.web_acl = (
             LoadBalancerWebAcl(
                 self,
                 "WebAcl",
                 load_balancer=self.load_balancer.load_balancer,
-                metric_prefix=self.stack_name,
+                metric_prefix=read_once(self, "stack_name"),
             )
             if waf
             else None
@@ -146,6 +146,6 @@ class PlatformStack(Stack):
         CfnOutput(
             self,
             "NotificationsTopic",
-            value=self.notifications.topic_arn,
+            value=read_once(self.notifications, "topic_arn"),
             description="subscribe to hear of instance launches, terminations and failures",
         )
