@@ -8,7 +8,6 @@ import jsii
 from aws_cdk import (
     Acknowledgment,
     Annotations,
-    ArnFormat,
     AspectPriority,
     Aspects,
     CfnResource,
@@ -427,43 +426,44 @@ class Ec2Cluster(Construct):
     def _grant_agent(self, log_group_name_prefix: str) -> iam.Policy:
         """What the ECS agent and the Docker log driver of these instances need, scoped."""
         stack = stack_of(self)
-        instances = stack.format_arn(
-            service="ecs",
-            resource="container-instance",
-            resource_name=f"{read_once(self.cluster, 'cluster_name')}/*",
+        # As stack.format_arn writes them, from the stack's attributes (read once).
+        partition, region, account = (
+            read_once(stack, name) for name in ("partition", "region", "account")
         )
-        log_groups = stack.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=f"{log_group_name_prefix}*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        cluster_name = read_once(self.cluster, "cluster_name")
+        instances = f"arn:{partition}:ecs:{region}:{account}:container-instance/{cluster_name}/*"
+        log_groups = f"arn:{partition}:logs:{region}:{account}:log-group:{log_group_name_prefix}*"
+        # The policy as data, in one request (a PolicyStatement would be one each).
+        document = iam.PolicyDocument.from_json(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "ecs:RegisterContainerInstance",
+                            "ecs:DeregisterContainerInstance",
+                            "ecs:SubmitAttachmentStateChanges",
+                            "ecs:SubmitContainerStateChange",
+                            "ecs:SubmitTaskStateChange",
+                        ],
+                        "Resource": read_once(self.cluster, "cluster_arn"),
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": ["ecs:Poll", "ecs:StartTelemetrySession"],
+                        "Resource": instances,
+                    },
+                    {"Effect": "Allow", "Action": UNSCOPED_AGENT_ACTIONS, "Resource": "*"},
+                    {
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": [log_groups, f"{log_groups}:log-stream:*"],
+                    },
+                ],
+            }
         )
-        policy = iam.Policy(
-            self,
-            "AgentPolicy",
-            roles=[self.instance_role],
-            statements=[
-                iam.PolicyStatement(
-                    actions=[
-                        "ecs:RegisterContainerInstance",
-                        "ecs:DeregisterContainerInstance",
-                        "ecs:SubmitAttachmentStateChanges",
-                        "ecs:SubmitContainerStateChange",
-                        "ecs:SubmitTaskStateChange",
-                    ],
-                    resources=[self.cluster.cluster_arn],
-                ),
-                iam.PolicyStatement(
-                    actions=["ecs:Poll", "ecs:StartTelemetrySession"],
-                    resources=[instances],
-                ),
-                iam.PolicyStatement(actions=UNSCOPED_AGENT_ACTIONS, resources=["*"]),
-                iam.PolicyStatement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[log_groups, f"{log_groups}:log-stream:*"],
-                ),
-            ],
-        )
+        policy = iam.Policy(self, "AgentPolicy", roles=[self.instance_role], document=document)
         reason = (
             f"{' and '.join(UNSCOPED_AGENT_ACTIONS)} support no resource-level permissions,"
             " and log streams are created at run time inside the app's own log groups"
