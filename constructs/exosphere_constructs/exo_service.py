@@ -16,7 +16,7 @@ from exosphere_constructs.compliance import acknowledge_all, control, nag
 from exosphere_constructs.debug_access import allow_exec_logging
 from exosphere_constructs.ec2_cluster import wait_for_capacity_providers
 from exosphere_constructs.known import place, remember
-from exosphere_constructs.log_group import retained_log_group
+from exosphere_constructs.log_group import log_group_acknowledgments, retained_log_group
 
 
 @cache
@@ -122,7 +122,11 @@ class ExoService(Construct):
         self.container_port = container_port
         self.container_name = container_name
         self.log_group = retained_log_group(
-            self, "Logs", retention=log_retention, encryption_key=log_encryption_key
+            self,
+            "Logs",
+            retention=log_retention,
+            encryption_key=log_encryption_key,
+            acknowledge=False,
         )
         self.task_definition = ecs.Ec2TaskDefinition(
             self, "Task", network_mode=ecs.NetworkMode.BRIDGE
@@ -146,8 +150,14 @@ class ExoService(Construct):
             ),
             logging=ecs.LogDrivers.aws_logs(stream_prefix=container_name, log_group=self.log_group),
         )
+        # In one call on the service construct: each names its log group, its task
+        # definition or the task's roles, which it holds one of each of.
         acknowledge_all(
-            self.task_definition, self._acknowledgments(read_only_root=read_only_root, user=user)
+            self,
+            [
+                *log_group_acknowledgments(self.log_group, log_retention, log_encryption_key),
+                *self._acknowledgments(read_only_root=read_only_root, user=user),
+            ],
         )
         self.service = ecs.Ec2Service(
             self,

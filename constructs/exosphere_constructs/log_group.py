@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Acknowledgment, RemovalPolicy
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -47,12 +47,16 @@ def retained_log_group(
     *,
     retention: logs.RetentionDays,
     encryption_key: kms.IKey | None,
+    acknowledge: bool = True,
 ) -> logs.LogGroup:
     """A log group kept when its stack is deleted (logs outlive the service that wrote them).
 
     Args:
         retention: how long its events are kept.
         encryption_key: its KMS key; None for CloudWatch's own encryption.
+        acknowledge: acknowledge its findings that do not apply
+            (`log_group_acknowledgments`) on it; default on. Off: the caller
+            acknowledges them, with its own, on a construct that holds it.
     """
     group = logs.LogGroup(
         scope,
@@ -62,6 +66,15 @@ def retained_log_group(
         removal_policy=RemovalPolicy.RETAIN,
     )
     place(group, scope)
+    if acknowledge:
+        acknowledge_all(group, log_group_acknowledgments(group, retention, encryption_key))
+    return group
+
+
+def log_group_acknowledgments(
+    group: logs.ILogGroup, retention: logs.RetentionDays, encryption_key: kms.IKey | None
+) -> list[Acknowledgment]:
+    """The Control Tower findings on a retained log group that do not apply, with why."""
     days = RETENTION_DAYS[retention]
     acknowledgments = []
     if days is not None and days < ONE_YEAR:
@@ -80,5 +93,4 @@ def retained_log_group(
                 " cannot follow the cross-stack reference to it",
             )
         )
-    acknowledge_all(group, acknowledgments)
-    return group
+    return acknowledgments
