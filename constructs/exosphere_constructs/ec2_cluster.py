@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 import jsii
 from aws_cdk import (
     Acknowledgment,
@@ -28,7 +26,7 @@ from exosphere_constructs.compliance import (
     nag,
 )
 from exosphere_constructs.debug_access import allow_session_manager
-from exosphere_constructs.known import place, read_once, service_principal, stack_of
+from exosphere_constructs.known import made_once, place, read_once, service_principal, stack_of
 
 #: Instance families of the Xen hypervisor, before AWS Nitro (Control Tower's CT.EC2.PR.15).
 XEN_FAMILIES = frozenset(
@@ -104,7 +102,7 @@ UNSCOPED_AGENT_ACTIONS = ["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken
 ASSOCIATION_TYPE = "AWS::ECS::ClusterCapacityProviderAssociations"
 
 
-@cache
+@made_once
 def _ecs_image(*, arm: bool) -> ec2.IMachineImage:
     """The ECS-optimized Amazon Linux 2023 AMI of an architecture (made once a process)."""
     if arm:
@@ -112,7 +110,7 @@ def _ecs_image(*, arm: bool) -> ec2.IMachineImage:
     return ecs.EcsOptimizedImage.amazon_linux2023()
 
 
-@cache
+@made_once
 def _root_volume(size_gib: int) -> ec2.BlockDeviceVolume:
     """An encrypted gp3 root volume of `size_gib`, deleted with its instance."""
     return ec2.BlockDeviceVolume.ebs(
@@ -123,12 +121,12 @@ def _root_volume(size_gib: int) -> ec2.BlockDeviceVolume:
     )
 
 
-@cache
+@made_once
 def _minutes(minutes: int) -> Duration:
     return Duration.minutes(minutes)
 
 
-@cache
+@made_once
 def _rolling_update(min_instances_in_service: int) -> autoscaling.UpdatePolicy:
     """One instance at a time, keeping `min_instances_in_service`, three minutes apart."""
     return autoscaling.UpdatePolicy.rolling_update(
@@ -138,7 +136,7 @@ def _rolling_update(min_instances_in_service: int) -> autoscaling.UpdatePolicy:
     )
 
 
-@cache
+@made_once
 def _all_scaling_events() -> autoscaling.ScalingEvents:
     return autoscaling.ScalingEvents.ALL
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
 
 from aws_cdk import Acknowledgment, Duration
 from aws_cdk import aws_ecs as ecs
@@ -15,11 +14,11 @@ from constructs import Construct
 from exosphere_constructs.compliance import acknowledge_all, control, nag
 from exosphere_constructs.debug_access import allow_exec_logging
 from exosphere_constructs.ec2_cluster import wait_for_capacity_providers
-from exosphere_constructs.known import place, remember
+from exosphere_constructs.known import made_once, place, remember
 from exosphere_constructs.log_group import log_group_acknowledgments, retained_log_group
 
 
-@cache
+@made_once
 def _placement() -> tuple[ecs.PlacementStrategy, ...]:
     """Spread over the instances, then pack by memory: made once, shared by every service."""
     return (

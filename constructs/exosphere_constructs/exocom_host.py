@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
 from typing import cast
 
 from aws_cdk import Duration
@@ -18,11 +17,11 @@ from constructs import Construct
 from exosphere_constructs.compliance import Findings
 from exosphere_constructs.debug_access import allow_exec_logging
 from exosphere_constructs.ec2_cluster import Ec2Cluster, wait_for_capacity_providers
-from exosphere_constructs.known import place, recall, remember
+from exosphere_constructs.known import made_once, place, recall, remember
 from exosphere_constructs.log_group import retained_log_group
 
 
-@cache
+@made_once
 def _tcp(port: int) -> ec2.Port:
     return ec2.Port.tcp(port)
 

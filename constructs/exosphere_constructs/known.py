@@ -10,14 +10,19 @@ in a scope whose stack is known is in that stack.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, ParamSpec, TypeVar, cast
 from weakref import WeakKeyDictionary
 
 from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
+P = ParamSpec("P")
+T = TypeVar("T")
+#: The `cache_clear` of every function `made_once` wraps.
+_MADE_ONCE: list[Callable[[], None]] = []
 _STACKS: WeakKeyDictionary[Any, Stack] = WeakKeyDictionary()
 _READ: WeakKeyDictionary[Any, dict[str, object]] = WeakKeyDictionary()
 
@@ -58,7 +63,25 @@ def read_once(obj: object, attribute: str) -> str:
     return value
 
 
-@cache
+def made_once(function: Callable[P, T]) -> Callable[P, T]:
+    """`functools.cache` for a function that makes a CDK value object (a Duration, a
+    principal, a placement strategy): made once a process, shared by every construct."""
+    cached = cache(function)
+    _MADE_ONCE.append(cached.cache_clear)
+    return cast(Callable[P, T], cached)
+
+
+def forget() -> None:
+    """Empty every `made_once` cache: the next app makes its value objects afresh.
+
+    For a process that builds several apps and counts each one's requests
+    (bench/count.py): `cdk synth` builds one app a process.
+    """
+    for clear in _MADE_ONCE:
+        clear()
+
+
+@made_once
 def region() -> str:
     """`Aws.REGION`, the deploying region's token (a static of the CDK: read once a process)."""
     return Aws.REGION
@@ -70,7 +93,7 @@ def has_token(value: str) -> bool:
     return "${Token[" in value
 
 
-@cache
+@made_once
 def service_principal(service: str) -> iam.ServicePrincipal:
     """The principal of an AWS service (`ec2.amazonaws.com`): one object a process, shared."""
     return iam.ServicePrincipal(service)

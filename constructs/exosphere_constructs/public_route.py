@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 
 from aws_cdk import Duration
 from aws_cdk import aws_certificatemanager as acm
@@ -12,10 +11,10 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
-from exosphere_constructs.known import read_once
+from exosphere_constructs.known import made_once, read_once
 
 
-@cache
+@made_once
 def _deregistration_delay() -> Duration:
     """Deregistering a target waits this long for its requests in flight (made once)."""
     return Duration.seconds(30)
