@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_certificatemanager as acm
@@ -13,9 +13,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from exosphere_constructs import Ec2Cluster, LoadBalancerWebAcl, PublicLoadBalancer
+from exosphere_constructs import Ec2Cluster, PublicLoadBalancer
 from exosphere_constructs.compliance import acknowledge
 from exosphere_constructs.known import has_token, read_once, service_principal
+
+if TYPE_CHECKING:
+    from exosphere_constructs.web_acl import LoadBalancerWebAcl
 
 #: The host ports ECS gives containers in bridge mode with `hostPort: 0`.
 EPHEMERAL_PORTS = ec2.Port.tcp_range(32768, 65535)
@@ -113,16 +116,17 @@ class PlatformStack(Stack):
             # ELB's log delivery is granted per region: an env-agnostic stack has none.
             access_logs=not has_token(read_once(self, "region")),
         )
-        self.web_acl = (
-            LoadBalancerWebAcl(
+        self.web_acl: LoadBalancerWebAcl | None = None
+        if waf:
+            # Loaded only by an app with `waf`, and AWS WAF's CDK module with it.
+            from exosphere_constructs.web_acl import LoadBalancerWebAcl  # noqa: PLC0415
+
+            self.web_acl = LoadBalancerWebAcl(
                 self,
                 "WebAcl",
                 load_balancer=self.load_balancer.load_balancer,
                 metric_prefix=read_once(self, "stack_name"),
             )
-            if waf
-            else None
-        )
         if self.web_acl is None:
             acknowledge(
                 self.load_balancer.load_balancer,
