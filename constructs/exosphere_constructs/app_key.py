@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
+
+from exosphere_constructs.known import place, read_once, service_principal, stack_of
 
 
 class AppKey(Construct):
@@ -27,7 +29,11 @@ class AppKey(Construct):
             alias: the key's alias, without the `alias/` prefix.
         """
         super().__init__(scope, id_)
-        stack = Stack.of(self)
+        place(self, scope)
+        stack = stack_of(self)
+        region, account, partition = (
+            read_once(stack, name) for name in ("region", "account", "partition")
+        )
         self.key = kms.Key(
             self,
             "Key",
@@ -37,10 +43,11 @@ class AppKey(Construct):
             removal_policy=RemovalPolicy.RETAIN,
             pending_window=Duration.days(30),
         )
+        place(self.key, self)
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="CloudWatchLogsOfThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                principals=[iam.ServicePrincipal(f"logs.{region}.amazonaws.com")],
                 actions=[
                     "kms:Encrypt*",
                     "kms:Decrypt*",
@@ -52,7 +59,7 @@ class AppKey(Construct):
                 conditions={
                     "ArnLike": {
                         "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:*"
+                            f"arn:{partition}:logs:{region}:{account}:*"
                         )
                     }
                 },
@@ -76,15 +83,13 @@ class AppKey(Construct):
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="CloudWatchAlarmsOfThisAccount",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                principals=[service_principal("cloudwatch.amazonaws.com")],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
                 conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "StringEquals": {"aws:SourceAccount": account},
                     "ArnLike": {
-                        "aws:SourceArn": (
-                            f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"
-                        )
+                        "aws:SourceArn": (f"arn:{partition}:cloudwatch:{region}:{account}:alarm:*")
                     },
                 },
             )

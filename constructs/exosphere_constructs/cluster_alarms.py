@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
@@ -10,10 +9,14 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from exosphere_constructs.known import read_once
 from exosphere_constructs.service_alarms import (
+    AT_LEAST,
     ERROR_RATE,
     MIN_REQUESTS,
     MINUTE,
+    Expression,
+    Metric,
     alarm,
     load_balancer_full_name,
 )
@@ -59,7 +62,7 @@ class ClusterAlarms(Construct):
                 the reservation only for managed scaling).
         """
         super().__init__(scope, id_)
-        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        self.alarms: dict[str, cloudwatch.CfnAlarm] = {}
         if capacity_provider_name is not None:
             self.alarms["unplaced-tasks"] = alarm(
                 self,
@@ -69,15 +72,15 @@ class ClusterAlarms(Construct):
                     "capacity provider reservation above 100 percent for 15 minutes:"
                     " tasks wait for instances that do not come"
                 ),
-                metric=cloudwatch.Metric(
+                metric=Metric(
                     namespace="AWS/ECS/ManagedScaling",
                     metric_name="CapacityProviderReservation",
-                    dimensions_map={
+                    dimensions={
                         "CapacityProviderName": capacity_provider_name,
-                        "ClusterName": cluster.cluster_name,
+                        "ClusterName": read_once(cluster, "cluster_name"),
                     },
                     statistic="Minimum",
-                    period=Duration.minutes(5),
+                    period=5 * MINUTE,
                 ),
                 threshold=100,
                 evaluation_periods=3,
@@ -88,15 +91,17 @@ class ClusterAlarms(Construct):
             "StatusChecks",
             name=f"{alarm_name_prefix}-status-checks",
             description="an instance fails its EC2 status checks for 10 minutes",
-            metric=cloudwatch.Metric(
+            metric=Metric(
                 namespace="AWS/EC2",
                 metric_name="StatusCheckFailed",
-                dimensions_map={"AutoScalingGroupName": auto_scaling_group.auto_scaling_group_name},
+                dimensions={
+                    "AutoScalingGroupName": read_once(auto_scaling_group, "auto_scaling_group_name")
+                },
                 statistic="Maximum",
-                period=Duration.minutes(5),
+                period=5 * MINUTE,
             ),
             threshold=1,
-            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            comparison=AT_LEAST,
             evaluation_periods=2,
             topic=topic,
         )
@@ -142,15 +147,14 @@ class LoadBalancerAlarms(Construct):
                     " by the load balancer itself in 3 of 5 minutes (of at least"
                     f" {MIN_REQUESTS} requests)"
                 ),
-                metric=cloudwatch.MathExpression(
+                metric=Expression(
                     expression=ERROR_RATE,
-                    using_metrics={
-                        name: cloudwatch.Metric(
+                    metrics={
+                        name: Metric(
                             namespace="AWS/ApplicationELB",
                             metric_name=metric_name,
-                            dimensions_map=dimensions,
+                            dimensions=dimensions,
                             statistic="Sum",
-                            period=MINUTE,
                         )
                         for name, metric_name in (
                             ("errors", "HTTPCode_ELB_5XX_Count"),
@@ -158,7 +162,6 @@ class LoadBalancerAlarms(Construct):
                         )
                     },
                     label="5xx percent",
-                    period=MINUTE,
                 ),
                 threshold=server_errors_percent,
                 evaluation_periods=5,

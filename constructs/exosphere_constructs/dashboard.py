@@ -1,23 +1,39 @@
-"""One CloudWatch dashboard of an app: its services, clusters, ExoCom and load balancer."""
+"""One CloudWatch dashboard of an app: its services, clusters, ExoCom and load balancer.
+
+The dashboard's body is built here as Python data and handed to CloudFormation's
+resource in one request, as `cloudwatch.Dashboard` would write it (its rows laid
+out the same way, its JSON the same to the byte): a graph widget and each of its
+metrics would otherwise be a jsii object each, and every row a call.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 from attrs import frozen
-from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from exosphere_constructs.service_alarms import CONTAINER_INSIGHTS
+from exosphere_constructs.known import region
+from exosphere_constructs.service_alarms import CONTAINER_INSIGHTS, STATISTICS
 
 #: The services on one dashboard: six widgets each keeps a dashboard well below
 #: CloudWatch's limits on widgets and metrics; a larger app gets more pages.
 SERVICES_PER_DASHBOARD = 50
-#: Widgets per row (a dashboard is 24 units wide).
+#: A dashboard's width, in grid units.
+GRID_WIDTH = 24
+#: A graph widget's size: six to a row.
 WIDTH = 4
 HEIGHT = 6
-PERIOD = Duration.minutes(1)
+#: Every metric's period, in seconds.
+PERIOD = 60
+#: The time range a dashboard opens on (ISO 8601, before now).
+START = "-PT3H"
+
+#: A widget as the dashboard's JSON holds it, before it is placed (no `x`, `y`).
+Widget = dict[str, Any]
 
 
 @frozen(kw_only=True)
@@ -66,25 +82,37 @@ def _metric(
     *,
     statistic: str = "Average",
     label: str | None = None,
-) -> cloudwatch.Metric:
-    return cloudwatch.Metric(
-        namespace=namespace,
-        metric_name=metric_name,
-        dimensions_map=dimensions,
-        statistic=statistic,
-        period=PERIOD,
-        label=label,
-    )
+) -> list[Any]:
+    """A metric as a graph widget lists it: namespace, name, dimensions (by name), options."""
+    options: dict[str, Any] = {"label": label} if label is not None else {}
+    options["period"] = PERIOD
+    if statistic != "Average":  # CloudWatch's default
+        options["stat"] = statistic
+    if statistic not in STATISTICS and not statistic.startswith("p"):
+        raise ValueError(f"unknown statistic {statistic!r}")
+    flat = [part for name, value in sorted(dimensions.items()) for part in (name, value)]
+    return [namespace, metric_name, *flat, options]
 
 
-def _graph(title: str, metrics: Sequence[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:
-    return cloudwatch.GraphWidget(title=title, left=list(metrics), width=WIDTH, height=HEIGHT)
+def _graph(title: str, metrics: Sequence[list[Any]]) -> Widget:
+    return {
+        "type": "metric",
+        "width": WIDTH,
+        "height": HEIGHT,
+        "properties": {
+            "view": "timeSeries",
+            "title": title,
+            "region": region(),
+            "metrics": list(metrics),
+            "yAxis": {},
+        },
+    }
 
 
-def service_row(service: ServiceMetrics) -> list[cloudwatch.IWidget]:
+def service_row(service: ServiceMetrics) -> list[Widget]:
     """Tasks, CPU, memory and, for a service behind the load balancer, requests, 5xx and latency."""
     ecs = {"ClusterName": service.cluster_name, "ServiceName": service.service_name}
-    row: list[cloudwatch.IWidget] = [
+    row: list[Widget] = [
         _graph(
             f"{service.title}: tasks",
             [
@@ -122,10 +150,10 @@ def service_row(service: ServiceMetrics) -> list[cloudwatch.IWidget]:
     return row
 
 
-def cluster_row(cluster: ClusterMetrics) -> list[cloudwatch.IWidget]:
+def cluster_row(cluster: ClusterMetrics) -> list[Widget]:
     """Reservation, instances and status checks of one cluster."""
     by_cluster = {"ClusterName": cluster.cluster_name}
-    row: list[cloudwatch.IWidget] = [
+    row: list[Widget] = [
         _graph(
             f"{cluster.title}: reserved %",
             [
@@ -168,7 +196,7 @@ def cluster_row(cluster: ClusterMetrics) -> list[cloudwatch.IWidget]:
     return row
 
 
-def load_balancer_row(load_balancer_full_name: str) -> list[cloudwatch.IWidget]:
+def load_balancer_row(load_balancer_full_name: str) -> list[Widget]:
     """Requests, the load balancer's own and the targets' 5xx, and response time."""
     by_lb = {"LoadBalancer": load_balancer_full_name}
     elb = "AWS/ApplicationELB"
@@ -194,8 +222,37 @@ def load_balancer_row(load_balancer_full_name: str) -> list[cloudwatch.IWidget]:
     ]
 
 
-def _heading(text: str) -> cloudwatch.TextWidget:
-    return cloudwatch.TextWidget(markdown=f"## {text}", width=24, height=1)
+def _heading(text: str) -> Widget:
+    return {
+        "type": "text",
+        "width": GRID_WIDTH,
+        "height": 1,
+        "properties": {"markdown": f"## {text}"},
+    }
+
+
+def _place(rows: Sequence[Sequence[Widget]]) -> list[Widget]:
+    """The rows one below the other, each row's widgets left to right (wrapping at the
+    grid's width), as `cloudwatch.Dashboard.add_widgets` places them: with `x`, `y`."""
+    placed: list[Widget] = []
+    top = 0
+    for row in rows:
+        x, y, bottom = 0, top, top
+        for widget in row:
+            if x + widget["width"] > GRID_WIDTH:
+                x, y = 0, bottom
+            head = {key: widget[key] for key in ("type", "width", "height")}
+            placed.append({**head, "x": x, "y": y, "properties": widget["properties"]})
+            bottom = max(bottom, y + widget["height"])
+            x += widget["width"]
+        top = bottom
+    return placed
+
+
+def dashboard_body(rows: Sequence[Sequence[Widget]]) -> str:
+    """The dashboard's JSON (its tokens left for CloudFormation to fill in)."""
+    body = {"start": START, "widgets": _place(rows)}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
 class AppDashboard(Construct):
@@ -240,37 +297,36 @@ class AppDashboard(Construct):
         pages = [list(services[i : i + per_page]) for i in range(0, len(services), per_page)] or [
             []
         ]
-        self.dashboards: list[cloudwatch.Dashboard] = []
+        self.dashboards: list[cloudwatch.CfnDashboard] = []
         for number, page in enumerate(pages, start=1):
             suffix = "" if number == 1 else str(number)
-            dashboard = cloudwatch.Dashboard(
-                self,
-                f"Dashboard{suffix}",
-                dashboard_name=dashboard_name if number == 1 else f"{dashboard_name}-{number}",
-                default_interval=Duration.hours(3),
-            )
-            if page:
-                dashboard.add_widgets(_heading("Services"))
-            for service in page:
-                dashboard.add_widgets(*service_row(service))
+            rows = [[_heading("Services")]] if page else []
+            rows += [service_row(service) for service in page]
             if number == 1:
-                self._add_shared(dashboard, clusters, exocom, load_balancer_full_name)
-            self.dashboards.append(dashboard)
+                rows += self._shared(clusters, exocom, load_balancer_full_name)
+            # The construct `Dashboard<n>` holding `Resource`, as cloudwatch.Dashboard.
+            holder = Construct(self, f"Dashboard{suffix}")
+            self.dashboards.append(
+                cloudwatch.CfnDashboard(
+                    holder,
+                    "Resource",
+                    dashboard_name=dashboard_name if number == 1 else f"{dashboard_name}-{number}",
+                    dashboard_body=dashboard_body(rows),
+                )
+            )
 
     @staticmethod
-    def _add_shared(
-        dashboard: cloudwatch.Dashboard,
+    def _shared(
         clusters: Sequence[ClusterMetrics],
         exocom: ServiceMetrics | None,
         load_balancer_full_name: str | None,
-    ) -> None:
+    ) -> list[list[Widget]]:
+        rows: list[list[Widget]] = []
         if clusters:
-            dashboard.add_widgets(_heading("Clusters"))
-            for cluster in clusters:
-                dashboard.add_widgets(*cluster_row(cluster))
+            rows.append([_heading("Clusters")])
+            rows += [cluster_row(cluster) for cluster in clusters]
         if exocom is not None:
-            dashboard.add_widgets(_heading("ExoCom"))
-            dashboard.add_widgets(*service_row(exocom))
+            rows += [[_heading("ExoCom")], service_row(exocom)]
         if load_balancer_full_name is not None:
-            dashboard.add_widgets(_heading("Load balancer"))
-            dashboard.add_widgets(*load_balancer_row(load_balancer_full_name))
+            rows += [[_heading("Load balancer")], load_balancer_row(load_balancer_full_name)]
+        return rows

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import jsii
 from aws_cdk import (
+    Acknowledgment,
     Annotations,
-    ArnFormat,
     AspectPriority,
     Aspects,
     CfnResource,
     Duration,
     IAspect,
-    Stack,
 )
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
@@ -21,11 +20,13 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct, IConstruct
 
 from exosphere_constructs.compliance import (
-    acknowledge,
-    acknowledge_control,
+    acknowledge_all,
     acknowledge_wildcards,
+    control,
+    nag,
 )
 from exosphere_constructs.debug_access import allow_session_manager
+from exosphere_constructs.known import made_once, place, read_once, service_principal, stack_of
 
 #: Instance families of the Xen hypervisor, before AWS Nitro (Control Tower's CT.EC2.PR.15).
 XEN_FAMILIES = frozenset(
@@ -101,6 +102,45 @@ UNSCOPED_AGENT_ACTIONS = ["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken
 ASSOCIATION_TYPE = "AWS::ECS::ClusterCapacityProviderAssociations"
 
 
+@made_once
+def _ecs_image(*, arm: bool) -> ec2.IMachineImage:
+    """The ECS-optimized Amazon Linux 2023 AMI of an architecture (made once a process)."""
+    if arm:
+        return ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.ARM)
+    return ecs.EcsOptimizedImage.amazon_linux2023()
+
+
+@made_once
+def _root_volume(size_gib: int) -> ec2.BlockDeviceVolume:
+    """An encrypted gp3 root volume of `size_gib`, deleted with its instance."""
+    return ec2.BlockDeviceVolume.ebs(
+        size_gib,
+        encrypted=True,
+        volume_type=ec2.EbsDeviceVolumeType.GP3,
+        delete_on_termination=True,
+    )
+
+
+@made_once
+def _minutes(minutes: int) -> Duration:
+    return Duration.minutes(minutes)
+
+
+@made_once
+def _rolling_update(min_instances_in_service: int) -> autoscaling.UpdatePolicy:
+    """One instance at a time, keeping `min_instances_in_service`, three minutes apart."""
+    return autoscaling.UpdatePolicy.rolling_update(
+        max_batch_size=1,
+        min_instances_in_service=min_instances_in_service,
+        pause_time=_minutes(3),
+    )
+
+
+@made_once
+def _all_scaling_events() -> autoscaling.ScalingEvents:
+    return autoscaling.ScalingEvents.ALL
+
+
 def wait_for_capacity_providers(service: ecs.BaseService, cluster: ecs.ICluster) -> None:
     """Make `service` depend on `cluster`'s capacity provider association.
 
@@ -112,7 +152,7 @@ def wait_for_capacity_providers(service: ecs.BaseService, cluster: ecs.ICluster)
     CDK creates the association from an aspect of the cluster at synthesis; the
     dependency is added by an aspect that runs after it.
     """
-    if Stack.of(cluster) is not Stack.of(service) or not isinstance(cluster, ecs.Cluster):
+    if not isinstance(cluster, ecs.Cluster) or stack_of(cluster) is not stack_of(service):
         return
     Aspects.of(cluster).add(
         _DependOnAssociation(cluster, _cfn(service)),
@@ -137,7 +177,8 @@ class _DependOnAssociation:
         self._dependent = dependent
 
     def visit(self, node: IConstruct) -> None:
-        if node.node.path != self._cluster.node.path:
+        # jsii hands back the very Python object the cluster was made as: no request.
+        if node is not self._cluster:
             return
         found = [
             child
@@ -218,6 +259,7 @@ class Ec2Cluster(Construct):
                 default off.
         """
         super().__init__(scope, id_)
+        place(self, scope)
         if not 0 <= min_capacity <= max_capacity or max_capacity < 1:
             raise ValueError(
                 f"need 0 <= min_capacity <= max_capacity and max_capacity >= 1,"
@@ -229,13 +271,7 @@ class Ec2Cluster(Construct):
             vpc=vpc,
             container_insights_v2=container_insights,
         )
-        if container_insights == ecs.ContainerInsights.DISABLED:
-            reason = (
-                "Container Insights is turned off by the app's setting"
-                " (providers.aws container-insights: disabled), for its cost"
-            )
-            acknowledge(self.cluster, "AwsSolutions-ECS4", reason)
-            acknowledge_control(self.cluster, "ecs_container_insights_enabled_check", reason)
+        place(self.cluster, self)
         self.security_group = ec2.SecurityGroup(
             self,
             "InstanceSecurityGroup",
@@ -244,7 +280,7 @@ class Ec2Cluster(Construct):
             allow_all_outbound=True,
         )
         self.instance_role = iam.Role(
-            self, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com")
+            self, "InstanceRole", assumed_by=service_principal("ec2.amazonaws.com")
         )
         agent_policy = self._grant_agent(log_group_name_prefix)
         if session_manager:
@@ -256,11 +292,7 @@ class Ec2Cluster(Construct):
             self,
             "LaunchTemplate",
             instance_type=instance_type,
-            machine_image=(
-                ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.ARM)
-                if self.architecture == ec2.InstanceArchitecture.ARM_64
-                else ecs.EcsOptimizedImage.amazon_linux2023()
-            ),
+            machine_image=_ecs_image(arm=self.architecture == ec2.InstanceArchitecture.ARM_64),
             require_imdsv2=True,
             http_put_response_hop_limit=1,
             instance_metadata_tags=False,
@@ -274,12 +306,7 @@ class Ec2Cluster(Construct):
             block_devices=[
                 ec2.BlockDevice(
                     device_name="/dev/xvda",
-                    volume=ec2.BlockDeviceVolume.ebs(
-                        root_volume_size_gib,
-                        encrypted=True,
-                        volume_type=ec2.EbsDeviceVolumeType.GP3,
-                        delete_on_termination=True,
-                    ),
+                    volume=_root_volume(root_volume_size_gib),
                 )
             ],
         )
@@ -292,34 +319,24 @@ class Ec2Cluster(Construct):
             launch_template=self.launch_template,
             min_capacity=min_capacity,
             max_capacity=max_capacity,
-            default_instance_warmup=Duration.minutes(2),
+            default_instance_warmup=_minutes(2),
             # A launch-template change replaces one instance at a time; managed
             # draining moves its tasks away before it is terminated.
-            update_policy=autoscaling.UpdatePolicy.rolling_update(
-                max_batch_size=1,
-                min_instances_in_service=min(min_capacity, max_capacity - 1),
-                pause_time=Duration.minutes(3),
-            ),
+            update_policy=_rolling_update(min(min_capacity, max_capacity - 1)),
             notifications=(
                 [
                     autoscaling.NotificationConfiguration(
-                        topic=notifications_topic, scaling_events=autoscaling.ScalingEvents.ALL
+                        topic=notifications_topic, scaling_events=_all_scaling_events()
                     )
                 ]
                 if notifications_topic is not None
                 else None
             ),
         )
-        self._acknowledge(instance_type)
-        if container_insights == ecs.ContainerInsights.ENHANCED:
-            acknowledge_control(
-                self.cluster,
-                "ecs_container_insights_enabled_check",
-                "Container Insights is on, with enhanced observability ('enhanced'): the rule"
-                " predates that setting and accepts only 'enabled'",
-            )
+        acknowledge_all(self, self._acknowledgments(instance_type, container_insights))
         # An instance that boots before its role's policy exists cannot register.
-        _cfn(self.auto_scaling_group).node.add_dependency(_cfn(agent_policy))
+        # (Each holds one resource: their dependency is that of the two resources.)
+        self.auto_scaling_group.node.add_dependency(agent_policy)
         self.capacity_provider = ecs.AsgCapacityProvider(
             self,
             "CapacityProvider",
@@ -336,80 +353,115 @@ class Ec2Cluster(Construct):
             machine_image_type=ecs.MachineImageType.AMAZON_LINUX_2,
         )
 
-    def _acknowledge(self, instance_type: ec2.InstanceType) -> None:
-        """The stricter packs' findings that do not apply to these instances, with why."""
-        acknowledge(
-            self,
-            "NIST.800.53.R5-IAMNoInlinePolicy",
-            "each role here holds policies of its own, scoped to this cluster, its instances"
-            " and the app's log groups: a managed policy would be attachable to other principals",
-        )
-        acknowledge_control(
-            self.launch_template,
-            "ec2_launch_template_monitoring_enabled_check",
-            "basic (5-minute) EC2 metrics and the cluster's Container Insights are what the"
-            " alarms read; detailed monitoring would add a charge per instance for 1-minute data",
-        )
-        acknowledge_control(
-            self.auto_scaling_group,
-            "autoscaling_multiple_az_check",
-            "the group spans the private subnets of every availability zone of the VPC; they"
-            " come from the network stack, a cross-stack reference the rule cannot read",
-        )
-        acknowledge_control(
-            self.auto_scaling_group,
-            "autoscaling_mixed_instances_policy_multiple_instance_types_check",
-            "one instance type per cluster, the app's choice: the capacity checks and the"
-            " container placement are sized against that one type",
-        )
-        if instance_type.to_string().split(".")[0] in XEN_FAMILIES:
-            acknowledge_control(
-                self.launch_template,
-                "ec2_launch_template_nitro_instance_type_check",
-                f"{instance_type.to_string()} is the instance type the app asks for; it is"
-                " of an older, non-Nitro generation (a current type such as t3 would pass)",
+    @property
+    def capacity_provider_name(self) -> str:
+        """The capacity provider's name, as services place their tasks by it (read once)."""
+        return read_once(self.capacity_provider, "capacity_provider_name")
+
+    @staticmethod
+    def _acknowledgments(
+        instance_type: ec2.InstanceType, container_insights: ecs.ContainerInsights
+    ) -> list[Acknowledgment]:
+        """The stricter packs' findings that do not apply to this cluster, with why.
+
+        Acknowledged on the cluster construct, in one call: each names a resource it
+        holds one of (its ECS cluster, launch template, Auto Scaling Group, roles).
+        """
+        found = []
+        if container_insights == ecs.ContainerInsights.DISABLED:
+            reason = (
+                "Container Insights is turned off by the app's setting"
+                " (providers.aws container-insights: disabled), for its cost"
             )
+            found += [
+                nag("AwsSolutions-ECS4", reason),
+                control("ecs_container_insights_enabled_check", reason),
+            ]
+        found += [
+            nag(
+                "NIST.800.53.R5-IAMNoInlinePolicy",
+                "each role here holds policies of its own, scoped to this cluster, its"
+                " instances and the app's log groups: a managed policy would be attachable"
+                " to other principals",
+            ),
+            control(
+                "ec2_launch_template_monitoring_enabled_check",
+                "basic (5-minute) EC2 metrics and the cluster's Container Insights are what"
+                " the alarms read; detailed monitoring would add a charge per instance for"
+                " 1-minute data",
+            ),
+            control(
+                "autoscaling_multiple_az_check",
+                "the group spans the private subnets of every availability zone of the VPC;"
+                " they come from the network stack, a cross-stack reference the rule cannot"
+                " read",
+            ),
+            control(
+                "autoscaling_mixed_instances_policy_multiple_instance_types_check",
+                "one instance type per cluster, the app's choice: the capacity checks and the"
+                " container placement are sized against that one type",
+            ),
+        ]
+        type_name = instance_type.to_string()
+        if type_name.split(".")[0] in XEN_FAMILIES:
+            found.append(
+                control(
+                    "ec2_launch_template_nitro_instance_type_check",
+                    f"{type_name} is the instance type the app asks for; it is of an older,"
+                    " non-Nitro generation (a current type such as t3 would pass)",
+                )
+            )
+        if container_insights == ecs.ContainerInsights.ENHANCED:
+            found.append(
+                control(
+                    "ecs_container_insights_enabled_check",
+                    "Container Insights is on, with enhanced observability ('enhanced'): the"
+                    " rule predates that setting and accepts only 'enabled'",
+                )
+            )
+        return found
 
     def _grant_agent(self, log_group_name_prefix: str) -> iam.Policy:
         """What the ECS agent and the Docker log driver of these instances need, scoped."""
-        stack = Stack.of(self)
-        instances = stack.format_arn(
-            service="ecs",
-            resource="container-instance",
-            resource_name=f"{self.cluster.cluster_name}/*",
+        stack = stack_of(self)
+        # As stack.format_arn writes them, from the stack's attributes (read once).
+        partition, region, account = (
+            read_once(stack, name) for name in ("partition", "region", "account")
         )
-        log_groups = stack.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=f"{log_group_name_prefix}*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        cluster_name = read_once(self.cluster, "cluster_name")
+        instances = f"arn:{partition}:ecs:{region}:{account}:container-instance/{cluster_name}/*"
+        log_groups = f"arn:{partition}:logs:{region}:{account}:log-group:{log_group_name_prefix}*"
+        # The policy as data, in one request (a PolicyStatement would be one each).
+        document = iam.PolicyDocument.from_json(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "ecs:RegisterContainerInstance",
+                            "ecs:DeregisterContainerInstance",
+                            "ecs:SubmitAttachmentStateChanges",
+                            "ecs:SubmitContainerStateChange",
+                            "ecs:SubmitTaskStateChange",
+                        ],
+                        "Resource": read_once(self.cluster, "cluster_arn"),
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": ["ecs:Poll", "ecs:StartTelemetrySession"],
+                        "Resource": instances,
+                    },
+                    {"Effect": "Allow", "Action": UNSCOPED_AGENT_ACTIONS, "Resource": "*"},
+                    {
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": [log_groups, f"{log_groups}:log-stream:*"],
+                    },
+                ],
+            }
         )
-        policy = iam.Policy(
-            self,
-            "AgentPolicy",
-            roles=[self.instance_role],
-            statements=[
-                iam.PolicyStatement(
-                    actions=[
-                        "ecs:RegisterContainerInstance",
-                        "ecs:DeregisterContainerInstance",
-                        "ecs:SubmitAttachmentStateChanges",
-                        "ecs:SubmitContainerStateChange",
-                        "ecs:SubmitTaskStateChange",
-                    ],
-                    resources=[self.cluster.cluster_arn],
-                ),
-                iam.PolicyStatement(
-                    actions=["ecs:Poll", "ecs:StartTelemetrySession"],
-                    resources=[instances],
-                ),
-                iam.PolicyStatement(actions=UNSCOPED_AGENT_ACTIONS, resources=["*"]),
-                iam.PolicyStatement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[log_groups, f"{log_groups}:log-stream:*"],
-                ),
-            ],
-        )
+        policy = iam.Policy(self, "AgentPolicy", roles=[self.instance_role], document=document)
         reason = (
             f"{' and '.join(UNSCOPED_AGENT_ACTIONS)} support no resource-level permissions,"
             " and log streams are created at run time inside the app's own log groups"

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration
+from aws_cdk import Acknowledgment, Duration
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from exosphere_constructs.compliance import acknowledge, acknowledge_control
+from exosphere_constructs.compliance import acknowledge_all, control, nag
 from exosphere_constructs.debug_access import allow_exec_logging
 from exosphere_constructs.ec2_cluster import wait_for_capacity_providers
-from exosphere_constructs.log_group import retained_log_group
+from exosphere_constructs.known import made_once, place, remember
+from exosphere_constructs.log_group import log_group_acknowledgments, retained_log_group
+
+
+@made_once
+def _placement() -> tuple[ecs.PlacementStrategy, ...]:
+    """Spread over the instances, then pack by memory: made once, shared by every service."""
+    return (
+        ecs.PlacementStrategy.spread_across_instances(),
+        ecs.PlacementStrategy.packed_by_memory(),
+    )
 
 
 class ExoService(Construct):
@@ -102,14 +112,20 @@ class ExoService(Construct):
                 session logged to the service's log group; default off.
         """
         super().__init__(scope, id_)
+        place(self, scope)
         if not 1 <= min_tasks <= max_tasks:
             raise ValueError(
                 f"{container_name}: need 1 <= min_tasks <= max_tasks,"
                 f" got min_tasks={min_tasks}, max_tasks={max_tasks}"
             )
         self.container_port = container_port
+        self.container_name = container_name
         self.log_group = retained_log_group(
-            self, "Logs", retention=log_retention, encryption_key=log_encryption_key
+            self,
+            "Logs",
+            retention=log_retention,
+            encryption_key=log_encryption_key,
+            acknowledge=False,
         )
         self.task_definition = ecs.Ec2TaskDefinition(
             self, "Task", network_mode=ecs.NetworkMode.BRIDGE
@@ -133,18 +149,14 @@ class ExoService(Construct):
             ),
             logging=ecs.LogDrivers.aws_logs(stream_prefix=container_name, log_group=self.log_group),
         )
-        acknowledge(
-            self.task_definition,
-            "AwsSolutions-ECS2",
-            "plain environment variables hold configuration (ExoCom's address, the role,"
-            " the manifest's `environment`); secrets come from Secrets Manager",
-        )
-        self._acknowledge(read_only_root=read_only_root, user=user)
-        acknowledge(
-            self.task_definition,
-            "AwsSolutions-IAM5[Resource::*]",
-            "ecr:GetAuthorizationToken (pulling an image asset) has no resource-level"
-            " permissions; the image pull itself is scoped to the asset repository",
+        # In one call on the service construct: each names its log group, its task
+        # definition or the task's roles, which it holds one of each of.
+        acknowledge_all(
+            self,
+            [
+                *log_group_acknowledgments(self.log_group, log_retention, log_encryption_key),
+                *self._acknowledgments(read_only_root=read_only_root, user=user),
+            ],
         )
         self.service = ecs.Ec2Service(
             self,
@@ -159,10 +171,7 @@ class ExoService(Construct):
             capacity_provider_strategies=[
                 ecs.CapacityProviderStrategy(capacity_provider=capacity_provider_name, weight=1)
             ],
-            placement_strategies=[
-                ecs.PlacementStrategy.spread_across_instances(),
-                ecs.PlacementStrategy.packed_by_memory(),
-            ],
+            placement_strategies=list(_placement()),
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
             health_check_grace_period=health_check_grace_period,
             enable_ecs_managed_tags=True,
@@ -170,6 +179,8 @@ class ExoService(Construct):
             # None when off: the template is unchanged (no `EnableExecuteCommand: false`).
             enable_execute_command=execute_command or None,
         )
+        place(self.service, self)
+        remember(self.service, "cluster", cluster)
         if execute_command:
             allow_exec_logging(self.task_definition, self.log_group)
         wait_for_capacity_providers(self.service, cluster)
@@ -181,39 +192,59 @@ class ExoService(Construct):
                 "CpuScaling", target_utilization_percent=cpu_target_percent
             )
 
-    def _acknowledge(self, *, read_only_root: bool, user: str | None) -> None:
-        """The stricter packs' findings that do not apply to this service, with why."""
-        acknowledge(
-            self.task_definition,
-            "NIST.800.53.R5-IAMNoInlinePolicy",
-            "the task's roles hold policies of their own, scoped to this service's image,"
-            " secrets and log group: a managed policy would be attachable to other principals",
-        )
-        acknowledge_control(
-            self.task_definition,
-            "ecs_awsvpc_networking_enabled_check",
-            "bridge mode by design: many tasks share an instance on dynamic host ports, where"
-            " awsvpc would cap them at the instance type's network interfaces",
-        )
+    @staticmethod
+    def _acknowledgments(*, read_only_root: bool, user: str | None) -> list[Acknowledgment]:
+        """The findings on the task definition that do not apply to this service, with why."""
+        found = [
+            nag(
+                "AwsSolutions-ECS2",
+                "plain environment variables hold configuration (ExoCom's address, the role,"
+                " the manifest's `environment`); secrets come from Secrets Manager",
+            ),
+            nag(
+                "NIST.800.53.R5-IAMNoInlinePolicy",
+                "the task's roles hold policies of their own, scoped to this service's image,"
+                " secrets and log group: a managed policy would be attachable to other"
+                " principals",
+            ),
+            control(
+                "ecs_awsvpc_networking_enabled_check",
+                "bridge mode by design: many tasks share an instance on dynamic host ports,"
+                " where awsvpc would cap them at the instance type's network interfaces",
+            ),
+        ]
         if user is None:
-            acknowledge_control(
-                self.task_definition,
-                "ecs_task_definition_nonroot_user_check",
-                "the container runs as its image's own user, as the service's author built it"
-                " (the manifest's production.aws user sets another)",
+            found.append(
+                control(
+                    "ecs_task_definition_nonroot_user_check",
+                    "the container runs as its image's own user, as the service's author built"
+                    " it (the manifest's production.aws user sets another)",
+                )
             )
         if not read_only_root:
-            acknowledge_control(
-                self.task_definition,
-                "ecs_containers_readonly_access_check",
-                "the container may write to its file system, as images commonly expect (the"
-                " manifest's production.aws read-only-root turns that off)",
+            found.append(
+                control(
+                    "ecs_containers_readonly_access_check",
+                    "the container may write to its file system, as images commonly expect"
+                    " (the manifest's production.aws read-only-root turns that off)",
+                )
             )
+        found.append(
+            nag(
+                "AwsSolutions-IAM5[Resource::*]",
+                "ecr:GetAuthorizationToken (pulling an image asset) has no resource-level"
+                " permissions; the image pull itself is scoped to the asset repository",
+            )
+        )
+        return found
 
     def load_balancer_target(self) -> elbv2.IApplicationLoadBalancerTarget:
-        """The service's container port as a target of a load balancer's target group."""
+        """The service's container port as a target of a load balancer's target group.
+
+        The ECS service itself: as a target it registers its one container on the
+        port it maps (the same as `service.load_balancer_target(...)` with that
+        container and port, one request less).
+        """
         if self.container_port is None:
             raise ValueError(f"{self.node.path}: a load balancer target needs a container_port")
-        return self.service.load_balancer_target(
-            container_name=self.container.container_name, container_port=self.container_port
-        )
+        return self.service

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
@@ -13,10 +14,16 @@ from aws_cdk import aws_servicediscovery as servicediscovery
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from exosphere_constructs.compliance import acknowledge, acknowledge_control
+from exosphere_constructs.compliance import Findings
 from exosphere_constructs.debug_access import allow_exec_logging
 from exosphere_constructs.ec2_cluster import Ec2Cluster, wait_for_capacity_providers
+from exosphere_constructs.known import made_once, place, recall, remember
 from exosphere_constructs.log_group import retained_log_group
+
+
+@made_once
+def _tcp(port: int) -> ec2.Port:
+    return ec2.Port.tcp(port)
 
 
 class ExoComHost(Construct):
@@ -97,6 +104,8 @@ class ExoComHost(Construct):
             root_volume_size_gib: the machine's encrypted root volume; default 30 GiB.
         """
         super().__init__(scope, id_)
+        place(self, scope)
+        findings = Findings()
         self.port = port
         self.host = Ec2Cluster(
             self,
@@ -132,12 +141,12 @@ class ExoComHost(Construct):
             port_mappings=[ecs.PortMapping(container_port=port, protocol=ecs.Protocol.TCP)],
             logging=ecs.LogDrivers.aws_logs(stream_prefix="exocom", log_group=self.log_group),
         )
-        acknowledge(
+        findings.nag(
             self.task_definition,
             "AwsSolutions-ECS2",
             "ExoCom's port and routing table are its public configuration, not secrets",
         )
-        acknowledge(
+        findings.nag(
             self.task_definition,
             "NIST.800.53.R5-IAMNoInlinePolicy",
             "the task's roles hold policies of their own, scoped to ExoCom's image and log"
@@ -147,12 +156,10 @@ class ExoComHost(Construct):
             "ExoCom's published image (originate/exocom) is not known to run as another user"
             " or on a read-only root; it holds no secret and answers the app's services only"
         )
-        acknowledge_control(
+        findings.control(
             self.task_definition, "ecs_task_definition_nonroot_user_check", exocom_image
         )
-        acknowledge_control(
-            self.task_definition, "ecs_containers_readonly_access_check", exocom_image
-        )
+        findings.control(self.task_definition, "ecs_containers_readonly_access_check", exocom_image)
         self.security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
@@ -184,7 +191,7 @@ class ExoComHost(Construct):
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             capacity_provider_strategies=[
                 ecs.CapacityProviderStrategy(
-                    capacity_provider=self.host.capacity_provider.capacity_provider_name,
+                    capacity_provider=self.host.capacity_provider_name,
                     weight=1,
                 )
             ],
@@ -200,11 +207,15 @@ class ExoComHost(Construct):
             # None when off: the template is unchanged (no `EnableExecuteCommand: false`).
             enable_execute_command=execute_command or None,
         )
+        place(self.service, self)
+        remember(self.service, "cluster", self.host.cluster)
         if execute_command:
             allow_exec_logging(self.task_definition, self.log_group)
         wait_for_capacity_providers(self.service, self.host.cluster)
         self.dns_name = f"{service_name}.{namespace_name}"
+        findings.done()
 
     def allow_from(self, peer: ec2.IConnectable, description: str) -> None:
         """Let `peer` connect to ExoCom's port."""
-        self.security_group.connections.allow_from(peer, ec2.Port.tcp(self.port), description)
+        connections = cast(ec2.Connections, recall(self.security_group, "connections"))
+        connections.allow_from(peer, _tcp(self.port), description)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from importlib import resources
 
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import ArnFormat, Duration
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -15,12 +15,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from exosphere_constructs.compliance import (
-    acknowledge,
-    acknowledge_control,
-    acknowledge_wildcards,
-    checkov_skip,
-)
+from exosphere_constructs.compliance import Findings
+from exosphere_constructs.known import place, read_once, recall, stack_of
 from exosphere_constructs.log_group import retained_log_group
 
 #: The function's code (inlined in the template: no asset to build or upload).
@@ -69,11 +65,13 @@ class ExoComReconnector(Construct):
                 own encryption.
         """
         super().__init__(scope, id_)
-        stack = Stack.of(self)
+        place(self, scope)
+        stack = stack_of(self)
         self.log_group = retained_log_group(
             self, "Logs", retention=log_retention, encryption_key=log_encryption_key
         )
-        cluster_arns = [cluster.cluster_arn for cluster in clusters]
+        cluster_arns = [read_once(cluster, "cluster_arn") for cluster in clusters]
+        log_group_arn = read_once(self.log_group, "log_group_arn")
         in_clusters = {"ArnEquals": {"ecs:cluster": cluster_arns}}
         services = stack.format_arn(
             service="ecs",
@@ -103,7 +101,7 @@ class ExoComReconnector(Construct):
                 ),
                 iam.PolicyStatement(
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[f"{self.log_group.log_group_arn}:*"],
+                    resources=[f"{log_group_arn}:*"],
                 ),
             ]
         )
@@ -140,8 +138,8 @@ class ExoComReconnector(Construct):
                 source=["aws.ecs"],
                 detail_type=["ECS Task State Change"],
                 detail={
-                    "clusterArn": [exocom_service.cluster.cluster_arn],
-                    "group": [f"service:{exocom_service.service_name}"],
+                    "clusterArn": [read_once(recall(exocom_service, "cluster"), "cluster_arn")],
+                    "group": [f"service:{read_once(exocom_service, 'service_name')}"],
                     "lastStatus": ["RUNNING"],
                     "desiredStatus": ["RUNNING"],
                 },
@@ -152,49 +150,53 @@ class ExoComReconnector(Construct):
                 )
             ],
         )
-        self._acknowledge(role, services)
+        self._acknowledge(role, function_resource, services, log_group_arn)
 
-    def _acknowledge(self, role: iam.Role, services: str) -> None:
+    def _acknowledge(
+        self, role: iam.Role, function: lambda_.CfnFunction, services: str, log_group_arn: str
+    ) -> None:
         """The packs' findings that do not apply to this function, with why."""
+        findings = Findings()
         outside = (
             "the function calls only the ECS API: it needs nothing inside the VPC, and outside"
             " it needs no NAT route or network interface"
         )
-        acknowledge(self.function, "NIST.800.53.R5-LambdaInsideVPC", outside)
-        acknowledge_control(self.function, "lambda_inside_vpc_check", outside)
-        checkov_skip(self.function, "CKV_AWS_117", outside)
+        findings.nag(self.function, "NIST.800.53.R5-LambdaInsideVPC", outside)
+        findings.control(self.function, "lambda_inside_vpc_check", outside)
+        findings.skip(function, "CKV_AWS_117", outside)
         once = (
             "it runs once per start of ExoCom's task: a reserved concurrency would only take"
             " from the account's pool (new accounts may have none to spare)"
         )
-        acknowledge(self.function, "NIST.800.53.R5-LambdaConcurrency", once)
-        checkov_skip(self.function, "CKV_AWS_115", once)
+        findings.nag(self.function, "NIST.800.53.R5-LambdaConcurrency", once)
+        findings.skip(function, "CKV_AWS_115", once)
         retried = (
             "EventBridge retries a failed run twice; a run that still fails is in the function's"
             " log, and the next start of ExoCom runs it again"
         )
-        acknowledge(self.function, "NIST.800.53.R5-LambdaDLQ", retried)
-        checkov_skip(self.function, "CKV_AWS_116", retried)
-        checkov_skip(
-            self.function,
+        findings.nag(self.function, "NIST.800.53.R5-LambdaDLQ", retried)
+        findings.skip(function, "CKV_AWS_116", retried)
+        findings.skip(
+            function,
             "CKV_AWS_173",
             "its variables list the app's cluster ARNs and roles: configuration, not secrets",
         )
-        acknowledge(
+        findings.nag(
             role,
             "NIST.800.53.R5-IAMNoInlinePolicy",
             "the function's role holds a policy of its own, scoped to the app's clusters and"
             " its log group: a managed policy would be attachable to other principals",
         )
-        acknowledge(
+        findings.nag(
             role,
             "AwsSolutions-IAM5[Resource::*]",
             "ecs:ListServices and ecs:DescribeTaskDefinition take no resource; the first's"
             " condition limits it to the app's clusters, the second only reads",
         )
-        acknowledge_wildcards(
+        findings.wildcards(
             role,
-            [services, f"{self.log_group.log_group_arn}:*"],
+            [services, f"{log_group_arn}:*"],
             "services in the app's clusters only (the statement's ecs:cluster condition), and"
             " the streams of the function's own log group",
         )
+        findings.done()

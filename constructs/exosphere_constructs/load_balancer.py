@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Token
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from exosphere_constructs.compliance import acknowledge, acknowledge_control, checkov_skip
+from exosphere_constructs.compliance import Findings
+from exosphere_constructs.known import has_token, read_once
 
 #: The port-80 listener's construct ID, with a certificate (where it redirects to
 #: HTTPS) and without (where it serves the routes). One ID for both, so that
@@ -73,6 +74,7 @@ class PublicLoadBalancer(Construct):
             access_log_retention_days: how long access logs are kept; default a year.
         """
         super().__init__(scope, id_)
+        findings = Findings()
         self.https = certificate is not None
         self.security_group = ec2.SecurityGroup(
             self,
@@ -81,13 +83,13 @@ class PublicLoadBalancer(Construct):
             description="Internet-facing load balancer of the public services",
             allow_all_outbound=False,
         )
-        acknowledge(
+        findings.nag(
             self.security_group,
             "AwsSolutions-EC23",
             "the internet-facing load balancer must accept 443 (and 80, which only"
             " redirects to 443 when HTTPS is on) from anywhere",
         )
-        checkov_skip(
+        findings.skip(
             self.security_group,
             "CKV_AWS_260",
             "port 80 is open on the internet-facing load balancer to redirect to HTTPS"
@@ -108,20 +110,20 @@ class PublicLoadBalancer(Construct):
                 "deletion protection is lifted on purpose (teardown) so that the app can be"
                 " destroyed; every other deployment keeps it on"
             )
-            acknowledge(self.load_balancer, "NIST.800.53.R5-ELBDeletionProtectionEnabled", lifted)
-            acknowledge_control(
-                self.load_balancer, "elbv2_deletion_protection_enabled_check", lifted
-            )
-        self.access_logs = self._log_access(access_log_retention_days) if access_logs else None
+            findings.nag(self.load_balancer, "NIST.800.53.R5-ELBDeletionProtectionEnabled", lifted)
+            findings.control(self.load_balancer, "elbv2_deletion_protection_enabled_check", lifted)
+        self.access_logs = (
+            self._log_access(access_log_retention_days, findings) if access_logs else None
+        )
         if self.access_logs is None:
             no_logs = (
                 "access logs are off: ELB's log delivery is granted per region, and this"
                 " stack's region is unknown at synthesis"
             )
-            acknowledge(self.load_balancer, "AwsSolutions-ELB2", no_logs)
-            acknowledge(self.load_balancer, "NIST.800.53.R5-ELBLoggingEnabled", no_logs)
-            acknowledge_control(self.load_balancer, "elbv2_logging_enabled_check", no_logs)
-            checkov_skip(self.load_balancer, "CKV_AWS_91", no_logs)
+            findings.nag(self.load_balancer, "AwsSolutions-ELB2", no_logs)
+            findings.nag(self.load_balancer, "NIST.800.53.R5-ELBLoggingEnabled", no_logs)
+            findings.control(self.load_balancer, "elbv2_logging_enabled_check", no_logs)
+            findings.skip(self.load_balancer, "CKV_AWS_91", no_logs)
         if certificate is not None:
             self.listener = self.load_balancer.add_listener(
                 "Https",
@@ -132,8 +134,8 @@ class PublicLoadBalancer(Construct):
                 default_action=_not_found(),
                 open=True,
             )
-            if Token.is_unresolved(certificate.certificate_arn):
-                acknowledge_control(
+            if has_token(read_once(certificate, "certificate_arn")):
+                findings.control(
                     self.listener,
                     "elbv2_acm_certificate_required_check",
                     "the listener's certificate is the ACM certificate of the DNS stack: a"
@@ -156,20 +158,21 @@ class PublicLoadBalancer(Construct):
                 "HTTP only because no certificate was given: the app has no domain, so there"
                 " is no name a certificate could be issued for"
             )
-            checkov_skip(self.listener, "CKV_AWS_2", http_only)
-            checkov_skip(self.listener, "CKV_AWS_103", http_only)
-            acknowledge(self.listener, "NIST.800.53.R5-ELBv2ACMCertificateRequired", http_only)
-            acknowledge(self.listener, "NIST.800.53.R5-ALBHttpToHttpsRedirection", http_only)
-            acknowledge_control(self.listener, "alb_http_to_https_redirection_check", http_only)
+            findings.skip(self.listener, "CKV_AWS_2", http_only)
+            findings.skip(self.listener, "CKV_AWS_103", http_only)
+            findings.nag(self.listener, "NIST.800.53.R5-ELBv2ACMCertificateRequired", http_only)
+            findings.nag(self.listener, "NIST.800.53.R5-ALBHttpToHttpsRedirection", http_only)
+            findings.control(self.listener, "alb_http_to_https_redirection_check", http_only)
         else:
-            acknowledge(
+            findings.nag(
                 self.http_listener,
                 "NIST.800.53.R5-ELBv2ACMCertificateRequired",
                 "the port-80 listener serves nothing: it redirects every request to the"
                 " HTTPS listener, which holds the ACM certificate",
             )
+        findings.done()
 
-    def _log_access(self, retention_days: int) -> s3.Bucket:
+    def _log_access(self, retention_days: int, findings: Findings) -> s3.Bucket:
         """The access-log bucket: private, encrypted, TLS only, expiring, kept on delete."""
         bucket = s3.Bucket(
             self,
@@ -191,29 +194,29 @@ class PublicLoadBalancer(Construct):
             "this bucket holds the load balancer's access logs; logging access to it"
             " would need another log bucket in turn"
         )
-        acknowledge(bucket, "AwsSolutions-S1", no_server_logs)
-        checkov_skip(bucket, "CKV_AWS_18", no_server_logs)
-        acknowledge(bucket, "NIST.800.53.R5-S3BucketLoggingEnabled", no_server_logs)
-        acknowledge_control(bucket, "s3_bucket_logging_enabled_check", no_server_logs)
+        findings.nag(bucket, "AwsSolutions-S1", no_server_logs)
+        findings.skip(bucket, "CKV_AWS_18", no_server_logs)
+        findings.nag(bucket, "NIST.800.53.R5-S3BucketLoggingEnabled", no_server_logs)
+        findings.control(bucket, "s3_bucket_logging_enabled_check", no_server_logs)
         sse_s3_only = (
             "Elastic Load Balancing writes access logs only to a bucket encrypted with"
             " S3-managed keys (SSE-S3), not with a KMS key"
         )
-        acknowledge(bucket, "NIST.800.53.R5-S3DefaultEncryptionKMS", sse_s3_only)
-        acknowledge_control(bucket, "s3_bucket_default_encryption_kms_check", sse_s3_only)
-        acknowledge(
+        findings.nag(bucket, "NIST.800.53.R5-S3DefaultEncryptionKMS", sse_s3_only)
+        findings.control(bucket, "s3_bucket_default_encryption_kms_check", sse_s3_only)
+        findings.nag(
             bucket,
             "NIST.800.53.R5-S3BucketReplicationEnabled",
             "access logs expire after their retention and can be rebuilt from nothing else;"
             " a replica in another region would double their cost for no recovery need",
         )
-        acknowledge_control(
+        findings.control(
             bucket,
             "s3_event_notifications_enabled_check",
             "nothing reacts to new access-log objects: they are read when investigating,"
             " through S3 or Athena",
         )
-        acknowledge_control(
+        findings.control(
             bucket,
             "s3_bucket_object_lock_enabled_check",
             "access logs expire by lifecycle rule after their retention; object lock would"

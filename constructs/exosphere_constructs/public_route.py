@@ -9,8 +9,16 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_route53 as route53
-from aws_cdk import aws_route53_targets as route53_targets
 from constructs import Construct
+
+from exosphere_constructs.known import made_once, read_once
+
+
+@made_once
+def _deregistration_delay() -> Duration:
+    """Deregistering a target waits this long for its requests in flight (made once)."""
+    return Duration.seconds(30)
+
 
 #: The construct that holds the target group and the listener rule. Its ID is
 #: part of their logical IDs (`ServiceTargetGroup…`, `ServiceListenerRule…`),
@@ -110,7 +118,7 @@ class PublicRoute(Construct):
             protocol=elbv2.ApplicationProtocol.HTTP,
             port=port,
             target_type=elbv2.TargetType.INSTANCE,
-            deregistration_delay=Duration.seconds(30),
+            deregistration_delay=_deregistration_delay(),
             health_check=elbv2.HealthCheck(
                 path=health_check_path,
                 # With dynamic host ports, check the port the traffic goes to.
@@ -133,20 +141,12 @@ class PublicRoute(Construct):
             target_groups=[self.target_group],
         )
 
-        self.alias: route53.ARecord | None = None
+        self.alias: route53.CfnRecordSet | None = None
         self.certificate: acm.Certificate | None = None
         self.listener_certificate: elbv2.ApplicationListenerCertificate | None = None
         if zone is None or host_header is None or load_balancer is None:
             return
-        self.alias = route53.ARecord(
-            self,
-            "Alias",
-            zone=zone,
-            record_name=f"{host_header}.",
-            target=route53.RecordTarget.from_alias(
-                route53_targets.LoadBalancerTarget(load_balancer)
-            ),
-        )
+        self.alias = alias_record(self, "Alias", zone=zone, name=host_header, target=load_balancer)
         if certificate_names is None or covered_by(host_header, certificate_names):
             return
         self.certificate = acm.Certificate(
@@ -161,3 +161,33 @@ class PublicRoute(Construct):
             listener=listener,
             certificates=[elbv2.ListenerCertificate.from_certificate_manager(self.certificate)],
         )
+
+
+def alias_record(
+    scope: Construct,
+    id_: str,
+    *,
+    zone: route53.IHostedZone,
+    name: str,
+    target: elbv2.IApplicationLoadBalancer,
+) -> route53.CfnRecordSet:
+    """An A alias record of `name` to the load balancer `target`, in `zone`.
+
+    As `route53.ARecord` with a `LoadBalancerTarget` writes it (the construct
+    `id_` holding `Resource`, the `dualstack.` name), from Python data: the
+    zone's and the load balancer's attributes are read once an app.
+    """
+    holder = Construct(scope, id_)
+    return route53.CfnRecordSet(
+        holder,
+        "Resource",
+        hosted_zone_id=read_once(zone, "hosted_zone_id"),
+        name=f"{name}.",
+        type="A",
+        # In the order LoadBalancerTarget gives them: the references they make to the
+        # load balancer's stack are numbered (its outputs ordered) as they are met.
+        alias_target={
+            "hostedZoneId": read_once(target, "load_balancer_canonical_hosted_zone_id"),
+            "dnsName": f"dualstack.{read_once(target, 'load_balancer_dns_name')}",
+        },
+    )

@@ -2,24 +2,68 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
-from aws_cdk import Duration, Fn
+from attrs import frozen
+from aws_cdk import Fn
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from exosphere_constructs.known import read_once, recall
+
 #: Container Insights' namespace (task counts of a service, by ClusterName and ServiceName).
 CONTAINER_INSIGHTS = "ECS/ContainerInsights"
-MINUTE = Duration.minutes(1)
+#: One minute, the period of most metrics here, in seconds.
+MINUTE = 60
 #: A 5xx rate counts only in minutes with at least this many requests: at low traffic a
 #: single error would otherwise be 100 % (and roll a deployment back).
 MIN_REQUESTS = 10
 #: The share of `requests` answered with `errors`, in percent, 0 in quiet minutes.
 ERROR_RATE = f"IF(requests >= {MIN_REQUESTS}, 100 * errors / requests, 0)"
+#: CloudWatch's comparison operators and missing-data treatments, as the template writes them.
+GREATER_THAN = "GreaterThanThreshold"
+AT_LEAST = "GreaterThanOrEqualToThreshold"
+NOT_BREACHING = "notBreaching"
+#: The statistics CloudWatch names `Statistic`; any other (`p99`) is an `ExtendedStatistic`.
+STATISTICS = frozenset({"Average", "Maximum", "Minimum", "SampleCount", "Sum"})
+
+
+@frozen(kw_only=True)
+class Metric:
+    """One CloudWatch metric and how it is aggregated, as data (no jsii object is made for it).
+
+    Attributes:
+        namespace: `AWS/ECS`, `AWS/ApplicationELB`, ...
+        metric_name: `CPUUtilization`, ...
+        dimensions: the metric's dimensions by name (written sorted by name).
+        statistic: `Average`, `Sum`, `Maximum`, `Minimum`, or a percentile (`p99`).
+        period: seconds; default one minute.
+    """
+
+    namespace: str
+    metric_name: str
+    dimensions: Mapping[str, str]
+    statistic: str = "Average"
+    period: int = MINUTE
+
+    def dimension_list(self) -> list[cloudwatch.CfnAlarm.DimensionProperty]:
+        return [
+            cloudwatch.CfnAlarm.DimensionProperty(name=name, value=value)
+            for name, value in sorted(self.dimensions.items())
+        ]
+
+
+@frozen(kw_only=True)
+class Expression:
+    """A metric math expression over named metrics (`desired - FILL(running, 0)`), as data."""
+
+    expression: str
+    metrics: Mapping[str, Metric]
+    label: str
 
 
 def alarm(
@@ -28,33 +72,71 @@ def alarm(
     *,
     name: str,
     description: str,
-    metric: cloudwatch.IMetric,
+    metric: Metric | Expression,
     threshold: float,
     evaluation_periods: int,
     topic: sns.ITopic,
     datapoints_to_alarm: int | None = None,
-    comparison: cloudwatch.ComparisonOperator = (
-        cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
-    ),
-    missing: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
-) -> cloudwatch.Alarm:
-    """An alarm named `name` that notifies `topic` when it goes off and when it recovers."""
-    created = cloudwatch.Alarm(
-        scope,
-        id_,
+    comparison: str = GREATER_THAN,
+    missing: str = NOT_BREACHING,
+) -> cloudwatch.CfnAlarm:
+    """An alarm named `name` that notifies `topic` when it goes off and when it recovers.
+
+    Made as CloudFormation's resource from Python data: a construct `id_` holding
+    the resource `Resource`, as `cloudwatch.Alarm` would (the same logical ID and
+    properties), in two jsii requests instead of one for every metric, action and
+    duration.
+    """
+    holder = Construct(scope, id_)
+    topic_arn = read_once(topic, "topic_arn")
+    single = metric if isinstance(metric, Metric) else None
+    return cloudwatch.CfnAlarm(
+        holder,
+        "Resource",
         alarm_name=name,
         alarm_description=description,
-        metric=metric,
         threshold=threshold,
         evaluation_periods=evaluation_periods,
         datapoints_to_alarm=datapoints_to_alarm,
         comparison_operator=comparison,
         treat_missing_data=missing,
+        alarm_actions=[topic_arn],
+        ok_actions=[topic_arn],
+        namespace=single.namespace if single else None,
+        metric_name=single.metric_name if single else None,
+        dimensions=single.dimension_list() if single else None,
+        period=single.period if single else None,
+        statistic=single.statistic if single and single.statistic in STATISTICS else None,
+        extended_statistic=(
+            single.statistic if single and single.statistic not in STATISTICS else None
+        ),
+        metrics=None if isinstance(metric, Metric) else _queries(metric),
     )
-    action = cloudwatch_actions.SnsAction(topic)
-    created.add_alarm_action(action)
-    created.add_ok_action(action)
-    return created
+
+
+def _queries(expression: Expression) -> list[cloudwatch.CfnAlarm.MetricDataQueryProperty]:
+    """The expression first (`expr_1`, the alarm's value), then its metrics by their names."""
+    return [
+        cloudwatch.CfnAlarm.MetricDataQueryProperty(
+            id="expr_1", expression=expression.expression, label=expression.label, return_data=True
+        ),
+        *(
+            cloudwatch.CfnAlarm.MetricDataQueryProperty(
+                id=name,
+                metric_stat=cloudwatch.CfnAlarm.MetricStatProperty(
+                    metric=cloudwatch.CfnAlarm.MetricProperty(
+                        dimensions=metric.dimension_list(),
+                        metric_name=metric.metric_name,
+                        namespace=metric.namespace,
+                    ),
+                    period=metric.period,
+                    stat=metric.statistic,
+                ),
+                return_data=False,
+            )
+            for name, metric in expression.metrics.items()
+        ),
+    ]
 
 
 class ServiceAlarms(Construct):
@@ -125,12 +207,9 @@ class ServiceAlarms(Construct):
         super().__init__(scope, id_)
         if target_group is not None and load_balancer is None:
             raise ValueError(f"{self.node.path}: alarms on a target group need its load_balancer")
-        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        self.alarms: dict[str, cloudwatch.CfnAlarm] = {}
         self.rollback_alarm_names: list[str] = []
-        service_dimensions = {
-            "ClusterName": service.cluster.cluster_name,
-            "ServiceName": service.service_name,
-        }
+        service_dimensions = service_dimensions_of(service)
 
         def add(short: str, rollback: bool = False, **kwargs: Any) -> None:
             name = f"{alarm_name_prefix}-{short}"
@@ -149,25 +228,28 @@ class ServiceAlarms(Construct):
                 "running-tasks",
                 rollback=True,
                 description="fewer tasks running than desired for 5 minutes",
-                metric=cloudwatch.MathExpression(
+                metric=Expression(
                     # A minute where ECS reports the desired count but no running one
                     # counts as none running; a minute without either is no data.
                     expression="desired - FILL(running, 0)",
-                    using_metrics={
-                        "desired": _metric(
-                            CONTAINER_INSIGHTS, "DesiredTaskCount", service_dimensions
+                    metrics={
+                        "desired": Metric(
+                            namespace=CONTAINER_INSIGHTS,
+                            metric_name="DesiredTaskCount",
+                            dimensions=service_dimensions,
                         ),
-                        "running": _metric(
-                            CONTAINER_INSIGHTS, "RunningTaskCount", service_dimensions
+                        "running": Metric(
+                            namespace=CONTAINER_INSIGHTS,
+                            metric_name="RunningTaskCount",
+                            dimensions=service_dimensions,
                         ),
                     },
                     label="tasks missing",
-                    period=MINUTE,
                 ),
                 threshold=0,
                 evaluation_periods=5,
                 # A gap in Container Insights' metrics is not a failed deployment.
-                missing=cloudwatch.TreatMissingData.NOT_BREACHING,
+                missing=NOT_BREACHING,
             )
         for short, metric_name, threshold in (
             ("cpu", "CPUUtilization", cpu_percent),
@@ -176,8 +258,11 @@ class ServiceAlarms(Construct):
             add(
                 short,
                 description=f"{metric_name} above {threshold} percent for 15 minutes",
-                metric=_metric(
-                    "AWS/ECS", metric_name, service_dimensions, period=Duration.minutes(5)
+                metric=Metric(
+                    namespace="AWS/ECS",
+                    metric_name=metric_name,
+                    dimensions=service_dimensions,
+                    period=5 * MINUTE,
                 ),
                 threshold=threshold,
                 evaluation_periods=3,
@@ -188,6 +273,15 @@ class ServiceAlarms(Construct):
             "TargetGroup": target_group_full_name(target_group),
             "LoadBalancer": load_balancer_full_name(load_balancer),
         }
+
+        def elb(metric_name: str, statistic: str) -> Metric:
+            return Metric(
+                namespace="AWS/ApplicationELB",
+                metric_name=metric_name,
+                dimensions=target_dimensions,
+                statistic=statistic,
+            )
+
         add(
             "5xx",
             rollback=True,
@@ -195,21 +289,13 @@ class ServiceAlarms(Construct):
                 f"more than {server_errors_percent} percent of the requests answered 5xx"
                 f" by the targets in 3 of 5 minutes (of at least {MIN_REQUESTS} requests)"
             ),
-            metric=cloudwatch.MathExpression(
+            metric=Expression(
                 expression=ERROR_RATE,
-                using_metrics={
-                    "errors": _metric(
-                        "AWS/ApplicationELB",
-                        "HTTPCode_Target_5XX_Count",
-                        target_dimensions,
-                        statistic="Sum",
-                    ),
-                    "requests": _metric(
-                        "AWS/ApplicationELB", "RequestCount", target_dimensions, statistic="Sum"
-                    ),
+                metrics={
+                    "errors": elb("HTTPCode_Target_5XX_Count", "Sum"),
+                    "requests": elb("RequestCount", "Sum"),
                 },
                 label="5xx percent",
-                period=MINUTE,
             ),
             threshold=server_errors_percent,
             evaluation_periods=5,
@@ -218,36 +304,41 @@ class ServiceAlarms(Construct):
         add(
             "unhealthy-hosts",
             description=f"at least {unhealthy_hosts} target(s) unhealthy for 5 minutes",
-            metric=_metric(
-                "AWS/ApplicationELB", "UnHealthyHostCount", target_dimensions, statistic="Maximum"
-            ),
+            metric=elb("UnHealthyHostCount", "Maximum"),
             threshold=unhealthy_hosts,
-            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            comparison=AT_LEAST,
             evaluation_periods=5,
         )
         add(
             "p99",
             description=f"p99 response time above {p99_seconds:g} s for 5 minutes",
-            metric=_metric(
-                "AWS/ApplicationELB", "TargetResponseTime", target_dimensions, statistic="p99"
-            ),
+            metric=elb("TargetResponseTime", "p99"),
             threshold=p99_seconds,
             evaluation_periods=5,
         )
 
 
+def service_dimensions_of(service: ecs.IBaseService) -> dict[str, str]:
+    """`ClusterName` and `ServiceName`, the dimensions of a service's metrics (each read once)."""
+    cluster = cast(ecs.ICluster, recall(service, "cluster"))
+    return {
+        "ClusterName": read_once(cluster, "cluster_name"),
+        "ServiceName": read_once(service, "service_name"),
+    }
+
+
 def load_balancer_full_name(load_balancer: elbv2.IApplicationLoadBalancer) -> str:
-    """`app/<name>/<id>`, the LoadBalancer dimension of ELB's metrics."""
+    """`app/<name>/<id>`, the LoadBalancer dimension of ELB's metrics (read once)."""
     if isinstance(load_balancer, elbv2.ApplicationLoadBalancer):
-        return load_balancer.load_balancer_full_name
+        return read_once(load_balancer, "load_balancer_full_name")
     # arn:<partition>:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>
     return Fn.select(1, Fn.split(":loadbalancer/", load_balancer.load_balancer_arn))
 
 
 def target_group_full_name(target_group: elbv2.ITargetGroup) -> str:
-    """`targetgroup/<name>/<id>`, the TargetGroup dimension of ELB's metrics."""
+    """`targetgroup/<name>/<id>`, the TargetGroup dimension of ELB's metrics (read once)."""
     if isinstance(target_group, elbv2.ApplicationTargetGroup):
-        return target_group.target_group_full_name
+        return read_once(target_group, "target_group_full_name")
     # arn:<partition>:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>
     return Fn.select(5, Fn.split(":", target_group.target_group_arn))
 
@@ -256,20 +347,3 @@ def _construct_id(short: str) -> str:
     """`running-tasks` -> `RunningTasks`, `5xx` -> `Http5xx`: a construct ID from a short name."""
     words = "".join(word.capitalize() for word in short.split("-"))
     return f"Http{words}" if words[0].isdigit() else words
-
-
-def _metric(
-    namespace: str,
-    metric_name: str,
-    dimensions: dict[str, str],
-    *,
-    statistic: str = "Average",
-    period: Duration = MINUTE,
-) -> cloudwatch.Metric:
-    return cloudwatch.Metric(
-        namespace=namespace,
-        metric_name=metric_name,
-        dimensions_map=dimensions,
-        statistic=statistic,
-        period=period,
-    )

@@ -218,7 +218,7 @@ def _service(
         spec=spec,
         vpc=network.network.vpc,
         cluster=cluster.cluster,
-        capacity_provider_name=cluster.capacity_provider.capacity_provider_name,
+        capacity_provider_name=cluster.capacity_provider_name,
         log_retention=build.retention,
         log_encryption_key=network.key,
         load_balancer=load_balancer.load_balancer if spec.public else None,

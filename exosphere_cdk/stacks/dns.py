@@ -10,6 +10,7 @@ from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
 from exosphere_constructs.compliance import checkov_skip
+from exosphere_constructs.known import read_once
 
 
 class DnsStack(Stack):
@@ -56,7 +57,7 @@ class DnsStack(Stack):
             self.zone = route53.PublicHostedZone.from_public_hosted_zone_attributes(
                 self, "Zone", hosted_zone_id=hosted_zone_id, zone_name=domain
             )
-        CfnOutput(self, "HostedZoneId", value=self.zone.hosted_zone_id)
+        CfnOutput(self, "HostedZoneId", value=read_once(self.zone, "hosted_zone_id"))
 
         self.certificate_names: tuple[str, ...] | None = None
         if certificate_arn is not None:

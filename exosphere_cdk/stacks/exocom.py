@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ec2 as ec2
@@ -15,7 +15,10 @@ from constructs import Construct
 
 from exosphere_cdk.manifest.design.app import PulledImage
 from exosphere_cdk.stacks.images import registry_image
-from exosphere_constructs import ExoComHost, ExoComReconnector
+from exosphere_constructs import ExoComHost
+
+if TYPE_CHECKING:
+    from exosphere_constructs.exocom_reconnector import ExoComReconnector
 
 
 class ExoComStack(Stack):
@@ -94,6 +97,12 @@ class ExoComStack(Stack):
             self.exocom.allow_from(client, "an app service to ExoCom")
         self.reconnector: ExoComReconnector | None = None
         if reconnect_clusters:
+            # Loaded only when ExoCom's clients need it, and Lambda's and EventBridge's
+            # CDK modules with it.
+            from exosphere_constructs.exocom_reconnector import (  # noqa: PLC0415
+                ExoComReconnector,
+            )
+
             self.reconnector = ExoComReconnector(
                 self,
                 "Reconnector",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
@@ -18,6 +17,9 @@ def registry_image(scope: Construct, image: PulledImage) -> ecs.ContainerImage:
     execution role is granted read on that secret).
     """
     if image.ecr_repository_arn is not None:
+        # Loaded only by an app with an ECR image.
+        from aws_cdk import aws_ecr as ecr  # noqa: PLC0415
+
         repository = ecr.Repository.from_repository_arn(
             scope, "ImageRepository", image.ecr_repository_arn
         )

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from attrs import frozen
-from aws_cdk import Aws, CfnOutput, Stack
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
@@ -22,9 +22,11 @@ from exosphere_cdk.manifest.model.app import Alarms
 from exosphere_constructs import Ec2Cluster
 from exosphere_constructs.cluster_alarms import ClusterAlarms, LoadBalancerAlarms
 from exosphere_constructs.dashboard import AppDashboard, ClusterMetrics, ServiceMetrics
+from exosphere_constructs.known import read_once, region, stack_of
 from exosphere_constructs.service_alarms import (
     ServiceAlarms,
     load_balancer_full_name,
+    service_dimensions_of,
     target_group_full_name,
 )
 
@@ -74,7 +76,7 @@ def watch_service(
         "Alarms",
         service=service,
         topic=topic,
-        alarm_name_prefix=Stack.of(scope).stack_name,
+        alarm_name_prefix=read_once(stack_of(scope), "stack_name"),
         cpu_percent=thresholds.cpu_percent,
         memory_percent=thresholds.memory_percent,
         running_tasks=container_insights,
@@ -113,10 +115,8 @@ def watch_cluster(
         cluster=cluster.cluster,
         auto_scaling_group=cluster.auto_scaling_group,
         topic=topic,
-        alarm_name_prefix=f"{Stack.of(scope).stack_name}-{name}",
-        capacity_provider_name=(
-            cluster.capacity_provider.capacity_provider_name if managed_scaling else None
-        ),
+        alarm_name_prefix=f"{read_once(stack_of(scope), 'stack_name')}-{name}",
+        capacity_provider_name=cluster.capacity_provider_name if managed_scaling else None,
     )
 
 
@@ -129,7 +129,7 @@ def watch_load_balancer(
         "LoadBalancerAlarms",
         load_balancer=load_balancer,
         topic=topic,
-        alarm_name_prefix=f"{Stack.of(scope).stack_name}-load-balancer",
+        alarm_name_prefix=f"{read_once(stack_of(scope), 'stack_name')}-load-balancer",
     )
 
 
@@ -141,16 +141,17 @@ def service_metrics(
     load_balancer: elbv2.IApplicationLoadBalancer | None = None,
 ) -> ServiceMetrics:
     """What the dashboard's row of `service` reads its metrics by (references to its stack)."""
+    dimensions = service_dimensions_of(service)
     if target_group is None or load_balancer is None:
         return ServiceMetrics(
             title=title,
-            cluster_name=service.cluster.cluster_name,
-            service_name=service.service_name,
+            cluster_name=dimensions["ClusterName"],
+            service_name=dimensions["ServiceName"],
         )
     return ServiceMetrics(
         title=title,
-        cluster_name=service.cluster.cluster_name,
-        service_name=service.service_name,
+        cluster_name=dimensions["ClusterName"],
+        service_name=dimensions["ServiceName"],
         target_group_full_name=target_group_full_name(target_group),
         load_balancer_full_name=load_balancer_full_name(load_balancer),
     )
@@ -162,11 +163,9 @@ def cluster_metrics(
     """What the dashboard's row of `cluster` reads its metrics by."""
     return ClusterMetrics(
         title=title,
-        cluster_name=cluster.cluster.cluster_name,
-        auto_scaling_group_name=cluster.auto_scaling_group.auto_scaling_group_name,
-        capacity_provider_name=(
-            cluster.capacity_provider.capacity_provider_name if managed_scaling else None
-        ),
+        cluster_name=read_once(cluster.cluster, "cluster_name"),
+        auto_scaling_group_name=read_once(cluster.auto_scaling_group, "auto_scaling_group_name"),
+        capacity_provider_name=cluster.capacity_provider_name if managed_scaling else None,
     )
 
 
@@ -198,7 +197,7 @@ class MonitoringStack(Stack):
         self.dashboard = AppDashboard(
             self,
             "Dashboard",
-            dashboard_name=f"{dashboard_name}-{Aws.REGION}",
+            dashboard_name=f"{dashboard_name}-{region()}",
             services=services,
             clusters=clusters,
             exocom=exocom,
@@ -210,8 +209,8 @@ class MonitoringStack(Stack):
             self,
             "DashboardUrl",
             value=(
-                f"https://{Aws.REGION}.console.aws.amazon.com/cloudwatch/home"
-                f"?region={Aws.REGION}#dashboards/dashboard/{first.dashboard_name}"
+                f"https://{region()}.console.aws.amazon.com/cloudwatch/home"
+                f"?region={region()}#dashboards/dashboard/{first.ref}"
             ),
             description="the app's CloudWatch dashboard",
         )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_cdk import CfnOutput, Stack, Token
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -14,8 +14,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from exosphere_constructs import Ec2Cluster, LoadBalancerWebAcl, PublicLoadBalancer
+from exosphere_constructs import Ec2Cluster, PublicLoadBalancer
 from exosphere_constructs.compliance import acknowledge
+from exosphere_constructs.known import has_token, read_once, service_principal
+
+if TYPE_CHECKING:
+    from exosphere_constructs.web_acl import LoadBalancerWebAcl
 
 #: The host ports ECS gives containers in bridge mode with `hostPort: 0`.
 EPHEMERAL_PORTS = ec2.Port.tcp_range(32768, 65535)
@@ -73,10 +77,10 @@ class PlatformStack(Stack):
         self.notifications.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="CloudWatchAlarmsOfThisAccount",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                principals=[service_principal("cloudwatch.amazonaws.com")],
                 actions=["sns:Publish"],
-                resources=[self.notifications.topic_arn],
-                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+                resources=[read_once(self.notifications, "topic_arn")],
+                conditions={"StringEquals": {"aws:SourceAccount": read_once(self, "account")}},
             )
         )
         self.public_cluster = Ec2Cluster(
@@ -114,19 +118,20 @@ class PlatformStack(Stack):
             certificate=certificate,
             deletion_protection=protect,
             # ELB's log delivery is granted per region: an env-agnostic stack has none.
-            access_logs=not Token.is_unresolved(self.region),
+            access_logs=not has_token(read_once(self, "region")),
         )
-        self.web_acl = (
-            LoadBalancerWebAcl(
+        self.web_acl: LoadBalancerWebAcl | None = None
+        if waf_rule_groups:
+            # Loaded only by an app with `waf`, and AWS WAF's CDK module with it.
+            from exosphere_constructs.web_acl import LoadBalancerWebAcl  # noqa: PLC0415
+
+            self.web_acl = LoadBalancerWebAcl(
                 self,
                 "WebAcl",
                 load_balancer=self.load_balancer.load_balancer,
-                metric_prefix=self.stack_name,
+                metric_prefix=read_once(self, "stack_name"),
                 rule_groups=waf_rule_groups,
             )
-            if waf_rule_groups
-            else None
-        )
         if self.web_acl is None:
             acknowledge(
                 self.load_balancer.load_balancer,
@@ -144,12 +149,12 @@ class PlatformStack(Stack):
         CfnOutput(
             self,
             "LoadBalancerDnsName",
-            value=self.load_balancer.load_balancer.load_balancer_dns_name,
+            value=read_once(self.load_balancer.load_balancer, "load_balancer_dns_name"),
             description="the load balancer in front of the public services",
         )
         CfnOutput(
             self,
             "NotificationsTopic",
-            value=self.notifications.topic_arn,
+            value=read_once(self.notifications, "topic_arn"),
             description="subscribe to hear of instance launches, terminations and failures",
         )

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import REPO, cdk_json_context
 
@@ -37,16 +38,18 @@ sys.meta_path.insert(0, Watcher())
 from exosphere_cdk.synth import main
 
 code = main()
-loaded = sorted(m for m in sys.modules if m.startswith(("exosphere_cdk", "rich", "argparse")))
+watched = ("exosphere_cdk", "exosphere_constructs", "rich", "argparse", "aws_cdk.aws_")
+loaded = sorted(m for m in sys.modules if m.startswith(watched))
 print(json.dumps({"code": code, "importers": importers, "loaded": loaded}))
 """
 
 
-def test_synthesis_loads_no_command_line_rich_or_operations(tmp_path: Path) -> None:
+def _synthesize(example: str, tmp_path: Path) -> dict[str, Any]:
+    """Run app.py's main() on `example` as `cdk synth` does: what it loaded, and who first."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CDK_")}
     env["CDK_OUTDIR"] = str(tmp_path / "cdk.out")
     env["CDK_CONTEXT_JSON"] = json.dumps(
-        {**cdk_json_context(), "app": str(REPO / "manifests" / "hello")}
+        {**cdk_json_context(), "app": str(REPO / "manifests" / example)}
     )
     result = subprocess.run(
         [sys.executable, "-c", PROBE, ",".join(NEVER)],
@@ -59,11 +62,27 @@ def test_synthesis_loads_no_command_line_rich_or_operations(tmp_path: Path) -> N
     )
 
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout.splitlines()[-1])
+    report: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
     assert report["code"] == 0
     assert (tmp_path / "cdk.out" / "manifest.json").is_file()
+    return report
+
+
+def test_synthesis_loads_no_command_line_rich_or_operations(tmp_path: Path) -> None:
+    report = _synthesize("hello", tmp_path)
     # jsii's runtime type checks load typeguard, which loads unittest.mock, whose
     # package loads unittest.main and argparse: the floor app pays for that too.
     assert report["importers"] == {"argparse": "unittest.main"}
     assert [m for m in report["loaded"] if m in NEVER and m != "argparse"] == []
     assert [m for m in report["loaded"] if m.startswith(NEVER_PREFIXES)] == []
+
+
+def test_synthesis_loads_only_the_constructs_and_cdk_modules_the_app_uses(tmp_path: Path) -> None:
+    # shop: no `waf`, an ExoCom release whose clients reconnect (no reconnector).
+    report = _synthesize("shop", tmp_path)
+
+    loaded = set(report["loaded"])
+    assert not loaded & {"exosphere_constructs.web_acl", "exosphere_constructs.exocom_reconnector"}
+    assert not loaded & {"aws_cdk.aws_wafv2", "aws_cdk.aws_lambda", "aws_cdk.aws_events_targets"}
+    # What every app uses is loaded (the check above would pass on a failed import).
+    assert {"aws_cdk.aws_ecs", "exosphere_constructs.exo_service"} <= loaded

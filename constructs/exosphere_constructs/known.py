@@ -1,0 +1,99 @@
+"""What Python already knows of a construct, so as not to ask JavaScript again.
+
+Every read of a CDK object from Python (a property, `Stack.of`) is a request
+to jsii's Node process. A construct's stack and its token-valued attributes
+(`topic_arn`, `cluster_name`, ...) never change once it exists, so each is
+read at most once and kept here, by the Python object (weakly: nothing is
+kept alive for it). `place` records, without a request, that a construct made
+in a scope whose stack is known is in that stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any, ParamSpec, TypeVar, cast
+from weakref import WeakKeyDictionary
+
+from aws_cdk import Aws, Stack
+from aws_cdk import aws_iam as iam
+from constructs import IConstruct
+
+P = ParamSpec("P")
+T = TypeVar("T")
+#: The `cache_clear` of every function `made_once` wraps.
+_MADE_ONCE: list[Callable[[], None]] = []
+_STACKS: WeakKeyDictionary[Any, Stack] = WeakKeyDictionary()
+_READ: WeakKeyDictionary[Any, dict[str, object]] = WeakKeyDictionary()
+
+
+def stack_of(construct: IConstruct) -> Stack:
+    """`Stack.of(construct)`, asked of JavaScript only the first time."""
+    if isinstance(construct, Stack):
+        return construct
+    found = _STACKS.get(construct)
+    if found is None:
+        found = _STACKS[construct] = Stack.of(construct)
+    return found
+
+
+def place(construct: IConstruct, scope: IConstruct) -> None:
+    """Record that `construct` (made in `scope`) is in `scope`'s stack: free when that is known."""
+    _STACKS[construct] = stack_of(scope)
+
+
+def remember(obj: object, attribute: str, value: object) -> None:
+    """Record `obj.<attribute>` as Python made it (the cluster it gave a service, say)."""
+    _READ.setdefault(obj, {})[attribute] = value
+
+
+def recall(obj: object, attribute: str) -> object:
+    """`obj.<attribute>`, read from JavaScript only the first time (or as remembered)."""
+    known = _READ.setdefault(obj, {})
+    if attribute not in known:
+        known[attribute] = getattr(obj, attribute)
+    return known[attribute]
+
+
+def read_once(obj: object, attribute: str) -> str:
+    """`obj.<attribute>` (a token or a name), read from JavaScript only the first time."""
+    value = recall(obj, attribute)
+    if not isinstance(value, str):
+        raise TypeError(f"{type(obj).__name__}.{attribute} is not a string: {value!r}")
+    return value
+
+
+def made_once(function: Callable[P, T]) -> Callable[P, T]:
+    """`functools.cache` for a function that makes a CDK value object (a Duration, a
+    principal, a placement strategy): made once a process, shared by every construct."""
+    cached = cache(function)
+    _MADE_ONCE.append(cached.cache_clear)
+    return cast(Callable[P, T], cached)
+
+
+def forget() -> None:
+    """Empty every `made_once` cache: the next app makes its value objects afresh.
+
+    For a process that builds several apps and counts each one's requests
+    (bench/count.py): `cdk synth` builds one app a process.
+    """
+    for clear in _MADE_ONCE:
+        clear()
+
+
+@made_once
+def region() -> str:
+    """`Aws.REGION`, the deploying region's token (a static of the CDK: read once a process)."""
+    return Aws.REGION
+
+
+def has_token(value: str) -> bool:
+    """Whether `value` holds a CDK token (`Token.is_unresolved` without asking): CDK writes
+    a string token `${Token[...]}`."""
+    return "${Token[" in value
+
+
+@made_once
+def service_principal(service: str) -> iam.ServicePrincipal:
+    """The principal of an AWS service (`ec2.amazonaws.com`): one object a process, shared."""
+    return iam.ServicePrincipal(service)
