@@ -86,8 +86,8 @@ def _environment_hint(app: LoadedApp, svc: LoadedService) -> str:
     if app.env_name == PRODUCTION or svc.source.at("url") == urls:
         return ""
     return (
-        f" (production's url, which is not in production's domain: set {urls.path} in"
-        f" {urls.file} to this environment's url)"
+        f" (its production url as written: only a url in production's domain is moved into"
+        f" this environment's; set {urls.path} in {urls.file})"
     )
 
 
