@@ -251,8 +251,7 @@ class Providers:
 
 @frozen
 class Environment:
-    """The deployed environment, `environments.<env>` (default `production`; `local` is never
-    deployed)."""
+    """The deployed environment, `environments.<env>` (default `production`; never `local`)."""
 
     domain: str | None = key(
         default=None,
@@ -340,7 +339,8 @@ class Application:
     #: Raw: only the deployed environment is read (strictly), the others are not.
     environments: Mapping[str, Any] = key(
         factory=dict,
-        doc="environments by name; only the deployed one (default `production`) is read",
+        doc="environments by name; the deployed one (default `production`) is read, and"
+        " production's domain, from which the others' urls are derived",
     )
     services: Services = key(default=Services(), doc="the app's services")
     slug: str | None = key(
@@ -426,7 +426,7 @@ class ServiceDependency:
         default=None,
         doc="Secrets Manager secret with `username` and `password` for MONGODB_USER and "
         "MONGODB_PW (mongo only)",
-        default_doc="`<slug>/mongo`",
+        default_doc="`<slug>/mongo` (`<slug>-<env>/mongo` outside production)",
         extension=True,
         pattern=SECRET_PATTERN,
         noun="secret name",
