@@ -44,14 +44,14 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result.as_json(), indent=2))
         return EXIT_OK
     out = console()
-    stacks = Table(title=f"{result.slug}: stacks in {result.region}")
+    stacks = Table(title=f"{result.deployment}: stacks in {result.region}")
     for column in ("stack", "status", "reason"):
         stacks.add_column(column)
     for s in result.stacks:
         status = "not deployed" if s.status == NOT_DEPLOYED else s.status
         stacks.add_row(Text(s.name), Text(status, style=_style(s.status)), Text(s.reason or ""))
     out.print(stacks)
-    services = Table(title=f"{result.slug}: services")
+    services = Table(title=f"{result.deployment}: services")
     for column in ("role", "desired", "running", "pending", "rollout", "targets"):
         services.add_column(
             column, justify="right" if column in ("desired", "running", "pending") else "left"

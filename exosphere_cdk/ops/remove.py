@@ -90,10 +90,14 @@ class RemovalPlan:
     region: str
     stacks: list[str]
     leftovers: list[Leftover]
+    env: str
+    #: What the environment's names start with (design.derive.deployment_name).
+    deployment: str
 
     def as_json(self) -> dict[str, Any]:
         return {
             "slug": self.slug,
+            "env": self.env,
             "region": self.region,
             "stacks": self.stacks,
             "leftovers": [item.as_json() for item in self.leftovers],
@@ -143,7 +147,14 @@ def removal_plan(app: LoadedApp, session: boto3.Session) -> RemovalPlan:
         leftovers = [*_hosted_zones(aws, app), *_tagged(aws, app)]
     order = {kind: i for i, kind in enumerate(KINDS)}
     leftovers.sort(key=lambda item: (order[item.kind], item.name))
-    return RemovalPlan(slug=app.slug, region=aws.region, stacks=stacks, leftovers=leftovers)
+    return RemovalPlan(
+        slug=app.slug,
+        region=aws.region,
+        stacks=stacks,
+        leftovers=leftovers,
+        env=app.env_name,
+        deployment=derive.deployment_name(app),
+    )
 
 
 def remove(app: LoadedApp, session: boto3.Session) -> tuple[RemovalPlan, list[Removed]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,10 +87,16 @@ def test_the_environment_pinned_to_the_credentials_account_is_read(
     moto_app.deploy(load_directory(app, "staging"), session, monkeypatch=monkeypatch)
     assert main(["status", str(app), "--env", "staging"]) == 0
     out = capsys.readouterr().out
+    assert "demo-staging: stacks in us-east-1" in out
     assert "│ demo-staging-network    │ CREATE_COMPLETE │" in out
     assert "3 of 3 services steady" in out
-    # production's stacks are other stacks: not deployed, in its own account
+    assert main(["status", str(app), "--env", "staging", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["env"] == "staging"
     assert main(["remove", str(app), "--env", "staging"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "7 of the app's stacks still exist: `cdk destroy --all` first (`remove --yes` refuses"
+        " until then)"
+    )
 
 
 @pytest.mark.parametrize("command", ["validate", "plan", "cost", "graph", "status", "remove"])
@@ -115,3 +122,33 @@ def test_cdk_synth_refuses_local_in_one_line(
     monkeypatch.setattr(synth, "new_app", lambda: new_app(context=context))
     assert synth.main() == 2
     assert capsys.readouterr() == ("", LOCAL)
+
+
+def test_remove_names_the_environment_in_its_hint(
+    make_app: AppFactory, session: boto3.Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = str(make_app(PINNED))
+    logs = session.client("logs", region_name=moto_app.REGION)
+    tags = {"exosphere:app": "demo", "exosphere:env": "staging"}
+    logs.create_log_group(logGroupName="demo-staging-web-ServiceLogs-AbCdEf", tags=tags)
+    logs.create_log_group(
+        logGroupName="demo-web-ServiceLogs-AbCdEf", tags={"exosphere:app": "demo"}
+    )
+    assert main(["remove", app, "--env", "staging"]) == 0
+    out = capsys.readouterr().out
+    assert "demo-staging in us-east-1: what `remove --yes` would delete" in out
+    assert "demo-staging-web-ServiceLogs-AbCdEf" in out
+    assert "demo-web-ServiceLogs-AbCdEf" not in out
+    assert out.splitlines()[-1] == (
+        f"nothing was deleted: `exo-cdk remove {app} --env staging --yes` deletes these"
+    )
+
+
+def test_plan_of_staging_shows_its_stacks_and_exocom(
+    make_app: AppFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plan", str(make_app(PINNED)), "--env", "staging"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("demo: 7 stacks (environment staging)\n")
+    assert "├── demo-staging-exocom " in out
+    assert "ExoCom originate/exocom:0.21.8 at exocom.demo-staging.internal:3100" in out
