@@ -197,3 +197,30 @@ def test_every_derived_name_of_staging_starts_with_its_deployment_name(
     )
     assert plan.tags == {"exosphere:app": "demo", "exosphere:env": "staging"}
     assert plan.dns is not None and plan.dns.domain == STAGING_DOMAIN
+
+
+@pytest.mark.parametrize("env", ["production", "staging"])
+def test_a_service_named_like_another_environments_stack(make_app: AppFactory, env: str) -> None:
+    app = make_app(
+        {
+            "application.yml": {
+                "environments": {"staging": {}, "local": None, "Not_Deployable": {}},
+                "services": {
+                    "private": {
+                        "staging-users": {"location": "./users"},
+                        "staging-network": {"location": "./users"},
+                    }
+                },
+            }
+        }
+    )
+    assert [line for line in problem_lines(app, env) if "share a stack" in line] == [
+        "app/application.yml:18: services.private.staging-users: service name 'staging-users'"
+        " makes the stack demo-staging-users in environment 'production', which is also the"
+        " stack of service 'users' of environment 'staging', expected another name (no two"
+        " environments share a stack)",
+        "app/application.yml:20: services.private.staging-network: service name"
+        " 'staging-network' makes the stack demo-staging-network in environment 'production',"
+        " which is also the network stack of environment 'staging', expected another name (no"
+        " two environments share a stack)",
+    ]

@@ -20,9 +20,12 @@ DERIVED_PRIORITIES = 40000
 def deployment_name(app: LoadedApp) -> str:
     """What every AWS name of the deployed environment starts with: the slug in production,
     `<slug>-<env>` in any other environment (so that environments live side by side)."""
-    if app.env_name == PRODUCTION:
-        return app.slug
-    return f"{app.slug}-{app.env_name}"
+    return environment_deployment(app.slug, app.env_name)
+
+
+def environment_deployment(slug: str, env: str) -> str:
+    """`deployment_name` of the environment `env` of the app `slug`."""
+    return slug if env == PRODUCTION else f"{slug}-{env}"
 
 
 def stack_name(app: LoadedApp, part: str) -> str:

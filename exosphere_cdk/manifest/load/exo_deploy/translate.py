@@ -242,4 +242,5 @@ def loaded_app(manifests: Manifests) -> LoadedApp:
         source=app_source(
             manifests.directory, manifests.env_name, manifests.bus_path, account_key(manifests)
         ),
+        environments=tuple(str(name) for name in manifests.application.environments),
     )
