@@ -142,7 +142,7 @@ def _application(plans: Sequence[_Plan], services: int) -> dict[str, Any]:
                 "providers": {
                     "aws": {
                         "region": "eu-west-1",
-                        "account": "123456789012",
+                        "account-id": "123456789012",
                         "public-cluster-size": "t3.medium",
                         "private-cluster-size": "t3.xlarge",
                         "exocom-cluster-size": "t3.small",

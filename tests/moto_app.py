@@ -24,6 +24,7 @@ import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import ecs_backends
 
+from exosphere_cdk.manifest.design.derive import deployment_name
 from exosphere_cdk.manifest.model.app import LoadedApp
 
 REGION = "us-east-1"
@@ -97,7 +98,7 @@ def deploy(
     """Create the app's stacks (but those whose part or role is in `skip`), every task running."""
     cfn = session.client("cloudformation", region_name=REGION)
     skipped = set(skip)
-    slug = app.slug
+    slug = deployment_name(app)  # the slug in production, `<slug>-<env>` elsewhere
 
     def create(part: str, resources: dict[str, Any]) -> None:
         if part not in skipped:

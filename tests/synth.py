@@ -10,6 +10,7 @@ from attrs import frozen
 from aws_cdk.assertions import Template
 
 from exosphere_cdk.manifest.data.packs import COMPLIANCE_PACKS
+from exosphere_cdk.manifest.design.derive import stack_name
 from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.stacks import AppStacks, add_compliance_checks, build_stacks
@@ -29,15 +30,21 @@ class Synthesized:
     outdir: Path
 
     def template(self, part: str) -> Template:
-        """The template of stack `<slug>-<part>`, for aws_cdk.assertions."""
-        return Template.from_json(self.templates[f"{self.app.slug}-{part}"])
+        """The template of stack `<deployment>-<part>` (`<slug>-<part>` in production)."""
+        return Template.from_json(self.templates[stack_name(self.app, part)])
 
 
 def synthesize(
-    directory: Path, outdir: Path, context: dict[str, Any] | None = None, *, protect: bool = True
+    directory: Path,
+    outdir: Path,
+    context: dict[str, Any] | None = None,
+    *,
+    protect: bool = True,
+    env: str = "production",
 ) -> Synthesized:
-    """Load and synthesize the app in `directory` into `outdir` with cdk.json's context."""
-    app = load_app(directory)
+    """Load and synthesize the app in `directory` (environment `env`) into `outdir` with
+    cdk.json's context."""
+    app = load_app(directory, env)
     scope = new_app(outdir=outdir, context=context)
     stacks = build_stacks(scope, app, protect=protect)
     # As `cdk synth -c nag-packs=<every pack>`: a finding of any pack fails it.

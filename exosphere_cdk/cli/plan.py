@@ -104,7 +104,7 @@ def render_tree(document: Plan) -> Tree:
         branch = root.add(Text(stack.name, style="bold cyan") + _limits_text(stack))
         if stack.service:
             _service_branch(branch, stack.service)
-        if stack.name == f"{document.slug}-exocom":
+        if stack.name == document.exocom.stack:
             _exocom_branch(branch, document.exocom)
     cap = root.add(Text("capacity", style="bold"))
     for cluster in document.clusters:

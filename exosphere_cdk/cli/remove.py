@@ -15,8 +15,13 @@ from rich.text import Text
 
 from exosphere_cdk.cli.common import add_app_arguments, load
 from exosphere_cdk.ops.aws import new_session
-from exosphere_cdk.ops.remove import removal_plan, remove
+from exosphere_cdk.ops.remove import RemovalPlan, removal_plan, remove
 from exosphere_cdk.reporting import EXIT_INVALID, EXIT_OK, console
+
+
+def _env(plan: RemovalPlan) -> str:
+    """` --env NAME` for an environment other than production."""
+    return "" if plan.env == "production" else f" --env {plan.env}"
 
 
 def _dry_run(args: argparse.Namespace, loaded: Any) -> int:
@@ -26,9 +31,9 @@ def _dry_run(args: argparse.Namespace, loaded: Any) -> int:
         return EXIT_OK
     out = console()
     if not plan.leftovers:
-        out.print(f"nothing of {plan.slug} is left in {plan.region}", soft_wrap=True)
+        out.print(f"nothing of {plan.deployment} is left in {plan.region}", soft_wrap=True)
     else:
-        table = Table(title=f"{plan.slug} in {plan.region}: what `remove --yes` would delete")
+        table = Table(title=f"{plan.deployment} in {plan.region}: what `remove --yes` would delete")
         for column in ("kind", "name", "detail"):
             table.add_column(column)
         for item in plan.leftovers:
@@ -42,7 +47,7 @@ def _dry_run(args: argparse.Namespace, loaded: Any) -> int:
         )
     elif plan.leftovers:
         out.print(
-            f"nothing was deleted: `exo-cdk remove {args.app_dir} --yes` deletes these",
+            f"nothing was deleted: `exo-cdk remove {args.app_dir}{_env(plan)} --yes` deletes these",
             soft_wrap=True,
         )
     return EXIT_OK
@@ -64,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INVALID if failed else EXIT_OK
     out = console()
     if not done:
-        out.print(f"nothing of {plan.slug} is left in {plan.region}", soft_wrap=True)
+        out.print(f"nothing of {plan.deployment} is left in {plan.region}", soft_wrap=True)
     for d in done:
         style = "" if d.ok else "red"
         line = f"{d.leftover.kind} {d.leftover.name}: {d.outcome}"

@@ -58,14 +58,14 @@ def run(args: argparse.Namespace) -> int:
 
 def print_status(out: Console, result: AppStatus) -> None:
     """The stacks table, the services table, why services are not steady, how many are."""
-    stacks = Table(title=f"{result.slug}: stacks in {result.region}")
+    stacks = Table(title=f"{result.deployment}: stacks in {result.region}")
     for column in ("stack", "status", "reason"):
         stacks.add_column(column)
     for s in result.stacks:
         status = _SHOWN.get(s.status, s.status)
         stacks.add_row(Text(s.name), Text(status, style=_style(s.status)), Text(s.reason or ""))
     out.print(stacks)
-    services = Table(title=f"{result.slug}: services")
+    services = Table(title=f"{result.deployment}: services")
     for column in ("role", "desired", "running", "pending", "rollout", "targets"):
         services.add_column(
             column, justify="right" if column in ("desired", "running", "pending") else "left"

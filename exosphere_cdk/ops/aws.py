@@ -1,4 +1,5 @@
-"""What status and logs share: boto3 clients in the app's region, its stacks, AWS errors."""
+"""What status, logs and remove share: boto3 clients in the app's region (and account, when
+the environment pins one), its stacks, AWS errors."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ __all__ = [
     "NotDeployedError",
     "StackResource",
     "aws_errors",
+    "check_account",
     "clients",
     "existing_stacks",
     "new_session",
@@ -117,12 +119,28 @@ def clients(app: LoadedApp, session: boto3.Session) -> Deployed:
             raise NoRegionError()
         if session.get_credentials() is None:
             raise NoCredentialsError()
+        check_account(app, session, region)
         return Deployed(
             region=region,
             cloudformation=session.client("cloudformation", region_name=region),
             ecs=session.client("ecs", region_name=region),
             elbv2=session.client("elbv2", region_name=region),
             logs=session.client("logs", region_name=region),
+        )
+
+
+def check_account(app: LoadedApp, session: boto3.Session, region: str) -> None:
+    """CredentialsError when the environment is pinned to an account and the credentials
+    are of another (STS GetCallerIdentity, which needs no permission)."""
+    pinned = app.aws.account
+    if pinned is None:
+        return
+    account = session.client("sts", region_name=region).get_caller_identity()["Account"]
+    if account != pinned:
+        key = app.source.at("aws.account").path
+        raise CredentialsError(
+            f"the credentials are of account {account}, environment {app.env_name} is pinned"
+            f" to account {pinned} ({key}): use credentials of that account (--profile)"
         )
 
 

@@ -133,6 +133,8 @@ class ExoComPlan:
     routes: tuple[Route, ...]
     #: The routing table as the release reads it (JSON data).
     routes_value: object
+    #: ExoCom's stack (`<deployment>-exocom`).
+    stack: str = ""
 
     def as_json(self) -> dict[str, Any]:
         family = self.family
@@ -257,6 +259,7 @@ def build_plan(app: LoadedApp, stacks: dict[str, StackInfo]) -> Plan:
             family=spec.exocom.family,
             routes=spec.exocom.routes,
             routes_value=exocom.routes_value(spec.exocom.family, spec.exocom.routes),
+            stack=spec.exocom.name,
         ),
         clusters=tuple(capacity(app)),
         notes=tuple(notes(app)),

@@ -3,8 +3,10 @@
 The app's stacks retain its hosted zone (when they created it), its log groups,
 its KMS key and the load balancer's access-log bucket: deleting a stack keeps
 them, and CloudFormation then forgets them. Every resource of the app carries
-the tag `exosphere:app` = the app's slug (stacks/app_stacks.py), so they are
-found by that tag, matched exactly (the app `x` never takes the app `x-y`'s),
+the tag `exosphere:app` = the app's slug, and outside production `exosphere:env` =
+the environment (design.app.tags), so they are found by those tags, matched
+exactly (the app `x` never takes the app `x-y`'s, production never takes
+staging's, which carry an `exosphere:env` tag),
 through the Resource Groups Tagging API (log groups, the key, the bucket) and
 Route53's own tags (the hosted zone, a global resource). Nothing here prints.
 """
@@ -19,11 +21,13 @@ from attrs import frozen
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.design.app import APP_TAG, ENV_TAG, tags
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops.aws import AwsError, aws_errors, clients
 
 __all__ = [
     "APP_TAG",
+    "ENV_TAG",
     "KMS_PENDING_DAYS",
     "Leftover",
     "RemovalPlan",
@@ -33,8 +37,6 @@ __all__ = [
     "remove",
 ]
 
-#: The tag every resource of an app carries, its value the app's slug.
-APP_TAG = "exosphere:app"
 #: The shortest wait AWS allows before it deletes a KMS key.
 KMS_PENDING_DAYS = 7
 #: The services of what the stacks retain in the Tagging API (the zone is Route53's), by
@@ -88,10 +90,14 @@ class RemovalPlan:
     region: str
     stacks: list[str]
     leftovers: list[Leftover]
+    env: str
+    #: What the environment's names start with (design.derive.deployment_name).
+    deployment: str
 
     def as_json(self) -> dict[str, Any]:
         return {
             "slug": self.slug,
+            "env": self.env,
             "region": self.region,
             "stacks": self.stacks,
             "leftovers": [item.as_json() for item in self.leftovers],
@@ -134,14 +140,21 @@ def _clients(app: LoadedApp, session: boto3.Session) -> _Clients:
 
 
 def removal_plan(app: LoadedApp, session: boto3.Session) -> RemovalPlan:
-    """The app's stacks that still exist and every retained resource tagged with its slug."""
+    """The environment's stacks that still exist and every retained resource tagged as it."""
     aws = _clients(app, session)
     with aws_errors():
         stacks = _existing_stacks(aws, derive.stack_names(app))
-        leftovers = [*_hosted_zones(aws, app), *_tagged(aws, app.slug)]
+        leftovers = [*_hosted_zones(aws, app), *_tagged(aws, app)]
     order = {kind: i for i, kind in enumerate(KINDS)}
     leftovers.sort(key=lambda item: (order[item.kind], item.name))
-    return RemovalPlan(slug=app.slug, region=aws.region, stacks=stacks, leftovers=leftovers)
+    return RemovalPlan(
+        slug=app.slug,
+        region=aws.region,
+        stacks=stacks,
+        leftovers=leftovers,
+        env=app.env_name,
+        deployment=derive.deployment_name(app),
+    )
 
 
 def remove(app: LoadedApp, session: boto3.Session) -> tuple[RemovalPlan, list[Removed]]:
@@ -193,14 +206,21 @@ def _existing_stacks(aws: _Clients, names: list[str]) -> list[str]:
     return [name for name in names if name in found]
 
 
-def _tagged(aws: _Clients, slug: str) -> Iterator[Leftover]:
+def _of_environment(app: LoadedApp, found: dict[str, str]) -> bool:
+    """Whether a resource with the tags `found` is of the app's deployed environment: the
+    slug's tag, and the environment's (none in production: another environment's is not)."""
+    return all(found.get(key) == tags(app).get(key) for key in (APP_TAG, ENV_TAG))
+
+
+def _tagged(aws: _Clients, app: LoadedApp) -> Iterator[Leftover]:
+    wanted = [{"Key": key, "Values": [value]} for key, value in tags(app).items()]
     pages = aws.tagging.get_paginator("get_resources").paginate(
-        TagFilters=[{"Key": APP_TAG, "Values": [slug]}], ResourceTypeFilters=_TAGGED_SERVICES
+        TagFilters=wanted, ResourceTypeFilters=_TAGGED_SERVICES
     )
     for page in pages:
         for mapping in page["ResourceTagMappingList"]:
-            tags = {t["Key"]: t["Value"] for t in mapping.get("Tags", [])}
-            if tags.get(APP_TAG) != slug:  # the filter matches exactly; say so twice
+            found = {t["Key"]: t["Value"] for t in mapping.get("Tags", [])}
+            if not _of_environment(app, found):  # the filter matches exactly; say so twice
                 continue
             item = _describe(aws, mapping["ResourceARN"])
             if item is not None:
@@ -259,7 +279,8 @@ def _object_versions(aws: _Clients, bucket: str) -> list[dict[str, str]] | None:
 
 
 def _hosted_zones(aws: _Clients, app: LoadedApp) -> Iterator[Leftover]:
-    """The app's public zones: named `domain`, tagged with its slug (an imported zone is not)."""
+    """The app's public zones: named `domain`, tagged as the environment (an imported zone
+    is not)."""
     if app.domain is None:
         return
     name = f"{app.domain}."
@@ -268,9 +289,11 @@ def _hosted_zones(aws: _Clients, app: LoadedApp) -> Iterator[Leftover]:
         if zone["Name"] != name or zone.get("Config", {}).get("PrivateZone"):
             continue
         zone_id = zone["Id"].removeprefix("/hostedzone/")
-        tags = aws.route53.list_tags_for_resource(ResourceType="hostedzone", ResourceId=zone_id)
-        values = {t["Key"]: t["Value"] for t in tags["ResourceTagSet"].get("Tags", [])}
-        if values.get(APP_TAG) != app.slug:
+        zone_tags = aws.route53.list_tags_for_resource(
+            ResourceType="hostedzone", ResourceId=zone_id
+        )
+        values = {t["Key"]: t["Value"] for t in zone_tags["ResourceTagSet"].get("Tags", [])}
+        if not _of_environment(app, values):
             continue
         records = len(_records(aws, zone_id, name))
         yield Leftover(

@@ -53,6 +53,9 @@ def _constrain(schema: dict[str, Any], spec: Spec) -> dict[str, Any]:
     elif "additionalProperties" in schema:
         if spec.names is not None:
             schema = {**schema, "propertyNames": constraint(spec.names)}
+        if keywords:  # a mapping of plain values: the constraint is each value's
+            values = schema["additionalProperties"]
+            schema = {**schema, "additionalProperties": {**values, **keywords}}
     elif "$ref" in schema or ("anyOf" in schema and "type" not in schema):
         pass  # a section: its own fields carry their constraints
     else:

@@ -9,7 +9,7 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 from attrs import evolve, frozen
 
-from exosphere_cdk.manifest.design.derive import stack_name, stack_names
+from exosphere_cdk.manifest.design.derive import deployment_name, stack_name, stack_names
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops.aws import (
     Deployed,
@@ -140,10 +140,14 @@ class AppStatus:
     region: str
     stacks: tuple[StackStatus, ...]
     services: tuple[ServiceStatus, ...]
+    env: str
+    #: What the environment's names start with (design.derive.deployment_name).
+    deployment: str
 
     def as_json(self) -> dict[str, Any]:
         return {
             "slug": self.slug,
+            "env": self.env,
             "region": self.region,
             "stacks": [s.as_json() for s in self.stacks],
             "services": [s.as_json() for s in self.services],
@@ -188,7 +192,14 @@ def app_status(app: LoadedApp, *, session: boto3.Session, events: int = 5) -> Ap
     services = tuple(
         _service_status(deployed, f, described.get(f.service or ""), events) for f in found
     )
-    return AppStatus(slug=app.slug, region=deployed.region, stacks=stacks, services=services)
+    return AppStatus(
+        slug=app.slug,
+        region=deployed.region,
+        stacks=stacks,
+        services=services,
+        env=app.env_name,
+        deployment=deployment_name(app),
+    )
 
 
 @frozen

@@ -309,3 +309,28 @@ def test_a_bug_is_one_line_asking_for_a_report(
         "exo-cdk: internal error: ZeroDivisionError: division by zero (a bug in exosphere-cdk:"
         " please report it with the command you ran)\n"
     )
+
+
+def test_local_is_refused_and_staging_synthesizes_its_own_stacks(tmp_path: Path) -> None:
+    app = write_app(tmp_path, {"application.yml": {"environments": {"local": None, "staging": {}}}})
+    local = _run_app(tmp_path / "local", {"app": str(app), "env": "local"})
+    assert (local.returncode, local.stderr.splitlines()[-1]) == (
+        2,
+        "exo-cdk: error: environment 'local' is Exosphere's development environment (exo run,"
+        " on a developer's machine) and is never deployed: expected another environment of"
+        " application.yml (default: production)",
+    )
+    staging = _python_app(tmp_path / "staging", {"app": str(app), "env": "staging"})
+    stacks = sorted(
+        name
+        for name, artifact in staging["artifacts"].items()
+        if artifact["type"] == "aws:cloudformation:stack"
+    )
+    assert stacks == [
+        "demo-staging-exocom",
+        "demo-staging-monitoring",
+        "demo-staging-network",
+        "demo-staging-platform",
+        "demo-staging-users",
+        "demo-staging-web",
+    ]

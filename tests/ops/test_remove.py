@@ -45,9 +45,13 @@ def _client(session: boto3.Session, service: str) -> Any:
     return session.client(service, region_name=REGION)
 
 
-def kept(session: boto3.Session, slug: str) -> dict[str, str]:
-    """What an app's stacks keep after `cdk destroy`, named as CloudFormation names them."""
-    tags = {"exosphere:app": slug}
+def kept(
+    session: boto3.Session, slug: str, env: str | None = None, domain: str = DOMAIN
+) -> dict[str, str]:
+    """What an app's stacks keep after `cdk destroy`, named as CloudFormation names them
+    (`env`: of that environment, whose names start with `<slug>-<env>`)."""
+    tags = {"exosphere:app": slug} if env is None else {"exosphere:app": slug, "exosphere:env": env}
+    slug = slug if env is None else f"{slug}-{env}"
     s3 = _client(session, "s3")
     bucket = f"{slug}-platform-loadbalanceraccesslogs-1a2b3c"
     s3.create_bucket(Bucket=bucket)
@@ -66,7 +70,7 @@ def kept(session: boto3.Session, slug: str) -> dict[str, str]:
         Tags=[{"TagKey": k, "TagValue": v} for k, v in tags.items()]
     )["KeyMetadata"]["KeyId"]
     route53 = _client(session, "route53")
-    zone = route53.create_hosted_zone(Name=DOMAIN, CallerReference=slug)["HostedZone"]["Id"]
+    zone = route53.create_hosted_zone(Name=domain, CallerReference=slug)["HostedZone"]["Id"]
     zone_id = zone.removeprefix("/hostedzone/")
     route53.change_tags_for_resource(
         ResourceType="hostedzone",
@@ -87,8 +91,8 @@ def kept(session: boto3.Session, slug: str) -> dict[str, str]:
                     },
                 }
                 for name, kind, value in (
-                    (f"www.{DOMAIN}", "A", "192.0.2.1"),
-                    (f"_acme.{DOMAIN}", "CNAME", "_x.acm-validations.aws."),
+                    (f"www.{domain}", "A", "192.0.2.1"),
+                    (f"_acme.{domain}", "CNAME", "_x.acm-validations.aws."),
                 )
             ]
         },
@@ -153,6 +157,46 @@ def test_remove_deletes_them_and_nothing_of_another_app(
     # A second run finds nothing of ours (the key pending deletion is not listed again).
     assert removal_plan(app, session).leftovers == []
     assert remove(app, session)[1] == []
+
+
+STAGING_DOMAIN = f"staging.{DOMAIN}"
+#: The BASE app with a staging environment beside production.
+STAGING = {"application.yml": {"environments": {"staging": {"domain": STAGING_DOMAIN}}}}
+
+
+def test_each_environment_finds_only_its_own_leftovers(
+    make_app: AppFactory, session: boto3.Session
+) -> None:
+    directory = str(make_app(STAGING))
+    production = load_directory(directory, "production")
+    staging = load_directory(directory, "staging")
+    ours = kept(session, SLUG)
+    theirs = kept(session, SLUG, "staging", STAGING_DOMAIN)
+    # a zone of production's name tagged as staging's is not production's (nor staging's)
+    route53 = _client(session, "route53")
+    stray = route53.create_hosted_zone(Name=DOMAIN, CallerReference="stray")["HostedZone"]["Id"]
+    route53.change_tags_for_resource(
+        ResourceType="hostedzone",
+        ResourceId=stray.removeprefix("/hostedzone/"),
+        AddTags=[
+            {"Key": "exosphere:app", "Value": SLUG},
+            {"Key": "exosphere:env", "Value": "staging"},
+        ],
+    )
+    in_production = removal_plan(production, session).leftovers
+    in_staging = removal_plan(staging, session).leftovers
+    assert sorted(item.ident for item in in_production) == sorted(
+        [ours["zone"], ours["bucket"], *ours["groups"].split(","), ours["key"]]
+    )
+    assert sorted(item.ident for item in in_staging) == sorted(
+        [theirs["zone"], theirs["bucket"], *theirs["groups"].split(","), theirs["key"]]
+    )
+    assert theirs["bucket"] == "demo-staging-platform-loadbalanceraccesslogs-1a2b3c"
+    # removing staging leaves production's alone
+    remove(staging, session)
+    assert sorted(i.ident for i in removal_plan(production, session).leftovers) == sorted(
+        i.ident for i in in_production
+    )
 
 
 def test_remove_refuses_while_a_stack_exists(app: LoadedApp, session: boto3.Session) -> None:

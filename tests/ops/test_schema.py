@@ -179,6 +179,8 @@ def test_every_constrained_field_carries_its_constraint() -> None:
     for _, cl, a, field_schema in _fields():
         spec: Spec = a.metadata[SPEC]
         prop = field_schema.get("items", field_schema)
+        if isinstance(field_schema.get("additionalProperties"), dict):
+            prop = field_schema["additionalProperties"]  # a mapping's values (urls by role)
         for keyword, value in (
             ("minimum", spec.minimum),
             ("maximum", spec.maximum),

@@ -17,6 +17,7 @@ from exosphere_cdk.manifest.data.ec2_types import architecture
 from exosphere_cdk.manifest.data.images import ecr_image, is_docker_hub
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.model.app import Alarms, LoadedApp, LoadedService, Secret
+from exosphere_cdk.manifest.model.constraints import PRODUCTION
 
 Architecture = Literal["x86_64", "arm64"]
 #: The encrypted root volume of every instance of the app's clusters (ExoCom's host too).
@@ -29,6 +30,10 @@ WAF_RULE_GROUPS = (
     "AWSManagedRulesKnownBadInputsRuleSet",
     "AWSManagedRulesAmazonIpReputationList",
 )
+#: The tag every resource of an app carries: the app's slug.
+APP_TAG = "exosphere:app"
+#: The tag of every resource of an environment other than production: the environment's name.
+ENV_TAG = "exosphere:env"
 #: Files of a service folder that are not part of its image (editing them must not rebuild it).
 NOT_IN_IMAGE = ("service.yml",)
 
@@ -186,6 +191,8 @@ class AppDesign:
     """Every stack of one app, and what they share."""
 
     slug: str
+    #: What every AWS name of the environment starts with (derive.deployment_name).
+    deployment: str
     account: str | None
     region: str | None
     log_retention_days: int
@@ -218,18 +225,19 @@ def design(app: LoadedApp) -> AppDesign:
     platform = _platform(app)
     return AppDesign(
         slug=app.slug,
+        deployment=derive.deployment_name(app),
         account=aws.account,
         region=aws.region,
         log_retention_days=aws.log_retention_days,
         container_insights=aws.container_insights,
         alarms=aws.alarms,
-        log_group_name_prefix=f"{app.slug}-",
+        log_group_name_prefix=derive.log_group_name_prefix(app),
         network=NetworkDesign(
             name=derive.stack_name(app, "network"),
             description=description(app, WHAT["network"]),
             availability_zones=aws.availability_zones,
             nat_gateways=aws.nat_gateways,
-            key_alias=f"exosphere/{app.slug}",
+            key_alias=derive.key_alias(app),
         ),
         dns=_dns(app),
         platform=platform,
@@ -238,10 +246,18 @@ def design(app: LoadedApp) -> AppDesign:
         monitoring=MonitoringDesign(
             name=derive.stack_name(app, "monitoring"),
             description=description(app, WHAT["monitoring"]),
-            dashboard_name=app.slug,
+            dashboard_name=derive.deployment_name(app),
         ),
-        tags={"exosphere:app": app.slug},
+        tags=tags(app),
     )
+
+
+def tags(app: LoadedApp) -> dict[str, str]:
+    """The tags of every resource: the app's slug, and the environment outside production
+    (production's resources keep the one tag they were deployed with)."""
+    if app.env_name == PRODUCTION:
+        return {APP_TAG: app.slug}
+    return {APP_TAG: app.slug, ENV_TAG: app.env_name}
 
 
 #: What the app's own stacks hold, in their descriptions (`<app name>: <what>`).

@@ -7,7 +7,7 @@ import shlex
 
 from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
-from exosphere_cdk.manifest.model.constraints import STACK_PARTS
+from exosphere_cdk.manifest.model.constraints import PRODUCTION, STACK_PARTS
 
 #: ExoCom's name in the app's private zone (its Cloud Map service).
 EXOCOM_SERVICE_NAME = "exocom"
@@ -17,9 +17,21 @@ CATCH_ALL_PRIORITY = 50000
 DERIVED_PRIORITIES = 40000
 
 
+def deployment_name(app: LoadedApp) -> str:
+    """What every AWS name of the deployed environment starts with: the slug in production,
+    `<slug>-<env>` in any other environment (so that environments live side by side)."""
+    return environment_deployment(app.slug, app.env_name)
+
+
+def environment_deployment(slug: str, env: str) -> str:
+    """`deployment_name` of the environment `env` of the app `slug`."""
+    return slug if env == PRODUCTION else f"{slug}-{env}"
+
+
 def stack_name(app: LoadedApp, part: str) -> str:
-    """The name (and construct id) of a stack of the app: `<slug>-<part>`, or `<slug>-<role>`."""
-    return f"{app.slug}-{part}"
+    """The name (and construct id) of a stack of the app: `<deployment>-<part>`, or
+    `<deployment>-<role>` (`<deployment>` is `deployment_name`: the slug in production)."""
+    return f"{deployment_name(app)}-{part}"
 
 
 def shared_stack_names(app: LoadedApp) -> list[str]:
@@ -38,12 +50,12 @@ def stack_names(app: LoadedApp) -> list[str]:
 
 
 def private_zone(app: LoadedApp) -> str:
-    """The private Cloud Map namespace ExoCom is named in: `<slug>.internal`."""
-    return f"{app.slug}.internal"
+    """The private Cloud Map namespace ExoCom is named in: `<deployment>.internal`."""
+    return f"{deployment_name(app)}.internal"
 
 
 def exocom_host(app: LoadedApp) -> str:
-    """ExoCom's DNS name, every service's EXOCOM_HOST: `exocom.<slug>.internal`."""
+    """ExoCom's DNS name, every service's EXOCOM_HOST: `exocom.<deployment>.internal`."""
     return f"{EXOCOM_SERVICE_NAME}.{private_zone(app)}"
 
 
@@ -112,7 +124,37 @@ def mongo_secret_name(app: LoadedApp, svc: LoadedService) -> str | None:
     """The Secrets Manager secret holding MONGODB_USER/MONGODB_PW, for services using mongo."""
     if svc.mongo is None:
         return None
-    return svc.mongo.secret or f"{app.slug}/mongo"
+    return svc.mongo.secret or f"{deployment_name(app)}/mongo"
+
+
+def key_alias(app: LoadedApp) -> str:
+    """The alias of the app's KMS key, without `alias/`: `exosphere/<deployment>`."""
+    return f"exosphere/{deployment_name(app)}"
+
+
+def log_group_name_prefix(app: LoadedApp) -> str:
+    """The start of every log group name of the environment (`<deployment>-`): its stacks'
+    names start it, and the instances' log driver may write only there."""
+    return f"{deployment_name(app)}-"
+
+
+def environment_url(url: str, production_domain: str | None, domain: str | None) -> str | None:
+    """A service's url in an environment other than production, from its production `url`.
+
+    The part of `url` before production's domain is kept, the domain replaced by the
+    environment's: `api.notes.acme-demo.io` under production's `notes.acme-demo.io`
+    is `api.staging.notes.acme-demo.io` under `staging.notes.acme-demo.io`, and the
+    domain itself is the environment's domain. None when `url` is not production's
+    domain nor a name in it, or either environment has no domain: the url cannot be
+    derived (the environment must give it).
+    """
+    if production_domain is None or domain is None:
+        return None
+    if url == production_domain:
+        return domain
+    if url.endswith("." + production_domain):
+        return url[: -len(production_domain)] + domain
+    return None
 
 
 def instance_type(app: LoadedApp, public: bool) -> str:

@@ -78,9 +78,10 @@ def _value(at: Where, spec: Spec, value: object) -> list[Problem]:
     if isinstance(value, tuple):
         return [p for index, item in enumerate(value) for p in _value(at.key(index), spec, item)]
     if isinstance(value, Mapping):
-        if spec.names is None:
-            return []
-        return [p for name in value for p in _value(at.key(name), spec.names, name)]
+        names = [] if spec.names is None else [(at.key(n), spec.names, n) for n in value]
+        # a mapping of plain values (urls by role): each value against the field's constraint
+        items = [(at.key(n), spec, v) for n, v in value.items() if isinstance(v, str | int)]
+        return [p for here, s, v in [*names, *items] for p in _value(here, s, v)]
     message = value_problem(spec, value)
     return [] if message is None else [at.problem(message)]
 

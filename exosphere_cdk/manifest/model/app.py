@@ -210,6 +210,8 @@ class LoadedApp:
     source: Source
     #: Warnings and notices found while loading (errors raise ManifestError instead).
     problems: tuple[Problem, ...] = ()
+    #: Every environment the app names that could be deployed (its stacks must not meet).
+    environments: tuple[str, ...] = ()
 
     @property
     def exocom(self) -> exocom.ExoComFamily:

@@ -8,6 +8,15 @@ import re
 SLUG_MAX = 40
 #: A stack name prefix: starts with a letter (CloudFormation), a lowercase DNS label.
 SLUG_PATTERN = rf"^[a-z]([a-z0-9-]{{0,{SLUG_MAX - 2}}}[a-z0-9])?$"
+#: The environment whose AWS names are the slug's alone (`<slug>-network`, ...): every other
+#: environment's names start with `<slug>-<env>` (design.derive.deployment_name).
+PRODUCTION = "production"
+#: Exosphere's development environment (`exo run` on a developer's machine): never deployed.
+LOCAL = "local"
+#: Longest name of an environment other than production (it is part of every AWS name).
+ENV_MAX = 20
+#: An environment deployed beside production: a lowercase DNS label, as the slug.
+DEPLOYED_ENV_PATTERN = rf"^[a-z]([a-z0-9-]{{0,{ENV_MAX - 2}}}[a-z0-9])?$"
 #: A Docker tag (ExoCom's image is `originate/exocom:<version>`).
 TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
 #: The bus types the deployment knows.

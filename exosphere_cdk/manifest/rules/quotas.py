@@ -9,7 +9,7 @@
 - an ECS task definition is at most 64 KiB: a service's container definition,
   estimated conservatively from its environment, secrets and command;
 - a CloudFormation stack description is at most 1024 bytes;
-- every AWS name built from the slug and the roles fits its limit;
+- every AWS name built from the slug, the environment and the roles fits its limit;
 - a load balancer's health check path is at most 1024 characters, an ECS
   container's image name at most 255.
 """
@@ -156,19 +156,22 @@ def stack_descriptions(app: LoadedApp) -> list[Problem]:
 
 
 def derived_names(app: LoadedApp) -> list[Problem]:
-    """Names the stacks give AWS resources from the slug and the roles, against their limits."""
+    """Names the stacks give AWS resources from the deployment name (the slug, and the
+    environment outside production) and the roles, against their limits."""
     names: list[tuple[str, str, int]] = [
         ("stack name", name, 128) for name in derive.stack_names(app)
     ]
     names += [
         ("Cloud Map namespace", derive.private_zone(app), 253),
-        ("KMS alias", f"alias/exosphere/{app.slug}", 256),
-        ("log group name prefix", f"{app.slug}-", 512),
+        ("KMS alias", f"alias/{derive.key_alias(app)}", 256),
+        ("log group name prefix", derive.log_group_name_prefix(app), 512),
     ]
+    fix = "a shorter slug or service name"
+    if derive.deployment_name(app) != app.slug:
+        fix = "a shorter slug, environment name or service name"
     return [
         app.source.at("slug").problem(
-            f"{what} '{value}' is {len(value)} characters, AWS takes at most {limit}:"
-            " a shorter slug or service name",
+            f"{what} '{value}' is {len(value)} characters, AWS takes at most {limit}: {fix}",
         )
         for what, value, limit in names
         if len(value) > limit

@@ -7,7 +7,11 @@ import re
 from exosphere_cdk.manifest.design.derive import listener_priority
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
-from exosphere_cdk.manifest.model.constraints import HOSTNAME_PATTERN, LISTENER_PRIORITIES
+from exosphere_cdk.manifest.model.constraints import (
+    HOSTNAME_PATTERN,
+    LISTENER_PRIORITIES,
+    PRODUCTION,
+)
 
 
 def check(app: LoadedApp) -> list[Problem]:
@@ -69,10 +73,22 @@ def _in_domain(app: LoadedApp, svc: LoadedService, url: str) -> list[Problem]:
         return [
             at.problem(
                 f"'{url}' is outside the app's domain '{domain}', expected '{domain}' "
-                f"or a name ending in '.{domain}'"
+                f"or a name ending in '.{domain}'{_environment_hint(app, svc)}"
             )
         ]
     return []
+
+
+def _environment_hint(app: LoadedApp, svc: LoadedService) -> str:
+    """Outside production, where a production url that cannot be moved into the
+    environment's domain is replaced (design.derive.environment_url)."""
+    urls = app.source.at("urls").key(svc.role)
+    if app.env_name == PRODUCTION or svc.source.at("url") == urls:
+        return ""
+    return (
+        f" (its production url as written: only a url in production's domain is moved into"
+        f" this environment's; set {urls.path} in {urls.file})"
+    )
 
 
 def ports(app: LoadedApp) -> list[Problem]:

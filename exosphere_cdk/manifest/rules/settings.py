@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import re
 
+from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.model.constraints import (
     CERTIFICATE_ARN_PATTERN,
+    DEPLOYED_ENV_PATTERN,
+    LOCAL,
     MAX_AVAILABILITY_ZONES,
+    PRODUCTION,
     RESERVED_ROLES,
+    STACK_PARTS,
 )
 
 
 def check(app: LoadedApp) -> list[Problem]:
-    return [*service_names(app), *zone_and_certificate(app), *network_and_clusters(app)]
+    return [
+        *service_names(app),
+        *environment_stacks(app),
+        *zone_and_certificate(app),
+        *network_and_clusters(app),
+    ]
 
 
 def service_names(app: LoadedApp) -> list[Problem]:
@@ -37,6 +47,53 @@ def service_names(app: LoadedApp) -> list[Problem]:
                 )
             )
     return problems
+
+
+def environment_stacks(app: LoadedApp) -> list[Problem]:
+    """No stack of the deployed environment named like a stack of another environment of
+    the app: production's service `staging-web` and staging's `web` would both be
+    `<slug>-staging-web`. The service whose name holds the other environment's is reported.
+    """
+    mine = derive.deployment_name(app)
+    parts = [*STACK_PARTS, *(svc.role for svc in app.services)]
+    services = {svc.role: svc for svc in app.services}
+    problems: list[Problem] = []
+    for env in _deployable(app):
+        theirs = derive.environment_deployment(app.slug, env)
+        names = {f"{theirs}-{part}": part for part in parts}
+        for part in parts:
+            name = f"{mine}-{part}"
+            other = names.get(name)
+            if other is None:
+                continue
+            # the service whose name starts with the longer deployment name's environment
+            culprit, where, owner, owned = (
+                (part, app.env_name, env, other)
+                if len(mine) < len(theirs)
+                else (other, env, app.env_name, part)
+            )
+            problems.append(
+                services[culprit].source.fallback.problem(
+                    f"service name '{culprit}' makes the stack {name} in environment"
+                    f" '{where}', which is also {_stack_of(owned)} of environment '{owner}',"
+                    " expected another name (no two environments share a stack)"
+                )
+            )
+    return problems
+
+
+def _stack_of(part: str) -> str:
+    return f"the {part} stack" if part in STACK_PARTS else f"the stack of service '{part}'"
+
+
+def _deployable(app: LoadedApp) -> list[str]:
+    """The app's other environments that could be deployed."""
+    return [
+        env
+        for env in app.environments
+        if env not in (app.env_name, LOCAL)
+        and (env == PRODUCTION or re.match(DEPLOYED_ENV_PATTERN, env))
+    ]
 
 
 def zone_and_certificate(app: LoadedApp) -> list[Problem]:

@@ -14,9 +14,11 @@ from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.design.app import design
 from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.manifest.load.exo_deploy import translate
-from exosphere_cdk.manifest.load.exo_deploy.manifests import WrittenService
+from exosphere_cdk.manifest.load.exo_deploy.manifests import Manifests, WrittenService
 from exosphere_cdk.manifest.load.exo_deploy.schema import (
+    Application,
     AwsService,
+    Environment,
     Production,
     Service,
     ServiceRef,
@@ -33,7 +35,17 @@ MakeApp = Callable[[Mapping[str, Any] | None], Path]
 def svc(role: str = "web", public: bool = True, **service: Any) -> LoadedService:
     """A service of no folder, as the exo-deploy era makes it from these service.yml keys."""
     written = WrittenService(role, public, ServiceRef(), Service(**service), None)
-    return translate.loaded_service(Path(), written)
+    manifests = Manifests(
+        directory=Path(),
+        application=Application(name="demo"),
+        env_name="production",
+        environment=Environment(),
+        services=(written,),
+        slug="demo",
+        exocom_version="0.21.8",
+        bus_path="bus",
+    )
+    return translate.loaded_service(manifests, written)
 
 
 def test_service_routes_of_the_shared_test_app() -> None:

@@ -75,7 +75,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         "app/application.yml:15: colour: unknown key 'colour', expected one of: author, bus, dependencies, description, environments, name, services, slug, version",
     ]),
     ("unknown-aws-key", aws(zones=3), [
-        "app/application.yml:10: environments.production.providers.aws.zones: unknown key 'zones', expected one of: account, alarms, availability-zones, certificate-arn, container-insights, dockerhub-credentials, ecs-exec, exocom-cluster-size, hosted-zone-id, log-retention-days, nat-gateways, private-cluster-max, private-cluster-min, private-cluster-size, public-cluster-max, public-cluster-min, public-cluster-size, region, remote-state-store, ssm, waf",
+        "app/application.yml:10: environments.production.providers.aws.zones: unknown key 'zones', expected one of: account, account-id, alarms, availability-zones, certificate-arn, container-insights, dockerhub-credentials, ecs-exec, exocom-cluster-size, hosted-zone-id, log-retention-days, nat-gateways, private-cluster-max, private-cluster-min, private-cluster-size, public-cluster-max, public-cluster-min, public-cluster-size, region, remote-state-store, ssm, waf",
     ]),
     ("folder-missing", {"application.yml": {"services": {"private": {"users": {"location": "./nope"}}}}}, [
         "app/application.yml:14: services.private.users.location: folder './nope' not found, expected a service folder at app/nope",
@@ -188,8 +188,8 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("log-retention", aws(**{"log-retention-days": 42}), [
         "app/application.yml:10: environments.production.providers.aws.log-retention-days: invalid value 42, expected one of CloudWatch's: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
     ]),
-    ("aws-ids", aws(account="1234", region="us-west", **{"hosted-zone-id": "abc", "certificate-arn": "arn:aws:iam::123456789012:certificate/x"}), [
-        "app/application.yml:10: environments.production.providers.aws.account: invalid account '1234', expected a 12-digit AWS account id",
+    ("aws-ids", aws(**{"account-id": "1234"}, region="us-west", **{"hosted-zone-id": "abc", "certificate-arn": "arn:aws:iam::123456789012:certificate/x"}), [
+        "app/application.yml:10: environments.production.providers.aws.account-id: invalid account '1234', expected a 12-digit AWS account id",
         "app/application.yml:11: environments.production.providers.aws.region: invalid region 'us-west', expected an AWS region like 'us-west-2'",
         "app/application.yml:12: environments.production.providers.aws.hosted-zone-id: invalid hosted zone id 'abc', expected an id like 'Z0123456789ABCDEFGHIJ'",
         "app/application.yml:13: environments.production.providers.aws.certificate-arn: invalid certificate ARN 'arn:aws:iam::123456789012:certificate/x', expected 'arn:aws:acm:<region>:<account>:certificate/<id>'",

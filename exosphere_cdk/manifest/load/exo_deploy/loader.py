@@ -16,6 +16,7 @@ from exosphere_cdk.manifest.errors import (
     ManifestError,
     Problem,
     Severity,
+    UsageError,
     did_you_mean,
     display_path,
     dotted,
@@ -40,13 +41,20 @@ from exosphere_cdk.manifest.load.slug import derive_slug
 from exosphere_cdk.manifest.load.values import reference_problems, spec_problems, value_problem
 from exosphere_cdk.manifest.load.yaml_io import Document, load_yaml
 from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
-from exosphere_cdk.manifest.model.constraints import SLUG_PATTERN
+from exosphere_cdk.manifest.model.constraints import (
+    DEPLOYED_ENV_PATTERN,
+    ENV_MAX,
+    LOCAL,
+    PRODUCTION,
+    SLUG_PATTERN,
+)
 from exosphere_cdk.manifest.model.spec import spec_of
 from exosphere_cdk.manifest.rules import check_app
 
 APP_FILE = "application.yml"
 SERVICE_FILE = "service.yml"
 SLUG_RE = re.compile(SLUG_PATTERN)
+DEPLOYED_ENV_RE = re.compile(DEPLOYED_ENV_PATTERN)
 #: Keys of service.yml used only by `exo run` on a developer's machine.
 LOCAL_ONLY_KEYS = ("docker", "restart")
 #: The longest `location` taken (Linux's PATH_MAX is 4096; real ones are a few words).
@@ -133,6 +141,7 @@ def load_app(directory: Path, env: str = "production") -> LoadedApp:
     notices found with them) when there is at least one error; otherwise the
     warnings and notices are in `LoadedApp.problems`.
     """
+    deployable(env)
     run = _Run()
     manifests = _read(run, directory.absolute(), env)
     app = translate.loaded_app(manifests)
@@ -147,6 +156,16 @@ def load_app(directory: Path, env: str = "production") -> LoadedApp:
     if any(p.is_error for p in problems):
         raise ManifestError(problems)
     return attrs.evolve(app, problems=problems)
+
+
+def deployable(env: str) -> None:
+    """UsageError when `env` is Exosphere's development environment, which is never deployed."""
+    if env == LOCAL:
+        raise UsageError(
+            f"environment '{LOCAL}' is Exosphere's development environment (exo run, on a"
+            " developer's machine) and is never deployed: expected another environment of"
+            " application.yml (default: production)"
+        )
 
 
 def read_manifests(directory: Path, env: str = "production") -> Manifests:
@@ -167,16 +186,53 @@ def _read(run: _Run, directory: Path, env: str) -> Manifests:
     if application is None:
         raise ManifestError(run.problems)
     version, bus_path = _bus(run, doc, application)
+    environment = _environment(run, doc, application, env)
+    _environment_services(run, doc, env, environment, services)
     return Manifests(
         directory=directory,
         application=application,
         env_name=env,
-        environment=_environment(run, doc, application, env),
+        environment=environment,
         services=tuple(services),
         slug=_slug(run, doc, application),
         exocom_version=version,
         bus_path=bus_path,
+        production_domain=(
+            environment.domain if env == PRODUCTION else _production_domain(application)
+        ),
     )
+
+
+def _production_domain(application: Application) -> str | None:
+    """Production's domain as written (it is checked when production is deployed)."""
+    production = application.environments.get(PRODUCTION)
+    domain = production.get("domain") if isinstance(production, Mapping) else None
+    return domain if isinstance(domain, str) else None
+
+
+def _environment_services(
+    run: _Run, doc: Document, env: str, environment: Environment, services: list[WrittenService]
+) -> None:
+    """The environment's `urls`: for its public services, outside production."""
+    urls: KeyPath = ("environments", env, "urls")
+    if env == PRODUCTION and environment.urls:
+        run.add(
+            doc,
+            urls,
+            "production's urls are each public service's production.url in its service.yml,"
+            " expected them there (urls is for the other environments)",
+        )
+        return
+    public = [w.role for w in services if w.public]
+    private = {w.role for w in services if not w.public}
+    for role in environment.urls:
+        if role in private:
+            message = f"ignored: '{role}' is a private service, which gets no load balancer route"
+            run.add(doc, (*urls, role), message, "warning")
+        elif role not in public:
+            guess = did_you_mean(role, public)
+            hint = f"did you mean '{guess}'?" if guess else f"expected one of: {', '.join(public)}"
+            run.add(doc, (*urls, role), f"no public service '{role}', {hint}")
 
 
 def _read_app(run: _Run, directory: Path) -> Document:
@@ -282,18 +338,46 @@ def _environment(run: _Run, doc: Document, application: Application, env: str) -
             f"no environment '{env}', expected one of: {', '.join(names)}{hint}",
         )
         return Environment()
+    if env != PRODUCTION and not DEPLOYED_ENV_RE.match(env):
+        run.add(
+            doc,
+            ("environments", env),
+            f"environment name '{env}' starts the name of every stack and resource of the"
+            f" environment, expected lowercase letters, digits and '-', starting with a"
+            f" letter, at most {ENV_MAX} characters",
+        )
     environment, problems = structure_doc(doc, Environment, ("environments", env))
     run.problems.extend(problems)
     if environment is None:
         return Environment()
-    if environment.providers.aws.remote_state_store is not None:
+    _provider_notes(run, doc, env, environment)
+    return environment
+
+
+def _provider_notes(run: _Run, doc: Document, env: str, environment: Environment) -> None:
+    """What the environment's AWS settings say that is ignored, deprecated or doubled."""
+    aws = environment.providers.aws
+    at: KeyPath = ("environments", env, "providers", "aws")
+    if aws.remote_state_store is not None:
         run.add(
             doc,
-            ("environments", env, "providers", "aws", "remote-state-store"),
+            (*at, "remote-state-store"),
             "has no meaning under CloudFormation: the stacks are the state; ignored",
             "notice",
         )
-    return environment
+    if aws.account is not None and aws.account_id is not None:
+        run.add(
+            doc,
+            (*at, "account"),
+            "found both account-id and account (its former name), expected account-id only",
+        )
+    elif aws.account is not None:
+        run.add(
+            doc,
+            (*at, "account"),
+            "deprecated: the key is account-id (Exosphere's name), expected account-id",
+            "warning",
+        )
 
 
 def _bus(run: _Run, doc: Document, application: Application) -> tuple[str, str]:

@@ -40,3 +40,5 @@ class Manifests:
     exocom_version: str
     #: The key path of the bus's entry (`bus`, `dependencies[0]`).
     bus_path: str
+    #: Production's domain, from which another environment's urls are derived.
+    production_domain: str | None = None

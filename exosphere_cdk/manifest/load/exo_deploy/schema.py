@@ -34,11 +34,19 @@ from exosphere_cdk.manifest.model.constraints import (
 )
 from exosphere_cdk.manifest.model.spec import Spec, key
 
+ACCOUNT_PATTERN = r"^[0-9]{12}$"
 _CLUSTER_SIZE = "{} cluster's EC2 instance type (`family.size`)"
 _ENV_NAMES = Spec(
     pattern=ENV_NAME_PATTERN,
     noun="variable name",
     expected="letters, digits and '_', not starting with a digit",
+)
+
+_ROLES = Spec(
+    pattern=ROLE_PATTERN,
+    noun="service name",
+    expected="a DNS label: lowercase letters, digits and '-', at most 32 characters, "
+    "not starting or ending with '-'",
 )
 
 
@@ -87,12 +95,23 @@ class AwsProvider:
         doc="exo-deploy's Terraform state bucket: no meaning under CloudFormation (a notice)",
         default_doc="none",
     )
-    account: str | None = key(
+    account_id: str | None = key(
+        "account-id",
         default=None,
-        doc="the AWS account of every stack",
+        doc="the AWS account of every stack of the environment (Exosphere's key): the CDK"
+        " deploys them to no other, and status, logs and remove refuse other credentials",
         default_doc="not pinned: the deploying credentials' account",
         extension=True,
-        pattern=r"^[0-9]{12}$",
+        pattern=ACCOUNT_PATTERN,
+        noun="account",
+        expected="a 12-digit AWS account id",
+    )
+    account: str | None = key(
+        default=None,
+        doc="deprecated: the former name of `account-id` (a warning; both together are an error)",
+        default_doc="`account-id`",
+        extension=True,
+        pattern=ACCOUNT_PATTERN,
         noun="account",
         expected="a 12-digit AWS account id",
     )
@@ -233,17 +252,29 @@ class Providers:
 
 @frozen
 class Environment:
-    """The deployed environment, `environments.<env>` (default `production`)."""
+    """The deployed environment, `environments.<env>` (default `production`; never `local`)."""
 
     domain: str | None = key(
         default=None,
-        doc="the public DNS zone the public services' urls live in",
+        doc="the public DNS zone the public services' urls live in; each environment has its own",
         default_doc="no domain: HTTP only, routed by host header",
         pattern=HOSTNAME_PATTERN,
         noun="domain",
         expected="a lowercase DNS name like 'example.com'",
     )
     providers: Providers = key(default=Providers(), doc="where the app is deployed")
+    urls: Mapping[str, str] = key(
+        factory=dict,
+        doc="a public service's url in this environment, by role (outside production;"
+        " production's are `production.url`)",
+        default_doc="outside production: the production url with production's domain replaced"
+        " by this environment's (`api.<production domain>` → `api.<domain>`)",
+        extension=True,
+        names=_ROLES,
+        pattern=HOSTNAME_PATTERN,
+        noun="url",
+        expected="a lowercase host name like 'www.example.com' (no scheme, no path)",
+    )
 
 
 @frozen
@@ -280,14 +311,6 @@ class ServiceRef:
     )
 
 
-_ROLES = Spec(
-    pattern=ROLE_PATTERN,
-    noun="service name",
-    expected="a DNS label: lowercase letters, digits and '-', at most 32 characters, "
-    "not starting or ending with '-'",
-)
-
-
 @frozen
 class Services:
     public: Mapping[str, ServiceRef] = key(
@@ -317,7 +340,8 @@ class Application:
     #: Raw: only the deployed environment is read (strictly), the others are not.
     environments: Mapping[str, Any] = key(
         factory=dict,
-        doc="environments by name; only the deployed one (default `production`) is read",
+        doc="environments by name; the deployed one (default `production`) is read, and"
+        " production's domain, from which the others' urls are derived",
     )
     services: Services = key(default=Services(), doc="the app's services")
     slug: str | None = key(
@@ -407,7 +431,7 @@ class ServiceDependency:
         default=None,
         doc="Secrets Manager secret with `username` and `password` for MONGODB_USER and "
         "MONGODB_PW (mongo only)",
-        default_doc="`<slug>/mongo`",
+        default_doc="`<slug>/mongo` (`<slug>-<env>/mongo` outside production)",
         extension=True,
         pattern=SECRET_PATTERN,
         noun="secret name",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import attrs
 
+from exosphere_cdk.manifest.design.derive import environment_url
 from exosphere_cdk.manifest.errors import display_path
 from exosphere_cdk.manifest.load.exo_deploy.manifests import Manifests, WrittenService
 from exosphere_cdk.manifest.load.exo_deploy.schema import (
@@ -32,6 +33,7 @@ from exosphere_cdk.manifest.model.app import (
     Source,
     Where,
 )
+from exosphere_cdk.manifest.model.constraints import PRODUCTION
 from exosphere_cdk.manifest.model.spec import KEY
 from exosphere_cdk.manifest.rules.grammars import COMPONENT_RULE, NAME_COMPONENT
 from exosphere_cdk.manifest.rules.quotas import IMAGE_NAME_CHARS
@@ -102,20 +104,32 @@ def image(ref: ServiceRef, service: Service, directory: Path | None) -> Image:
     return Image("registry", f"{dashify(service.author or '')}/{dashify(service.type or '')}")
 
 
-def service_source(
-    app_dir: Path, ref: ServiceRef, role: str, public: bool, directory: Path | None
-) -> Source:
-    """Where the values of one service are written (`image`: the name of a pulled image)."""
-    entry = Where(app_file(app_dir), entry_path(role, public))
+def service_source(manifests: Manifests, written: WrittenService) -> Source:
+    """Where the values of one service are written (`image`: the name of a pulled image;
+    `url`: the environment's `urls.<role>` when it gives one)."""
+    app_dir, ref, role, directory = (
+        manifests.directory,
+        written.ref,
+        written.role,
+        written.directory,
+    )
+    entry = Where(app_file(app_dir), entry_path(role, written.public))
+    env_url = None
+    if manifests.env_name != PRODUCTION and role in manifests.environment.urls:
+        env_url = Where(entry.file, "").key("environments", manifests.env_name, "urls", role)
     keys = {name: entry.key(key) for name, key in ENTRY_KEYS.items()}
     keys["image"] = keys["image_name"]
     if directory is None:  # a docker_image only: its messages are in its entry
         keys["messages"] = entry.key("messages")
+        if env_url is not None:
+            keys["url"] = env_url
         return Source(file=Where(entry.file, ""), keys=keys, fallback=entry)
     file = Where(display_path(directory / "service.yml"), "", role)
     keys.update({name: file.key(*key.split(".")) for name, key in SERVICE_KEYS.items()})
     if not ref.docker_image:  # `<author>/<type>`
         keys["image"] = file.key("type")
+    if env_url is not None:
+        keys["url"] = env_url
     return Source(file=file, keys=keys, fallback=entry)
 
 
@@ -129,7 +143,25 @@ def alarms(thresholds: AlarmThresholds) -> Alarms:
     )
 
 
-def loaded_service(app_dir: Path, written: WrittenService) -> LoadedService:
+def url(manifests: Manifests, written: WrittenService) -> str | None:
+    """The service's url in the deployed environment: production's `production.url`; in
+    another environment its `urls.<role>`, else production's url moved into its domain
+    (derive.environment_url), else production's url as written (the rules then say
+    whether it fits the environment's domain)."""
+    written_url = written.service.production.url
+    if manifests.env_name == PRODUCTION:
+        return written_url
+    given = manifests.environment.urls.get(written.role)
+    if given is not None:
+        return given
+    if written_url is None:
+        return None
+    domain = manifests.environment.domain
+    moved = environment_url(written_url, manifests.production_domain, domain)
+    return written_url if moved is None else moved
+
+
+def loaded_service(manifests: Manifests, written: WrittenService) -> LoadedService:
     """One service in era-neutral terms."""
     role, public, directory = written.role, written.public, written.directory
     ref, service = written.ref, written.service
@@ -148,7 +180,7 @@ def loaded_service(app_dir: Path, written: WrittenService) -> LoadedService:
         cpu=aws.cpu,
         memory=aws.memory,
         port=aws.public_port,
-        url=production.url,
+        url=url(manifests, written),
         health_check_path=aws.health_check_path,
         min_tasks=aws.min_tasks,
         max_tasks_given=aws.max_tasks,
@@ -164,18 +196,22 @@ def loaded_service(app_dir: Path, written: WrittenService) -> LoadedService:
         },
         dependencies=tuple(service.dependencies),
         mongo=None if mongo is None else Mongo(address=mongo.prod, secret=mongo.secret),
-        source=service_source(app_dir, ref, role, public, directory),
+        source=service_source(manifests, written),
     )
 
 
 def aws_settings(aws: AwsProvider) -> AwsSettings:
-    """The AWS settings: the fields of the same names (remote-state-store has no meaning)."""
+    """The AWS settings: the fields of the same names (remote-state-store has no meaning);
+    the account is `account-id`, else its former name `account`."""
     names = {a.name for a in attrs.fields(AwsSettings)}
-    return AwsSettings(**{name: getattr(aws, name) for name in names})
+    values = {name: getattr(aws, name) for name in names}
+    values["account"] = aws.account_id or aws.account
+    return AwsSettings(**values)
 
 
-def app_source(directory: Path, env: str, bus: str) -> Source:
-    """Where the app's own values are written; `bus` is the key path of the bus entry."""
+def app_source(directory: Path, env: str, bus: str, account: str | None = None) -> Source:
+    """Where the app's own values are written; `bus` is the key path of the bus entry,
+    `account` the key the account was written with (`account-id`, or `account`)."""
     file = Where(app_file(directory), "")
     environment = file.key("environments", env)
     keys = {
@@ -187,11 +223,22 @@ def app_source(directory: Path, env: str, bus: str) -> Source:
         "version": file.key(*bus.split("."), "version"),
         "environment": environment,
         "domain": environment.key("domain"),
+        "urls": environment.key("urls"),
     }
     aws = environment.key("providers", "aws")
     for a in attrs.fields(AwsProvider):
         keys[f"aws.{a.name}"] = aws.key(a.metadata.get(KEY, a.name))
+    if account is not None:  # the key the account was read from
+        keys["aws.account"] = aws.key(account)
     return Source(file=file, keys=keys, fallback=file)
+
+
+def account_key(manifests: Manifests) -> str | None:
+    """The key the environment's account is written with, if any."""
+    aws = manifests.environment.providers.aws
+    if aws.account_id is not None:
+        return "account-id"
+    return "account" if aws.account is not None else None
 
 
 def loaded_app(manifests: Manifests) -> LoadedApp:
@@ -203,8 +250,11 @@ def loaded_app(manifests: Manifests) -> LoadedApp:
         env_name=manifests.env_name,
         domain=environment.domain,
         aws=aws_settings(environment.providers.aws),
-        services=tuple(loaded_service(manifests.directory, w) for w in manifests.services),
+        services=tuple(loaded_service(manifests, w) for w in manifests.services),
         slug=manifests.slug,
         exocom_version=manifests.exocom_version,
-        source=app_source(manifests.directory, manifests.env_name, manifests.bus_path),
+        source=app_source(
+            manifests.directory, manifests.env_name, manifests.bus_path, account_key(manifests)
+        ),
+        environments=tuple(str(name) for name in manifests.application.environments),
     )
