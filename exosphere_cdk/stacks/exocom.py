@@ -95,23 +95,9 @@ class ExoComStack(Stack):
         )
         for client in clients:
             self.exocom.allow_from(client, "an app service to ExoCom")
-        self.reconnector: ExoComReconnector | None = None
-        if reconnect_clusters:
-            # Loaded only when ExoCom's clients need it, and Lambda's and EventBridge's
-            # CDK modules with it.
-            from exosphere_constructs.exocom_reconnector import (  # noqa: PLC0415
-                ExoComReconnector,
-            )
-
-            self.reconnector = ExoComReconnector(
-                self,
-                "Reconnector",
-                exocom_service=self.exocom.service,
-                clusters=reconnect_clusters,
-                roles=reconnect_roles,
-                log_retention=log_retention,
-                log_encryption_key=log_encryption_key,
-            )
+        self.reconnector = self._reconnector(
+            reconnect_clusters, reconnect_roles, log_retention, log_encryption_key
+        )
         CfnOutput(
             self,
             "ExoComAddress",
@@ -123,6 +109,33 @@ class ExoComStack(Stack):
             "LogGroupName",
             value=self.exocom.log_group.log_group_name,
             description="ExoCom's logs (exo-cdk logs APP_DIR exocom)",
+        )
+
+    def _reconnector(
+        self,
+        clusters: Sequence[ecs.ICluster],
+        roles: Sequence[str],
+        log_retention: logs.RetentionDays,
+        log_encryption_key: kms.IKey,
+    ) -> ExoComReconnector | None:
+        """What restarts the services of `clusters` routing `roles` after ExoCom starts; none
+        without clusters (clients that reconnect by themselves)."""
+        if not clusters:
+            return None
+        # Loaded only when ExoCom's clients need it, and Lambda's and EventBridge's
+        # CDK modules with it.
+        from exosphere_constructs.exocom_reconnector import (  # noqa: PLC0415
+            ExoComReconnector,
+        )
+
+        return ExoComReconnector(
+            self,
+            "Reconnector",
+            exocom_service=self.exocom.service,
+            clusters=clusters,
+            roles=roles,
+            log_retention=log_retention,
+            log_encryption_key=log_encryption_key,
         )
 
     @property

@@ -63,53 +63,34 @@ class PlatformStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
-        self.notifications = sns.Topic(
-            self,
-            "Notifications",
-            display_name="Auto Scaling events of the app's clusters",
-            # CloudWatch alarms can publish only to a topic whose key lets them (AppKey).
-            master_key=notifications_key
-            or kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
-            enforce_ssl=True,
-        )
-        # The topic's policy (enforce_ssl) replaces SNS's default one, which let
-        # CloudWatch alarms of this account publish.
-        self.notifications.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchAlarmsOfThisAccount",
-                principals=[service_principal("cloudwatch.amazonaws.com")],
-                actions=["sns:Publish"],
-                resources=[read_once(self.notifications, "topic_arn")],
-                conditions={"StringEquals": {"aws:SourceAccount": read_once(self, "account")}},
+        self.notifications = self._notifications(notifications_key)
+
+        def cluster(
+            name: str,
+            instance_type: ec2.InstanceType,
+            architecture: ec2.InstanceArchitecture,
+            capacity: tuple[int, int],
+        ) -> Ec2Cluster:
+            return Ec2Cluster(
+                self,
+                name,
+                vpc=vpc,
+                log_group_name_prefix=log_group_name_prefix,
+                notifications_topic=self.notifications,
+                instance_type=instance_type,
+                architecture=architecture,
+                min_capacity=capacity[0],
+                max_capacity=capacity[1],
+                container_insights=container_insights,
+                session_manager=session_manager,
+                root_volume_size_gib=root_volume_gib,
             )
+
+        self.public_cluster = cluster(
+            "PublicCluster", public_instance_type, public_architecture, public_capacity
         )
-        self.public_cluster = Ec2Cluster(
-            self,
-            "PublicCluster",
-            vpc=vpc,
-            log_group_name_prefix=log_group_name_prefix,
-            notifications_topic=self.notifications,
-            instance_type=public_instance_type,
-            architecture=public_architecture,
-            min_capacity=public_capacity[0],
-            max_capacity=public_capacity[1],
-            container_insights=container_insights,
-            session_manager=session_manager,
-            root_volume_size_gib=root_volume_gib,
-        )
-        self.private_cluster = Ec2Cluster(
-            self,
-            "PrivateCluster",
-            vpc=vpc,
-            log_group_name_prefix=log_group_name_prefix,
-            notifications_topic=self.notifications,
-            instance_type=private_instance_type,
-            architecture=private_architecture,
-            min_capacity=private_capacity[0],
-            max_capacity=private_capacity[1],
-            container_insights=container_insights,
-            session_manager=session_manager,
-            root_volume_size_gib=root_volume_gib,
+        self.private_cluster = cluster(
+            "PrivateCluster", private_instance_type, private_architecture, private_capacity
         )
         self.load_balancer = PublicLoadBalancer(
             self,
@@ -120,25 +101,7 @@ class PlatformStack(Stack):
             # ELB's log delivery is granted per region: an env-agnostic stack has none.
             access_logs=not has_token(read_once(self, "region")),
         )
-        self.web_acl: LoadBalancerWebAcl | None = None
-        if waf_rule_groups:
-            # Loaded only by an app with `waf`, and AWS WAF's CDK module with it.
-            from exosphere_constructs.web_acl import LoadBalancerWebAcl  # noqa: PLC0415
-
-            self.web_acl = LoadBalancerWebAcl(
-                self,
-                "WebAcl",
-                load_balancer=self.load_balancer.load_balancer,
-                metric_prefix=read_once(self, "stack_name"),
-                rule_groups=waf_rule_groups,
-            )
-        if self.web_acl is None:
-            acknowledge(
-                self.load_balancer.load_balancer,
-                "NIST.800.53.R5-ALBWAFEnabled",
-                "AWS WAF is the app's choice (providers.aws waf: true; about $8 a month plus"
-                " $0.60 per million requests): this app has it off",
-            )
+        self.web_acl = self._web_acl(waf_rule_groups)
         # aws-cdk#22764: a capacity provider adds no rule from the load balancer
         # to the dynamic host ports of bridge-mode containers.
         self.public_cluster.security_group.connections.allow_from(
@@ -146,6 +109,53 @@ class PlatformStack(Stack):
             EPHEMERAL_PORTS,
             "load balancer to the containers' dynamic host ports",
         )
+        self._outputs()
+
+    def _notifications(self, key: kms.IKey | None) -> sns.Topic:
+        """The topic of the clusters' Auto Scaling events, which alarms publish to too."""
+        topic = sns.Topic(
+            self,
+            "Notifications",
+            display_name="Auto Scaling events of the app's clusters",
+            # CloudWatch alarms can publish only to a topic whose key lets them (AppKey).
+            master_key=key or kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
+            enforce_ssl=True,
+        )
+        # The topic's policy (enforce_ssl) replaces SNS's default one, which let
+        # CloudWatch alarms of this account publish.
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsOfThisAccount",
+                principals=[service_principal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[read_once(topic, "topic_arn")],
+                conditions={"StringEquals": {"aws:SourceAccount": read_once(self, "account")}},
+            )
+        )
+        return topic
+
+    def _web_acl(self, rule_groups: Sequence[str]) -> LoadBalancerWebAcl | None:
+        """The web ACL with AWS's managed `rule_groups`; none without any (`waf: false`)."""
+        if not rule_groups:
+            acknowledge(
+                self.load_balancer.load_balancer,
+                "NIST.800.53.R5-ALBWAFEnabled",
+                "AWS WAF is the app's choice (providers.aws waf: true; about $8 a month plus"
+                " $0.60 per million requests): this app has it off",
+            )
+            return None
+        # Loaded only by an app with `waf`, and AWS WAF's CDK module with it.
+        from exosphere_constructs.web_acl import LoadBalancerWebAcl  # noqa: PLC0415
+
+        return LoadBalancerWebAcl(
+            self,
+            "WebAcl",
+            load_balancer=self.load_balancer.load_balancer,
+            metric_prefix=read_once(self, "stack_name"),
+            rule_groups=rule_groups,
+        )
+
+    def _outputs(self) -> None:
         CfnOutput(
             self,
             "LoadBalancerDnsName",

@@ -70,13 +70,53 @@ class ServiceStack(Stack):
             kwargs: the Stack's own properties.
         """
         super().__init__(scope, id_, **kwargs)
+        self.service = self._service(
+            spec,
+            cluster=cluster,
+            capacity_provider_name=capacity_provider_name,
+            log_retention=log_retention,
+            log_encryption_key=log_encryption_key,
+        )
+        CfnOutput(
+            self,
+            "LogGroupName",
+            value=self.service.log_group.log_group_name,
+            description=f"the logs of {spec.role} (exo-cdk logs APP_DIR {spec.role})",
+        )
+        self.route: PublicRoute | None = None
+        # A public service without a port is placed on the public cluster but
+        # gets no route (`validate` warns about it).
+        if not spec.public or spec.container_port is None:
+            return
+        if load_balancer is None or listener is None:
+            raise ValueError(f"{spec.role}: a public service needs the load balancer and listener")
+        self.route = self._route(
+            spec,
+            port=spec.container_port,
+            vpc=vpc,
+            listener=listener,
+            load_balancer=load_balancer,
+            zone=zone,
+            certificate_names=certificate_names,
+        )
+
+    def _service(
+        self,
+        spec: ServiceDesign,
+        *,
+        cluster: ecs.ICluster,
+        capacity_provider_name: str,
+        log_retention: logs.RetentionDays,
+        log_encryption_key: kms.IKey,
+    ) -> ExoService:
+        """The task definition and ECS service of `spec`, with its secrets imported."""
         secrets = {
             name: ecs.Secret.from_secrets_manager(
                 import_secret(self, f"Secret{name}", ref.name), field=ref.json_key
             )
             for name, ref in sorted(spec.secrets.items())
         }
-        self.service = ExoService(
+        return ExoService(
             self,
             "Service",
             cluster=cluster,
@@ -100,21 +140,21 @@ class ServiceStack(Stack):
             log_retention=log_retention,
             log_encryption_key=log_encryption_key,
         )
-        CfnOutput(
-            self,
-            "LogGroupName",
-            value=self.service.log_group.log_group_name,
-            description=f"the logs of {spec.role} (exo-cdk logs APP_DIR {spec.role})",
-        )
-        self.route: PublicRoute | None = None
-        # A public service without a port is placed on the public cluster but
-        # gets no route (`validate` warns about it).
-        if not spec.public or spec.container_port is None:
-            return
-        if load_balancer is None or listener is None:
-            raise ValueError(f"{spec.role}: a public service needs the load balancer and listener")
+
+    def _route(
+        self,
+        spec: ServiceDesign,
+        *,
+        port: int,
+        vpc: ec2.IVpc,
+        listener: elbv2.IApplicationListener,
+        load_balancer: elbv2.IApplicationLoadBalancer,
+        zone: route53.IHostedZone | None,
+        certificate_names: Sequence[str] | None,
+    ) -> PublicRoute:
+        """The public route of `spec` and its URL as an output."""
         url = spec.url
-        self.route = PublicRoute(
+        route = PublicRoute(
             self,
             # CDK leaves `Default` out of logical IDs: the route's resources keep
             # the IDs they had when this stack created them itself.
@@ -122,7 +162,7 @@ class ServiceStack(Stack):
             listener=listener,
             vpc=vpc,
             priority=spec.listener_priority,
-            port=spec.container_port,
+            port=port,
             targets=[self.service.load_balancer_target()],
             host_header=url,
             health_check_path=spec.health_check_path,
@@ -131,7 +171,7 @@ class ServiceStack(Stack):
             certificate_names=certificate_names,
         )
         if url is None:
-            return
+            return route
         if zone is None:
             CfnOutput(
                 self,
@@ -143,3 +183,4 @@ class ServiceStack(Stack):
             )
         else:
             CfnOutput(self, "Url", value=f"https://{url}")
+        return route
