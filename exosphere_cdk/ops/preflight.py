@@ -17,6 +17,7 @@ from attrs import frozen
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.design.app import APP_TAG
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops import dns
 from exosphere_cdk.ops.aws import AwsError, aws_errors
@@ -367,7 +368,7 @@ def _app_zone(route53: Any, domain: str, slug: str) -> str | None:
         zone_id = zone["Id"].removeprefix("/hostedzone/")
         tags = route53.list_tags_for_resource(ResourceType="hostedzone", ResourceId=zone_id)
         if any(
-            t["Key"] == "exosphere:app" and t["Value"] == slug
+            t["Key"] == APP_TAG and t["Value"] == slug
             for t in tags["ResourceTagSet"].get("Tags", [])
         ):
             return str(zone_id)
