@@ -70,6 +70,15 @@ def _one(template: dict[str, Any], resource_type: str) -> str:
     return logical_id
 
 
+def _output(template: dict[str, Any], logical_id: str) -> str:
+    """The output of `template` whose value is `Ref logical_id` (another stack reads it)."""
+    (name,) = [k for k, o in template["Outputs"].items() if o["Value"] == {"Ref": logical_id}]
+    return name
+
+
+OUTPUT = "output"
+
+
 def _facts(findings: list[Finding]) -> set[tuple[str, str, str, str]]:
     return {(f.stack, f.logical_id, f.type, f.change) for f in findings}
 
@@ -121,7 +130,12 @@ def test_removing_the_domain_deletes_https_dns_and_the_aliases(
         ("hello-platform", https, LISTENER, "deleted"),
         ("hello-web", _one(old["hello-web"], RULE), RULE, "may be replaced"),
         ("hello-web", _one(old["hello-web"], RECORD), RECORD, "deleted"),
+        # the web's rule stands on the HTTPS listener until the web is deployed
+        ("hello-platform", _output(old["hello-platform"], https), OUTPUT, "deleted"),
     }
+    assert _reason(findings, _output(old["hello-platform"], https)).endswith(
+        "which hello-web still uses: deploy hello-web first (npx cdk deploy -e hello-web)"
+    )
     assert _reason(findings, _one(old["hello-dns"], ZONE)) == "its stack is removed"
     # the port-80 listener is kept: it serves the routes again
     assert set(_of_type(new["hello-platform"], LISTENER)) < set(
@@ -142,11 +156,17 @@ def test_changing_the_domain_replaces_zone_certificate_and_aliases(
     )
     findings = compare(old, new)
     zone = _one(old["hello-dns"], ZONE)
+    certificate = _one(old["hello-dns"], CERTIFICATE)
     assert _facts(findings) == {
         ("hello-dns", zone, ZONE, "replaced"),
-        ("hello-dns", _one(old["hello-dns"], CERTIFICATE), CERTIFICATE, "replaced"),
+        ("hello-dns", certificate, CERTIFICATE, "replaced"),
         ("hello-web", _one(old["hello-web"], RECORD), RECORD, "replaced"),
+        # the platform's template is unchanged: it keeps the old certificate's ARN
+        ("hello-dns", _output(old["hello-dns"], certificate), OUTPUT, "changed"),
     }
+    assert _reason(findings, _output(old["hello-dns"], certificate)).endswith(
+        "(npx cdk deploy --force -e hello-platform, after hello-dns)"
+    )
     assert _reason(findings, zone) == (
         'create-only Name changes ("hello.example.com." -> "hi.example.org.")'
     )
@@ -171,6 +191,8 @@ def test_a_hosted_zone_id_takes_the_zone_out_of_the_stack(
         ("hello-dns", zone, ZONE, "deleted"),
         ("hello-dns", certificate, CERTIFICATE, "may be replaced"),
         ("hello-web", record, RECORD, "may be replaced"),
+        # the retained zone's output goes, but the zone stays in the account
+        ("hello-dns", _output(old["hello-dns"], certificate), OUTPUT, "changed"),
     }
     assert old["hello-dns"]["Resources"][zone]["DeletionPolicy"] == "Retain"
     assert _reason(findings, certificate).startswith("create-only DomainValidationOptions changes")
@@ -189,21 +211,24 @@ def test_a_certificate_arn_deletes_the_certificates_the_app_created(
     findings = compare(old, new)
     # THEN the app's certificate and the api's own are deleted; the HTTPS
     # listener takes the given certificate in place
+    certificate = _one(old["exosphere-shop-dns"], CERTIFICATE)
     assert _facts(findings) == {
-        (
-            "exosphere-shop-dns",
-            _one(old["exosphere-shop-dns"], CERTIFICATE),
-            CERTIFICATE,
-            "deleted",
-        ),
+        ("exosphere-shop-dns", certificate, CERTIFICATE, "deleted"),
         (
             "exosphere-shop-api",
             _one(old["exosphere-shop-api"], CERTIFICATE),
             CERTIFICATE,
             "deleted",
         ),
+        # the HTTPS listener holds the app's certificate until the platform is deployed
+        (
+            "exosphere-shop-dns",
+            _output(old["exosphere-shop-dns"], certificate),
+            OUTPUT,
+            "deleted",
+        ),
     }
-    assert all(f.reason == GONE for f in findings)
+    assert all(f.reason == GONE for f in findings if f.type != OUTPUT)
 
 
 # ---------------------------------------------------------------- region
@@ -253,8 +278,12 @@ def test_fewer_availability_zones_delete_the_last_zones_subnets(
         - set(_of_type(new[network], "AWS::EC2::Subnet"))
     )
     assert len(gone) == 2  # the third zone's public and private subnets
-    assert _facts(findings) == {(network, s, "AWS::EC2::Subnet", "deleted") for s in gone}
-    assert all(f.reason == GONE for f in findings)
+    # and the outputs naming them, which the platform (load balancer, instances) still reads
+    assert _facts(findings) == {
+        *((network, s, "AWS::EC2::Subnet", "deleted") for s in gone),
+        *((network, _output(old[network], s), OUTPUT, "deleted") for s in gone),
+    }
+    assert all(f.reason == GONE for f in findings if f.type != OUTPUT)
 
 
 # ---------------------------------------------------------------- nat-gateways
