@@ -519,7 +519,8 @@ def _reader_stack(*subnets: str) -> dict[str, Any]:
 
 
 def test_an_output_a_staying_stack_reads_is_deleted() -> None:
-    second = {**SUBNET, "Properties": {**SUBNET["Properties"], "CidrBlock": "10.0.1.0/24"}}
+    second: dict[str, Any] = copy.deepcopy(SUBNET)
+    second["Properties"]["CidrBlock"] = "10.0.1.0/24"
     old = {
         "net": _stack(
             {"Vpc": VPC, "Subnet": SUBNET, "Subnet2": second},

@@ -73,7 +73,7 @@ def _one(template: dict[str, Any], resource_type: str) -> str:
 def _output(template: dict[str, Any], logical_id: str) -> str:
     """The output of `template` whose value is `Ref logical_id` (another stack reads it)."""
     (name,) = [k for k, o in template["Outputs"].items() if o["Value"] == {"Ref": logical_id}]
-    return name
+    return str(name)
 
 
 OUTPUT = "output"
