@@ -5,6 +5,7 @@
     exo-cdk guard OLD_ASSEMBLY NEW_ASSEMBLY [--json]
     exo-cdk status APP_DIR [--json] / exo-cdk logs APP_DIR ROLE [--since 10m] [--follow]
     exo-cdk remove APP_DIR [--yes]
+    exo-cdk dns APP_DIR (the public zone's name servers, and whether they are delegated)
 
 Exit codes (`exosphere_cdk.reporting`): 0 ok (warnings allowed), 1 invalid
 manifests or findings, 2 usage error (bad arguments, no such folder, an
@@ -19,7 +20,18 @@ import argparse
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from exosphere_cdk.cli import cost, graph, guard, logs, plan, remove, schema, status, validate
+from exosphere_cdk.cli import (
+    cost,
+    dns,
+    graph,
+    guard,
+    logs,
+    plan,
+    remove,
+    schema,
+    status,
+    validate,
+)
 from exosphere_cdk.cli.common import report_manifest_error
 from exosphere_cdk.manifest.errors import ExoCdkError, ManifestError
 from exosphere_cdk.reporting import EXIT_OK, EXIT_USAGE, PROGRAM, error_line, run_guarded
@@ -29,7 +41,7 @@ __all__ = ["build_parser", "main"]
 Handler = Callable[[argparse.Namespace], int]
 
 #: The commands, in the order `exo-cdk --help` lists them.
-COMMANDS = (validate, plan, graph, cost, schema, guard, status, logs, remove)
+COMMANDS = (validate, plan, graph, cost, schema, guard, dns, status, logs, remove)
 
 
 def _version() -> str:

@@ -34,6 +34,7 @@ from exosphere_cdk.stacks.network import NetworkStack
 from exosphere_cdk.stacks.platform import PlatformStack
 from exosphere_cdk.stacks.references import NoDynamicReferences
 from exosphere_cdk.stacks.service import ServiceStack
+from exosphere_cdk.stacks.zone import ZoneStack
 from exosphere_constructs.dashboard import ServiceMetrics
 
 
@@ -47,6 +48,8 @@ class AppStacks:
     exocom: ExoComStack
     services: dict[str, ServiceStack]
     monitoring: MonitoringStack | None = None
+    #: The public zone's own stack (none without a domain, or with `hosted-zone-id`).
+    zone: ZoneStack | None = None
 
 
 @frozen
@@ -73,7 +76,8 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
     plan = design(app)
     build = _Build(scope, plan, Environment(account=plan.account, region=plan.region), protect)
     network = _network(build)
-    dns = _dns(build)
+    zone = _zone(build)
+    dns = _dns(build, zone)
     platform = _platform(build, network, dns)
     exocom = _exocom(build, network, platform)
     shared = AppStacks(network, dns, platform, exocom, {})
@@ -85,7 +89,7 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
     monitoring = _monitoring(build, platform, exocom, rows)
     for key, value in plan.tags.items():
         Tags.of(scope).add(key, value)
-    return AppStacks(network, dns, platform, exocom, services, monitoring)
+    return AppStacks(network, dns, platform, exocom, services, monitoring, zone)
 
 
 def _network(build: _Build) -> NetworkStack:
@@ -102,7 +106,21 @@ def _network(build: _Build) -> NetworkStack:
     )
 
 
-def _dns(build: _Build) -> DnsStack | None:
+def _zone(build: _Build) -> ZoneStack | None:
+    spec = build.design.zone
+    if spec is None:
+        return None
+    return ZoneStack(
+        build.scope,
+        spec.name,
+        env=build.env,
+        description=spec.description,
+        domain=spec.domain,
+        termination_protection=build.protect,
+    )
+
+
+def _dns(build: _Build, zone: ZoneStack | None) -> DnsStack | None:
     spec = build.design.dns
     if spec is None:
         return None
@@ -112,6 +130,7 @@ def _dns(build: _Build) -> DnsStack | None:
         env=build.env,
         description=spec.description,
         domain=spec.domain,
+        zone=zone.zone if zone else None,
         hosted_zone_id=spec.hosted_zone_id,
         certificate_arn=spec.certificate_arn,
         termination_protection=build.protect,

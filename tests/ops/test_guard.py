@@ -212,17 +212,17 @@ def test_changing_the_domain_replaces_the_hosted_zone(
     assembly: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     old = read_assembly(assembly("base"))
-    (zone,) = guarded(old["hello-dns"], "AWS::Route53::HostedZone")
+    (zone,) = guarded(old["hello-zone"], "AWS::Route53::HostedZone")
     (record,) = guarded(old["hello-web"], "AWS::Route53::RecordSet")
     code, lines = run_guard(assembly("base"), assembly("domain"), capsys)
     assert code == 1
     assert (
-        f"hello-dns/{zone} (AWS::Route53::HostedZone): replaced: "
+        f"hello-zone/{zone} (AWS::Route53::HostedZone): replaced: "
         'create-only Name changes ("hello.example.com." -> "hi.example.org.")'
     ) in lines
     assert (
         f"hello-web/{record} (AWS::Route53::RecordSet): replaced: "
-        f"create-only HostedZoneId refers to {zone} in hello-dns, which is replaced"
+        f"create-only HostedZoneId refers to {zone} in hello-zone, which is replaced"
     ) in lines
     assert any(" (AWS::CertificateManager::Certificate): replaced: " in line for line in lines)
     assert lines[-1] == f"unsafe: {len(lines) - 1} guarded resources would be replaced or deleted"

@@ -44,11 +44,20 @@ class NetworkDesign:
 
 
 @frozen(kw_only=True)
+class ZoneDesign:
+    """The stack of the app's own public zone (none with `hosted-zone-id`)."""
+
+    name: str
+    description: str
+    domain: str
+
+
+@frozen(kw_only=True)
 class DnsDesign:
     name: str
     description: str
     domain: str
-    #: An existing public zone for `domain`; None: a new one.
+    #: An existing public zone for `domain`; None: the zone stack's.
     hosted_zone_id: str | None
     #: An existing certificate; None: a DNS-validated one.
     certificate_arn: str | None
@@ -195,6 +204,8 @@ class AppDesign:
     #: The start of every log group name the app's instances may write to.
     log_group_name_prefix: str
     network: NetworkDesign
+    #: The public zone, first and alone: its name servers before anything waits on them.
+    zone: ZoneDesign | None
     dns: DnsDesign | None
     platform: PlatformDesign
     exocom: ExoComDesign
@@ -231,6 +242,7 @@ def design(app: LoadedApp) -> AppDesign:
             nat_gateways=aws.nat_gateways,
             key_alias=f"exosphere/{app.slug}",
         ),
+        zone=_zone(app),
         dns=_dns(app),
         platform=platform,
         exocom=_exocom(app),
@@ -253,12 +265,22 @@ def service_description(svc: LoadedService) -> str:
     return f"{'public' if svc.public else 'private'} service {svc.role}"
 
 
+def _zone(app: LoadedApp) -> ZoneDesign | None:
+    if app.domain is None or app.aws.hosted_zone_id is not None:
+        return None
+    return ZoneDesign(
+        name=derive.stack_name(app, "zone"),
+        description=description(app, "public DNS zone"),
+        domain=app.domain,
+    )
+
+
 def _dns(app: LoadedApp) -> DnsDesign | None:
     if app.domain is None:
         return None
     return DnsDesign(
         name=derive.stack_name(app, "dns"),
-        description=description(app, "public DNS zone and certificate"),
+        description=description(app, "certificate"),
         domain=app.domain,
         hosted_zone_id=app.aws.hosted_zone_id,
         certificate_arn=app.aws.certificate_arn,

@@ -144,7 +144,15 @@ def task_definition_sizes(app: LoadedApp) -> list[Problem]:
 def stack_descriptions(app: LoadedApp) -> list[Problem]:
     """The stacks' descriptions (the design's) within 1024 bytes."""
     plan = design(app)
-    specs = [plan.network, plan.dns, plan.platform, plan.exocom, plan.monitoring, *plan.services]
+    specs = [
+        plan.network,
+        plan.zone,
+        plan.dns,
+        plan.platform,
+        plan.exocom,
+        plan.monitoring,
+        *plan.services,
+    ]
     longest = max(len(spec.description.encode()) for spec in specs if spec is not None)
     if longest <= STACK_DESCRIPTION_BYTES:
         return []
