@@ -191,6 +191,7 @@ class Ec2Cluster(Construct):
         notifications_topic: sns.ITopic | None = None,
         architecture: ec2.InstanceArchitecture | None = None,
         session_manager: bool = False,
+        machine_image: ec2.IMachineImage | None = None,
     ) -> None:
         """Create the cluster and its instances.
 
@@ -216,6 +217,11 @@ class Ec2Cluster(Construct):
             session_manager: the instances' role may accept Session Manager
                 sessions (`aws ssm start-session`; the AMI runs the SSM agent);
                 default off.
+            machine_image: the AMI the instances boot, an ECS-optimized one for
+                `architecture` (a pinned AMI: it changes only when the pin does);
+                default the recommended ECS-optimized Amazon Linux 2023 AMI that
+                its SSM parameter names at deploy time (a new AWS release
+                replaces the instances at the next deploy).
         """
         super().__init__(scope, id_)
         if not 0 <= min_capacity <= max_capacity or max_capacity < 1:
@@ -256,7 +262,8 @@ class Ec2Cluster(Construct):
             self,
             "LaunchTemplate",
             instance_type=instance_type,
-            machine_image=(
+            machine_image=machine_image
+            or (
                 ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.ARM)
                 if self.architecture == ec2.InstanceArchitecture.ARM_64
                 else ecs.EcsOptimizedImage.amazon_linux2023()

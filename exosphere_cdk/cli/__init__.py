@@ -6,6 +6,7 @@
     exo-cdk status APP_DIR [--json] / exo-cdk logs APP_DIR ROLE [--since 10m] [--follow]
     exo-cdk remove APP_DIR [--yes]
     exo-cdk dns APP_DIR (the public zone's name servers, and whether they are delegated)
+    exo-cdk pin-amis APP_DIR (pin the instances' AMIs in APP_DIR/ami-pins.<env>.json)
 
 Exit codes (`exosphere_cdk.reporting`): 0 ok (warnings allowed), 1 invalid
 manifests or findings, 2 usage error (bad arguments, no such folder, an
@@ -26,6 +27,7 @@ from exosphere_cdk.cli import (
     graph,
     guard,
     logs,
+    pin_amis,
     plan,
     remove,
     schema,
@@ -41,7 +43,7 @@ __all__ = ["build_parser", "main"]
 Handler = Callable[[argparse.Namespace], int]
 
 #: The commands, in the order `exo-cdk --help` lists them.
-COMMANDS = (validate, plan, graph, cost, schema, guard, dns, status, logs, remove)
+COMMANDS = (validate, plan, graph, cost, schema, guard, dns, pin_amis, status, logs, remove)
 
 
 def _version() -> str:

@@ -10,7 +10,9 @@ from rich.text import Text
 from rich.tree import Tree
 
 from exosphere_cdk.cli.common import add_app_arguments, load
+from exosphere_cdk.cli.validate import ami_pins_json, print_ami_notice
 from exosphere_cdk.manifest.design.capacity import ClusterCapacity
+from exosphere_cdk.ops.amis import unpinned_notice
 from exosphere_cdk.ops.assembly import LIMIT_WARN, MAX_OUTPUTS, MAX_RESOURCES
 from exosphere_cdk.ops.plan import ExoComPlan, Plan, ServicePlan, StackPlan, plan
 from exosphere_cdk.reporting import EXIT_INVALID, EXIT_OK, console, problem_json, report_valid
@@ -143,10 +145,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         data = document.as_json()
         data["problems"] = [problem_json(p) for p in loaded.problems]
+        data["ami_pins"] = ami_pins_json(loaded)
+        data["notes"] = [note for note in (unpinned_notice(loaded),) if note]
         print(json.dumps(data, indent=2))
         return _exit(document)
     out = console()
     out.print(render_tree(document))
+    print_ami_notice(loaded, out)
     for warning in document.warnings:
         out.print(Text(f"warning: {warning}", style="bold yellow"), soft_wrap=True)
     if not document.warnings and document.fits:

@@ -708,3 +708,51 @@ def bus_restarts(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[BusRest
                         )
                     )
     return restarts
+
+
+# ---------------------------------------------------------------- AMI changes
+
+
+@frozen
+class AmiChange:
+    """A launch template whose AMI changes: its Auto Scaling group replaces every instance."""
+
+    stack: str
+    logical_id: str
+    before: str
+    after: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.stack}/{self.logical_id} (AWS::EC2::LaunchTemplate): new AMI {self.before}"
+            f" -> {self.after}: its instances are replaced, one at a time"
+        )
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "stack": self.stack,
+            "logical_id": self.logical_id,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+def _image_id(resource: Mapping[str, Any]) -> Any:
+    data = (resource.get("Properties") or {}).get("LaunchTemplateData") or {}
+    return data.get("ImageId", _MISSING)
+
+
+def ami_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[AmiChange]:
+    """Every launch template of both assemblies whose ImageId changes (a pin updated, or
+    a pin added or dropped: the AMI SSM names at deploy is a parameter, `!Ref ...`)."""
+    changes: list[AmiChange] = []
+    for stack, new_template in new.items():
+        old_resources = (old.get(stack) or {}).get("Resources") or {}
+        for logical_id, new_res in (new_template.get("Resources") or {}).items():
+            old_res = old_resources.get(logical_id)
+            if new_res.get("Type") != "AWS::EC2::LaunchTemplate" or old_res is None:
+                continue
+            before, after = _image_id(old_res), _image_id(new_res)
+            if before != after:
+                changes.append(AmiChange(stack, logical_id, _show(before), _show(after)))
+    return changes

@@ -18,7 +18,12 @@ from exosphere_cdk.manifest.design.app import (
     design,
 )
 from exosphere_cdk.manifest.model.app import LoadedApp
-from exosphere_cdk.stacks.convert import ARCHITECTURES, CONTAINER_INSIGHTS, RETENTION_DAYS
+from exosphere_cdk.stacks.convert import (
+    ARCHITECTURES,
+    CONTAINER_INSIGHTS,
+    RETENTION_DAYS,
+    machine_image,
+)
 from exosphere_cdk.stacks.dns import DnsStack
 from exosphere_cdk.stacks.exocom import ExoComStack
 from exosphere_cdk.stacks.monitoring import (
@@ -160,6 +165,7 @@ def _platform(build: _Build, network: NetworkStack, dns: DnsStack | None) -> Pla
         protect=build.protect,
         waf_rule_groups=spec.waf_rule_groups,
         root_volume_gib=spec.public.root_volume_gib,
+        machine_images=(machine_image(spec.public), machine_image(spec.private)),
         session_manager=spec.session_manager,
         notifications_key=network.key,
         container_insights=CONTAINER_INSIGHTS[plan.container_insights],
@@ -204,6 +210,7 @@ def _exocom(build: _Build, network: NetworkStack, platform: PlatformStack) -> Ex
         reconnect_clusters=[c.cluster for c in clusters] if spec.reconnect else [],
         reconnect_roles=spec.roles,
         root_volume_gib=spec.instance.root_volume_gib,
+        machine_image=machine_image(spec.instance),
         termination_protection=build.protect,
     )
     if plan.alarms:

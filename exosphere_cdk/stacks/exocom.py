@@ -56,6 +56,7 @@ class ExoComStack(Stack):
         reconnect_clusters: Sequence[ecs.ICluster] = (),
         reconnect_roles: Sequence[str] = (),
         root_volume_gib: int,
+        machine_image: ec2.IMachineImage | None = None,
         **kwargs: Any,
     ) -> None:
         """Create ExoCom's stack.
@@ -89,6 +90,7 @@ class ExoComStack(Stack):
             session_manager=session_manager,
             container_insights=container_insights,
             root_volume_size_gib=root_volume_gib,
+            machine_image=machine_image,
         )
         for client in clients:
             self.exocom.allow_from(client, "an app service to ExoCom")

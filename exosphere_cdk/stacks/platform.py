@@ -53,6 +53,7 @@ class PlatformStack(Stack):
         protect: bool = True,
         waf_rule_groups: Sequence[str] = (),
         root_volume_gib: int,
+        machine_images: tuple[ec2.IMachineImage | None, ec2.IMachineImage | None] = (None, None),
         session_manager: bool = False,
         notifications_key: kms.IKey | None = None,
         container_insights: ecs.ContainerInsights = ecs.ContainerInsights.ENHANCED,
@@ -92,6 +93,7 @@ class PlatformStack(Stack):
             container_insights=container_insights,
             session_manager=session_manager,
             root_volume_size_gib=root_volume_gib,
+            machine_image=machine_images[0],
         )
         self.private_cluster = Ec2Cluster(
             self,
@@ -106,6 +108,7 @@ class PlatformStack(Stack):
             container_insights=container_insights,
             session_manager=session_manager,
             root_volume_size_gib=root_volume_gib,
+            machine_image=machine_images[1],
         )
         self.load_balancer = PublicLoadBalancer(
             self,

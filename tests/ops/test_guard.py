@@ -414,9 +414,15 @@ def test_cli_json_and_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture
             }
         ],
         "bus_restarts": [],
+        "ami_changes": [],
     }
     assert main(["guard", str(old), str(old), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"safe": True, "findings": [], "bus_restarts": []}
+    assert json.loads(capsys.readouterr().out) == {
+        "safe": True,
+        "findings": [],
+        "bus_restarts": [],
+        "ami_changes": [],
+    }
     assert main(["guard", str(old), str(tmp_path / "missing")]) == 2
     assert main(["guard", str(old), str(tmp_path)]) == 2  # no manifest.json
     assert "no manifest.json" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.data.ec2_types import architecture
 from exosphere_cdk.manifest.data.images import ecr_image, is_docker_hub
 from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.model.amis import AmiPins
 from exosphere_cdk.manifest.model.app import Alarms, LoadedApp, LoadedService, Secret
 
 Architecture = Literal["x86_64", "arm64"]
@@ -64,12 +65,22 @@ class DnsDesign:
 
 
 @frozen(kw_only=True)
+class PinnedAmi:
+    """The AMI a cluster's instances boot, pinned in the app's pin file."""
+
+    region: str
+    image_id: str
+
+
+@frozen(kw_only=True)
 class ClusterDesign:
     instance_type: str
     architecture: Architecture
     min_instances: int
     max_instances: int
     root_volume_gib: int = ROOT_VOLUME_GIB
+    #: The pinned AMI; None: the ECS-optimized AMI the SSM parameter names at deploy.
+    ami: PinnedAmi | None = None
 
 
 @frozen(kw_only=True)
@@ -287,12 +298,19 @@ def _dns(app: LoadedApp) -> DnsDesign | None:
     )
 
 
-def cluster(instance_type: str, bounds: tuple[int, int]) -> ClusterDesign:
+def cluster(
+    instance_type: str, bounds: tuple[int, int], pins: AmiPins | None = None
+) -> ClusterDesign:
+    arch: Architecture = "arm64" if architecture(instance_type) == "arm64" else "x86_64"
+    image_id = None if pins is None else pins.images.get(arch)
     return ClusterDesign(
         instance_type=instance_type,
-        architecture="arm64" if architecture(instance_type) == "arm64" else "x86_64",
+        architecture=arch,
         min_instances=bounds[0],
         max_instances=bounds[1],
+        ami=None
+        if pins is None or image_id is None
+        else PinnedAmi(region=pins.region, image_id=image_id),
     )
 
 
@@ -301,9 +319,13 @@ def _platform(app: LoadedApp) -> PlatformDesign:
     return PlatformDesign(
         name=derive.stack_name(app, "platform"),
         description=description(app, "ECS clusters and load balancer"),
-        public=cluster(aws.public_cluster_size, (aws.public_cluster_min, aws.public_cluster_max)),
+        public=cluster(
+            aws.public_cluster_size, (aws.public_cluster_min, aws.public_cluster_max), app.ami_pins
+        ),
         private=cluster(
-            aws.private_cluster_size, (aws.private_cluster_min, aws.private_cluster_max)
+            aws.private_cluster_size,
+            (aws.private_cluster_min, aws.private_cluster_max),
+            app.ami_pins,
         ),
         waf_rule_groups=WAF_RULE_GROUPS if aws.waf else (),
         session_manager=aws.ssm,
@@ -327,7 +349,7 @@ def _exocom(app: LoadedApp) -> ExoComDesign:
         service_name=derive.EXOCOM_SERVICE_NAME,
         host=derive.exocom_host(app),
         port=exocom.EXOCOM_PORT,
-        instance=cluster(aws.exocom_cluster_size, (1, 1)),
+        instance=cluster(aws.exocom_cluster_size, (1, 1), app.ami_pins),
         execute_command=aws.ecs_exec,
         session_manager=aws.ssm,
         reconnect=not bus.clients_reconnect,

@@ -17,6 +17,7 @@ from attrs import frozen
 
 from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.errors import Problem, Severity
+from exosphere_cdk.manifest.model.amis import AmiPins
 from exosphere_cdk.manifest.model.constraints import ALARM_DEFAULTS
 
 #: A service's kind: behind the load balancer, or reached only through ExoCom.
@@ -210,6 +211,8 @@ class LoadedApp:
     source: Source
     #: Warnings and notices found while loading (errors raise ManifestError instead).
     problems: tuple[Problem, ...] = ()
+    #: The environment's AMI pins (`ami-pins.<env>.json`); None: the AMI SSM names at deploy.
+    ami_pins: AmiPins | None = None
 
     @property
     def exocom(self) -> exocom.ExoComFamily:
