@@ -183,6 +183,9 @@ class _Interrupted:
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
         self.seen = True
+        # jsii's Node, interrupted too, may be gone when Python shuts down: its process
+        # provider's finalizer then meets a closed pipe. Nothing is lost: say nothing.
+        sys.unraisablehook = _quiet_broken_pipe
         raise KeyboardInterrupt
 
     def code(self) -> int | None:
@@ -192,6 +195,12 @@ class _Interrupted:
         """After Ctrl-C: the locks jsii's Node took and could not release."""
         if self.seen:
             _remove_stale_jsii_locks(since)
+
+
+def _quiet_broken_pipe(unraisable: sys.UnraisableHookArgs) -> None:
+    """After Ctrl-C: a broken pipe to jsii's Node at shutdown is not reported; the rest is."""
+    if not isinstance(unraisable.exc_value, BrokenPipeError):
+        sys.__unraisablehook__(unraisable)
 
 
 def _report(exc: ExoCdkError) -> None:

@@ -111,6 +111,9 @@ def deploy(
         Filters=[{"Name": "cidr", "Values": ["10.0.0.0/16"]}]
     )["Vpcs"][0]["VpcId"]
     if app.domain is not None:
+        if app.aws.hosted_zone_id is None:
+            zone = {"Type": "AWS::Route53::HostedZone", "Properties": {"Name": f"{app.domain}."}}
+            create("zone", {"Zone": zone})
         create("dns", {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {}}})
     clusters = {
         f"{part}Cluster": {

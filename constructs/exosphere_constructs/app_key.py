@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from exosphere_constructs.compliance import checkov_skip
 from exosphere_constructs.known import place, read_once, service_principal, stack_of
 
 
@@ -15,8 +16,10 @@ class AppKey(Construct):
 
     CloudWatch alarms of this account and region may use it too, to publish to a
     topic it encrypts (AWS's own `alias/aws/sns` key does not let them: their
-    notifications would be dropped). The key is kept when its stack is deleted:
-    retained log groups stay readable.
+    notifications would be dropped), and so may the Auto Scaling service-linked
+    role of this account (`AWSServiceRoleForAutoScaling`), which publishes the
+    clusters' launch and termination notifications to that topic. The key is kept
+    when its stack is deleted: retained log groups stay readable.
 
     Attributes:
         key: the KMS key.
@@ -94,3 +97,29 @@ class AppKey(Construct):
                 },
             )
         )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AutoScalingNotificationsOfThisAccount",
+                # The role is named by a condition, not as the principal: a key policy naming a
+                # role that does not exist yet is refused, and Auto Scaling creates its
+                # service-linked role with the account's first group (after this key).
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={"ArnEquals": {"aws:PrincipalArn": autoscaling_role_arn(stack)}},
+            )
+        )
+        checkov_skip(
+            self.key,
+            "CKV_AWS_33",
+            "the one wildcard principal is bound by aws:PrincipalArn to this account's Auto"
+            " Scaling service-linked role, which may not exist when the key is created",
+        )
+
+
+def autoscaling_role_arn(stack: Stack) -> str:
+    """The ARN of the Auto Scaling service-linked role of `stack`'s account."""
+    return (
+        f"arn:{stack.partition}:iam::{stack.account}:role/aws-service-role/"
+        "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    )

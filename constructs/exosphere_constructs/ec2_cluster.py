@@ -232,6 +232,7 @@ class Ec2Cluster(Construct):
         notifications_topic: sns.ITopic | None = None,
         architecture: ec2.InstanceArchitecture | None = None,
         session_manager: bool = False,
+        machine_image: ec2.IMachineImage | None = None,
     ) -> None:
         """Create the cluster and its instances.
 
@@ -257,6 +258,11 @@ class Ec2Cluster(Construct):
             session_manager: the instances' role may accept Session Manager
                 sessions (`aws ssm start-session`; the AMI runs the SSM agent);
                 default off.
+            machine_image: the AMI the instances boot, an ECS-optimized one for
+                `architecture` (a pinned AMI: it changes only when the pin does);
+                default the recommended ECS-optimized Amazon Linux 2023 AMI that
+                its SSM parameter names at deploy time (a new AWS release
+                replaces the instances at the next deploy).
         """
         super().__init__(scope, id_)
         place(self, scope)
@@ -292,7 +298,8 @@ class Ec2Cluster(Construct):
             self,
             "LaunchTemplate",
             instance_type=instance_type,
-            machine_image=_ecs_image(arm=self.architecture == ec2.InstanceArchitecture.ARM_64),
+            machine_image=machine_image
+            or _ecs_image(arm=self.architecture == ec2.InstanceArchitecture.ARM_64),
             require_imdsv2=True,
             http_put_response_hop_limit=1,
             instance_metadata_tags=False,

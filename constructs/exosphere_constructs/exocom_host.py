@@ -69,6 +69,7 @@ class ExoComHost(Construct):
         execute_command: bool = False,
         session_manager: bool = False,
         root_volume_size_gib: int = 30,
+        machine_image: ec2.IMachineImage | None = None,
     ) -> None:
         """Create ExoCom's cluster, task and DNS name.
 
@@ -102,6 +103,8 @@ class ExoComHost(Construct):
             session_manager: allow Session Manager sessions on the machine
                 (see Ec2Cluster); default off.
             root_volume_size_gib: the machine's encrypted root volume; default 30 GiB.
+            machine_image: the AMI the machine boots (a pinned one); default the
+                ECS-optimized AMI its SSM parameter names at deploy (Ec2Cluster).
         """
         super().__init__(scope, id_)
         place(self, scope)
@@ -121,6 +124,7 @@ class ExoComHost(Construct):
             container_insights=container_insights,
             session_manager=session_manager,
             root_volume_size_gib=root_volume_size_gib,
+            machine_image=machine_image,
         )
         self.namespace = servicediscovery.PrivateDnsNamespace(
             self, "Namespace", name=namespace_name, vpc=vpc

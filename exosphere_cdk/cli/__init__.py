@@ -7,6 +7,8 @@
     exo-cdk remove APP_DIR [--yes]
     exo-cdk init DIR [--dockerfile] / exo-cdk add-service APP_DIR ROLE --public|--private
     exo-cdk doctor APP_DIR / exo-cdk deploy|diff|destroy APP_DIR [--service ROLE]
+    exo-cdk dns APP_DIR (the public zone's name servers, and whether they are delegated)
+    exo-cdk pin-amis APP_DIR (pin the instances' AMIs in APP_DIR/ami-pins.<env>.json)
 
 Exit codes (`exosphere_cdk.reporting`): 0 ok (warnings allowed), 1 invalid
 manifests or findings, 2 usage error (bad arguments, no such folder, an
@@ -27,11 +29,13 @@ from exosphere_cdk.cli import (
     deploy,
     destroy,
     diff,
+    dns,
     doctor,
     graph,
     guard,
     init,
     logs,
+    pin_amis,
     plan,
     remove,
     schema,
@@ -60,6 +64,8 @@ COMMANDS = (
     diff,
     deploy,
     destroy,
+    pin_amis,
+    dns,
     status,
     logs,
     remove,

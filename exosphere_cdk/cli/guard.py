@@ -11,7 +11,7 @@ from rich.text import Text
 
 from exosphere_cdk.cli.common import UsageError
 from exosphere_cdk.ops.assembly import read_assembly
-from exosphere_cdk.ops.guard import bus_restarts, compare
+from exosphere_cdk.ops.guard import ami_changes, bus_restarts, compare
 from exosphere_cdk.reporting import EXIT_INVALID, EXIT_OK, console
 
 
@@ -25,12 +25,14 @@ def run(args: argparse.Namespace) -> int:
     old, new = read_assembly(old_dir), read_assembly(new_dir)
     findings = compare(old, new)
     restarts = bus_restarts(old, new)
+    amis = ami_changes(old, new)
     failed = bool(findings) or (args.fail_on_bus_restart and bool(restarts))
     if args.json:
         document = {
             "safe": not findings,
             "findings": [f.as_json() for f in findings],
             "bus_restarts": [r.as_json() for r in restarts],
+            "ami_changes": [a.as_json() for a in amis],
         }
         print(json.dumps(document, indent=2))
         return EXIT_INVALID if failed else EXIT_OK
@@ -41,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     for restart in restarts:
         style = "red" if args.fail_on_bus_restart else "yellow"
         out.print(Text(str(restart), style=style), soft_wrap=True)
+    for change in amis:
+        out.print(Text(str(change), style="yellow"), soft_wrap=True)
     if restarts:
         line = (
             "bus restart: every service disconnects from ExoCom for a moment"

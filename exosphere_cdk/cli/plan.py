@@ -10,10 +10,12 @@ from rich.text import Text
 from rich.tree import Tree
 
 from exosphere_cdk.cli.common import add_app_arguments, load
+from exosphere_cdk.cli.validate import ami_pins_json, print_ami_notice
 from exosphere_cdk.manifest.design.capacity import ClusterCapacity
+from exosphere_cdk.ops.amis import unpinned_notice
 from exosphere_cdk.ops.assembly import LIMIT_WARN, MAX_OUTPUTS, MAX_RESOURCES
 from exosphere_cdk.ops.plan import ExoComPlan, Plan, ServicePlan, StackPlan, plan
-from exosphere_cdk.reporting import EXIT_OK, console, problem_json, report_valid
+from exosphere_cdk.reporting import EXIT_INVALID, EXIT_OK, console, problem_json, report_valid
 
 
 def _limits_text(stack: StackPlan) -> Text:
@@ -125,28 +127,43 @@ def _cluster_text(c: ClusterCapacity) -> Text:
     )
     if c.awsvpc_slots is not None:
         text.append(f"; {c.awsvpc_slots} awsvpc ENI slot(s), 1 used by ExoCom")
-    fits = c.known and not c.warnings
+    fits = not does_not_fit(c)
     text.append("  ")
     text.append("fits" if fits else "DOES NOT FIT", style="green" if fits else "bold red")
     return text
 
 
+def does_not_fit(cluster: ClusterCapacity) -> bool:
+    """A cluster of a known size that cannot hold its tasks (printed "DOES NOT FIT")."""
+    return cluster.known and bool(cluster.warnings)
+
+
 def run(args: argparse.Namespace) -> int:
+    """0 when the app is valid and every cluster of a known size fits, else 1."""
     loaded = load(args)
     document = plan(loaded)
     if args.json:
         data = document.as_json()
         data["problems"] = [problem_json(p) for p in loaded.problems]
+        data["ami_pins"] = ami_pins_json(loaded)
+        data["notes"] = [note for note in (unpinned_notice(loaded),) if note]
         print(json.dumps(data, indent=2))
-        return EXIT_OK
+        return _exit(document)
     out = console()
     out.print(render_tree(document))
+    print_ami_notice(loaded, out)
     for warning in document.warnings:
         out.print(Text(f"warning: {warning}", style="bold yellow"), soft_wrap=True)
     if not document.warnings and document.fits:
         out.print(Text("capacity and stack limits: ok", style="green"), soft_wrap=True)
     report_valid(loaded.problems, out)
-    return EXIT_OK
+    return _exit(document)
+
+
+def _exit(document: Plan) -> int:
+    # validate makes a cluster that does not fit an error (rules/capacity.py): this holds
+    # whatever the rules let through.
+    return EXIT_INVALID if any(does_not_fit(c) for c in document.clusters) else EXIT_OK
 
 
 def register(commands: Any) -> None:

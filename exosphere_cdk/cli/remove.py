@@ -39,6 +39,13 @@ def _dry_run(args: argparse.Namespace, loaded: Any) -> int:
         for item in plan.leftovers:
             table.add_row(Text(item.kind), Text(item.name), Text(item.detail))
         out.print(table)
+    for zone in (item for item in plan.leftovers if item.kind == "hosted zone"):
+        out.print(
+            f"to deploy the app again on the kept zone {zone.ident} (its delegation kept), do not"
+            f" remove it: set hosted-zone-id: {zone.ident} in application.yml"
+            " (environments.<env>.providers.aws); the next deploy then creates no second zone",
+            soft_wrap=True,
+        )
     if plan.stacks:
         out.print(
             f"{len(plan.stacks)} of the app's stacks still exist: `cdk destroy --all` first"

@@ -7,12 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from exosphere_cdk.cli.common import add_app_arguments, load
 from exosphere_cdk.manifest.errors import display_path
 from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
+from exosphere_cdk.ops.amis import unpinned_notice
 from exosphere_cdk.reporting import EXIT_OK, console, problem_json, report_valid
 
 
@@ -49,6 +51,20 @@ def services_table(app: LoadedApp) -> Table:
     return table
 
 
+def ami_pins_json(app: LoadedApp) -> dict[str, Any] | None:
+    pins = app.ami_pins
+    if pins is None:
+        return None
+    return {"file": pins.file, "region": pins.region, "amis": dict(pins.images)}
+
+
+def print_ami_notice(app: LoadedApp, out: Console) -> None:
+    """The line of `validate` and `plan` for an environment without AMI pins."""
+    note = unpinned_notice(app)
+    if note is not None:
+        out.print(Text(f"note: {note}", style="yellow"), soft_wrap=True)
+
+
 def run(args: argparse.Namespace) -> int:
     """Load and check an app; print its services and every problem."""
     loaded = load(args)
@@ -61,11 +77,14 @@ def run(args: argparse.Namespace) -> int:
             "domain": loaded.domain,
             "services": [service_json(s) for s in loaded.services],
             "problems": [problem_json(p) for p in loaded.problems],
+            "ami_pins": ami_pins_json(loaded),
+            "notes": [note for note in (unpinned_notice(loaded),) if note],
         }
         print(json.dumps(document, indent=2))
         return EXIT_OK
     out = console()
     out.print(services_table(loaded))
+    print_ami_notice(loaded, out)
     report_valid(loaded.problems, out, always=True)
     return EXIT_OK
 

@@ -15,7 +15,19 @@ without credentials, and reports every stateful or traffic-carrying resource
   offline (intrinsic functions on either side), or a conditionally
   create-only property changed, or it refers to a resource that may be replaced.
 
-Every finding is one line: `stack/LogicalId (Type): deleted|replaced|may be replaced: why`.
+And every output another stack reads (`Fn::GetStackOutput`, CDK's weak
+cross-stack references, or `Fn::ImportValue` of an export) that the update
+
+- **deletes** while its reader stays: the producer is deployed first (the
+  reader depends on it) and deletes what the reader still uses (fewer
+  availability zones delete subnets the load balancer stands in), unless the
+  reader is deployed first;
+- **changes** while its reader's template does not: the reader keeps the old
+  value until it is deployed again, and `cdk deploy` skips an unchanged stack
+  unless `--force`.
+
+Every finding is one line: `stack/LogicalId (Type): deleted|replaced|may be replaced|changed: why`
+(an output's type is `output`).
 """
 
 from __future__ import annotations
@@ -70,7 +82,7 @@ GUARDED_TYPES: Mapping[str, str] = {
     "AWS::EFS::FileSystem": "data",
 }
 
-Change = Literal["deleted", "replaced", "may be replaced"]
+Change = Literal["deleted", "replaced", "may be replaced", "changed"]
 _RANK: Mapping[str, int] = {"may be replaced": 1, "replaced": 2}
 
 
@@ -365,7 +377,8 @@ def _renamed_to(old_res: Mapping[str, Any], new_resources: Mapping[str, Any]) ->
 
 
 def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
-    """Every guarded resource of `old` (templates by stack name) that `new` deletes or replaces."""
+    """Every guarded resource of `old` (templates by stack name) that `new` deletes or replaces,
+    then every output read by another stack that `new` deletes or changes under it."""
     replacements = _Replacements(old, new)
     replacements.solve()
     findings: list[Finding] = []
@@ -396,6 +409,121 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
             verdict = replacements.state.get((stack, logical_id))
             if verdict is not None:
                 findings.append(Finding(stack, logical_id, resource_type, *verdict))
+    return [*findings, *output_findings(old, new, replacements)]
+
+
+# ---------------------------------------------------------------- outputs read by other stacks
+
+#: A finding's type for a stack output.
+OUTPUT = "output"
+
+
+def _output_reads(value: Any) -> Iterator[tuple[str, str, str]]:
+    """Outputs `value` reads: (stack or `<export>`, output or export name, function)."""
+    if isinstance(value, Mapping):
+        if len(value) == 1:
+            ((key, arg),) = value.items()
+            if key == "Fn::GetStackOutput" and isinstance(arg, Mapping):
+                stack, output = arg.get("StackName"), arg.get("OutputName")
+                if isinstance(stack, str) and isinstance(output, str):
+                    yield stack, output, key
+            elif key == "Fn::ImportValue" and isinstance(arg, str):
+                yield "<export>", arg, key
+        for v in value.values():
+            yield from _output_reads(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _output_reads(v)
+
+
+def _readers(templates: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, str]]:
+    """(stack, output) -> {reading stack: the function it reads it with}."""
+    exports: dict[str, tuple[str, str]] = {}
+    for stack, template in templates.items():
+        for name, output in (template.get("Outputs") or {}).items():
+            export = (output.get("Export") or {}).get("Name")
+            if isinstance(export, str):
+                exports[export] = (stack, name)
+    readers: dict[tuple[str, str], dict[str, str]] = {}
+    for reader, template in templates.items():
+        for where, name, function in _output_reads(template):
+            producer = exports.get(name) if where == "<export>" else (where, name)
+            if producer is not None and producer[0] != reader:
+                readers.setdefault(producer, {})[reader] = function
+    return readers
+
+
+def _outputs(templates: Mapping[str, Any], stack: str) -> Mapping[str, Any]:
+    return (templates.get(stack) or {}).get("Outputs") or {}
+
+
+#: Deletion policies that keep a resource in the account when it leaves its template.
+_KEPT = ("Retain", "RetainExceptOnCreate")
+
+
+def _gone(
+    value: Any,
+    stack: str,
+    templates: tuple[Mapping[str, Any], Mapping[str, Any]],
+    state: _Replacements,
+) -> str | None:
+    """A resource of `stack` that `value` refers to and the update deletes (unless retained)
+    or replaces."""
+    old, new = templates
+    before = (old.get(stack) or {}).get("Resources") or {}
+    after = (new.get(stack) or {}).get("Resources") or {}
+    for where, name in _references(value):
+        if where is not None:
+            continue
+        if name not in after and (before.get(name) or {}).get("DeletionPolicy") not in _KEPT:
+            return name
+        if (stack, name) in state.state:
+            return name
+    return None
+
+
+def output_findings(
+    old: Mapping[str, Any], new: Mapping[str, Any], state: _Replacements
+) -> list[Finding]:
+    """Outputs read by a stack that stays, which the update deletes or changes under it."""
+    findings: list[Finding] = []
+    for (stack, output), readers in sorted(_readers(old).items()):
+        staying = sorted(r for r in readers if r in new)
+        if stack not in new or output in _outputs(new, stack) or not staying:
+            continue
+        culprit = _gone(_outputs(old, stack)[output].get("Value"), stack, (old, new), state)
+        if culprit is None:
+            continue  # what it names stays: a reader's new template reads something else
+        names = ", ".join(staying)
+        reason = (
+            f"read by {names} ({readers[staying[0]]}); deploying {stack} first deletes"
+            f" {culprit}, which {names} still use{'s' if len(staying) == 1 else ''}: deploy"
+            f" {names} first (npx cdk deploy -e {' '.join(staying)})"
+        )
+        findings.append(Finding(stack, output, OUTPUT, "deleted", reason))
+    for (stack, output), readers in sorted(_readers(new).items()):
+        before = _outputs(old, stack).get(output)
+        after = _outputs(new, stack).get(output)
+        if before is None or after is None:
+            continue
+        value = after.get("Value")
+        if before.get("Value") != value:
+            change = f"{_show(before.get('Value'))} -> {_show(value)}"
+        elif (referred := state.refers_to_replaced(stack, value)) is not None:
+            verb = "is replaced" if referred[0] == "replaced" else "may be replaced"
+            change = f"{_show(value)} names {referred[1]}, which {verb}"
+        else:
+            continue
+        stale = sorted(r for r in readers if r in old and old[r] == new[r])
+        if not stale:
+            continue  # every reader's template changes: a deploy refreshes it
+        names = ", ".join(stale)
+        reason = (
+            f"{change}; read by {names} ({readers[stale[0]]}), whose template does not"
+            " change: it keeps the old value until deployed again"
+            f" (npx cdk deploy --force -e {' '.join(stale)}, after {stack})"
+        )
+        findings.append(Finding(stack, output, OUTPUT, "changed", reason))
     return findings
 
 
@@ -580,3 +708,51 @@ def bus_restarts(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[BusRest
                         )
                     )
     return restarts
+
+
+# ---------------------------------------------------------------- AMI changes
+
+
+@frozen
+class AmiChange:
+    """A launch template whose AMI changes: its Auto Scaling group replaces every instance."""
+
+    stack: str
+    logical_id: str
+    before: str
+    after: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.stack}/{self.logical_id} (AWS::EC2::LaunchTemplate): new AMI {self.before}"
+            f" -> {self.after}: its instances are replaced, one at a time"
+        )
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "stack": self.stack,
+            "logical_id": self.logical_id,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+def _image_id(resource: Mapping[str, Any]) -> Any:
+    data = (resource.get("Properties") or {}).get("LaunchTemplateData") or {}
+    return data.get("ImageId", _MISSING)
+
+
+def ami_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[AmiChange]:
+    """Every launch template of both assemblies whose ImageId changes (a pin updated, or
+    a pin added or dropped: the AMI SSM names at deploy is a parameter, `!Ref ...`)."""
+    changes: list[AmiChange] = []
+    for stack, new_template in new.items():
+        old_resources = (old.get(stack) or {}).get("Resources") or {}
+        for logical_id, new_res in (new_template.get("Resources") or {}).items():
+            old_res = old_resources.get(logical_id)
+            if new_res.get("Type") != "AWS::EC2::LaunchTemplate" or old_res is None:
+                continue
+            before, after = _image_id(old_res), _image_id(new_res)
+            if before != after:
+                changes.append(AmiChange(stack, logical_id, _show(before), _show(after)))
+    return changes

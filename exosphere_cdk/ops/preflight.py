@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.design.app import APP_TAG
 from exosphere_cdk.manifest.model.app import LoadedApp
-from exosphere_cdk.ops import dns
+from exosphere_cdk.ops import public_dns as dns
 from exosphere_cdk.ops.aws import AwsError, aws_errors
 from exosphere_cdk.ops.docker import DockerState, probe_docker
 from exosphere_cdk.ops.quotas import quotas

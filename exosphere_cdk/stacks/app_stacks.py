@@ -18,7 +18,12 @@ from exosphere_cdk.manifest.design.app import (
     design,
 )
 from exosphere_cdk.manifest.model.app import LoadedApp
-from exosphere_cdk.stacks.convert import ARCHITECTURES, CONTAINER_INSIGHTS, RETENTION_DAYS
+from exosphere_cdk.stacks.convert import (
+    ARCHITECTURES,
+    CONTAINER_INSIGHTS,
+    RETENTION_DAYS,
+    machine_image,
+)
 from exosphere_cdk.stacks.dns import DnsStack
 from exosphere_cdk.stacks.exocom import ExoComStack
 from exosphere_cdk.stacks.monitoring import (
@@ -34,6 +39,7 @@ from exosphere_cdk.stacks.network import NetworkStack
 from exosphere_cdk.stacks.platform import PlatformStack
 from exosphere_cdk.stacks.references import NoDynamicReferences
 from exosphere_cdk.stacks.service import ServiceStack
+from exosphere_cdk.stacks.zone import ZoneStack
 from exosphere_constructs.dashboard import ServiceMetrics
 
 
@@ -47,6 +53,8 @@ class AppStacks:
     exocom: ExoComStack
     services: dict[str, ServiceStack]
     monitoring: MonitoringStack | None = None
+    #: The public zone's own stack (none without a domain, or with `hosted-zone-id`).
+    zone: ZoneStack | None = None
 
 
 @frozen
@@ -73,7 +81,8 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
     plan = design(app)
     build = _Build(scope, plan, Environment(account=plan.account, region=plan.region), protect)
     network = _network(build)
-    dns = _dns(build)
+    zone = _zone(build)
+    dns = _dns(build, zone)
     platform = _platform(build, network, dns)
     exocom = _exocom(build, network, platform)
     shared = AppStacks(network, dns, platform, exocom, {})
@@ -85,7 +94,7 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
     monitoring = _monitoring(build, platform, exocom, rows)
     for key, value in plan.tags.items():
         Tags.of(scope).add(key, value)
-    return AppStacks(network, dns, platform, exocom, services, monitoring)
+    return AppStacks(network, dns, platform, exocom, services, monitoring, zone)
 
 
 def _network(build: _Build) -> NetworkStack:
@@ -102,7 +111,21 @@ def _network(build: _Build) -> NetworkStack:
     )
 
 
-def _dns(build: _Build) -> DnsStack | None:
+def _zone(build: _Build) -> ZoneStack | None:
+    spec = build.design.zone
+    if spec is None:
+        return None
+    return ZoneStack(
+        build.scope,
+        spec.name,
+        env=build.env,
+        description=spec.description,
+        domain=spec.domain,
+        termination_protection=build.protect,
+    )
+
+
+def _dns(build: _Build, zone: ZoneStack | None) -> DnsStack | None:
     spec = build.design.dns
     if spec is None:
         return None
@@ -112,6 +135,7 @@ def _dns(build: _Build) -> DnsStack | None:
         env=build.env,
         description=spec.description,
         domain=spec.domain,
+        zone=zone.zone if zone else None,
         hosted_zone_id=spec.hosted_zone_id,
         certificate_arn=spec.certificate_arn,
         termination_protection=build.protect,
@@ -141,6 +165,7 @@ def _platform(build: _Build, network: NetworkStack, dns: DnsStack | None) -> Pla
         protect=build.protect,
         waf_rule_groups=spec.waf_rule_groups,
         root_volume_gib=spec.public.root_volume_gib,
+        machine_images=(machine_image(spec.public), machine_image(spec.private)),
         session_manager=spec.session_manager,
         notifications_key=network.key,
         container_insights=CONTAINER_INSIGHTS[plan.container_insights],
@@ -185,6 +210,7 @@ def _exocom(build: _Build, network: NetworkStack, platform: PlatformStack) -> Ex
         reconnect_clusters=[c.cluster for c in clusters] if spec.reconnect else [],
         reconnect_roles=spec.roles,
         root_volume_gib=spec.instance.root_volume_gib,
+        machine_image=machine_image(spec.instance),
         termination_protection=build.protect,
     )
     if plan.alarms:

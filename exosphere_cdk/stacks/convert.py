@@ -9,7 +9,12 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from exosphere_cdk.manifest.design.app import Architecture, BuiltImage, PulledImage
+from exosphere_cdk.manifest.design.app import (
+    Architecture,
+    BuiltImage,
+    ClusterDesign,
+    PulledImage,
+)
 from exosphere_cdk.manifest.model.constraints import LOG_RETENTION_DAYS
 from exosphere_cdk.stacks.images import registry_image
 
@@ -29,6 +34,14 @@ CONTAINER_INSIGHTS = {
     "enabled": ecs.ContainerInsights.ENABLED,
     "disabled": ecs.ContainerInsights.DISABLED,
 }
+
+
+def machine_image(cluster: ClusterDesign) -> ec2.IMachineImage | None:
+    """The cluster's pinned AMI (in its region only); None: the construct's default."""
+    if cluster.ami is None:
+        return None
+    return ec2.MachineImage.generic_linux({cluster.ami.region: cluster.ami.image_id})
+
 
 ARCHITECTURES: dict[Architecture, ec2.InstanceArchitecture] = {
     "x86_64": ec2.InstanceArchitecture.X86_64,

@@ -1,10 +1,10 @@
-"""The DNS stack: the app's public hosted zone and its certificate."""
+"""The DNS stack: the app's certificate, validated through its public zone (stacks.zone)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Fn, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
@@ -14,12 +14,13 @@ from exosphere_constructs.known import read_once
 
 
 class DnsStack(Stack):
-    """The public hosted zone of the app's domain and the load balancer's certificate.
+    """The load balancer's certificate, validated through the app's public zone.
 
-    A zone created here is kept when the stack is destroyed (its name servers
-    are registered at the registrar); a zone given by id is imported. The
-    certificate covers the domain and its direct subdomains (`*.domain`), so
-    adding a service never replaces it.
+    The zone is the zone stack's (`zone`), or an existing one given by id,
+    imported. The certificate covers the domain and its direct subdomains
+    (`*.domain`), so adding a service never replaces it. Its DNS validation
+    waits until public DNS delegates the domain to the zone: deploy this stack
+    after the delegation (docs/operations.md).
 
     Attributes:
         zone: the public hosted zone.
@@ -35,28 +36,25 @@ class DnsStack(Stack):
         id_: str,
         *,
         domain: str,
+        zone: route53.IHostedZone | None,
         hosted_zone_id: str | None,
         certificate_arn: str | None,
         **kwargs: Any,
     ) -> None:
+        """Args:
+        zone: the zone of the app's zone stack; None: `hosted_zone_id` names it.
+        hosted_zone_id: an existing public zone of `domain`, used when `zone` is None.
+        """
         super().__init__(scope, id_, **kwargs)
         self.domain = domain
-        if hosted_zone_id is None:
-            zone = route53.PublicHostedZone(
-                self, "Zone", zone_name=domain, comment=f"public zone of {domain}"
-            )
-            zone.apply_removal_policy(RemovalPolicy.RETAIN)
-            CfnOutput(
-                self,
-                "NameServers",
-                value=Fn.join(", ", zone.hosted_zone_name_servers or []),
-                description=f"register these name servers for {domain} at its registrar",
-            )
+        if zone is not None:
             self.zone: route53.IHostedZone = zone
-        else:
+        elif hosted_zone_id is not None:
             self.zone = route53.PublicHostedZone.from_public_hosted_zone_attributes(
                 self, "Zone", hosted_zone_id=hosted_zone_id, zone_name=domain
             )
+        else:
+            raise ValueError(f"the dns stack of {domain} needs a zone or a hosted zone id")
         CfnOutput(self, "HostedZoneId", value=read_once(self.zone, "hosted_zone_id"))
 
         self.certificate_names: tuple[str, ...] | None = None

@@ -59,6 +59,7 @@ class ExoComStack(Stack):
         reconnect_clusters: Sequence[ecs.ICluster] = (),
         reconnect_roles: Sequence[str] = (),
         root_volume_gib: int,
+        machine_image: ec2.IMachineImage | None = None,
         **kwargs: Any,
     ) -> None:
         """Create ExoCom's stack.
@@ -92,6 +93,7 @@ class ExoComStack(Stack):
             session_manager=session_manager,
             container_insights=container_insights,
             root_volume_size_gib=root_volume_gib,
+            machine_image=machine_image,
         )
         for client in clients:
             self.exocom.allow_from(client, "an app service to ExoCom")

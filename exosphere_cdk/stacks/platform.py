@@ -57,6 +57,7 @@ class PlatformStack(Stack):
         protect: bool = True,
         waf_rule_groups: Sequence[str] = (),
         root_volume_gib: int,
+        machine_images: tuple[ec2.IMachineImage | None, ec2.IMachineImage | None] = (None, None),
         session_manager: bool = False,
         notifications_key: kms.IKey | None = None,
         container_insights: ecs.ContainerInsights = ecs.ContainerInsights.ENHANCED,
@@ -70,6 +71,7 @@ class PlatformStack(Stack):
             instance_type: ec2.InstanceType,
             architecture: ec2.InstanceArchitecture,
             capacity: tuple[int, int],
+            machine_image: ec2.IMachineImage | None,
         ) -> Ec2Cluster:
             return Ec2Cluster(
                 self,
@@ -84,13 +86,22 @@ class PlatformStack(Stack):
                 container_insights=container_insights,
                 session_manager=session_manager,
                 root_volume_size_gib=root_volume_gib,
+                machine_image=machine_image,
             )
 
         self.public_cluster = cluster(
-            "PublicCluster", public_instance_type, public_architecture, public_capacity
+            "PublicCluster",
+            public_instance_type,
+            public_architecture,
+            public_capacity,
+            machine_images[0],
         )
         self.private_cluster = cluster(
-            "PrivateCluster", private_instance_type, private_architecture, private_capacity
+            "PrivateCluster",
+            private_instance_type,
+            private_architecture,
+            private_capacity,
+            machine_images[1],
         )
         self.load_balancer = PublicLoadBalancer(
             self,

@@ -105,7 +105,7 @@ def test_counts_are_the_same_every_run_and_the_templates_as_without_counting(
     assert totals(first) == totals(again)
     assert {n: s.targets for n, s in first.items()} == {n: s.targets for n, s in again.items()}
     plain = templates(tmp_path / "plain")
-    assert len(plain) == 6
+    assert len(plain) == 7  # network, zone, dns, platform, exocom, monitoring, one service
     assert templates(tmp_path / "first") == plain
 
 
@@ -118,6 +118,7 @@ def test_every_stack_is_counted_and_a_service_costs_only_its_own_stacks(
     kinds = {s.name: s.kind for s in two.values()}
     assert kinds == {
         "bench-network": "network",
+        "bench-zone": "zone",
         "bench-dns": "dns",
         "bench-platform": "platform",
         "bench-exocom": "exocom",
@@ -130,7 +131,8 @@ def test_every_stack_is_counted_and_a_service_costs_only_its_own_stacks(
     assert all(stack.total > 0 for stack in two.values())
     # The shared stacks cost the same whatever the number of services: what a service
     # reads from them (its cluster's capacity provider) counts to the service.
-    for name in ("bench-network", "bench-dns", "bench-platform", "bench-exocom", APP, SYNTH):
+    shared = ("bench-network", "bench-zone", "bench-dns", "bench-platform", "bench-exocom")
+    for name in (*shared, APP, SYNTH):
         assert totals(two)[name] == totals(one)[name], name
     # A service stack's own create is counted to it, and what its constructor creates.
     for stack in two.values():

@@ -94,7 +94,7 @@ def test_add_service(capsys: pytest.CaptureFixture[str]) -> None:
         (
             ["monitoring", "--private"],
             "service name 'monitoring' is reserved for a stack of the app's own, expected"
-            " another name (not dns, exocom, monitoring, network, platform)",
+            " another name (not dns, exocom, monitoring, network, platform, zone)",
         ),
     ],
 )

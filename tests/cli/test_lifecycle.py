@@ -454,8 +454,9 @@ def test_destroy_asks(
     assert cdk.calls == []
     assert main(["destroy", deployed]) == 0
     assert capfd.readouterr().out.startswith(
-        f"destroy 7 stacks in {REGION} (their protection is lifted first): demo-network,"
-        " demo-dns, demo-platform, demo-exocom, demo-monitoring, demo-users, demo-web\n"
+        f"destroy 8 stacks in {REGION} (their protection is lifted first): demo-network,"
+        " demo-zone, demo-dns, demo-platform, demo-exocom, demo-monitoring, demo-users,"
+        " demo-web\n"
     )
     assert questions == ["destroy them? (y/n) "] * 2
     assert [argv[0] for argv in cdk.argvs] == ["deploy", "destroy"]

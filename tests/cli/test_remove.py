@@ -44,7 +44,12 @@ def test_without_yes_it_only_shows_what_would_go(
     (key_line,) = (line for line in out.splitlines() if "KMS key" in line)
     assert key_line.startswith(f"│ KMS key     │ {ours['key']} ")
     assert key_line.endswith("│ deletion scheduled 7 days ahead (AWS's minimum wait) │")
-    assert out.endswith(f"nothing was deleted: `exo-cdk remove {app_dir} --yes` deletes these\n")
+    assert out.endswith(
+        f"to deploy the app again on the kept zone {ours['zone']} (its delegation kept), do not"
+        f" remove it: set hosted-zone-id: {ours['zone']} in application.yml"
+        " (environments.<env>.providers.aws); the next deploy then creates no second zone\n"
+        f"nothing was deleted: `exo-cdk remove {app_dir} --yes` deletes these\n"
+    )
     # Nothing was deleted.
     assert len(session.client("s3").list_buckets()["Buckets"]) == 1
     assert main(["remove", app_dir, "--json"]) == 0

@@ -47,3 +47,38 @@ def test_rotating_key_kept_on_delete_usable_by_cloudwatch_logs(stack: cdk.Stack)
         },
     )
     template.has_resource_properties("AWS::KMS::Alias", {"AliasName": "alias/exosphere/shop"})
+
+
+def test_auto_scaling_may_publish_to_a_topic_the_key_encrypts(stack: cdk.Stack) -> None:
+    # Auto Scaling publishes its notifications as its service-linked role: without this
+    # statement, notifications to the topic encrypted with the app key are dropped.
+    AppKey(stack, "Key", alias="exosphere/shop")
+    statements = Template.from_stack(stack).find_resources("AWS::KMS::Key")
+    (key,) = statements.values()
+    (statement,) = [
+        s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Sid") == "AutoScalingNotificationsOfThisAccount"
+    ]
+    assert statement == {
+        "Sid": "AutoScalingNotificationsOfThisAccount",
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {
+            "ArnEquals": {
+                "aws:PrincipalArn": {
+                    "Fn::Join": [
+                        "",
+                        [
+                            "arn:aws:iam::",
+                            {"Ref": "AWS::AccountId"},
+                            ":role/aws-service-role/autoscaling.amazonaws.com/"
+                            "AWSServiceRoleForAutoScaling",
+                        ],
+                    ]
+                }
+            }
+        },
+    }

@@ -283,3 +283,20 @@ def test_scaling_events_are_notified(template: Template) -> None:
             ]
         },
     )
+
+
+def test_a_given_machine_image_replaces_the_ssm_lookup(stack: cdk.Stack, vpc: ec2.Vpc) -> None:
+    Ec2Cluster(
+        stack,
+        "Cluster",
+        vpc=vpc,
+        instance_type=ec2.InstanceType("t3.medium"),
+        log_group_name_prefix="shop-",
+        machine_image=ec2.MachineImage.generic_linux({"us-east-1": "ami-0123456789abcdef0"}),
+    )
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::EC2::LaunchTemplate",
+        {"LaunchTemplateData": Match.object_like({"ImageId": "ami-0123456789abcdef0"})},
+    )
+    assert "ecs/optimized-ami" not in json.dumps(template.to_json())

@@ -23,7 +23,14 @@ from exosphere_cdk.ops.cdk_cli import (
 from tests.apps import AppFactory
 from tests.conftest import REPO
 
-STACKS = ("demo-network", "demo-dns", "demo-platform", "demo-exocom", "demo-monitoring")
+STACKS = (
+    "demo-network",
+    "demo-zone",
+    "demo-dns",
+    "demo-platform",
+    "demo-exocom",
+    "demo-monitoring",
+)
 
 
 @pytest.fixture

@@ -212,17 +212,17 @@ def test_changing_the_domain_replaces_the_hosted_zone(
     assembly: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     old = read_assembly(assembly("base"))
-    (zone,) = guarded(old["hello-dns"], "AWS::Route53::HostedZone")
+    (zone,) = guarded(old["hello-zone"], "AWS::Route53::HostedZone")
     (record,) = guarded(old["hello-web"], "AWS::Route53::RecordSet")
     code, lines = run_guard(assembly("base"), assembly("domain"), capsys)
     assert code == 1
     assert (
-        f"hello-dns/{zone} (AWS::Route53::HostedZone): replaced: "
+        f"hello-zone/{zone} (AWS::Route53::HostedZone): replaced: "
         'create-only Name changes ("hello.example.com." -> "hi.example.org.")'
     ) in lines
     assert (
         f"hello-web/{record} (AWS::Route53::RecordSet): replaced: "
-        f"create-only HostedZoneId refers to {zone} in hello-dns, which is replaced"
+        f"create-only HostedZoneId refers to {zone} in hello-zone, which is replaced"
     ) in lines
     assert any(" (AWS::CertificateManager::Certificate): replaced: " in line for line in lines)
     assert lines[-1] == f"unsafe: {len(lines) - 1} guarded resources would be replaced or deleted"
@@ -237,6 +237,7 @@ def test_guard_agrees_with_cdk_diff(assembly: Callable[[str], Path]) -> None:
             "--no-install",
             "cdk",
             "diff",
+            "-e",
             "--app",
             str(new),
             "--template",
@@ -256,7 +257,12 @@ def test_guard_agrees_with_cdk_diff(assembly: Callable[[str], Path]) -> None:
     cdk_replaced = set(
         re.findall(r"^\[[~-]\] (AWS::\S+) \S+ (\S+) (?:replace|destroy)", output, re.M)
     )
-    ours = {(f.type, f.logical_id) for f in guard(old, new) if f.stack == "hello-dns"}
+    # (cdk diff does not judge outputs)
+    ours = {
+        (f.type, f.logical_id)
+        for f in guard(old, new)
+        if f.stack == "hello-dns" and f.type != "output"
+    }
     assert ours
     assert ours == {(t, lid) for t, lid in cdk_replaced if t in GUARDED_TYPES}
 
@@ -320,6 +326,9 @@ def test_a_replacement_propagates_through_references_and_stacks() -> None:
         "create-only VpcId refers to Vpc, which is replaced",
         "svc/Tg (AWS::ElasticLoadBalancingV2::TargetGroup): replaced: "
         "create-only VpcId refers to Vpc in net, which is replaced",
+        'net/VpcOut (output): changed: "!Ref Vpc" names Vpc, which is replaced; read by svc'
+        " (Fn::GetStackOutput), whose template does not change: it keeps the old value until"
+        " deployed again (npx cdk deploy --force -e svc, after net)",
     ]
 
 
@@ -405,9 +414,15 @@ def test_cli_json_and_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture
             }
         ],
         "bus_restarts": [],
+        "ami_changes": [],
     }
     assert main(["guard", str(old), str(old), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"safe": True, "findings": [], "bus_restarts": []}
+    assert json.loads(capsys.readouterr().out) == {
+        "safe": True,
+        "findings": [],
+        "bus_restarts": [],
+        "ami_changes": [],
+    }
     assert main(["guard", str(old), str(tmp_path / "missing")]) == 2
     assert main(["guard", str(old), str(tmp_path)]) == 2  # no manifest.json
     assert "no manifest.json" in capsys.readouterr().err
@@ -492,3 +507,85 @@ def test_a_replaced_instance_restarts_the_bus() -> None:
 
 def test_a_new_exocom_restarts_nothing() -> None:
     assert _restarts({}, _template({})) == []
+
+
+# ---------------------------------------------------------------- outputs other stacks read
+
+
+def _reads(stack: str, output: str) -> dict[str, Any]:
+    return {"Fn::GetStackOutput": {"StackName": stack, "OutputName": output, "Region": "r"}}
+
+
+def _reader_stack(*subnets: str) -> dict[str, Any]:
+    alb = {
+        "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "Properties": {"Subnets": [_reads("net", s) for s in subnets]},
+    }
+    return _stack({"Alb": alb})
+
+
+def test_an_output_a_staying_stack_reads_is_deleted() -> None:
+    second: dict[str, Any] = copy.deepcopy(SUBNET)
+    second["Properties"]["CidrBlock"] = "10.0.1.0/24"
+    old = {
+        "net": _stack(
+            {"Vpc": VPC, "Subnet": SUBNET, "Subnet2": second},
+            {"S1": {"Value": {"Ref": "Subnet"}}, "S2": {"Value": {"Ref": "Subnet2"}}},
+        ),
+        "lb": _reader_stack("S1", "S2"),
+    }
+    new = {
+        "net": _stack({"Vpc": VPC, "Subnet": SUBNET}, {"S1": {"Value": {"Ref": "Subnet"}}}),
+        "lb": _reader_stack("S1"),
+    }
+    assert _lines(old, new) == [
+        "net/Subnet2 (AWS::EC2::Subnet): deleted: its logical ID is gone from the new template",
+        "net/S2 (output): deleted: read by lb (Fn::GetStackOutput); deploying net first deletes"
+        " Subnet2, which lb still uses: deploy lb first (npx cdk deploy -e lb)",
+    ]
+    # the reader leaves with the output: nothing of it stays to be broken
+    assert not any("(output)" in line for line in _lines(old, {"net": new["net"]}))
+
+
+def test_an_output_changed_under_an_unchanged_reader_needs_force() -> None:
+    old = {
+        "net": _stack({"Vpc": VPC}, {"Id": {"Value": "vpc-1"}}),
+        "lb": _reader_stack("Id"),
+    }
+    new = copy.deepcopy(old)
+    new["net"]["Outputs"]["Id"]["Value"] = "vpc-2"
+    assert _lines(old, new) == [
+        'net/Id (output): changed: "vpc-1" -> "vpc-2"; read by lb (Fn::GetStackOutput), whose'
+        " template does not change: it keeps the old value until deployed again"
+        " (npx cdk deploy --force -e lb, after net)",
+    ]
+    # a reader whose template changes anyway is refreshed by the deploy
+    new["lb"]["Resources"]["Alb"]["Properties"]["Tags"] = [{"Key": "k", "Value": "v"}]
+    assert _lines(old, new) == []
+
+
+def test_an_imported_export_is_guarded_too() -> None:
+    export = {"Value": {"Ref": "Vpc"}, "Export": {"Name": "net:Id"}}
+    reader = {"Type": "AWS::SSM::Parameter", "Properties": {"Value": {"Fn::ImportValue": "net:Id"}}}
+    old = {"net": _stack({"Vpc": VPC}, {"Id": export}), "app": _stack({"P": reader})}
+    new = {"net": _stack({}), "app": copy.deepcopy(old["app"])}
+    assert _lines(old, new) == [
+        "net/Vpc (AWS::EC2::VPC): deleted: its logical ID is gone from the new template",
+        "net/Id (output): deleted: read by app (Fn::ImportValue); deploying net first deletes"
+        " Vpc, which app still uses: deploy app first (npx cdk deploy -e app)",
+    ]
+
+
+def test_fewer_availability_zones_delete_outputs_the_platform_reads(
+    assembly: Callable[[str], Path],
+) -> None:
+    old, new = read_assembly(assembly("azs3")), read_assembly(assembly("base"))
+    gone = sorted(set(old["hello-network"]["Outputs"]) - set(new["hello-network"]["Outputs"]))
+    assert gone
+    findings = guard(assembly("azs3"), assembly("base"))
+    outputs = {f.logical_id: f for f in findings if f.type == "output"}
+    assert sorted(outputs) == gone
+    for finding in outputs.values():
+        assert finding.change == "deleted"
+        assert "hello-platform" in finding.reason
+        assert "npx cdk deploy -e " in finding.reason

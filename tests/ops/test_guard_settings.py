@@ -70,6 +70,15 @@ def _one(template: dict[str, Any], resource_type: str) -> str:
     return logical_id
 
 
+def _output(template: dict[str, Any], logical_id: str) -> str:
+    """The output of `template` whose value is `Ref logical_id` (another stack reads it)."""
+    (name,) = [k for k, o in template["Outputs"].items() if o["Value"] == {"Ref": logical_id}]
+    return str(name)
+
+
+OUTPUT = "output"
+
+
 def _facts(findings: list[Finding]) -> set[tuple[str, str, str, str]]:
     return {(f.stack, f.logical_id, f.type, f.change) for f in findings}
 
@@ -116,13 +125,18 @@ def test_removing_the_domain_deletes_https_dns_and_the_aliases(
     findings = compare(old, new)
     https = next(lid for lid in _of_type(old["hello-platform"], LISTENER) if "Https" in lid)
     assert _facts(findings) == {
-        ("hello-dns", _one(old["hello-dns"], ZONE), ZONE, "deleted"),
+        ("hello-zone", _one(old["hello-zone"], ZONE), ZONE, "deleted"),
         ("hello-dns", _one(old["hello-dns"], CERTIFICATE), CERTIFICATE, "deleted"),
         ("hello-platform", https, LISTENER, "deleted"),
         ("hello-web", _one(old["hello-web"], RULE), RULE, "may be replaced"),
         ("hello-web", _one(old["hello-web"], RECORD), RECORD, "deleted"),
+        # the web's rule stands on the HTTPS listener until the web is deployed
+        ("hello-platform", _output(old["hello-platform"], https), OUTPUT, "deleted"),
     }
-    assert _reason(findings, _one(old["hello-dns"], ZONE)) == "its stack is removed"
+    assert _reason(findings, _output(old["hello-platform"], https)).endswith(
+        "which hello-web still uses: deploy hello-web first (npx cdk deploy -e hello-web)"
+    )
+    assert _reason(findings, _one(old["hello-zone"], ZONE)) == "its stack is removed"
     # the port-80 listener is kept: it serves the routes again
     assert set(_of_type(new["hello-platform"], LISTENER)) < set(
         _of_type(old["hello-platform"], LISTENER)
@@ -141,12 +155,18 @@ def test_changing_the_domain_replaces_zone_certificate_and_aliases(
         ],
     )
     findings = compare(old, new)
-    zone = _one(old["hello-dns"], ZONE)
+    zone = _one(old["hello-zone"], ZONE)
+    certificate = _one(old["hello-dns"], CERTIFICATE)
     assert _facts(findings) == {
-        ("hello-dns", zone, ZONE, "replaced"),
-        ("hello-dns", _one(old["hello-dns"], CERTIFICATE), CERTIFICATE, "replaced"),
+        ("hello-zone", zone, ZONE, "replaced"),
+        ("hello-dns", certificate, CERTIFICATE, "replaced"),
         ("hello-web", _one(old["hello-web"], RECORD), RECORD, "replaced"),
+        # the platform's template is unchanged: it keeps the old certificate's ARN
+        ("hello-dns", _output(old["hello-dns"], certificate), OUTPUT, "changed"),
     }
+    assert _reason(findings, _output(old["hello-dns"], certificate)).endswith(
+        "(npx cdk deploy --force -e hello-platform, after hello-dns)"
+    )
     assert _reason(findings, zone) == (
         'create-only Name changes ("hello.example.com." -> "hi.example.org.")'
     )
@@ -161,18 +181,22 @@ def test_a_hosted_zone_id_takes_the_zone_out_of_the_stack(
     old = synth("hello")
     new = synth("hello", [_with(HELLO_AWS, f"hosted-zone-id: {ZONE_ID}")])
     findings = compare(old, new)
-    zone = _one(old["hello-dns"], ZONE)
+    zone = _one(old["hello-zone"], ZONE)
     certificate = _one(old["hello-dns"], CERTIFICATE)
     record = _one(old["hello-web"], RECORD)
-    # The created zone leaves the stack (kept in the account: it is retained);
+    # The zone stack leaves the app (its zone kept in the account: it is retained);
     # the certificate's validation and the aliases now name the given zone:
     # replaced unless it is the very zone the stack created.
     assert _facts(findings) == {
-        ("hello-dns", zone, ZONE, "deleted"),
+        ("hello-zone", zone, ZONE, "deleted"),
         ("hello-dns", certificate, CERTIFICATE, "may be replaced"),
         ("hello-web", record, RECORD, "may be replaced"),
+        # the retained zone's output goes, but the zone stays in the account
+        ("hello-dns", _output(old["hello-dns"], certificate), OUTPUT, "changed"),
     }
-    assert old["hello-dns"]["Resources"][zone]["DeletionPolicy"] == "Retain"
+    assert old["hello-zone"]["Resources"][zone]["DeletionPolicy"] == "Retain"
+    assert "hello-zone" not in new  # the zone stack leaves the app
+    assert _reason(findings, zone) == "its stack is removed"
     assert _reason(findings, certificate).startswith("create-only DomainValidationOptions changes")
     assert _reason(findings, record).startswith("create-only HostedZoneId changes")
 
@@ -189,21 +213,24 @@ def test_a_certificate_arn_deletes_the_certificates_the_app_created(
     findings = compare(old, new)
     # THEN the app's certificate and the api's own are deleted; the HTTPS
     # listener takes the given certificate in place
+    certificate = _one(old["exosphere-shop-dns"], CERTIFICATE)
     assert _facts(findings) == {
-        (
-            "exosphere-shop-dns",
-            _one(old["exosphere-shop-dns"], CERTIFICATE),
-            CERTIFICATE,
-            "deleted",
-        ),
+        ("exosphere-shop-dns", certificate, CERTIFICATE, "deleted"),
         (
             "exosphere-shop-api",
             _one(old["exosphere-shop-api"], CERTIFICATE),
             CERTIFICATE,
             "deleted",
         ),
+        # the HTTPS listener holds the app's certificate until the platform is deployed
+        (
+            "exosphere-shop-dns",
+            _output(old["exosphere-shop-dns"], certificate),
+            OUTPUT,
+            "deleted",
+        ),
     }
-    assert all(f.reason == GONE for f in findings)
+    assert all(f.reason == GONE for f in findings if f.type != OUTPUT)
 
 
 # ---------------------------------------------------------------- region
@@ -227,8 +254,10 @@ def test_a_new_region_flags_every_cross_stack_create_only_reference(
         ("hello-web", "AWS::ElasticLoadBalancingV2::TargetGroup", "may be replaced"),
         ("hello-web", RULE, "may be replaced"),
         ("hello-web", RECORD, "may be replaced"),
+        # its validation names the zone stack's zone, read from that stack in the old region
+        ("hello-dns", CERTIFICATE, "may be replaced"),
     }
-    assert len(findings) == 7
+    assert len(findings) == 8
 
 
 # ---------------------------------------------------------------- availability-zones
@@ -253,8 +282,12 @@ def test_fewer_availability_zones_delete_the_last_zones_subnets(
         - set(_of_type(new[network], "AWS::EC2::Subnet"))
     )
     assert len(gone) == 2  # the third zone's public and private subnets
-    assert _facts(findings) == {(network, s, "AWS::EC2::Subnet", "deleted") for s in gone}
-    assert all(f.reason == GONE for f in findings)
+    # and the outputs naming them, which the platform (load balancer, instances) still reads
+    assert _facts(findings) == {
+        *((network, s, "AWS::EC2::Subnet", "deleted") for s in gone),
+        *((network, _output(old[network], s), OUTPUT, "deleted") for s in gone),
+    }
+    assert all(f.reason == GONE for f in findings if f.type != OUTPUT)
 
 
 # ---------------------------------------------------------------- nat-gateways

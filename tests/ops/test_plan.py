@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,10 @@ from exosphere_cdk.manifest.data.instances import AS_OF
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.design.capacity import Task, capacity, instances_needed
 from exosphere_cdk.manifest.load.eras import load_app
+from exosphere_cdk.manifest.load.exo_deploy import translate
+from exosphere_cdk.manifest.load.exo_deploy.loader import read_manifests
+from exosphere_cdk.manifest.model.app import LoadedApp
+from exosphere_cdk.manifest.rules import capacity as capacity_rules
 from exosphere_cdk.ops.plan import Plan
 from tests.apps import AppFactory
 from tests.ops.conftest import SHOP
@@ -30,6 +35,11 @@ def _several_per_role(changes: dict[str, Any]) -> dict[str, Any]:
     application = dict(changes.get("application.yml", {}))
     application["bus"] = {"version": "0.26.4"}
     return {**changes, "application.yml": application}
+
+
+def _unchecked(app_dir: Path) -> LoadedApp:
+    """The app as read, before the rules (which refuse a cluster that does not fit)."""
+    return translate.loaded_app(read_manifests(app_dir))
 
 
 def test_shop_plan_document(shop_plan: dict[str, Any]) -> None:
@@ -107,7 +117,7 @@ def test_capacity_fits_by_default(make_app: AppFactory) -> None:
 
 def test_capacity_warns_when_tasks_do_not_fit(make_app: AppFactory) -> None:
     app = make_app(_several_per_role(_web(cpu=1024, memory=1024, **{"max-tasks": 4})))
-    public = capacity(load_app(app))[0]
+    public = capacity(_unchecked(app))[0]
     assert public.needed_steady == 4
     assert public.warnings == (
         "public cluster: the tasks at max-tasks need 4 x t3.small, the cluster has at most 2:"
@@ -118,7 +128,7 @@ def test_capacity_warns_when_tasks_do_not_fit(make_app: AppFactory) -> None:
 def test_capacity_warns_about_rolling_deployments(make_app: AppFactory) -> None:
     scaled = _web(cpu=1024, memory=512, **{"max-tasks": 2})
     app = make_app(_several_per_role({**scaled, **_aws(**{"public-cluster-max": 1})}))
-    public = capacity(load_app(app))[0]
+    public = capacity(_unchecked(app))[0]
     assert (public.needed_steady, public.needed_deploying) == (1, 2)
     assert public.warnings == (
         "public cluster: a rolling deployment of web (twice its max-tasks, every other service"
@@ -142,24 +152,39 @@ def test_capacity_notes_date_the_size_table(shop_plan: dict[str, Any]) -> None:
     assert any(AS_OF in note for note in shop_plan["capacity"]["notes"])
 
 
-def test_cli_text_warns_without_synthesizing_twice(
+def test_cli_refuses_a_cluster_that_does_not_fit(
     make_app: AppFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
     changes = _several_per_role(
         {**_web(cpu=1024, memory=1024, **{"max-tasks": 4}), **_aws(region="us-east-1")}
     )
-    assert main(["plan", str(make_app(changes))]) == 0
-    out = capsys.readouterr().out
-    # the warning is validate's, with its file and line, printed once
-    warning = (
+    assert main(["plan", str(make_app(changes))]) == 1
+    captured = capsys.readouterr()
+    # the error is validate's, with its file and line, printed once
+    error = (
         "app/application.yml:9: environments.production.providers.aws.public-cluster-max:"
-        " warning: public cluster: the tasks at max-tasks need 4 x t3.small"
+        " public cluster: the tasks at max-tasks need 4 x t3.small"
     )
-    assert out.replace("\n", "").count(warning) == 1
-    assert "DOES NOT FIT" in out
+    out = (captured.out + captured.err).replace("\n", "")
+    assert out.count(error) == 1
     assert "capacity and stack limits: ok" not in out
+
+
+def test_cli_exits_1_whenever_it_prints_does_not_fit(
+    make_app: AppFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Were the rules to let a cluster that does not fit through, plan still fails.
+    monkeypatch.setattr(capacity_rules, "clusters_at_max", lambda app: [])
+    changes = _several_per_role(
+        {**_web(cpu=1024, memory=1024, **{"max-tasks": 4}), **_aws(region="us-east-1")}
+    )
+    assert main(["plan", str(make_app(changes))]) == 1
+    out = capsys.readouterr().out
+    assert "DOES NOT FIT" in out
     assert "exocom.demo.internal:3100" in out
     assert "demo-web  " in out
+    assert main(["plan", str(make_app(changes)), "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["capacity"]["clusters"][0]["fits"] is False
 
 
 def test_cli_json_invalid(make_app: AppFactory, capsys: pytest.CaptureFixture[str]) -> None:

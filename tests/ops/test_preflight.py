@@ -17,7 +17,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from exosphere_cdk.manifest.load.exo_deploy.loader import load_directory
 from exosphere_cdk.manifest.model.app import LoadedApp
-from exosphere_cdk.ops import dns
+from exosphere_cdk.ops import public_dns as dns
 from exosphere_cdk.ops.docker import DockerState, probe_docker
 from exosphere_cdk.ops.preflight import (
     BOOTSTRAP_PARAMETER,

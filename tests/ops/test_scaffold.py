@@ -219,7 +219,7 @@ def test_a_public_service_gets_a_url_in_the_domain(tmp_path: Path) -> None:
         (
             "network",
             "service name 'network' is reserved for a stack of the app's own, expected another"
-            " name (not dns, exocom, monitoring, network, platform)",
+            " name (not dns, exocom, monitoring, network, platform, zone)",
         ),
     ],
 )

@@ -49,7 +49,7 @@ def test_a_steady_app(
     assert [(s.name, s.status) for s in status.stacks] == [
         (name, "CREATE_COMPLETE")
         for name in (
-            *("hello-network", "hello-dns", "hello-platform", "hello-exocom"),
+            *("hello-network", "hello-zone", "hello-dns", "hello-platform", "hello-exocom"),
             *("hello-monitoring", "hello-greeter", "hello-web"),
         )
     ]

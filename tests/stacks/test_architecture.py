@@ -382,17 +382,38 @@ def test_https_with_a_certificate_for_the_domain_and_its_subdomains(synthesized:
 
 
 def test_the_hosted_zone_is_kept_on_destroy(synthesized: Synth) -> None:
-    synthesized("hello").template("dns").has_resource(
+    synthesized("hello").template("zone").has_resource(
         "AWS::Route53::HostedZone",
-        {"DeletionPolicy": "Retain", "Properties": {"Name": "hello.example.com."}},
+        {
+            "DeletionPolicy": "Retain",
+            "Properties": Match.object_like({"Name": "hello.example.com."}),
+        },
     )
+
+
+def test_the_zone_stack_holds_the_zone_alone_and_the_certificate_comes_after(
+    synthesized: Synth,
+) -> None:
+    synth = synthesized("hello")
+    zone = synth.templates["hello-zone"]
+    # nothing in the zone stack waits on the delegation: its name servers come first
+    assert {r["Type"] for r in zone["Resources"].values()} == {"AWS::Route53::HostedZone"}
+    dns = synth.templates["hello-dns"]
+    assert {r["Type"] for r in dns["Resources"].values()} == {
+        "AWS::CertificateManager::Certificate"
+    }
+    assert "hello-zone" in json.dumps(dns["Resources"])  # validated through the zone stack's zone
+    manifest = json.loads((synth.outdir / "manifest.json").read_text())
+    assert "hello-zone" in manifest["artifacts"]["hello-dns"]["dependencies"]
+    assert "hello-zone" not in str(manifest["artifacts"]["hello-network"].get("dependencies"))
+    assert not manifest["artifacts"]["hello-zone"].get("dependencies", [None])[1:]
 
 
 def test_outputs_name_servers_load_balancer_and_urls(synthesized: Synth) -> None:
     synth = synthesized("hello")
-    dns_outputs = synth.templates["hello-dns"]["Outputs"]
-    assert "Fn::GetAtt" in json.dumps(dns_outputs["NameServers"]["Value"])
-    assert "NameServers" in json.dumps(dns_outputs["NameServers"]["Value"])
+    zone_outputs = synth.templates["hello-zone"]["Outputs"]
+    assert "Fn::GetAtt" in json.dumps(zone_outputs["NameServers"]["Value"])
+    assert "NameServers" in json.dumps(zone_outputs["NameServers"]["Value"])
     platform_outputs = synth.templates["hello-platform"]["Outputs"]
     assert "DNSName" in json.dumps(platform_outputs["LoadBalancerDnsName"]["Value"])
     assert synth.templates["hello-web"]["Outputs"]["Url"]["Value"] == "https://hello.example.com"
@@ -453,7 +474,7 @@ def test_private_services_accept_nothing_inbound(synthesized: Synth) -> None:
 
 def test_without_a_domain_http_only_and_a_catch_all(synthesized: Synth) -> None:
     synth = synthesized("blog")
-    assert not any(name.endswith("-dns") for name in synth.templates)
+    assert not any(name.endswith(("-dns", "-zone")) for name in synth.templates)
     platform = synth.template("platform")
     platform.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 1)
     platform.has_resource_properties(
@@ -470,7 +491,7 @@ def test_without_a_domain_http_only_and_a_catch_all(synthesized: Synth) -> None:
 @needs_corpus
 def test_without_a_domain_http_only_and_no_dns_stack(synthesized: Synth) -> None:
     synth = synthesized("space-tweet-no-domain")
-    assert not any(name.endswith("-dns") for name in synth.templates)
+    assert not any(name.endswith(("-dns", "-zone")) for name in synth.templates)
     platform = synth.template("platform")
     platform.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 1)
     platform.has_resource_properties(
@@ -500,6 +521,7 @@ def test_shared_stacks_are_protected_and_the_alb_too(synthesized: Synth) -> None
     synth = synthesized("hello")
     assert _protected_stacks(synth) == {
         "hello-network",
+        "hello-zone",
         "hello-dns",
         "hello-platform",
         "hello-exocom",

@@ -134,6 +134,7 @@ def test_staging_names_start_with_its_deployment_name(
         "demo-staging-platform",
         "demo-staging-users",
         "demo-staging-web",
+        "demo-staging-zone",
     ]
     found = {(kind, name) for _, kind, name in names(staging)}
     assert ("AWS::KMS::Alias.AliasName", "alias/exosphere/demo-staging") in found
@@ -197,7 +198,7 @@ def test_each_environment_is_pinned_to_its_account_in_the_cloud_assembly(
             for name, artifact in manifest["artifacts"].items()
             if artifact["type"] == "aws:cloudformation:stack"
         }
-        assert len(stacks) == 7
+        assert len(stacks) == 8  # with the zone stack of DNS first
         assert set(stacks.values()) == {f"aws://{account}/us-east-1"}
 
 

@@ -26,7 +26,7 @@ from tests.synth import normalise
 SHOP = REPO / "manifests" / "shop"
 SLUG = "exosphere-shop"
 #: Stacks every service stack depends on; they publish the outputs services read.
-PRODUCERS = ("network", "dns", "platform")
+PRODUCERS = ("network", "zone", "dns", "platform")
 ROUTES = "SERVICE_ROUTES"
 #: Stacks that list every service: ExoCom (its routes) and monitoring (the dashboard).
 CONSUMERS = ("exocom", "monitoring")

@@ -16,6 +16,7 @@ from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.data.ec2_types import architecture
 from exosphere_cdk.manifest.data.images import ecr_image, is_docker_hub
 from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.model.amis import AmiPins
 from exosphere_cdk.manifest.model.app import Alarms, LoadedApp, LoadedService, Secret
 from exosphere_cdk.manifest.model.constraints import PRODUCTION
 
@@ -49,14 +50,31 @@ class NetworkDesign:
 
 
 @frozen(kw_only=True)
+class ZoneDesign:
+    """The stack of the app's own public zone (none with `hosted-zone-id`)."""
+
+    name: str
+    description: str
+    domain: str
+
+
+@frozen(kw_only=True)
 class DnsDesign:
     name: str
     description: str
     domain: str
-    #: An existing public zone for `domain`; None: a new one.
+    #: An existing public zone for `domain`; None: the zone stack's.
     hosted_zone_id: str | None
     #: An existing certificate; None: a DNS-validated one.
     certificate_arn: str | None
+
+
+@frozen(kw_only=True)
+class PinnedAmi:
+    """The AMI a cluster's instances boot, pinned in the app's pin file."""
+
+    region: str
+    image_id: str
 
 
 @frozen(kw_only=True)
@@ -66,6 +84,8 @@ class ClusterDesign:
     min_instances: int
     max_instances: int
     root_volume_gib: int = ROOT_VOLUME_GIB
+    #: The pinned AMI; None: the ECS-optimized AMI the SSM parameter names at deploy.
+    ami: PinnedAmi | None = None
 
 
 @frozen(kw_only=True)
@@ -202,6 +222,8 @@ class AppDesign:
     #: The start of every log group name the app's instances may write to.
     log_group_name_prefix: str
     network: NetworkDesign
+    #: The public zone, first and alone: its name servers before anything waits on them.
+    zone: ZoneDesign | None
     dns: DnsDesign | None
     platform: PlatformDesign
     exocom: ExoComDesign
@@ -239,6 +261,7 @@ def design(app: LoadedApp) -> AppDesign:
             nat_gateways=aws.nat_gateways,
             key_alias=derive.key_alias(app),
         ),
+        zone=_zone(app),
         dns=_dns(app),
         platform=platform,
         exocom=_exocom(app),
@@ -263,7 +286,8 @@ def tags(app: LoadedApp) -> dict[str, str]:
 #: What the app's own stacks hold, in their descriptions (`<app name>: <what>`).
 WHAT = {
     "network": "VPC",
-    "dns": "public DNS zone and certificate",
+    "zone": "public DNS zone",
+    "dns": "certificate",
     "platform": "ECS clusters and load balancer",
     "monitoring": "CloudWatch dashboard",
 }
@@ -291,6 +315,16 @@ def stack_descriptions(app: LoadedApp) -> list[str]:
     ]
 
 
+def _zone(app: LoadedApp) -> ZoneDesign | None:
+    if app.domain is None or app.aws.hosted_zone_id is not None:
+        return None
+    return ZoneDesign(
+        name=derive.stack_name(app, "zone"),
+        description=description(app, WHAT["zone"]),
+        domain=app.domain,
+    )
+
+
 def _dns(app: LoadedApp) -> DnsDesign | None:
     if app.domain is None:
         return None
@@ -303,12 +337,19 @@ def _dns(app: LoadedApp) -> DnsDesign | None:
     )
 
 
-def cluster(instance_type: str, bounds: tuple[int, int]) -> ClusterDesign:
+def cluster(
+    instance_type: str, bounds: tuple[int, int], pins: AmiPins | None = None
+) -> ClusterDesign:
+    arch: Architecture = "arm64" if architecture(instance_type) == "arm64" else "x86_64"
+    image_id = None if pins is None else pins.images.get(arch)
     return ClusterDesign(
         instance_type=instance_type,
-        architecture="arm64" if architecture(instance_type) == "arm64" else "x86_64",
+        architecture=arch,
         min_instances=bounds[0],
         max_instances=bounds[1],
+        ami=None
+        if pins is None or image_id is None
+        else PinnedAmi(region=pins.region, image_id=image_id),
     )
 
 
@@ -317,9 +358,13 @@ def _platform(app: LoadedApp) -> PlatformDesign:
     return PlatformDesign(
         name=derive.stack_name(app, "platform"),
         description=description(app, WHAT["platform"]),
-        public=cluster(aws.public_cluster_size, (aws.public_cluster_min, aws.public_cluster_max)),
+        public=cluster(
+            aws.public_cluster_size, (aws.public_cluster_min, aws.public_cluster_max), app.ami_pins
+        ),
         private=cluster(
-            aws.private_cluster_size, (aws.private_cluster_min, aws.private_cluster_max)
+            aws.private_cluster_size,
+            (aws.private_cluster_min, aws.private_cluster_max),
+            app.ami_pins,
         ),
         waf_rule_groups=WAF_RULE_GROUPS if aws.waf else (),
         session_manager=aws.ssm,
@@ -343,7 +388,7 @@ def _exocom(app: LoadedApp) -> ExoComDesign:
         service_name=derive.EXOCOM_SERVICE_NAME,
         host=derive.exocom_host(app),
         port=exocom.EXOCOM_PORT,
-        instance=cluster(aws.exocom_cluster_size, (1, 1)),
+        instance=cluster(aws.exocom_cluster_size, (1, 1), app.ami_pins),
         execute_command=aws.ecs_exec,
         session_manager=aws.ssm,
         reconnect=not bus.clients_reconnect,

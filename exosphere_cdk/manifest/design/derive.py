@@ -35,9 +35,15 @@ def stack_name(app: LoadedApp, part: str) -> str:
 
 
 def shared_stack_names(app: LoadedApp) -> list[str]:
-    """The app's own stacks, in STACK_PARTS order (`-dns` only with a domain)."""
-    parts = [p for p in STACK_PARTS if p != "dns" or app.domain is not None]
-    return [stack_name(app, part) for part in parts]
+    """The app's own stacks, in STACK_PARTS order (`-dns` only with a domain, `-zone` only
+    with a domain and no `hosted-zone-id`)."""
+    return [stack_name(app, part) for part in STACK_PARTS if _has_stack(app, part)]
+
+
+def _has_stack(app: LoadedApp, part: str) -> bool:
+    if part == "zone":
+        return app.domain is not None and app.aws.hosted_zone_id is None
+    return part != "dns" or app.domain is not None
 
 
 def stack_names(app: LoadedApp) -> list[str]:

@@ -17,6 +17,7 @@ from attrs import frozen
 
 from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.errors import Problem, Severity
+from exosphere_cdk.manifest.model.amis import AmiPins
 from exosphere_cdk.manifest.model.constraints import ALARM_DEFAULTS
 
 #: A service's kind: behind the load balancer, or reached only through ExoCom.
@@ -212,6 +213,8 @@ class LoadedApp:
     problems: tuple[Problem, ...] = ()
     #: Every environment the app names that could be deployed (its stacks must not meet).
     environments: tuple[str, ...] = ()
+    #: The environment's AMI pins (`ami-pins.<env>.json`); None: the AMI SSM names at deploy.
+    ami_pins: AmiPins | None = None
 
     @property
     def exocom(self) -> exocom.ExoComFamily:

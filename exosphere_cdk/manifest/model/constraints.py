@@ -26,7 +26,7 @@ BUS_TYPES = ("exocom",)
 ROLE_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$"
 #: The app's own stacks, `<slug>-<part>`; a service's stack is `<slug>-<role>`. The
 #: dashboard stack (`monitoring`) deploys after the services it shows.
-STACK_PARTS = ("network", "dns", "platform", "exocom", "monitoring")
+STACK_PARTS = ("network", "zone", "dns", "platform", "exocom", "monitoring")
 #: Roles a service may not take: its stack would be one of the app's own.
 RESERVED_ROLES = tuple(sorted(STACK_PARTS))
 #: A lowercase DNS name of at least two labels.

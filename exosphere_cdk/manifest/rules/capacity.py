@@ -3,8 +3,11 @@
 A task larger than what one instance of its cluster offers ECS can never be
 placed: an error, at the value (cpu or memory). A cluster at its max instances
 that cannot hold every service at max-tasks, or a rolling deployment of all of
-them, is a warning at its max. A type EC2 knows but our size table does not
-is a warning: its capacity cannot be checked.
+them, is an error at its max: a deployment at max scale could not place its new
+tasks and would stall until the circuit breaker rolls it back (holding every
+task at max-tasks is the lesser need: a cluster that cannot, cannot deploy at
+max scale either). A type EC2 knows but our size table does not is a warning:
+its capacity cannot be checked.
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ def clusters_at_max(app: LoadedApp) -> list[Problem]:
             problems.append(at.problem(message, "warning"))
         elif not result.too_large and result.warnings:
             at = app.source.at(f"aws.{key.replace('-', '_')}_max")
-            problems.append(at.problem(result.warnings[0], "warning"))
+            problems.append(at.problem(result.warnings[0]))
     return problems
 
 

@@ -1,4 +1,4 @@
-"""Rules: a service's command, secrets and mongo address, as written."""
+"""Rules: a service's command, secrets, mongo address and root file system, as written."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ def check(app: LoadedApp) -> list[Problem]:
         *commands(app),
         *secret_arns(app),
         *mongo_addresses(app),
+        *exec_into_read_only_roots(app),
     ]
 
 
@@ -130,3 +131,26 @@ def mongo_addresses(app: LoadedApp) -> list[Problem]:
                 )
             )
     return problems
+
+
+def exec_into_read_only_roots(app: LoadedApp) -> list[Problem]:
+    """ECS Exec cannot open a session in a container with a read-only root file system.
+
+    ECS Exec starts an SSM agent inside the container, which must create its
+    files and folders there; AWS's documentation says a read-only root
+    (`readonlyRootFilesystem`) is not supported with ECS Exec, so every session
+    would fail. The combination is refused rather than worked around with
+    undocumented writable mounts.
+    """
+    if not app.aws.ecs_exec:
+        return []
+    switch = app.source.at("aws.ecs_exec").path
+    return [
+        svc.source.at("read_only_root").problem(
+            f"a read-only root file system cannot be used with ECS Exec ({switch}: true):"
+            " the SSM agent ECS Exec starts in the container must write to its file system,"
+            " so every session would fail; expected read-only-root: false, or ecs-exec: false"
+        )
+        for svc in app.services
+        if svc.read_only_root
+    ]

@@ -99,7 +99,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         "app/application.yml:13: services.private.Users_1: invalid service name 'Users_1', expected a DNS label: lowercase letters, digits and '-', at most 32 characters, not starting or ending with '-'",
     ]),
     ("role-reserved", {"application.yml": {"services": {"private": {"users": DELETE, "exocom": {"location": "./users"}}}}}, [
-        "app/application.yml:13: services.private.exocom: service name 'exocom' is reserved for a stack of the app's own, expected another name (not dns, exocom, monitoring, network, platform)",
+        "app/application.yml:13: services.private.exocom: service name 'exocom' is reserved for a stack of the app's own, expected another name (not dns, exocom, monitoring, network, platform, zone)",
     ]),
     ("role-twice", {"application.yml": {"services": {"private": {"web": {"location": "./users"}}}}}, [
         "app/application.yml:15: services.private.web: service 'web' is also a public service, expected each name once",

@@ -89,19 +89,19 @@ def test_a_docker_image_service_has_the_default_size(make_app: AppFactory) -> No
     ]
 
 
-def test_cluster_at_max_tasks_warns(make_app: AppFactory) -> None:
+def test_cluster_at_max_tasks_is_an_error(make_app: AppFactory) -> None:
     app = make_app(_several_per_role(_web(cpu=1024, memory=1024, **{"max-tasks": 4})))
-    assert _warnings(app) == [
-        "app/application.yml:6: environments.production.providers.aws.public-cluster-max: warning: public cluster: the tasks at max-tasks need 4 x t3.small, the cluster has at most 2: raise its max instances or choose a larger type",
+    assert problem_lines(app) == [
+        "app/application.yml:6: environments.production.providers.aws.public-cluster-max: public cluster: the tasks at max-tasks need 4 x t3.small, the cluster has at most 2: raise its max instances or choose a larger type",
     ]
 
 
-def test_rolling_deployment_surge_warns(make_app: AppFactory) -> None:
+def test_rolling_deployment_that_cannot_fit_is_an_error(make_app: AppFactory) -> None:
     scaled = _web(cpu=1024, memory=512, **{"max-tasks": 2})
     one_instance = {**scaled, **_aws(**{"public-cluster-max": 1})}
     app = make_app(_several_per_role(one_instance))
-    assert _warnings(app) == [
-        "app/application.yml:10: environments.production.providers.aws.public-cluster-max: warning: public cluster: a rolling deployment of web (twice its max-tasks, every other service at max-tasks) needs 2 x t3.small, the cluster has at most 1: deployments may stall at max scale",
+    assert problem_lines(app) == [
+        "app/application.yml:10: environments.production.providers.aws.public-cluster-max: public cluster: a rolling deployment of web (twice its max-tasks, every other service at max-tasks) needs 2 x t3.small, the cluster has at most 1: deployments may stall at max scale",
     ]
     two = {**scaled, **_aws(**{"public-cluster-max": 2})}
     assert _warnings(make_app(_several_per_role(two))) == []

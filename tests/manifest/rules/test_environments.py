@@ -179,6 +179,7 @@ def test_every_derived_name_of_staging_starts_with_its_deployment_name(
     assert derive.deployment_name(app) == plan.deployment == "demo-staging"
     assert derive.stack_names(app) == [
         "demo-staging-network",
+        "demo-staging-zone",
         "demo-staging-dns",
         "demo-staging-platform",
         "demo-staging-exocom",

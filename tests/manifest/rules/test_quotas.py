@@ -97,9 +97,9 @@ def test_task_definition_size(make_app: AppFactory) -> None:
 
 def test_stack_description_length(make_app: AppFactory) -> None:
     app = load_app(make_app(None))
-    # the longest description: "<name>: public DNS zone and certificate" (33 more bytes)
-    assert stack_descriptions(attrs.evolve(app, name="n" * 991)) == []
-    [problem] = stack_descriptions(attrs.evolve(app, name="n" * 992))
+    # the longest description: "<name>: ECS clusters and load balancer" (32 more bytes)
+    assert stack_descriptions(attrs.evolve(app, name="n" * 992)) == []
+    [problem] = stack_descriptions(attrs.evolve(app, name="n" * 993))
     assert (
         str(problem)
         == "app/application.yml: name: the name starts every stack's description, the longest would be 1025 bytes, CloudFormation takes at most 1024: a shorter name"

@@ -108,3 +108,14 @@ def test_a_json_key_without_a_colon_is_taken(make_app: AppFactory, json_key: str
     app = load_app(make_app(_users(production={"secrets": secrets})))
     users = next(s for s in app.services if s.role == "users")
     assert users.secrets["DB_PW"].json_key == json_key
+
+
+def test_ecs_exec_into_a_read_only_root_is_refused(make_app: AppFactory) -> None:
+    exec_on = {"environments": {"production": {"providers": {"aws": {"ecs-exec": True}}}}}
+    read_only = _users(production={"aws": {"read-only-root": True}})
+    assert problem_lines(make_app({"application.yml": exec_on, **read_only})) == [
+        "app/users/service.yml:10: production.aws.read-only-root: a read-only root file system cannot be used with ECS Exec (environments.production.providers.aws.ecs-exec: true): the SSM agent ECS Exec starts in the container must write to its file system, so every session would fail; expected read-only-root: false, or ecs-exec: false",
+    ]
+    # either alone is fine
+    load_app(make_app(read_only))
+    load_app(make_app({"application.yml": exec_on}))

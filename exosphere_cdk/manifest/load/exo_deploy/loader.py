@@ -22,6 +22,7 @@ from exosphere_cdk.manifest.errors import (
     dotted,
     sort_problems,
 )
+from exosphere_cdk.manifest.load.ami_pins import read_pins
 from exosphere_cdk.manifest.load.converter import describe, structure_doc
 from exosphere_cdk.manifest.load.exo_deploy import translate
 from exosphere_cdk.manifest.load.exo_deploy.manifests import Manifests, WrittenService
@@ -147,6 +148,9 @@ def load_app(directory: Path, env: str = "production") -> LoadedApp:
     app = translate.loaded_app(manifests)
     incomplete = run.has_errors
     run.problems.extend(_value_problems(app, manifests))
+    pins, pin_problems = read_pins(directory.absolute(), env, app.aws.region)
+    run.problems.extend(pin_problems)
+    app = attrs.evolve(app, ami_pins=pins)
     checked = check_app(app)
     if incomplete:
         # Some services or sections are missing or defaulted: keep only the
