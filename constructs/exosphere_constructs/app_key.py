@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -106,7 +106,9 @@ class AppKey(Construct):
                 principals=[iam.AnyPrincipal()],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
-                conditions={"ArnEquals": {"aws:PrincipalArn": autoscaling_role_arn(stack)}},
+                conditions={
+                    "ArnEquals": {"aws:PrincipalArn": autoscaling_role_arn(partition, account)}
+                },
             )
         )
         checkov_skip(
@@ -117,9 +119,9 @@ class AppKey(Construct):
         )
 
 
-def autoscaling_role_arn(stack: Stack) -> str:
-    """The ARN of the Auto Scaling service-linked role of `stack`'s account."""
+def autoscaling_role_arn(partition: str, account: str) -> str:
+    """The ARN of the Auto Scaling service-linked role of `account`."""
     return (
-        f"arn:{stack.partition}:iam::{stack.account}:role/aws-service-role/"
+        f"arn:{partition}:iam::{account}:role/aws-service-role/"
         "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
     )

@@ -22,10 +22,10 @@ from attrs import frozen
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.design.app import APP_TAG
 from exosphere_cdk.manifest.errors import UsageError
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops.aws import AwsError, NotDeployedError, aws_errors, clients, stack_resources
-from exosphere_cdk.ops.remove import APP_TAG
 
 __all__ = [
     "PUBLIC_RESOLVER",

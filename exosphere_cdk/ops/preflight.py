@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.design.app import APP_TAG
 from exosphere_cdk.manifest.model.app import LoadedApp
-from exosphere_cdk.ops import public_dns as dns
+from exosphere_cdk.ops import dns
 from exosphere_cdk.ops.aws import AwsError, aws_errors
 from exosphere_cdk.ops.docker import DockerState, probe_docker
 from exosphere_cdk.ops.quotas import quotas
@@ -105,13 +105,20 @@ def required_bootstrap_version(templates: Mapping[str, Mapping[str, Any]]) -> in
     return required
 
 
+def public_name_servers(name: str) -> list[str] | None:
+    """The NS records public DNS answers for `name` ([] for none), None when it cannot say
+    (ops.dns.public_name_servers, the one question asked of public DNS)."""
+    answer = dns.public_name_servers(name)
+    return None if answer.name_servers is None else list(answer.name_servers)
+
+
 def preflight(
     app: LoadedApp,
     session: boto3.Session,
     *,
     templates: Mapping[str, Mapping[str, Any]] | None = None,
     docker: Callable[[], DockerState] = probe_docker,
-    resolver: Callable[[str], list[str] | None] = dns.public_name_servers,
+    resolver: Callable[[str], list[str] | None] = public_name_servers,
 ) -> Preflight:
     """Every check of `app` against the account and region the session deploys it to.
 

@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.design.app import APP_TAG, ENV_TAG, tags
 from exosphere_cdk.manifest.model.app import LoadedApp
-from exosphere_cdk.ops.aws import AwsError, aws_errors, clients
+from exosphere_cdk.ops.aws import AwsError, Deployed, aws_errors, clients, existing_stacks
 
 __all__ = [
     "APP_TAG",
@@ -115,6 +115,7 @@ class Removed:
 
 @frozen
 class _Clients:
+    deployed: Deployed
     region: str
     cloudformation: Any
     tagging: Any
@@ -129,6 +130,7 @@ def _clients(app: LoadedApp, session: boto3.Session) -> _Clients:
     with aws_errors():
         region = deployed.region
         return _Clients(
+            deployed=deployed,
             region=region,
             cloudformation=deployed.cloudformation,
             tagging=session.client("resourcegroupstaggingapi", region_name=region),
@@ -143,7 +145,7 @@ def removal_plan(app: LoadedApp, session: boto3.Session) -> RemovalPlan:
     """The environment's stacks that still exist and every retained resource tagged as it."""
     aws = _clients(app, session)
     with aws_errors():
-        stacks = _existing_stacks(aws, derive.stack_names(app))
+        stacks = existing_stacks(aws.deployed, derive.stack_names(app))
         leftovers = [*_hosted_zones(aws, app), *_tagged(aws, app)]
     order = {kind: i for i, kind in enumerate(KINDS)}
     leftovers.sort(key=lambda item: (order[item.kind], item.name))
@@ -194,16 +196,6 @@ def remove(app: LoadedApp, session: boto3.Session) -> tuple[RemovalPlan, list[Re
 
 
 # ---------------------------------------------------------------- finding
-
-
-def _existing_stacks(aws: _Clients, names: list[str]) -> list[str]:
-    wanted = set(names)
-    found: set[str] = set()
-    for page in aws.cloudformation.get_paginator("list_stacks").paginate():
-        for summary in page["StackSummaries"]:
-            if summary["StackName"] in wanted and summary["StackStatus"] != "DELETE_COMPLETE":
-                found.add(summary["StackName"])
-    return [name for name in names if name in found]
 
 
 def _of_environment(app: LoadedApp, found: dict[str, str]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -17,7 +18,6 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from exosphere_cdk.manifest.load.exo_deploy.loader import load_directory
 from exosphere_cdk.manifest.model.app import LoadedApp
-from exosphere_cdk.ops import public_dns as dns
 from exosphere_cdk.ops.docker import DockerState, probe_docker
 from exosphere_cdk.ops.preflight import (
     BOOTSTRAP_PARAMETER,
@@ -25,6 +25,7 @@ from exosphere_cdk.ops.preflight import (
     Preflight,
     ensure_ecs_role,
     preflight,
+    public_name_servers,
     required_bootstrap_version,
     secret_readers,
 )
@@ -429,7 +430,22 @@ def test_a_refused_call_is_a_warning(
     ]
 
 
-def test_public_dns_answers() -> None:
+def _answering(monkeypatch: pytest.MonkeyPatch, document: Any) -> None:
+    """Public DNS (urllib's urlopen, as ops.dns calls it) answering `document` as JSON."""
+
+    class Response(io.BytesIO):
+        def __enter__(self) -> Response:
+            return self
+
+        def __exit__(self, *args: object) -> None:
+            self.close()
+
+    monkeypatch.setattr(
+        urllib.request, "urlopen", lambda url, timeout: Response(json.dumps(document).encode())
+    )
+
+
+def test_public_dns_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     name = "demo.example.com"
     answer = {
         "Status": 0,
@@ -439,11 +455,15 @@ def test_public_dns_answers() -> None:
             {"name": "other.example.com.", "type": 2, "data": "ns-9.awsdns-09.org."},
         ],
     }
-    assert dns.name_servers_in(answer, name) == ["ns-1.awsdns-01.com", "ns-2.awsdns-02.net"]
-    assert dns.name_servers_in({"Status": 3}, name) == []
-    assert dns.name_servers_in({"Status": 0, "Authority": [{"type": 6}]}, name) == []
-    assert dns.name_servers_in({"Status": 2}, name) is None
-    assert dns.name_servers_in([], name) is None
+    for document, expected in (
+        (answer, ["ns-1.awsdns-01.com", "ns-2.awsdns-02.net"]),
+        ({"Status": 3}, []),
+        ({"Status": 0, "Authority": [{"type": 6}]}, []),
+        ({"Status": 2}, None),
+        ([], None),
+    ):
+        _answering(monkeypatch, document)
+        assert public_name_servers(name) == expected, document
 
 
 def test_public_dns_offline(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -451,7 +471,7 @@ def test_public_dns_offline(monkeypatch: pytest.MonkeyPatch) -> None:
         raise OSError("Network is unreachable")
 
     monkeypatch.setattr(urllib.request, "urlopen", offline)
-    assert dns.public_name_servers("demo.example.com") is None
+    assert public_name_servers("demo.example.com") is None
 
 
 def test_finding_shapes() -> None:
