@@ -16,6 +16,7 @@ from typing import Literal
 from attrs import frozen
 
 from exosphere_cdk.manifest.data import exocom
+from exosphere_cdk.manifest.data.exocom import MessageTranslation
 from exosphere_cdk.manifest.errors import Problem, Severity
 from exosphere_cdk.manifest.model.amis import AmiPins
 from exosphere_cdk.manifest.model.constraints import ALARM_DEFAULTS
@@ -23,6 +24,17 @@ from exosphere_cdk.manifest.model.constraints import ALARM_DEFAULTS
 #: A service's kind: behind the load balancer, or reached only through ExoCom.
 #: (The Go era's `worker` is a private service that listens on no port.)
 Kind = Literal["public", "private", "worker"]
+
+
+#: Every manifest family read, by `LoadedApp.era`: what a user is told it was read as.
+ERAS: Mapping[str, str] = {
+    "exo-deploy": "exo-deploy era (Exosphere 0.21-0.22)",
+    "go-f1": "Go era F1 (Exosphere 0.23-0.25)",
+    "go-f2": "Go era F2 (Exosphere 0.26-0.31)",
+    "go-f3": "Go era F3 (Exosphere 0.32)",
+    "go-f4": "Go era F4 (Exosphere 0.33-0.34)",
+    "go-f5": "Go era F5 (Exosphere 0.35-0.37 and master)",
+}
 
 
 @frozen
@@ -103,6 +115,30 @@ class Mongo:
 
 
 @frozen(kw_only=True)
+class Database:
+    """A database the deployment creates for the app (the Go era's `rds` dependency)."""
+
+    #: The dependency's name as written (`remote.dependencies.<id>`, F2's `name`).
+    id: str
+    engine: Literal["postgres", "mysql"]
+    engine_version: str
+    allocated_storage_gib: int
+    instance_class: str
+    #: The database created in the instance; also its host name in the private zone.
+    db_name: str
+    username: str
+    storage_type: str
+    #: Where the master password is read at deploy (never in a template).
+    password: Secret
+    #: The variables services get: `address`, `db_name`, `username`, `password` → its name
+    #: (F2's `service-env-var-names`); a purpose not named here is not passed.
+    variables: Mapping[str, str]
+    #: The roles given the variables; None: every service of the app.
+    roles: tuple[str, ...] | None
+    source: Source
+
+
+@frozen(kw_only=True)
 class Alarms:
     """When a service's alarms go off."""
 
@@ -156,6 +192,11 @@ class LoadedService:
     dependencies: tuple[str, ...]
     mongo: Mongo | None
     source: Source
+    #: ExoCom's translations of the service's message names, as written (the Go era's
+    #: `message-translation` / `dependency-data.exocom.translations`); exo-deploy: `namespace`.
+    translations: tuple[MessageTranslation, ...] = ()
+    #: True: `memory` is a soft reservation (the Go era's `memoryReservation`), not a limit.
+    memory_is_reservation: bool = False
 
     @property
     def public(self) -> bool:
@@ -215,6 +256,12 @@ class LoadedApp:
     environments: tuple[str, ...] = ()
     #: The environment's AMI pins (`ami-pins.<env>.json`); None: the AMI SSM names at deploy.
     ami_pins: AmiPins | None = None
+    #: The manifest family the app was read as (`ERAS`).
+    era: str = "exo-deploy"
+    #: The databases the deployment creates (the Go era's `rds` dependencies).
+    databases: tuple[Database, ...] = ()
+    #: True: services get the Go era's peer variables (`<ROLE>_EXTERNAL_ORIGIN`, ...).
+    peer_variables: bool = False
 
     @property
     def exocom(self) -> exocom.ExoComFamily:
