@@ -55,6 +55,7 @@ class ExoService(Construct):
         command: Sequence[str] | None = None,
         cpu: int = 100,
         memory_mib: int = 500,
+        memory_is_reservation: bool = False,
         environment: Mapping[str, str] | None = None,
         secrets: Mapping[str, ecs.Secret] | None = None,
         container_port: int | None = None,
@@ -81,6 +82,10 @@ class ExoService(Construct):
             command: the container's command; default the image's own.
             cpu: CPU units reserved for the container; default 100.
             memory_mib: the container's hard memory limit; default 500 MiB.
+            memory_is_reservation: `memory_mib` is a soft reservation instead
+                (`memoryReservation`, no hard limit: ECS places the task by it,
+                and the container may use more while its instance has memory
+                free); default off: a hard limit.
             environment: plain environment variables; default: only the image's own.
             secrets: environment variables read from Secrets Manager at start;
                 default: none, and the execution role may read no secret.
@@ -135,7 +140,8 @@ class ExoService(Construct):
             image=image,
             command=list(command) if command else None,
             cpu=cpu,
-            memory_limit_mib=memory_mib,
+            memory_limit_mib=None if memory_is_reservation else memory_mib,
+            memory_reservation_mib=memory_mib if memory_is_reservation else None,
             essential=True,
             # None when off: the template is unchanged (no `ReadonlyRootFilesystem: false`).
             readonly_root_filesystem=read_only_root or None,

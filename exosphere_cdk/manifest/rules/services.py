@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from exosphere_cdk.manifest.design.app import service_environment
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.model.constraints import RESERVED_ENV
@@ -42,6 +43,7 @@ def check(app: LoadedApp) -> list[Problem]:
     return [
         *task_counts(app),
         *variable_names(app),
+        *replaced_variables(app),
         *commands(app),
         *secret_arns(app),
         *mongo_addresses(app),
@@ -61,13 +63,14 @@ def task_counts(app: LoadedApp) -> list[Problem]:
 
 
 def variable_names(app: LoadedApp) -> list[Problem]:
-    """No variable the deployment sets, and each variable either plain or a secret."""
+    """No variable the deployment sets, and each variable either plain or a secret (the Go
+    era's users set EXOCOM_HOST themselves: there a plain one is `replaced_variables`')."""
     problems: list[Problem] = []
     for svc in app.services:
         for section, names in (("environment", svc.environment), ("secrets", svc.secrets)):
             for name in names:
                 at = svc.source.at(section).key(name)
-                if name in RESERVED_ENV:
+                if name in RESERVED_ENV and (section == "secrets" or app.era == "exo-deploy"):
                     problems.append(
                         at.problem(
                             f"'{name}' is set by the deployment, expected another name "
@@ -79,6 +82,29 @@ def variable_names(app: LoadedApp) -> list[Problem]:
                     problems.append(
                         at.problem(f"'{name}' is also in {where}, expected it in one of them")
                     )
+    return problems
+
+
+def replaced_variables(app: LoadedApp) -> list[Problem]:
+    """A Go-era app's plain variable that the deployment sets to another value (the
+    EXOCOM_HOST its users wrote, a peer's or a database's variable): a warning naming
+    both values, at the variable."""
+    if app.era == "exo-deploy":
+        return []
+    problems: list[Problem] = []
+    for svc in app.services:
+        deployed = service_environment(app, svc)
+        for name, value in svc.environment.items():
+            ours = deployed[name]
+            if ours != value:
+                problems.append(
+                    svc.source.at("environment")
+                    .key(name)
+                    .problem(
+                        f"'{name}' is set by the deployment: '{value}' is replaced by '{ours}'",
+                        "warning",
+                    )
+                )
     return problems
 
 
