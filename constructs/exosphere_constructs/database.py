@@ -14,6 +14,8 @@ from constructs import Construct
 from exosphere_constructs.compliance import acknowledge_all, checkov_skips, control, nag
 from exosphere_constructs.known import place, read_once
 
+#: The master user names Control Tower's CT.RDS.PR.22 refuses as well known.
+DEFAULT_USERNAMES = ("admin", "postgres")
 MONITORING = (
     "RDS's CloudWatch metrics (CPU, memory, storage, connections) are on; Enhanced"
     " Monitoring's OS metrics would need a role and a log group of their own"
@@ -147,9 +149,9 @@ class AppDatabase(Construct):
             instance_cname=read_once(self.instance, "db_instance_endpoint_address"),
         )
         self.host = f"{service_name}.{read_once(namespace, 'namespace_name')}"
-        self._acknowledge(multi_az=multi_az)
+        self._acknowledge(username, multi_az=multi_az)
 
-    def _acknowledge(self, *, multi_az: bool) -> None:
+    def _acknowledge(self, username: str, *, multi_az: bool) -> None:
         """The findings that do not apply to an app's database, each with its reason."""
         default_port = (
             "the engine's default port: Go-era services connect to it, and the security"
@@ -171,6 +173,14 @@ class AppDatabase(Construct):
                 " instance takes a final snapshot; an AWS Backup plan is the account's choice",
             ),
         ]
+        if username in DEFAULT_USERNAMES:
+            found.append(
+                control(
+                    "rds_instance_default_admin_check",
+                    f"the master user '{username}' is the app's own choice (its manifest's"
+                    " username), kept so that its services connect as they did",
+                )
+            )
         if not multi_az:
             found += [
                 nag("AwsSolutions-RDS3", SINGLE_AZ),

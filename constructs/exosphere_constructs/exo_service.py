@@ -161,7 +161,11 @@ class ExoService(Construct):
             self,
             [
                 *log_group_acknowledgments(self.log_group, log_retention, log_encryption_key),
-                *self._acknowledgments(read_only_root=read_only_root, user=user),
+                *self._acknowledgments(
+                    read_only_root=read_only_root,
+                    user=user,
+                    memory_is_reservation=memory_is_reservation,
+                ),
             ],
         )
         self.service = ecs.Ec2Service(
@@ -199,7 +203,9 @@ class ExoService(Construct):
             )
 
     @staticmethod
-    def _acknowledgments(*, read_only_root: bool, user: str | None) -> list[Acknowledgment]:
+    def _acknowledgments(
+        *, read_only_root: bool, user: str | None, memory_is_reservation: bool
+    ) -> list[Acknowledgment]:
         """The findings on the task definition that do not apply to this service, with why."""
         found = [
             nag(
@@ -233,6 +239,14 @@ class ExoService(Construct):
                     "ecs_containers_readonly_access_check",
                     "the container may write to its file system, as images commonly expect"
                     " (the manifest's production.aws read-only-root turns that off)",
+                )
+            )
+        if memory_is_reservation:
+            found.append(
+                control(
+                    "ecs_task_definition_memory_hard_limit_check",
+                    "the manifest's memory is a soft reservation, as the Go era deployed it:"
+                    " ECS places the task by it, and the container may use memory left free",
                 )
             )
         found.append(
