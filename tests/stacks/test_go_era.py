@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match, Template
+from rich.console import Console
 
+from exosphere_cdk.cli.plan import render_tree
 from exosphere_cdk.manifest.data.packs import COMPLIANCE_PACKS
 from exosphere_cdk.ops.assembly import read_stacks
 from exosphere_cdk.ops.guard import compare
@@ -300,6 +302,23 @@ def test_plan_lists_the_databases_under_their_stack(go: Synthesized) -> None:
     [web] = [s["service"] for s in document["stacks"] if s["name"] == "hello-web"]
     assert web["memory"] == "reservation"
     assert "databases" not in document["stacks"][0]
+
+
+def test_plan_prints_the_databases_memory_and_translations(go: Synthesized) -> None:
+    console = Console(width=400, record=True)
+    console.print(render_tree(build_plan(go.app, read_stacks(go.outdir))))
+    lines = [line.strip("│├└─ ") for line in console.export_text().splitlines()]
+    for line in (
+        "database main-db: postgres 17.6 on db.t3.micro, 20 GiB gp3",
+        "at maindb.hello.internal:5432, database maindb, user hello",
+        "password: Secrets Manager secret hello/db (key password)",
+        "backups kept 7 days; deletion protection; a final snapshot when deleted; one"
+        " availability zone",
+        "public service on the public cluster: 128 CPU units, 256 MiB reserved (no hard limit)",
+        "greeter [translations: ask.greeting as greeting.request]: receives ask.greeting;"
+        " sends greeting.reply",
+    ):
+        assert line in lines
 
 
 def test_the_rule_packs_pass(go: Synthesized) -> None:
