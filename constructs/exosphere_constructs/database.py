@@ -91,17 +91,7 @@ class AppDatabase(Construct):
         place(self, scope)
         retention = backup_retention or Duration.days(7)
         self._retention_days = int(retention.to_days())
-        self.security_group = ec2.SecurityGroup(
-            self,
-            "SecurityGroup",
-            vpc=vpc,
-            description=f"the database {database_name}, from the clusters of the app only",
-            allow_all_outbound=False,
-        )
-        for client in clients:
-            self.security_group.add_ingress_rule(
-                client, ec2.Port.tcp(port), f"an app service to the database {database_name}"
-            )
+        self.security_group = self._security_group(vpc, database_name, port, clients)
         self.instance = rds.DatabaseInstance(
             self,
             "Instance",
@@ -135,6 +125,37 @@ class AppDatabase(Construct):
                 *([("CKV_AWS_157", SINGLE_AZ)] if not multi_az else []),
             ],
         )
+        self.host = self._name(namespace, service_name, database_name)
+        self._acknowledge(username, multi_az=multi_az)
+
+    def _security_group(
+        self,
+        vpc: ec2.IVpc,
+        database_name: str,
+        port: int,
+        clients: Sequence[ec2.ISecurityGroup],
+    ) -> ec2.SecurityGroup:
+        """The instance's security group: `clients` in on `port`, nothing out."""
+        group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description=f"the database {database_name}, from the clusters of the app only",
+            allow_all_outbound=False,
+        )
+        for client in clients:
+            group.add_ingress_rule(
+                client, ec2.Port.tcp(port), f"an app service to the database {database_name}"
+            )
+        return group
+
+    def _name(
+        self,
+        namespace: servicediscovery.IPrivateDnsNamespace,
+        service_name: str,
+        database_name: str,
+    ) -> str:
+        """The CNAME `<service_name>.<namespace>` to the instance's address."""
         names = servicediscovery.Service(
             self,
             "Name",
@@ -148,8 +169,7 @@ class AppDatabase(Construct):
             "Address",
             instance_cname=read_once(self.instance, "db_instance_endpoint_address"),
         )
-        self.host = f"{service_name}.{read_once(namespace, 'namespace_name')}"
-        self._acknowledge(username, multi_az=multi_az)
+        return f"{service_name}.{read_once(namespace, 'namespace_name')}"
 
     def _acknowledge(self, username: str, *, multi_az: bool) -> None:
         """The findings that do not apply to an app's database, each with its reason."""

@@ -21,6 +21,7 @@ from exosphere_cdk.ops.assembly import read_stacks
 from exosphere_cdk.ops.guard import compare
 from exosphere_cdk.ops.plan import build_plan
 from exosphere_cdk.stacks import add_compliance_checks, build_stacks
+from exosphere_cdk.stacks.convert import engine_major_version
 from exosphere_cdk.synth import new_app
 from tests.apps import GO_CERTIFICATE_ARN, go_era_app
 from tests.conftest import REPO
@@ -377,3 +378,19 @@ def test_guard_finds_a_database_replaced_by_a_new_name(go: Synthesized) -> None:
         f"hello-data/{instance} (AWS::RDS::DBInstance): deleted: its logical ID is gone from"
         " the new template"
     ]
+
+
+@pytest.mark.parametrize(
+    ("engine", "version", "major"),
+    [
+        ("postgres", "9.6.3", "9.6"),
+        ("postgres", "10.4", "10"),
+        ("postgres", "17.6", "17"),
+        ("mysql", "5.7.22", "5.7"),
+        ("mysql", "8.4.6", "8.4"),
+    ],
+)
+def test_an_engine_version_names_its_major_version_as_rds_does(
+    engine: str, version: str, major: str
+) -> None:
+    assert engine_major_version(engine, version) == major
