@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.design.app import service_environment
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp
@@ -44,6 +45,7 @@ def check(app: LoadedApp) -> list[Problem]:
         *task_counts(app),
         *variable_names(app),
         *replaced_variables(app),
+        *go_era_hosts(app),
         *commands(app),
         *secret_arns(app),
         *mongo_addresses(app),
@@ -105,6 +107,45 @@ def replaced_variables(app: LoadedApp) -> list[Problem]:
                         "warning",
                     )
                 )
+    return problems
+
+
+#: A host name in the Go era's internal zone (`<app>.local`, `<env>-<app>.local`).
+GO_ERA_HOST = re.compile(r"([A-Za-z0-9_-]+)\.[a-z0-9-]+\.local")
+
+
+def go_era_hosts(app: LoadedApp) -> list[Problem]:
+    """A Go-era app's variable (one the deployment keeps) naming a host of the Go era's
+    internal zone, which no deployment here has: a warning naming the host that replaces
+    it (a database's, ExoCom's) or saying that a service has none."""
+    if app.era == "exo-deploy":
+        return []
+    ours = {db.db_name: derive.database_host(app, db) for db in app.databases}
+    ours[derive.EXOCOM_SERVICE_NAME] = derive.exocom_host(app)
+    roles = {svc.role for svc in app.services}
+    problems: list[Problem] = []
+    for svc in app.services:
+        deployed = service_environment(app, svc)
+        for name, value in svc.environment.items():
+            found = GO_ERA_HOST.fullmatch(value)
+            if found is None or deployed[name] != value:
+                continue
+            label = found[1]
+            if label in ours:
+                expected = f"expected '{ours[label]}'"
+            elif label in roles:
+                expected = "and a service has no name inside the VPC here (docs/architecture.md)"
+            else:
+                continue
+            problems.append(
+                svc.source.at("environment")
+                .key(name)
+                .problem(
+                    f"'{value}' is a host of the Go era's internal zone, which this"
+                    f" deployment does not have, {expected}",
+                    "warning",
+                )
+            )
     return problems
 
 

@@ -295,3 +295,24 @@ def test_a_service_named_data_is_refused_only_with_databases(app: LoadedApp) -> 
         " another name"
     ]
     assert check_databases(attrs.evolve(with_data, databases=())) == []
+
+
+def test_a_host_of_the_go_eras_internal_zone_is_a_warning(app: LoadedApp) -> None:
+    web = next(s for s in app.services if s.role == "web")
+    written = {
+        "MAIN_DB": "maindb.production-hello.local",
+        "GREETER": "greeter.hello.local",
+        "ELSEWHERE": "db.example.local",
+        "PLAIN": "maindb",
+    }
+    services = tuple(attrs.evolve(s, environment=written) if s is web else s for s in app.services)
+    lines = [str(p) for p in check_app(attrs.evolve(app, services=services)) if "web" in p.file]
+    assert lines == [
+        "manifests/hello/web/service.yml: production.environment.MAIN_DB: warning:"
+        " 'maindb.production-hello.local' is a host of the Go era's internal zone, which this"
+        " deployment does not have, expected 'maindb.hello.internal'",
+        "manifests/hello/web/service.yml: production.environment.GREETER: warning:"
+        " 'greeter.hello.local' is a host of the Go era's internal zone, which this"
+        " deployment does not have, and a service has no name inside the VPC here"
+        " (docs/architecture.md)",
+    ]
