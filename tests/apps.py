@@ -7,10 +7,20 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 import yaml
 
+from exosphere_cdk.manifest.data.exocom import MessageTranslation
 from exosphere_cdk.manifest.errors import ManifestError
 from exosphere_cdk.manifest.load.eras import load_app
+from exosphere_cdk.manifest.model.app import (
+    Database,
+    LoadedApp,
+    Messages,
+    Secret,
+    Source,
+    Where,
+)
 
 #: A valid app: `web` (public) asks `users` (private) for users.
 BASE: dict[str, Any] = {
@@ -101,3 +111,76 @@ def problem_lines(app: Path, env: str = "production") -> list[str]:
 
 
 AppFactory = Callable[[Mapping[str, Any] | None], Path]
+
+
+#: The imported certificate of `go_era_app` (the Go era's ssl-certificate-arn).
+GO_CERTIFICATE_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/go-era"
+
+
+def go_database(**changes: Any) -> Database:
+    """A Go-era `rds` dependency as the loader gives it: postgres `main-db`, every service."""
+    where = Where("application.yml", "remote.dependencies.main-db", None)
+    values: dict[str, Any] = {
+        "id": "main-db",
+        "engine": "postgres",
+        "engine_version": "17.6",
+        "allocated_storage_gib": 20,
+        "instance_class": "db.t3.micro",
+        "db_name": "maindb",
+        "username": "hello",
+        "storage_type": "gp3",
+        "password": Secret(name="hello/db", json_key="password"),
+        "variables": {
+            "address": "MAIN_DB_HOST",
+            "port": "MAIN_DB_PORT",
+            "db_name": "DB_NAME",
+            "username": "DB_USER",
+            "password": "DB_PASSWORD",
+        },
+        "roles": None,
+        "source": Source(file=where, keys={}, fallback=where),
+    }
+    return Database(**{**values, **changes})
+
+
+def go_era_app(exocom_version: str = "0.26.4") -> LoadedApp:
+    """manifests/hello as a Go-era app would load (until the Go-era loader lands): a postgres
+    for every service and a mysql for `web`, peer variables, web's memory a reservation,
+    greeter's `ask.greeting` translated to the bus's `greeting.request`, a worker `mailer`
+    (no port), the certificate imported."""
+    app = load_app(Path(__file__).resolve().parents[1] / "manifests" / "hello", "production")
+    web, greeter = sorted(app.services, key=lambda s: s.role != "web")
+    greeter = attrs.evolve(
+        greeter,
+        messages=Messages(receives=("ask.greeting",), sends=("greeting.reply",)),
+        translations=(MessageTranslation(public="greeting.request", internal="ask.greeting"),),
+        environment={"EXOCOM_HOST": "exocom.production-hello.local"},
+    )
+    mailer = attrs.evolve(
+        greeter,
+        role="mailer",
+        kind="worker",
+        messages=Messages(),
+        translations=(),
+        environment={},
+    )
+    mysql = go_database(
+        id="users",
+        engine="mysql",
+        engine_version="8.4.6",
+        db_name="users",
+        username="admin",
+        storage_type="gp2",
+        password=Secret(name="hello/users"),
+        variables={"address": "USERS_HOST", "password": "USERS_PASSWORD"},
+        roles=("web",),
+    )
+    return attrs.evolve(
+        app,
+        era="go-f5",
+        exocom_version=exocom_version,
+        peer_variables=True,
+        databases=(go_database(), mysql),
+        aws=attrs.evolve(app.aws, certificate_arn=GO_CERTIFICATE_ARN),
+        services=(attrs.evolve(web, memory_is_reservation=True), greeter, mailer),
+    )

@@ -14,7 +14,12 @@ import attrs
 
 from exosphere_cdk.cli import build_parser
 from exosphere_cdk.manifest.load.exo_deploy import schema
-from exosphere_cdk.manifest.model.constraints import RESERVED_ENV, RESERVED_ROLES, STACK_PARTS
+from exosphere_cdk.manifest.model.constraints import (
+    DATA_STACK_PART,
+    RESERVED_ENV,
+    RESERVED_ROLES,
+    STACK_PARTS,
+)
 from exosphere_cdk.manifest.model.spec import SPEC
 from tests.conftest import REPO
 from tests.synth import Synthesized
@@ -99,7 +104,10 @@ def test_the_deploy_waves_are_those_the_docs_describe(
 def test_the_architecture_table_has_a_row_per_stack_the_app_makes() -> None:
     architecture = (REPO / "docs" / "architecture.md").read_text()
     rows = re.findall(r"^\| `<slug>-([a-z<>]+)`", architecture, re.MULTILINE)
-    assert rows == [*STACK_PARTS[:-1], "<role>", STACK_PARTS[-1]]
+    # the data stack (an app with databases only) after ExoCom's, as derive.stack_parts
+    shared = list(STACK_PARTS)
+    shared.insert(shared.index("exocom") + 1, DATA_STACK_PART)
+    assert rows == [*shared[:-1], "<role>", shared[-1]]
 
 
 # ---------------------------------------------------------------- names and keys

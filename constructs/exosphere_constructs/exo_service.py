@@ -55,6 +55,7 @@ class ExoService(Construct):
         command: Sequence[str] | None = None,
         cpu: int = 100,
         memory_mib: int = 500,
+        memory_is_reservation: bool = False,
         environment: Mapping[str, str] | None = None,
         secrets: Mapping[str, ecs.Secret] | None = None,
         container_port: int | None = None,
@@ -81,6 +82,10 @@ class ExoService(Construct):
             command: the container's command; default the image's own.
             cpu: CPU units reserved for the container; default 100.
             memory_mib: the container's hard memory limit; default 500 MiB.
+            memory_is_reservation: `memory_mib` is a soft reservation instead
+                (`memoryReservation`, no hard limit: ECS places the task by it,
+                and the container may use more while its instance has memory
+                free); default off: a hard limit.
             environment: plain environment variables; default: only the image's own.
             secrets: environment variables read from Secrets Manager at start;
                 default: none, and the execution role may read no secret.
@@ -135,7 +140,8 @@ class ExoService(Construct):
             image=image,
             command=list(command) if command else None,
             cpu=cpu,
-            memory_limit_mib=memory_mib,
+            memory_limit_mib=None if memory_is_reservation else memory_mib,
+            memory_reservation_mib=memory_mib if memory_is_reservation else None,
             essential=True,
             # None when off: the template is unchanged (no `ReadonlyRootFilesystem: false`).
             readonly_root_filesystem=read_only_root or None,
@@ -155,7 +161,11 @@ class ExoService(Construct):
             self,
             [
                 *log_group_acknowledgments(self.log_group, log_retention, log_encryption_key),
-                *self._acknowledgments(read_only_root=read_only_root, user=user),
+                *self._acknowledgments(
+                    read_only_root=read_only_root,
+                    user=user,
+                    memory_is_reservation=memory_is_reservation,
+                ),
             ],
         )
         self.service = ecs.Ec2Service(
@@ -193,7 +203,9 @@ class ExoService(Construct):
             )
 
     @staticmethod
-    def _acknowledgments(*, read_only_root: bool, user: str | None) -> list[Acknowledgment]:
+    def _acknowledgments(
+        *, read_only_root: bool, user: str | None, memory_is_reservation: bool
+    ) -> list[Acknowledgment]:
         """The findings on the task definition that do not apply to this service, with why."""
         found = [
             nag(
@@ -227,6 +239,14 @@ class ExoService(Construct):
                     "ecs_containers_readonly_access_check",
                     "the container may write to its file system, as images commonly expect"
                     " (the manifest's production.aws read-only-root turns that off)",
+                )
+            )
+        if memory_is_reservation:
+            found.append(
+                control(
+                    "ecs_task_definition_memory_hard_limit_check",
+                    "the manifest's memory is a soft reservation, as the Go era deployed it:"
+                    " ECS places the task by it, and the container may use memory left free",
                 )
             )
         found.append(

@@ -14,7 +14,14 @@ from exosphere_cdk.cli.validate import ami_pins_json, print_ami_notice
 from exosphere_cdk.manifest.design.capacity import ClusterCapacity
 from exosphere_cdk.ops.amis import unpinned_notice
 from exosphere_cdk.ops.assembly import LIMIT_WARN, MAX_OUTPUTS, MAX_RESOURCES
-from exosphere_cdk.ops.plan import ExoComPlan, Plan, ServicePlan, StackPlan, plan
+from exosphere_cdk.ops.plan import (
+    DatabasePlan,
+    ExoComPlan,
+    Plan,
+    ServicePlan,
+    StackPlan,
+    plan,
+)
 from exosphere_cdk.reporting import EXIT_INVALID, EXIT_OK, console, problem_json, report_valid
 
 
@@ -38,6 +45,7 @@ def _service_branch(tree: Tree, svc: ServicePlan) -> None:
         Text(
             f"{'public' if svc.public else 'private'} service on the"
             f" {svc.cluster} cluster: {svc.cpu} CPU units, {svc.memory_mib} MiB"
+            + (" reserved (no hard limit)" if svc.memory_is_reservation else "")
         )
     )
     built = " (built from its Dockerfile, pushed to ECR)" if svc.image.kind == "asset" else ""
@@ -87,12 +95,34 @@ def _exocom_branch(tree: Tree, bus: ExoComPlan) -> None:
     routes = node.add(Text(f"routes ({bus.family.routes_variable})"))
     for route in bus.routes:
         ns = f" [namespace {route.namespace}]" if route.namespace else ""
+        if route.written:
+            pairs = ", ".join(f"{t.internal} as {t.public}" for t in route.written)
+            ns += f" [translations: {pairs}]"
         routes.add(
             Text(
                 f"{route.role}{ns}: receives {', '.join(route.receives) or '-'};"
                 f" sends {', '.join(route.sends) or '-'}"
             )
         )
+
+
+def _database_branch(tree: Tree, database: DatabasePlan) -> None:
+    db = database.design
+    node = tree.add(
+        Text(
+            f"database {db.id}: {db.engine} {db.engine_version} on {db.instance_class},"
+            f" {db.allocated_storage_gib} GiB {db.storage_type}"
+        )
+    )
+    node.add(Text(f"at {db.host}:{db.port}, database {db.db_name}, user {db.username}"))
+    key = f" (key {db.password.json_key})" if db.password.json_key else ""
+    node.add(Text(f"password: Secrets Manager secret {db.password.name}{key}"))
+    node.add(
+        Text(
+            f"backups kept {db.backup_retention_days} days; deletion protection; a final"
+            f" snapshot when deleted; {'multi-AZ' if db.multi_az else 'one availability zone'}"
+        )
+    )
 
 
 def render_tree(document: Plan) -> Tree:
@@ -108,6 +138,8 @@ def render_tree(document: Plan) -> Tree:
             _service_branch(branch, stack.service)
         if stack.name == document.exocom.stack:
             _exocom_branch(branch, document.exocom)
+        for database in stack.databases:
+            _database_branch(branch, database)
     cap = root.add(Text("capacity", style="bold"))
     for cluster in document.clusters:
         cap.add(_cluster_text(cluster))

@@ -18,6 +18,7 @@ from exosphere_cdk.manifest.data.instances import next_size
 from exosphere_cdk.manifest.design.app import (
     WAF_RULE_GROUPS,
     AppDesign,
+    DatabaseDesign,
     PulledImage,
     design,
 )
@@ -26,7 +27,8 @@ from exosphere_cdk.manifest.model.app import LoadedApp
 
 PRICES = Path(__file__).with_name("prices.json")
 DEFAULT_REGION = "us-east-1"
-#: Assumed CloudWatch Logs ingestion per log group (each service and ExoCom), GB per month.
+#: Assumed CloudWatch Logs ingestion per log group (each service, ExoCom, each log a database
+#: exports), GB per month.
 LOG_GB_PER_GROUP = 1.0
 #: Assumed load balancer capacity units, on average over the month.
 ALB_LCUS = 1
@@ -135,6 +137,8 @@ def secret_names(plan: AppDesign) -> list[str]:
     names.update(i.credentials for i in images if isinstance(i, PulledImage) and i.credentials)
     for svc in plan.services:
         names.update(ref.name for ref in svc.secrets.values())
+    if plan.data is not None:
+        names.update(db.password.name for db in plan.data.databases)
     return sorted(names)
 
 
@@ -271,6 +275,15 @@ class _Prices:
         hourly = self.p["ec2_hour"].get(instance)
         return None if hourly is None else hourly * self.hours
 
+    def database(self, db: DatabaseDesign) -> float | None:
+        """A month of the database's instance, single-AZ (twice that multi-AZ)."""
+        hourly = self.p.get("rds_hour", {}).get(f"{db.engine}:{db.instance_class}")
+        return None if hourly is None else hourly * self.hours * (2 if db.multi_az else 1)
+
+    def database_storage(self, db: DatabaseDesign) -> float | None:
+        per_gib = self.p.get("rds_storage_gb_month", {}).get(db.storage_type)
+        return None if per_gib is None else per_gib * (2 if db.multi_az else 1)
+
     def volume(self, gib: int) -> float:
         per_gib: float = self.p["gp3_gb_month"]
         return gib * per_gib
@@ -292,7 +305,8 @@ def _items(plan: AppDesign, prices: _Prices) -> list[Item]:
     if plan.dns is not None and plan.dns.hosted_zone_id is None:
         zones.append(f"public zone {plan.dns.domain}")
     zones.append(f"private zone {plan.exocom.namespace} (ExoCom's name)")
-    log_groups = len(plan.services) + 1
+    databases = plan.data.databases if plan.data else ()
+    log_groups = len(plan.services) + 1 + sum(len(db.log_exports) for db in databases)
     network = plan.network
     items = [
         Item(
@@ -353,7 +367,30 @@ def _items(plan: AppDesign, prices: _Prices) -> list[Item]:
             f"assumed {LOG_GB_PER_GROUP:g} GB/month per log group ({log_groups} groups)",
         ),
     ]
-    return items + _waf_items(plan, p)
+    return items + _database_items(plan, prices) + _waf_items(plan, p)
+
+
+def _database_items(plan: AppDesign, prices: _Prices) -> list[Item]:
+    """Each database's instance and storage (automated backups up to its size are free)."""
+    items: list[Item] = []
+    for db in plan.data.databases if plan.data else ():
+        instance = prices.database(db)
+        storage = prices.database_storage(db)
+        items += [
+            Item(
+                f"RDS {db.id} ({db.engine} {db.instance_class})",
+                1,
+                None if instance is None else round(instance, 4),
+                "one instance, multi-AZ" if db.multi_az else "one instance, single-AZ",
+            ),
+            Item(
+                f"RDS {db.id} storage",
+                db.allocated_storage_gib,
+                storage,
+                f"{db.allocated_storage_gib} GiB {db.storage_type}; backups up to that size free",
+            ),
+        ]
+    return items
 
 
 def _waf_items(plan: AppDesign, p: dict[str, Any]) -> list[Item]:

@@ -48,12 +48,23 @@ class Edge:
 
 
 @frozen
+class DatabaseNode:
+    """A database of the app and the roles that get its variables (drawn dotted)."""
+
+    id: str
+    label: str
+    roles: tuple[str, ...]
+
+
+@frozen
 class MessageGraph:
-    """Services (role -> public) and the merged edges between them, in a stable order."""
+    """Services (role -> public) and the merged edges between them, in a stable order; the
+    app's databases and who uses them."""
 
     public: dict[str, bool]
     namespaces: dict[str, str]
     edges: tuple[Edge, ...]
+    databases: tuple[DatabaseNode, ...] = ()
 
     @property
     def has_nobody(self) -> bool:
@@ -69,6 +80,16 @@ class MessageGraph:
                 {"from": e.sender, "to": e.receiver, "messages": list(e.messages)}
                 for e in self.edges
             ],
+            **(
+                {
+                    "databases": [
+                        {"id": d.id, "label": d.label, "used_by": list(d.roles)}
+                        for d in self.databases
+                    ]
+                }
+                if self.databases
+                else {}
+            ),
         }
 
 
@@ -84,10 +105,19 @@ def message_graph(app: LoadedApp) -> MessageGraph:
             for receiver in receivers:
                 pairs.setdefault((sender, receiver), set()).add(message)
     edges = tuple(Edge(s, r, tuple(sorted(ms))) for (s, r), ms in sorted(pairs.items()))
+    databases = tuple(
+        DatabaseNode(
+            id=db.id,
+            label=f"{db.id} ({db.engine} {db.engine_version})",
+            roles=tuple(s.role for s in spec.services if db.id in s.databases),
+        )
+        for db in (spec.data.databases if spec.data else ())
+    )
     return MessageGraph(
         public={s.role: s.public for s in spec.services},
         namespaces={r.role: r.namespace for r in spec.exocom.routes if r.namespace},
         edges=edges,
+        databases=databases,
     )
 
 
@@ -96,6 +126,10 @@ def message_graph(app: LoadedApp) -> MessageGraph:
 
 def _mermaid_id(node: str) -> str:
     return "nobody" if node == NOBODY else "s_" + node.replace("-", "_")
+
+
+def _database_id(database: DatabaseNode) -> str:
+    return "d_" + database.id.replace("-", "_")
 
 
 def _node_label(graph: MessageGraph, role: str) -> str:
@@ -137,7 +171,19 @@ def to_mermaid(graph: MessageGraph) -> str:
         lines.append("  class nobody nobody")
     if dangling:
         lines.append(f"  linkStyle {','.join(dangling)} stroke:#dc2626,color:#dc2626")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _mermaid_databases(graph)) + "\n"
+
+
+def _mermaid_databases(graph: MessageGraph) -> list[str]:
+    """The databases as cylinders, each service using one linked to it dotted."""
+    if not graph.databases:
+        return []
+    lines = ["  subgraph databases"]
+    lines += [f'    {_database_id(d)}[("{d.label}")]' for d in graph.databases]
+    lines.append("  end")
+    for database in graph.databases:
+        lines += [f"  {_mermaid_id(r)} -.- {_database_id(database)}" for r in database.roles]
+    return lines
 
 
 def _dot_quote(text: str) -> str:
@@ -179,6 +225,15 @@ def to_dot(graph: MessageGraph, title: str = "") -> str:
         lines.append(
             f"  {_dot_quote(edge.sender)} -> {_dot_quote(edge.receiver)} [label={label}{style}];"
         )
+    for database in graph.databases:
+        node = _dot_quote(_database_id(database))
+        lines.append(
+            f'  {node} [label={_dot_quote(database.label)}, shape=cylinder, fillcolor="#fef3c7",'
+            ' color="#b45309"];'
+        )
+        lines += [
+            f"  {_dot_quote(r)} -> {node} [style=dotted, arrowhead=none];" for r in database.roles
+        ]
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -16,12 +16,19 @@ from attrs import frozen
 from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.data.exocom import Deployment, Route
 from exosphere_cdk.manifest.data.instances import AS_OF as SIZES_AS_OF
-from exosphere_cdk.manifest.design.app import AppDesign, BuiltImage, ServiceDesign, design
+from exosphere_cdk.manifest.design.app import (
+    AppDesign,
+    BuiltImage,
+    DatabaseDesign,
+    ServiceDesign,
+    design,
+)
 from exosphere_cdk.manifest.design.capacity import ClusterCapacity, capacity, notes
 from exosphere_cdk.manifest.model.app import Image, LoadedApp
 from exosphere_cdk.ops.assembly import StackInfo, synthesize
 
 __all__ = [
+    "DatabasePlan",
     "ExoComPlan",
     "ListenerRulePlan",
     "Plan",
@@ -70,6 +77,8 @@ class ServicePlan:
     log_retention_days: int | None
     target_group: TargetGroupPlan | None = None
     listener_rule: ListenerRulePlan | None = None
+    #: `memory_mib` is a soft reservation, not a hard limit.
+    memory_is_reservation: bool = False
 
     @property
     def cluster(self) -> str:
@@ -87,6 +96,7 @@ class ServicePlan:
             "image": {"kind": self.image.kind, "value": self.image.value},
             "cpu": self.cpu,
             "memory_mib": self.memory_mib,
+            "memory": "reservation" if self.memory_is_reservation else "limit",
             "scaling": {
                 "min": self.min_tasks,
                 "max": self.max_tasks,
@@ -103,11 +113,36 @@ class ServicePlan:
 
 
 @frozen
+class DatabasePlan:
+    """One database as the data stack deploys it."""
+
+    design: DatabaseDesign
+
+    def as_json(self) -> dict[str, Any]:
+        db = self.design
+        return {
+            "id": db.id,
+            "engine": db.engine,
+            "engine_version": db.engine_version,
+            "instance_class": db.instance_class,
+            "storage": {"gib": db.allocated_storage_gib, "type": db.storage_type},
+            "db_name": db.db_name,
+            "username": db.username,
+            "password": {"secret": db.password.name, "json_key": db.password.json_key},
+            "host": db.host,
+            "port": db.port,
+            "backup_retention_days": db.backup_retention_days,
+            "multi_az": db.multi_az,
+        }
+
+
+@frozen
 class StackPlan:
-    """One stack: its size against CloudFormation's limits, and its service when it has one."""
+    """One stack: its size against CloudFormation's limits, and its service or databases."""
 
     info: StackInfo
     service: ServicePlan | None
+    databases: tuple[DatabasePlan, ...] = ()
 
     @property
     def name(self) -> str:
@@ -119,6 +154,7 @@ class StackPlan:
             **self.info.limits(),
             "outputs_names": sorted(self.info.outputs),
             "service": self.service.as_json() if self.service else None,
+            **({"databases": [db.as_json() for db in self.databases]} if self.databases else {}),
         }
 
 
@@ -234,6 +270,7 @@ def _service_plan(plan: AppDesign, svc: ServiceDesign, stack: StackInfo) -> Serv
         log_retention_days=retention,
         target_group=target_group,
         listener_rule=listener_rule,
+        memory_is_reservation=svc.memory_is_reservation,
     )
 
 
@@ -242,10 +279,16 @@ def build_plan(app: LoadedApp, stacks: dict[str, StackInfo]) -> Plan:
     spec = design(app)
     planned: list[StackPlan] = []
     warnings: list[str] = []
+    data = spec.data
     for name, info in stacks.items():
         svc = spec.service(name)
         warnings += info.limit_warnings()
-        planned.append(StackPlan(info, _service_plan(spec, svc, info) if svc else None))
+        databases = (
+            tuple(DatabasePlan(db) for db in data.databases)
+            if data is not None and name == data.name
+            else ()
+        )
+        planned.append(StackPlan(info, _service_plan(spec, svc, info) if svc else None, databases))
     host = spec.exocom.address
     return Plan(
         slug=app.slug,

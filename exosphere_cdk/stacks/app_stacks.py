@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from attrs import frozen
 from aws_cdk import App, Environment, IPolicyValidationPlugin, Tags, Validations
@@ -42,6 +43,9 @@ from exosphere_cdk.stacks.service import ServiceStack
 from exosphere_cdk.stacks.zone import ZoneStack
 from exosphere_constructs.dashboard import ServiceMetrics
 
+if TYPE_CHECKING:
+    from exosphere_cdk.stacks.data import DataStack
+
 
 @frozen
 class AppStacks:
@@ -55,6 +59,8 @@ class AppStacks:
     monitoring: MonitoringStack | None = None
     #: The public zone's own stack (none without a domain, or with `hosted-zone-id`).
     zone: ZoneStack | None = None
+    #: The databases' stack (none without databases).
+    data: DataStack | None = None
 
 
 @frozen
@@ -85,7 +91,8 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
     dns = _dns(build, zone)
     platform = _platform(build, network, dns)
     exocom = _exocom(build, network, platform)
-    shared = AppStacks(network, dns, platform, exocom, {})
+    data = _data(build, network, platform, exocom)
+    shared = AppStacks(network, dns, platform, exocom, {}, data=data)
     services: dict[str, ServiceStack] = {}
     rows = []
     for spec in plan.services:
@@ -94,7 +101,7 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
     monitoring = _monitoring(build, platform, exocom, rows)
     for key, value in plan.tags.items():
         Tags.of(scope).add(key, value)
-    return AppStacks(network, dns, platform, exocom, services, monitoring, zone)
+    return AppStacks(network, dns, platform, exocom, services, monitoring, zone, data)
 
 
 def _network(build: _Build) -> NetworkStack:
@@ -229,6 +236,30 @@ def _exocom(build: _Build, network: NetworkStack, platform: PlatformStack) -> Ex
     return exocom
 
 
+def _data(
+    build: _Build, network: NetworkStack, platform: PlatformStack, exocom: ExoComStack
+) -> DataStack | None:
+    spec = build.design.data
+    if spec is None:
+        return None
+    # Loaded only by an app with databases, and RDS's CDK module with it.
+    from exosphere_cdk.stacks.data import DataStack  # noqa: PLC0415
+
+    return DataStack(
+        build.scope,
+        spec.name,
+        env=build.env,
+        description=spec.description,
+        databases=spec.databases,
+        vpc=network.network.vpc,
+        encryption_key=network.key,
+        namespace=exocom.exocom.namespace,
+        clients=[platform.public_cluster.security_group, platform.private_cluster.security_group],
+        protect=build.protect,
+        termination_protection=build.protect,
+    )
+
+
 def _service(
     build: _Build, spec: ServiceDesign, shared: AppStacks
 ) -> tuple[ServiceStack, ServiceMetrics]:
@@ -254,6 +285,8 @@ def _service(
     )
     # Deploying one service also brings ExoCom's routes up to date.
     service_stack.add_stack_dependency(exocom, "a service needs ExoCom to route its messages")
+    if spec.databases and shared.data is not None:
+        service_stack.add_stack_dependency(shared.data, "a service connects to its databases")
     route = service_stack.route
     target_group = route.target_group if route else None
     alb = load_balancer.load_balancer if route else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aws_cdk import SymlinkFollowMode
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
@@ -9,10 +11,14 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+if TYPE_CHECKING:
+    from aws_cdk import aws_rds as rds
+
 from exosphere_cdk.manifest.design.app import (
     Architecture,
     BuiltImage,
     ClusterDesign,
+    DatabaseDesign,
     PulledImage,
 )
 from exosphere_cdk.manifest.model.constraints import LOG_RETENTION_DAYS
@@ -66,3 +72,39 @@ def container_image(scope: Construct, image: BuiltImage | PulledImage) -> ecs.Co
         follow_symlinks=SymlinkFollowMode.BLOCK_EXTERNAL,
         platform=ASSET_PLATFORMS[image.architecture],
     )
+
+
+def engine_major_version(engine: str, version: str) -> str:
+    """The major version RDS names an engine version's family by: PostgreSQL's first number
+    from 10 on (`9.6.3` -> `9.6`, `16.3` -> `16`), MySQL's first two (`8.0.35` -> `8.0`)."""
+    parts = version.split(".")
+    if engine == "postgres" and parts[0].isdigit() and int(parts[0]) >= 10:
+        return parts[0]
+    return ".".join(parts[:2])
+
+
+def database_engine(db: DatabaseDesign) -> rds.IInstanceEngine:
+    """The database's engine at its version."""
+    # Loaded only by an app with databases, and RDS's CDK module with it.
+    from aws_cdk import aws_rds as rds  # noqa: PLC0415
+
+    major = engine_major_version(db.engine, db.engine_version)
+    if db.engine == "postgres":
+        return rds.DatabaseInstanceEngine.postgres(
+            version=rds.PostgresEngineVersion.of(db.engine_version, major)
+        )
+    return rds.DatabaseInstanceEngine.mysql(
+        version=rds.MysqlEngineVersion.of(db.engine_version, major)
+    )
+
+
+def database_instance_type(db: DatabaseDesign) -> ec2.InstanceType:
+    """The instance class without RDS's `db.` (CDK writes it back)."""
+    return ec2.InstanceType(db.instance_class.removeprefix("db."))
+
+
+def storage_type(db: DatabaseDesign) -> rds.StorageType:
+    """RDS's storage type by its API name (`gp2`, `gp3`, `io1`, `io2`, `standard`)."""
+    from aws_cdk import aws_rds as rds  # noqa: PLC0415
+
+    return rds.StorageType[db.storage_type.upper()]

@@ -1,18 +1,21 @@
 """A synthesis check: no template holds a dynamic reference or an unresolved token.
 
-exosphere-cdk writes no CloudFormation dynamic reference (`{{resolve:…}}`) into
-any template: secrets reach a task through ECS's `secrets` (the secret's ARN,
-read by the task's execution role when it starts). One in a template came from
-somewhere else (a manifest string the checks missed, a construct added by
-hand) and would be resolved at deploy time with the deploying role's rights,
-its value written in plain text. The plugin fails the synthesis on any, and on
-an unresolved CDK token (`${Token[…]}`), naming the stack, the resource and
-the key path.
+exosphere-cdk writes one kind of CloudFormation dynamic reference (`{{resolve:…}}`)
+into a template: a database's master password, a Secrets Manager reference as
+the whole `MasterUserPassword` of an `AWS::RDS::DBInstance` (CloudFormation
+hands it to RDS and never shows it). Secrets reach a task through ECS's
+`secrets` (the secret's ARN, read by the task's execution role when it starts).
+Any other reference in a template came from somewhere else (a manifest string
+the checks missed, a construct added by hand) and would be resolved at deploy
+time with the deploying role's rights, its value written in plain text. The
+plugin fails the synthesis on any, and on an unresolved CDK token
+(`${Token[…]}`), naming the stack, the resource and the key path.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,8 @@ from aws_cdk import (
 from exosphere_cdk.manifest.model.constraints import CDK_TOKEN, DYNAMIC_REFERENCE
 
 RULE = "exosphere-no-dynamic-references"
+#: The one dynamic reference exosphere-cdk writes: a database's master password, whole.
+MASTER_PASSWORD = re.compile(r"\{\{resolve:secretsmanager:[^{}]+\}\}")
 
 
 @jsii.implements(IPolicyValidationPlugin)
@@ -82,7 +87,8 @@ def found(template: dict[str, Any]) -> Iterator[tuple[str, str]]:
         if isinstance(body, dict):
             for logical_id, value in body.items():
                 for location in _strings(value, f"{section}/{logical_id}"):
-                    yield logical_id, location
+                    if not _master_password(section, value, location):
+                        yield logical_id, location
         else:
             for location in _strings(body, section):
                 yield section, location
@@ -99,3 +105,15 @@ def _strings(value: Any, path: str) -> Iterator[str]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _strings(item, f"{path}/{index}")
+
+
+def _master_password(section: str, resource: Any, location: str) -> bool:
+    """Whether `location` is a database's master password read from Secrets Manager."""
+    if section != "Resources" or not isinstance(resource, dict):
+        return False
+    if resource.get("Type") != "AWS::RDS::DBInstance":
+        return False
+    if not location.endswith("/Properties/MasterUserPassword"):
+        return False
+    value = resource.get("Properties", {}).get("MasterUserPassword")
+    return isinstance(value, str) and MASTER_PASSWORD.fullmatch(value) is not None

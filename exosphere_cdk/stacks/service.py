@@ -126,6 +126,7 @@ class ServiceStack(Stack):
             command=None if spec.command is None else list(spec.command),
             cpu=spec.cpu,
             memory_mib=spec.memory_mib,
+            memory_is_reservation=spec.memory_is_reservation,
             environment=dict(sorted(spec.environment.items())),
             secrets=secrets,
             container_port=spec.container_port,

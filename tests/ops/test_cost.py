@@ -19,7 +19,7 @@ from exosphere_cdk.ops.cost import (
     price_table,
     secret_names,
 )
-from tests.apps import AppFactory
+from tests.apps import AppFactory, go_era_app
 from tests.ops.conftest import SHOP
 
 #: web (public) with one secret, users (private) using mongo: all defaults, us-east-1.
@@ -226,3 +226,29 @@ def test_a_dashboard_per_fifty_services(make_app: AppFactory) -> None:
     assert dashboards(design(app)) == 1
     many = attrs.evolve(app, services=app.services * 26)  # 52 services
     assert dashboards(design(many)) == 2
+
+
+def test_databases_are_priced_by_engine_class_and_storage() -> None:
+    result = estimate(go_era_app())
+    h = 730
+    items = {i.item: i for i in result.items}
+    # us-east-1: postgres db.t3.micro $0.018/h, 20 GiB gp3 $0.115; mysql db.t3.micro $0.017/h,
+    # 20 GiB gp2 $0.115; single-AZ
+    assert {
+        k: (i.quantity, i.unit, i.monthly, i.detail) for k, i in items.items() if "RDS" in k
+    } == {
+        "RDS main-db (postgres db.t3.micro)": (1, 13.14, 13.14, "one instance, single-AZ"),
+        "RDS main-db storage": (20, 0.115, 2.3, "20 GiB gp3; backups up to that size free"),
+        "RDS users (mysql db.t3.micro)": (1, round(0.017 * h, 4), 12.41, "one instance, single-AZ"),
+        "RDS users storage": (20, 0.115, 2.3, "20 GiB gp2; backups up to that size free"),
+    }
+    # the passwords' secrets are read, and each exported engine log is a log group:
+    # 3 services + ExoCom + postgres' 2 + mysql's 4
+    assert items["Secrets Manager secrets"].detail == "hello/db, hello/users"
+    assert items["CloudWatch Logs ingestion"].quantity == 10
+
+
+def test_a_database_in_a_region_without_rds_prices_is_unknown() -> None:
+    result = estimate(go_era_app(), region="eu-west-1")
+    assert "RDS main-db (postgres db.t3.micro)" in result.unknown
+    assert "RDS main-db storage" in result.unknown

@@ -6,12 +6,13 @@ import re
 import shutil
 from pathlib import Path
 
+import attrs
 import pytest
 
 from exosphere_cdk.cli import main
 from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.ops.graph import NOBODY, Edge, message_graph, to_dot, to_mermaid
-from tests.apps import AppFactory
+from tests.apps import AppFactory, go_era_app
 from tests.conftest import REPO, corpus
 from tests.ops.conftest import SHOP
 
@@ -131,3 +132,27 @@ def test_cli_pictures(tmp_path: Path, fmt: str, magic: bytes) -> None:
     assert magic in data[:400]
     if fmt == "svg":
         assert b"products.list" in data
+
+
+def test_databases_are_drawn_beside_the_services_that_use_them() -> None:
+    graph = message_graph(go_era_app())
+    assert graph.as_json()["databases"] == [
+        {
+            "id": "main-db",
+            "label": "main-db (postgres 17.6)",
+            "used_by": ["web", "greeter", "mailer"],
+        },
+        {"id": "users", "label": "users (mysql 8.4.6)", "used_by": ["web"]},
+    ]
+    mermaid = to_mermaid(graph)
+    assert '    d_main_db[("main-db (postgres 17.6)")]' in mermaid.splitlines()
+    assert "  s_web -.- d_users" in mermaid.splitlines()
+    dot = to_dot(graph)
+    assert '  "greeter" -> "d_main_db" [style=dotted, arrowhead=none];' in dot.splitlines()
+    # the translated name is the one on the bus
+    assert [(e.sender, e.receiver, e.messages) for e in graph.edges] == [
+        ("greeter", "web", ("greeting.reply",)),
+        ("web", "greeter", ("greeting.request",)),
+    ]
+    # an app without databases says nothing of them
+    assert "databases" not in message_graph(attrs.evolve(go_era_app(), databases=())).as_json()

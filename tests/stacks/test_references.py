@@ -74,3 +74,31 @@ def test_found_names_each_string_and_passes_plain_ones() -> None:
         ("Task", "Resources/Task/Properties/Environment/1/Value"),
         ("Task", "Resources/Task/Properties/Environment/2/Value"),
     ]
+
+
+def test_only_a_whole_master_password_from_secrets_manager_passes() -> None:
+    password = "{{resolve:secretsmanager:shop/db:SecretString:password::}}"
+
+    def instance(**properties: object) -> dict[str, object]:
+        return {"Type": "AWS::RDS::DBInstance", "Properties": properties}
+
+    template = {
+        "Resources": {
+            "Db": instance(MasterUserPassword=password),
+            "Ssm": instance(MasterUserPassword="{{resolve:ssm:/shop/pw}}"),
+            "Part": instance(MasterUserPassword=f"x{password}"),
+            "Name": instance(MasterUserPassword=password, DBName=password),
+            "Other": {
+                "Type": "AWS::RDS::DBCluster",
+                "Properties": {"MasterUserPassword": password},
+            },
+        },
+        "Outputs": {"Db": {"Value": password}},
+    }
+    assert sorted(found(template)) == [
+        ("Db", "Outputs/Db/Value"),
+        ("Name", "Resources/Name/Properties/DBName"),
+        ("Other", "Resources/Other/Properties/MasterUserPassword"),
+        ("Part", "Resources/Part/Properties/MasterUserPassword"),
+        ("Ssm", "Resources/Ssm/Properties/MasterUserPassword"),
+    ]

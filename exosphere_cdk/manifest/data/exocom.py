@@ -225,6 +225,9 @@ class Route:
     sends: tuple[str, ...]
     #: exo-deploy's namespace: `<namespace>.x` in the service is `<role>.x` on the bus.
     namespace: str | None = None
+    #: The Go era's translations as written (`message-translation`,
+    #: `dependency-data.exocom.translations`): `internal` in the service is `public` on the bus.
+    written: tuple[MessageTranslation, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         """The route as JSON data, whatever the release: `namespace` only when there is one."""
@@ -235,31 +238,36 @@ class Route:
         }
         if self.namespace:
             entry["namespace"] = self.namespace
+        if self.written:
+            entry["translations"] = _as_json(self.written)
         return entry
 
     def translations(self) -> tuple[MessageTranslation, ...]:
-        """The namespace as one-to-one translations: `<namespace>.x` ↔ `<role>.x`.
+        """The one-to-one translations: the written ones, in their order, then the namespace's.
 
-        Every written name (sends, then receives, each once) starting with
-        `<namespace>.` is carried as `<role>.` and the rest of the name, whole.
+        The namespace's: every written name (sends, then receives, each once)
+        starting with `<namespace>.` is carried as `<role>.` and the rest of
+        the name, whole, unless a written translation already carries it.
         """
         if not self.namespace:
-            return ()
+            return self.written
         prefix = f"{self.namespace}."
-        seen: dict[str, None] = {}
+        seen: dict[str, None] = {t.internal: None for t in self.written}
+        derived: list[MessageTranslation] = []
         for name in (*self.sends, *self.receives):
-            if name.startswith(prefix) and len(name) > len(prefix):
-                seen.setdefault(name, None)
-        return tuple(
-            MessageTranslation(public=f"{self.role}.{name[len(prefix) :]}", internal=name)
-            for name in seen
-        )
+            if name.startswith(prefix) and len(name) > len(prefix) and name not in seen:
+                seen[name] = None
+                derived.append(
+                    MessageTranslation(public=f"{self.role}.{name[len(prefix) :]}", internal=name)
+                )
+        return (*self.written, *derived)
 
 
 def routes_value(family: ExoComFamily, routes: Sequence[Route]) -> object:
     """The routing table as `family` reads it (JSON data), the routes in the order given."""
     if family.routes_shape == "list-namespace":
-        return [route.as_json() for route in routes]
+        # These releases read no translations (the rules refuse written ones).
+        return [attrs.evolve(route, written=()).as_json() for route in routes]
     if family.routes_shape == "list-translations":
         listed: list[dict[str, object]] = []
         for route in routes:
@@ -284,7 +292,11 @@ def routes_value(family: ExoComFamily, routes: Sequence[Route]) -> object:
 
 
 def _translations_json(route: Route) -> list[dict[str, str]]:
-    return [{"public": t.public, "internal": t.internal} for t in route.translations()]
+    return _as_json(route.translations())
+
+
+def _as_json(translations: Iterable[MessageTranslation]) -> list[dict[str, str]]:
+    return [{"public": t.public, "internal": t.internal} for t in translations]
 
 
 def routes_json(family: ExoComFamily, routes: Sequence[Route]) -> str:
@@ -315,10 +327,18 @@ def bus_name(family: ExoComFamily, route: Route, message: str, direction: Direct
       `a` is not the role is `<role>.b`, whatever `a` is (`mongo.item.get` →
       `products.item`).
     - Go 0.23.0, a namespaced role: any sent or received `a.b…` is `<role>.b`.
-    - Go 0.24 and later: one-to-one translations (`Route.translations`:
-      `<namespace>.x` ↔ `<role>.x`, the whole rest of the name kept).
-    - Without a namespace, and for a name without a dot, the name is unchanged.
+    - Go 0.24 and later: one-to-one translations (`Route.translations`: the
+      written ones, then `<namespace>.x` ↔ `<role>.x`, the whole rest of the
+      name kept), as ExoCom looks them up (the first whose `internal` is the
+      name); a name none translates is unchanged.
+    - Node.js and Go 0.23.0: without a namespace, and for a name without a dot,
+      the name is unchanged (they read no written translations).
     """
+    if family.translation == "one-to-one":
+        for translation in route.translations():
+            if translation.internal == message:
+                return translation.public
+        return message
     if not route.namespace or "." not in message:
         return message
     parts = message.split(".")
@@ -326,12 +346,7 @@ def bus_name(family: ExoComFamily, route: Route, message: str, direction: Direct
         if direction == "sends":
             return f"{route.role}.{parts[1]}" if parts[0] == route.namespace else message
         return message if parts[0] == route.role else f"{route.role}.{parts[1]}"
-    if family.translation == "go-namespace":
-        return f"{route.role}.{parts[1]}"
-    for translation in route.translations():
-        if translation.internal == message:
-            return translation.public
-    return message
+    return f"{route.role}.{parts[1]}"
 
 
 @frozen

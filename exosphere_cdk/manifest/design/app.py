@@ -17,8 +17,14 @@ from exosphere_cdk.manifest.data.ec2_types import architecture
 from exosphere_cdk.manifest.data.images import ecr_image, is_docker_hub
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.model.amis import AmiPins
-from exosphere_cdk.manifest.model.app import Alarms, LoadedApp, LoadedService, Secret
-from exosphere_cdk.manifest.model.constraints import PRODUCTION
+from exosphere_cdk.manifest.model.app import (
+    Alarms,
+    Database,
+    LoadedApp,
+    LoadedService,
+    Secret,
+)
+from exosphere_cdk.manifest.model.constraints import DATA_STACK_PART, PRODUCTION
 
 Architecture = Literal["x86_64", "arm64"]
 #: The encrypted root volume of every instance of the app's clusters (ExoCom's host too).
@@ -37,6 +43,15 @@ APP_TAG = "exosphere:app"
 ENV_TAG = "exosphere:env"
 #: Files of a service folder that are not part of its image (editing them must not rebuild it).
 NOT_IN_IMAGE = ("service.yml",)
+#: The port each database engine listens on (its default: Go-era services assume it).
+ENGINE_PORTS: Mapping[str, int] = {"postgres": 5432, "mysql": 3306}
+#: The logs each engine sends to CloudWatch Logs: every one it has (what RDS's checks ask).
+ENGINE_LOGS: Mapping[str, tuple[str, ...]] = {
+    "postgres": ("postgresql", "upgrade"),
+    "mysql": ("audit", "error", "general", "slowquery"),
+}
+#: Days of automated backups every database keeps.
+BACKUP_RETENTION_DAYS = 7
 
 
 @frozen(kw_only=True)
@@ -191,11 +206,52 @@ class ServiceDesign:
     user: str | None
     execute_command: bool
     alarms: Alarms
+    #: `memory_mib` is a soft reservation (`memoryReservation`), not a hard limit.
+    memory_is_reservation: bool = False
+    #: The databases whose variables it gets (their ids): it deploys after them.
+    databases: tuple[str, ...] = ()
 
     @property
     def routed(self) -> bool:
         """Whether the load balancer routes to it (a public service with a port)."""
         return self.public and self.container_port is not None
+
+
+@frozen(kw_only=True)
+class DatabaseDesign:
+    """One RDS instance of the app, in the private subnets, reachable from its clusters only."""
+
+    #: The dependency's name as written: the construct ID of its resources.
+    id: str
+    engine: Literal["postgres", "mysql"]
+    engine_version: str
+    #: As written, with RDS's `db.` (`db.t3.micro`).
+    instance_class: str
+    allocated_storage_gib: int
+    storage_type: str
+    #: The database created in the instance.
+    db_name: str
+    username: str
+    #: The master password, read by CloudFormation at deploy (a dynamic reference).
+    password: Secret
+    port: int
+    #: Its name in the private namespace (a CNAME to the instance's address), and the host
+    #: services connect to: `<db_name>.<namespace>`.
+    service_name: str
+    host: str
+    #: The engine's logs sent to CloudWatch Logs (RDS creates their log groups).
+    log_exports: tuple[str, ...] = ()
+    backup_retention_days: int = BACKUP_RETENTION_DAYS
+    multi_az: bool = False
+
+
+@frozen(kw_only=True)
+class DataDesign:
+    """The stack of the app's databases (only with databases)."""
+
+    name: str
+    description: str
+    databases: tuple[DatabaseDesign, ...]
 
 
 @frozen(kw_only=True)
@@ -231,6 +287,8 @@ class AppDesign:
     monitoring: MonitoringDesign
     #: Tags of every resource.
     tags: Mapping[str, str]
+    #: The databases' stack; None: the app has none.
+    data: DataDesign | None = None
 
     @property
     def insights_on(self) -> bool:
@@ -265,6 +323,7 @@ def design(app: LoadedApp) -> AppDesign:
         dns=_dns(app),
         platform=platform,
         exocom=_exocom(app),
+        data=_data(app),
         services=tuple(_service(app, svc, platform) for svc in app.services),
         monitoring=MonitoringDesign(
             name=derive.stack_name(app, "monitoring"),
@@ -291,6 +350,8 @@ WHAT = {
     "platform": "ECS clusters and load balancer",
     "monitoring": "CloudWatch dashboard",
 }
+#: What the data stack holds (only an app with databases has it).
+DATA_WHAT = "RDS databases"
 
 
 def description(app: LoadedApp, what: str) -> str:
@@ -311,6 +372,7 @@ def stack_descriptions(app: LoadedApp) -> list[str]:
     return [
         *(description(app, what) for what in WHAT.values()),
         description(app, exocom_description(app)),
+        *([description(app, DATA_WHAT)] if app.databases else []),
         *(description(app, service_description(svc)) for svc in app.services),
     ]
 
@@ -411,10 +473,79 @@ def pulled_image(app: LoadedApp, name: str) -> PulledImage:
     return PulledImage(name=name, credentials=credentials)
 
 
+def _data(app: LoadedApp) -> DataDesign | None:
+    if not app.databases:
+        return None
+    return DataDesign(
+        name=derive.stack_name(app, DATA_STACK_PART),
+        description=description(app, DATA_WHAT),
+        databases=tuple(_database(app, db) for db in app.databases),
+    )
+
+
+def _database(app: LoadedApp, db: Database) -> DatabaseDesign:
+    return DatabaseDesign(
+        id=db.id,
+        engine=db.engine,
+        engine_version=db.engine_version,
+        instance_class=db.instance_class,
+        allocated_storage_gib=db.allocated_storage_gib,
+        storage_type=db.storage_type,
+        db_name=db.db_name,
+        username=db.username,
+        password=db.password,
+        port=ENGINE_PORTS[db.engine],
+        service_name=db.db_name,
+        host=derive.database_host(app, db),
+        log_exports=ENGINE_LOGS[db.engine],
+    )
+
+
+def databases_of(app: LoadedApp, svc: LoadedService) -> list[Database]:
+    """The databases whose variables `svc` gets: those naming its role, or every service."""
+    return [db for db in app.databases if db.roles is None or svc.role in db.roles]
+
+
+def database_variables(app: LoadedApp, svc: LoadedService) -> dict[str, str]:
+    """The plain variables of `svc`'s databases, under the names their `variables` give."""
+    environment: dict[str, str] = {}
+    for db in databases_of(app, svc):
+        values = {
+            "address": derive.database_host(app, db),
+            "port": str(ENGINE_PORTS[db.engine]),
+            "db_name": db.db_name,
+            "username": db.username,
+        }
+        for purpose, name in db.variables.items():
+            if purpose in values:
+                environment[name] = values[purpose]
+    return environment
+
+
+def peer_variables(app: LoadedApp, svc: LoadedService) -> dict[str, str]:
+    """The Go era's variables of `svc`'s peers (`app.peer_variables`): for every other
+    public service with a port and a url, `<ROLE>_EXTERNAL_ORIGIN` and
+    `<ROLE>_INTERNAL_ORIGIN`, both `https://<url>` (see docs/architecture.md); none
+    without a domain (the urls are in no zone)."""
+    if not app.peer_variables or app.domain is None:
+        return {}
+    environment: dict[str, str] = {}
+    for peer in app.services:
+        if peer.role == svc.role or not peer.public or peer.port is None or not peer.url:
+            continue
+        prefix = derive.peer_prefix(peer.role)
+        environment[f"{prefix}_EXTERNAL_ORIGIN"] = f"https://{peer.url}"
+        environment[f"{prefix}_INTERNAL_ORIGIN"] = f"https://{peer.url}"
+    return environment
+
+
 def service_environment(app: LoadedApp, svc: LoadedService) -> dict[str, str]:
-    """The container's plain variables: the service's own, then the deployment's."""
+    """The container's plain variables: the service's own, then the deployment's (its
+    peers', its databases', ExoCom's, its role)."""
     environment = {
         **svc.environment,
+        **peer_variables(app, svc),
+        **database_variables(app, svc),
         "EXOCOM_HOST": derive.exocom_host(app),
         "EXOCOM_PORT": str(exocom.EXOCOM_PORT),
         "ROLE": svc.role,
@@ -426,8 +557,13 @@ def service_environment(app: LoadedApp, svc: LoadedService) -> dict[str, str]:
 
 
 def service_secrets(app: LoadedApp, svc: LoadedService) -> dict[str, Secret]:
-    """The container's variables read from Secrets Manager: the service's, then mongo's."""
+    """The container's variables read from Secrets Manager: the service's, then its
+    databases' passwords, then mongo's."""
     secrets = dict(svc.secrets)
+    for db in databases_of(app, svc):
+        name = db.variables.get("password")
+        if name is not None:
+            secrets[name] = db.password
     mongo = derive.mongo_secret_name(app, svc)
     if mongo is not None:
         secrets["MONGODB_USER"] = Secret(name=mongo, json_key="username")
@@ -465,4 +601,6 @@ def _service(app: LoadedApp, svc: LoadedService, platform: PlatformDesign) -> Se
         user=svc.user,
         execute_command=app.aws.ecs_exec,
         alarms=svc.alarms,
+        memory_is_reservation=svc.memory_is_reservation,
+        databases=tuple(db.id for db in databases_of(app, svc)),
     )

@@ -47,10 +47,18 @@ SIZES_NOTE = (
 )
 
 
+SOFT_MEMORY_NOTE = (
+    "memory is a soft reservation (memoryReservation, as the Go era deployed it): ECS places"
+    " a task by it, so the check counts it; a container may use more while its instance has"
+    " memory free"
+)
+
+
 def notes(app: LoadedApp) -> tuple[str, ...]:
-    """How the capacity check counts, for `app`'s ExoCom."""
+    """How the capacity check counts, for `app`'s ExoCom and memory settings."""
     deploying = ROLLING_NOTE if app.exocom.several_per_role else ONE_AT_A_TIME_NOTE
-    return (RESERVE_NOTE, BRIDGE_NOTE, deploying, SIZES_NOTE)
+    soft = (SOFT_MEMORY_NOTE,) if any(s.memory_is_reservation for s in app.services) else ()
+    return (RESERVE_NOTE, BRIDGE_NOTE, deploying, *soft, SIZES_NOTE)
 
 
 @frozen

@@ -6,8 +6,8 @@ import hashlib
 import shlex
 
 from exosphere_cdk.manifest.data import exocom
-from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
-from exosphere_cdk.manifest.model.constraints import PRODUCTION, STACK_PARTS
+from exosphere_cdk.manifest.model.app import Database, LoadedApp, LoadedService
+from exosphere_cdk.manifest.model.constraints import DATA_STACK_PART, PRODUCTION, STACK_PARTS
 
 #: ExoCom's name in the app's private zone (its Cloud Map service).
 EXOCOM_SERVICE_NAME = "exocom"
@@ -36,8 +36,16 @@ def stack_name(app: LoadedApp, part: str) -> str:
 
 def shared_stack_names(app: LoadedApp) -> list[str]:
     """The app's own stacks, in STACK_PARTS order (`-dns` only with a domain, `-zone` only
-    with a domain and no `hosted-zone-id`)."""
-    return [stack_name(app, part) for part in STACK_PARTS if _has_stack(app, part)]
+    with a domain and no `hosted-zone-id`; `-data` after `-exocom`, only with databases)."""
+    return [stack_name(app, part) for part in stack_parts(app) if _has_stack(app, part)]
+
+
+def stack_parts(app: LoadedApp) -> list[str]:
+    """STACK_PARTS, with DATA_STACK_PART after `exocom` for an app with databases."""
+    parts = list(STACK_PARTS)
+    if app.databases:
+        parts.insert(parts.index("exocom") + 1, DATA_STACK_PART)
+    return parts
 
 
 def _has_stack(app: LoadedApp, part: str) -> bool:
@@ -65,19 +73,31 @@ def exocom_host(app: LoadedApp) -> str:
     return f"{EXOCOM_SERVICE_NAME}.{private_zone(app)}"
 
 
+def database_host(app: LoadedApp, database: Database) -> str:
+    """A database's host inside the VPC: `<db_name>.<deployment>.internal`, a CNAME to the
+    instance's address (the Go era's `<db-name>` in its internal zone)."""
+    return f"{database.db_name}.{private_zone(app)}"
+
+
+def peer_prefix(role: str) -> str:
+    """The start of a peer's variable names, as the Go era wrote it: `api-v2` -> `API_V2`."""
+    return role.replace("-", "_").upper()
+
+
 def routes(app: LoadedApp) -> tuple[exocom.Route, ...]:
     """ExoCom's routes: one per service, in role order, messages as written."""
     return tuple(route(svc) for svc in app.services)
 
 
 def route(svc: LoadedService) -> exocom.Route:
-    """The route of one service."""
+    """The route of one service: its messages, namespace and translations as written."""
     messages = svc.messages
     return exocom.Route(
         role=svc.role,
         receives=messages.receives,
         sends=messages.sends,
         namespace=svc.namespace or None,
+        written=svc.translations,
     )
 
 

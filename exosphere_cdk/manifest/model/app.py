@@ -114,6 +114,11 @@ class Mongo:
     secret: str | None
 
 
+#: What a database's variables may say (`Database.variables`' keys): its host name in the
+#: private zone, its port, the database created in it, the master user and its password.
+DATABASE_VARIABLES = ("address", "port", "db_name", "username", "password")
+
+
 @frozen(kw_only=True)
 class Database:
     """A database the deployment creates for the app (the Go era's `rds` dependency)."""
@@ -130,7 +135,7 @@ class Database:
     storage_type: str
     #: Where the master password is read at deploy (never in a template).
     password: Secret
-    #: The variables services get: `address`, `db_name`, `username`, `password` → its name
+    #: The variables services get: a purpose of DATABASE_VARIABLES → the variable's name
     #: (F2's `service-env-var-names`); a purpose not named here is not passed.
     variables: Mapping[str, str]
     #: The roles given the variables; None: every service of the app.

@@ -29,6 +29,9 @@ ROLE_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$"
 STACK_PARTS = ("network", "zone", "dns", "platform", "exocom", "monitoring")
 #: Roles a service may not take: its stack would be one of the app's own.
 RESERVED_ROLES = tuple(sorted(STACK_PARTS))
+#: The part of the databases' stack name, after `exocom` in STACK_PARTS' order: only an app
+#: with databases has that stack, and only its services may not take the name.
+DATA_STACK_PART = "data"
 #: A lowercase DNS name of at least two labels.
 HOSTNAME_PATTERN = r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 #: A Secrets Manager secret's name or ARN.

@@ -15,6 +15,7 @@ from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.rules import (
     capacity,
+    databases,
     dependencies,
     exocom,
     grammars,
@@ -32,14 +33,15 @@ from exosphere_cdk.manifest.rules.base import name_shared_roles
 
 Rule = Callable[[LoadedApp], list[Problem]]
 
-#: Every rule, once: the app's settings and region, its services and their dependencies, their
-#: routes and messages, ExoCom's release, instance types, capacity, AWS's quotas and name
-#: limits, images, the grammars of image references and paths, and secrets.
+#: Every rule, once: the app's settings and region, its services and their dependencies, its
+#: databases, their routes and messages, ExoCom's release, instance types, capacity, AWS's
+#: quotas and name limits, images, the grammars of image references and paths, and secrets.
 RULES: tuple[Rule, ...] = (
     settings.check,
     regions.check,
     services.check,
     dependencies.check,
+    databases.check,
     routing.check,
     messages.check,
     exocom.check,

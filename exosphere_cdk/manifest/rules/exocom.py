@@ -22,6 +22,22 @@ def check(app: LoadedApp) -> list[Problem]:
         *merged_names(app),
         *security_role(app),
         *exocom_architecture(app),
+        *translations_read(app),
+    ]
+
+
+def translations_read(app: LoadedApp) -> list[Problem]:
+    """Written message translations where the app's ExoCom reads none (0.21-0.23 translate
+    by namespace only): an error at the service's translations."""
+    if app.exocom.translation == "one-to-one":
+        return []
+    return [
+        svc.source.at("translations").problem(
+            f"ExoCom {app.exocom_version} reads no message translations (it translates by"
+            " namespace only), expected none, or ExoCom 0.24.0 or later"
+        )
+        for svc in app.services
+        if svc.translations
     ]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from exosphere_cdk.manifest.design import derive
+from exosphere_cdk.manifest.design.app import service_environment
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.model.constraints import RESERVED_ENV
@@ -42,6 +44,8 @@ def check(app: LoadedApp) -> list[Problem]:
     return [
         *task_counts(app),
         *variable_names(app),
+        *replaced_variables(app),
+        *go_era_hosts(app),
         *commands(app),
         *secret_arns(app),
         *mongo_addresses(app),
@@ -61,13 +65,14 @@ def task_counts(app: LoadedApp) -> list[Problem]:
 
 
 def variable_names(app: LoadedApp) -> list[Problem]:
-    """No variable the deployment sets, and each variable either plain or a secret."""
+    """No variable the deployment sets, and each variable either plain or a secret (the Go
+    era's users set EXOCOM_HOST themselves: there a plain one is `replaced_variables`')."""
     problems: list[Problem] = []
     for svc in app.services:
         for section, names in (("environment", svc.environment), ("secrets", svc.secrets)):
             for name in names:
                 at = svc.source.at(section).key(name)
-                if name in RESERVED_ENV:
+                if name in RESERVED_ENV and (section == "secrets" or app.era == "exo-deploy"):
                     problems.append(
                         at.problem(
                             f"'{name}' is set by the deployment, expected another name "
@@ -79,6 +84,68 @@ def variable_names(app: LoadedApp) -> list[Problem]:
                     problems.append(
                         at.problem(f"'{name}' is also in {where}, expected it in one of them")
                     )
+    return problems
+
+
+def replaced_variables(app: LoadedApp) -> list[Problem]:
+    """A Go-era app's plain variable that the deployment sets to another value (the
+    EXOCOM_HOST its users wrote, a peer's or a database's variable): a warning naming
+    both values, at the variable."""
+    if app.era == "exo-deploy":
+        return []
+    problems: list[Problem] = []
+    for svc in app.services:
+        deployed = service_environment(app, svc)
+        for name, value in svc.environment.items():
+            ours = deployed[name]
+            if ours != value:
+                problems.append(
+                    svc.source.at("environment")
+                    .key(name)
+                    .problem(
+                        f"'{name}' is set by the deployment: '{value}' is replaced by '{ours}'",
+                        "warning",
+                    )
+                )
+    return problems
+
+
+#: A host name in the Go era's internal zone (`<app>.local`, `<env>-<app>.local`).
+GO_ERA_HOST = re.compile(r"([A-Za-z0-9_-]+)\.[a-z0-9-]+\.local")
+
+
+def go_era_hosts(app: LoadedApp) -> list[Problem]:
+    """A Go-era app's variable (one the deployment keeps) naming a host of the Go era's
+    internal zone, which no deployment here has: a warning naming the host that replaces
+    it (a database's, ExoCom's) or saying that a service has none."""
+    if app.era == "exo-deploy":
+        return []
+    ours = {db.db_name: derive.database_host(app, db) for db in app.databases}
+    ours[derive.EXOCOM_SERVICE_NAME] = derive.exocom_host(app)
+    roles = {svc.role for svc in app.services}
+    problems: list[Problem] = []
+    for svc in app.services:
+        deployed = service_environment(app, svc)
+        for name, value in svc.environment.items():
+            found = GO_ERA_HOST.fullmatch(value)
+            if found is None or deployed[name] != value:
+                continue
+            label = found[1]
+            if label in ours:
+                expected = f"expected '{ours[label]}'"
+            elif label in roles:
+                expected = "and a service has no name inside the VPC here (docs/architecture.md)"
+            else:
+                continue
+            problems.append(
+                svc.source.at("environment")
+                .key(name)
+                .problem(
+                    f"'{value}' is a host of the Go era's internal zone, which this"
+                    f" deployment does not have, {expected}",
+                    "warning",
+                )
+            )
     return problems
 
 

@@ -9,6 +9,7 @@ from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.model.constraints import (
     CERTIFICATE_ARN_PATTERN,
+    DATA_STACK_PART,
     DEPLOYED_ENV_PATTERN,
     LOCAL,
     MAX_AVAILABILITY_ZONES,
@@ -55,7 +56,7 @@ def environment_stacks(app: LoadedApp) -> list[Problem]:
     `<slug>-staging-web`. The service whose name holds the other environment's is reported.
     """
     mine = derive.deployment_name(app)
-    parts = [*STACK_PARTS, *(svc.role for svc in app.services)]
+    parts = [*derive.stack_parts(app), *(svc.role for svc in app.services)]
     services = {svc.role: svc for svc in app.services}
     problems: list[Problem] = []
     for env in _deployable(app):
@@ -83,7 +84,8 @@ def environment_stacks(app: LoadedApp) -> list[Problem]:
 
 
 def _stack_of(part: str) -> str:
-    return f"the {part} stack" if part in STACK_PARTS else f"the stack of service '{part}'"
+    shared = (*STACK_PARTS, DATA_STACK_PART)
+    return f"the {part} stack" if part in shared else f"the stack of service '{part}'"
 
 
 def _deployable(app: LoadedApp) -> list[str]:
