@@ -35,7 +35,10 @@ is made here, in the test, and never to what is deployed:
 - Deleting the network stack: moto fails to delete the VPC, which the network
   interfaces of its own (never terminated) cluster instances still hold, after
   it has dropped the stack; CloudFormation's API then knows the stack no more,
-  as after `cdk destroy`, and `destroy` goes on.
+  as after `cdk destroy`, and `destroy` goes on. So after `destroy` moto still
+  holds, of the app, the cluster instances (moto deletes an Auto Scaling group
+  and leaves its instances running), the VPC and its flow log (`EC2_LEFT_BY_MOTO`),
+  which AWS deletes with their stacks.
 
 Stack termination protection and the load balancer's deletion protection are
 not CloudFormation template properties moto enforces (moto creates stacks
@@ -56,6 +59,8 @@ from typing import Any
 from unittest import mock
 
 import boto3  # type: ignore[import-untyped]
+import botocore.loaders  # type: ignore[import-untyped]
+import botocore.session  # type: ignore[import-untyped]
 import pytest
 from attrs import field, frozen
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
@@ -71,6 +76,9 @@ from tests.synth import Synthesized
 #: Resource types left out whatever moto says it supports: code moto would run in Docker.
 _NOT_RUN = ("Custom::", "AWS::Lambda::", "AWS::CloudFormation::CustomResource")
 BOOTSTRAP_VERSION = "/cdk-bootstrap/hnb659fds/version"
+#: What moto's CloudFormation leaves of a deleted app that AWS deletes with its stacks (the
+#: module docstring says why): the kinds of resource in their EC2 ARNs.
+EC2_LEFT_BY_MOTO = frozenset({"instance", "vpc", "flow-logs"})
 #: Attributes that are lists (a placeholder for one is a list of one placeholder).
 _LIST_ATTRIBUTES = frozenset({"NameServers"})
 
@@ -421,11 +429,19 @@ def ready_account(session: boto3.Session, apps: list[Synthesized]) -> None:
                 client.create_secret(Name=name, SecretString="{}")
 
 
+@functools.cache
+def _shared_loader(search_paths: str | None = None) -> botocore.loaders.Loader:
+    return botocore.loaders.create_loader(search_paths)
+
+
 @contextlib.contextmanager
 def deployed_account(apps: list[Synthesized], root: Path) -> Iterator[Account]:
     """A moto account (moto's fake credentials, nothing of the machine's AWS set up in reach)
     made ready for `apps` (`ready_account`) and holding each of them, deployed in turn."""
     with pytest.MonkeyPatch.context() as monkeypatch, mock_aws():
+        # Each `exo-cdk` run makes a session of its own, which would read AWS's service
+        # models again: the sessions made here share one loader (and its cache of them).
+        monkeypatch.setattr(botocore.session, "create_loader", _shared_loader)
         moto_app.fake_credentials(monkeypatch, root)
         session = boto3.Session()
         ready_account(session, apps)
