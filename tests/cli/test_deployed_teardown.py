@@ -310,7 +310,7 @@ def test_destroy_and_remove_one_environment_then_the_other(
     # staging destroyed: its stacks, dependents first; production's untouched
     assert main(["destroy", app_dir, "--env", STAGING, "--yes"]) == 0
     out = capsys.readouterr().out
-    assert out.endswith(f"nothing of {staging.app.slug} is deployed in {region}\n")
+    assert out.endswith(f"nothing of {name} is deployed in {region}\n")
     assert [argv[0] for argv in cdk.runs] == ["deploy", "destroy"]
     assert "teardown=true" in cdk.runs[0]
     assert both_environments.deployment(staging).deleted == list(
@@ -324,6 +324,11 @@ def test_destroy_and_remove_one_environment_then_the_other(
     assert capsys.readouterr().err == (
         f"exo-cdk: error: stack {name}-network is not deployed in {region}\n"
     )
+    assert main(["destroy", app_dir, "--env", STAGING, "--yes"]) == 0
+    assert capsys.readouterr().out == (
+        f"nothing of {name} is deployed in {region}: nothing to destroy\n"
+    )
+    assert len(cdk.runs) == 2
 
     # staging's leftovers removed; production's kept
     staged = _leftovers(staging.app, session)
