@@ -161,7 +161,7 @@ def test_doctor_on_the_deployed_shop_then_one_thing_broken_at_a_time(
         assert capsys.readouterr().out.splitlines() == [
             f"error: credentials: the credentials are for account {ACCOUNT}"
             f" (arn:aws:sts::{ACCOUNT}:user/moto), the app deploys to 210987654321"
-            " (environments.production.providers.aws.account): use credentials of"
+            " (environments.production.providers.aws.account-id): use credentials of"
             " 210987654321 (AWS_PROFILE or --profile)",
             docker,
             "1 problem: `exo-cdk deploy` would stop here",
