@@ -17,6 +17,7 @@ gets an account of its own.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 
@@ -30,10 +31,11 @@ from exosphere_cdk.ops.logs import EXOCOM, events, log_source
 from exosphere_cdk.ops.preflight import preflight
 from exosphere_cdk.ops.status import app_status
 from tests import moto_synth
-from tests.conftest import STAGING
-from tests.synth import Synthesized
+from tests.conftest import REPO, STAGING
+from tests.synth import Synthesized, normalise
 
 ACCOUNT = DEFAULT_ACCOUNT_ID
+SNAPSHOTS = REPO / "tests" / "stacks" / "__snapshots__" / "test_snapshots"
 DEPLOYED = [
     pytest.param(example, env, id=f"{example}-{env}")
     for example in ("hello", "shop")
@@ -57,6 +59,18 @@ def account(
     apps = every_deployment(deployable)
     with moto_synth.deployed_account(apps, tmp_path_factory.mktemp("aws")) as deployed:
         yield deployed
+
+
+@pytest.mark.parametrize("example", ["hello", "shop"])
+def test_what_is_deployed_of_production_is_what_the_snapshots_hold(
+    deployable: Deployable, example: str
+) -> None:
+    """The staging environment added to the example's copy changes nothing of production."""
+    templates = deployable(example, "production").templates
+    assert {name: normalise(t) for name, t in templates.items()} == {
+        name: json.loads((SNAPSHOTS / f"test_stack_matches_snapshot[{name}].json").read_text())
+        for name in templates
+    }
 
 
 def _cluster(name: str) -> str:
