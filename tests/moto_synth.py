@@ -28,8 +28,10 @@ is made here, in the test, and never to what is deployed:
 - A hosted zone is tagged (its `HostedZoneTags`) through Route53's API once its
   stack is created: moto's CloudFormation creates it without them
   (`COMPLETED_BY_API`).
-- The Rules section (the bootstrap version check) is left out, and the
-  bootstrap version parameter is put where the templates read it.
+- The Rules section (the bootstrap version check) is left out; in an account
+  not bootstrapped (`bootstrap` creates the CDKToolkit stack from the pinned
+  CDK CLI's own template, as `cdk bootstrap` does) the bootstrap version
+  parameter the templates read is put in place.
 - A KMS key's tags are given in KMS's own form (`TagKey`/`TagValue`), and its
   policy as JSON text: moto's CloudFormation hands both to KMS unchanged.
 - Deleting the network stack: moto fails to delete the VPC, which the network
@@ -40,11 +42,18 @@ is made here, in the test, and never to what is deployed:
   and leaves its instances running), the VPC and its flow log (`EC2_LEFT_BY_MOTO`),
   which AWS deletes with their stacks.
 
+No strong reference needs relaxing: the templates refer to each other only
+weakly (`Fn::GetStackOutput`, above), never by `Fn::ImportValue`.
 Stack termination protection and the load balancer's deletion protection are
 not CloudFormation template properties moto enforces (moto creates stacks
 without protection), so nothing is relaxed for them. Retain policies are kept:
 moto's CloudFormation keeps a retained resource when it deletes its stack, as
 CloudFormation does, so `remove` finds what the stacks really keep.
+
+Two things only make it faster, and change nothing: moto reads the templates
+with json (PyYAML's pure-Python loader, which it tries first, is three times
+slower on the same text), and the sessions made in `deployed_account` share
+one botocore loader (each `exo-cdk` run makes a session of its own).
 """
 
 from __future__ import annotations
