@@ -34,7 +34,7 @@ from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops import cdk_cli, dns
 from exosphere_cdk.ops.cdk_cli import CdkRun
-from exosphere_cdk.ops.remove import removal_plan
+from exosphere_cdk.ops.remove import StacksExistError, removal_plan, remove
 from tests import moto_synth
 from tests.cli.test_lifecycle import FakeCdk
 from tests.conftest import STAGING
@@ -346,11 +346,21 @@ def test_destroy_and_remove_one_environment_then_the_other(
     assert capsys.readouterr().out == f"nothing of {name} is left in {region}\n"
     assert _leftovers(production.app, session) == kept
 
-    # production the same way: then nothing of the app is left
+    # production the same way, through the operations: then nothing of the app is left
+    with pytest.raises(StacksExistError) as refused:
+        remove(production.app, session)
+    assert sorted(refused.value.stacks) == sorted(derive.stack_names(production.app))
     assert main(["destroy", app_dir, "--yes"]) == 0
     capsys.readouterr()
-    assert main(["remove", app_dir, "--yes"]) == 0
-    capsys.readouterr()
+    assert both_environments.deployment(production).deleted == list(
+        reversed(both_environments.deployment(production).order)
+    )
+    plan, done = remove(production.app, session)
+    assert [(item.kind, item.name) for item in plan.leftovers] == kept
+    assert [f"{d.leftover.kind} {d.leftover.name}: {d.outcome}" for d in done] == [
+        removed(kind, item) for kind, item in kept
+    ]
+    assert all(d.ok for d in done)
     assert main(["remove", app_dir]) == 0
     assert capsys.readouterr().out == f"nothing of {production.app.slug} is left in {region}\n"
     for app in (production.app, staging.app):
