@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from exosphere_cdk.synth import cdk_json_context
 from tests.apps import AppFactory, write_app
@@ -108,5 +110,47 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Syn
             directory = EXAMPLES[example] if example in EXAMPLES else corpus_variant(example, root)
             cache[example] = synthesize(directory, root / "cdk.out")
         return cache[example]
+
+    return get
+
+
+#: The environment the deployment tests deploy beside production (tests/moto_synth.py),
+#: added to a copy of an example: its domain under production's, production's region.
+STAGING = "staging"
+
+
+def with_staging(example: str, root: Path) -> Path:
+    """A copy of the example `example` under `root` with a `staging` environment beside its
+    production: production's settings (region, account, clusters), the domain
+    `staging.<production's>`."""
+    directory = root / example
+    shutil.copytree(EXAMPLES[example], directory)
+    application = directory / "application.yml"
+    production = yaml.safe_load(application.read_text())["environments"]["production"]
+    staging = {**production, "domain": f"{STAGING}.{production['domain']}"}
+    added = yaml.safe_dump({STAGING: staging}, sort_keys=False)
+    text = application.read_text().replace(
+        "\nenvironments:\n", "\nenvironments:\n" + textwrap.indent(added, "  "), 1
+    )
+    application.write_text(text)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def deployable(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Synthesized]:
+    """`deployable("shop", "staging")`: an example with a staging environment beside production
+    (`with_staging`), synthesized in that environment once per session, without cdk-nag's
+    packs (the snapshots' synthesis runs them; they change no template): what
+    tests/moto_synth.py deploys."""
+    folders: dict[str, Path] = {}
+    cache: dict[tuple[str, str], Synthesized] = {}
+
+    def get(example: str, env: str) -> Synthesized:
+        if example not in folders:
+            folders[example] = with_staging(example, tmp_path_factory.mktemp(example))
+        if (example, env) not in cache:
+            outdir = folders[example].parent / f"{env}.out"
+            cache[example, env] = synthesize(folders[example], outdir, env=env, compliance=False)
+        return cache[example, env]
 
     return get

@@ -21,7 +21,7 @@ from exosphere_cdk.cli.lifecycle import (
     print_final_status,
     run_cdk,
 )
-from exosphere_cdk.manifest.design.derive import stack_names
+from exosphere_cdk.manifest.design.derive import deployment_name, stack_names
 from exosphere_cdk.manifest.errors import UsageError
 from exosphere_cdk.ops.aws import clients, existing_stacks, new_session
 from exosphere_cdk.ops.cdk_cli import CDK_CONCURRENCY, destroy_runs, service_stack
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     runs = destroy_runs(loaded, existing, service=args.service, profile=args.profile)
     out = console()
     if not runs:
-        what = f"{wanted[0]} is not" if args.service else f"nothing of {loaded.slug} is"
+        what = f"{wanted[0]} is not" if args.service else f"nothing of {deployment_name(loaded)} is"
         out.print(f"{what} deployed in {region}: nothing to destroy", soft_wrap=True)
         return EXIT_OK
     if not _confirmed(out, args, existing, region):

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from exosphere_cdk.cli.common import add_app_arguments
 from exosphere_cdk.cli.status import print_status
+from exosphere_cdk.manifest.design.derive import deployment_name
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops.assembly import synthesize
 from exosphere_cdk.ops.aws import AwsError, NotDeployedError
@@ -122,7 +123,8 @@ def print_final_status(out: Console, app: LoadedApp, session: boto3.Session) -> 
     try:
         print_status(out, app_status(app, session=session))
     except NotDeployedError as exc:
-        out.print(f"nothing of {app.slug} is deployed in {exc.region}", soft_wrap=True)
+        name = deployment_name(app)  # the environment's: another may be deployed
+        out.print(f"nothing of {name} is deployed in {exc.region}", soft_wrap=True)
     except AwsError as exc:  # credentials that expired during a long deploy, ...
         line = f"warning: status: cannot tell ({exc}): `exo-cdk status {app.directory}` asks again"
         out.print(Text(line, style="yellow"), soft_wrap=True)

@@ -183,8 +183,8 @@ def _identity(app: LoadedApp, session: boto3.Session, region: str | None) -> tup
             "credentials",
             "error",
             f"the credentials are for account {account} ({arn}), the app deploys to {pinned}"
-            f" (environments.{app.env_name}.providers.aws.account): use credentials of"
-            f" {pinned} (AWS_PROFILE or --profile)",
+            f" ({app.source.at('aws.account').path}): use credentials of {pinned}"
+            " (AWS_PROFILE or --profile)",
         )
     if region is None:
         return account, Finding(

@@ -1,10 +1,11 @@
 """status, logs and remove against the resources of our own synthesized templates.
 
-manifests/blog (no domain: moto's CloudFormation cannot create ACM certificates)
-is synthesized as `cdk synth` does and created in moto's CloudFormation by
-tests/moto_synth.py, which says what it changes for moto and why. The
-operations then find what the templates really hold: the clusters the service
-stacks reference, the log group of each stack, what the stacks retain.
+manifests/blog (no domain; hello and shop, with theirs, are in
+test_deployed_examples.py) is synthesized as `cdk synth` does and created in
+moto's CloudFormation by tests/moto_synth.py, which says what it changes for
+moto and why. The operations then find what the templates really hold: the
+clusters the service stacks reference, the log group of each stack, what the
+stacks retain.
 """
 
 from __future__ import annotations
@@ -34,15 +35,19 @@ def blog(synthesized: Callable[[str], Synthesized]) -> Synthesized:
 
 
 @pytest.fixture
-def session(
+def deployment(
     blog: Synthesized, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[boto3.Session]:
+) -> Iterator[tuple[boto3.Session, moto_synth.Deployment]]:
     moto_app.fake_credentials(monkeypatch, tmp_path)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     with mock_aws():
         session = boto3.Session()
-        moto_synth.deploy(blog.outdir, session, REGION, monkeypatch=monkeypatch)
-        yield session
+        yield session, moto_synth.deploy(blog.outdir, session, REGION, monkeypatch=monkeypatch)
+
+
+@pytest.fixture
+def session(deployment: tuple[boto3.Session, moto_synth.Deployment]) -> boto3.Session:
+    return deployment[0]
 
 
 def _stack_order(blog: Synthesized) -> Callable[[str], int]:
@@ -98,9 +103,10 @@ def test_logs_reads_the_log_group_of_the_role_s_stack(
 
 
 def test_remove_finds_and_deletes_what_the_templates_retain(
-    blog: Synthesized, session: boto3.Session
+    blog: Synthesized, deployment: tuple[boto3.Session, moto_synth.Deployment]
 ) -> None:
-    moto_synth.destroy(blog.outdir, session, REGION)
+    session, deployed = deployment
+    moto_synth.destroy(deployed, session)
     plan = removal_plan(blog.app, session)
     assert plan.stacks == []
     found = sorted((item.kind, re.sub(r"-[A-Za-z0-9]+$", "", item.name)) for item in plan.leftovers)
