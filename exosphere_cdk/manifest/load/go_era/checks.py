@@ -101,12 +101,13 @@ RDS_FIELDS = (
 
 
 def written(data: Any, path: KeyPath) -> bool:
-    """Whether `path` holds a value in `data` (parsed YAML): not missing, null or empty."""
+    """Whether `path` holds a value in `data` (parsed YAML): not missing or null (an empty
+    string is a value, which its key's spec refuses where it must not be empty)."""
     for part in path:
         if not isinstance(data, Mapping) or part not in data:
             return False
         data = data[part]
-    return data is not None and data != ""
+    return data is not None
 
 
 def missing(

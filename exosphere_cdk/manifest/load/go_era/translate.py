@@ -209,6 +209,16 @@ def image(entry: go.ServiceRef, directory: Path | None) -> Image:
     return Image("registry", name)
 
 
+def image_name(entry: go.ServiceRef, directory: Path | None) -> str | None:
+    """The image named in application.yml: `docker-image`, or exo-deploy's leftover
+    `docker_image` when it is the image pulled (the folder has no Dockerfile)."""
+    if entry.docker_image is not None:
+        return entry.docker_image
+    if image(entry, directory).kind == "registry":
+        return entry.docker_image_leftover
+    return None
+
+
 def entry_source(view: ServiceView, era: str, entry: Where, env: str) -> Source:
     """Where the values of one service are written: its entry in application.yml, and
     its service.yml (`port`: F2's `public-port` where that is the key written)."""
@@ -263,7 +273,7 @@ def loaded_service(app: AppView, view: ServiceView, entry: Where) -> LoadedServi
         kind=view.kind,
         directory=view.directory,
         image=image(view.entry, view.directory),
-        image_name=view.entry.docker_image or view.entry.docker_image_leftover,
+        image_name=image_name(view.entry, view.directory),
         messages=view.messages,
         namespace=None,
         command=None,
