@@ -165,14 +165,32 @@ def test_cli_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert set(json.loads(capsys.readouterr().out)) == {"application", "service"}
 
 
+def test_cli_output_of_a_go_era_family(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "--era", "go-f5"]) == 0
+    documents = json.loads(capsys.readouterr().out)
+    assert documents == {which: json_schema(which, "go-f5") for which in ("application", "service")}
+    assert documents["service"]["title"] == (
+        "Exosphere service.yml (Go era F5 (Exosphere 0.35-0.37 and master))"
+    )
+    remote = documents["service"]["$defs"]["F5ServiceRemote"]["properties"]
+    assert remote["memory"]["minimum"] == 6
+    assert "remote" in documents["application"]["properties"]
+
+
+def test_a_go_era_schema_refuses_another_family_s_keys() -> None:
+    validator = ERA_VALIDATORS["go-f5", "application"]
+    errors = [e.message for e in validator.iter_errors({"name": "a", "production": {}})]
+    assert errors == ["Additional properties are not allowed ('production' was unexpected)"]
+
+
 def _fields() -> list[tuple[str, type, attrs.Attribute[Any], dict[str, Any]]]:
     """(file, class, field, the field's schema) for every field of every model class."""
     found = []
     for era, which in ERA_VALIDATORS:
         schema = json_schema(which, era)
         module = era_schema if era == "exo-deploy" else go_schema
-        cl = ERA_FILES[era][which]
-        classes = {cl.__name__: (cl, schema)}
+        root = ERA_FILES[era][which]
+        classes = {root.__name__: (root, schema)}
         classes.update({name: (getattr(module, name), d) for name, d in schema["$defs"].items()})
         for cl, defined in classes.values():
             # SecretRef is `NAME` or the mapping

@@ -23,11 +23,16 @@ from exosphere_cdk.manifest.load.go_era import checks, dependencies, translate
 from exosphere_cdk.manifest.load.go_era import schema as go
 from exosphere_cdk.manifest.load.reading import Run, deployable, read_app, read_service
 from exosphere_cdk.manifest.load.slug import derive_slug
-from exosphere_cdk.manifest.load.values import reference_problems, spec_problems, value_problem
+from exosphere_cdk.manifest.load.values import (
+    reference_problems,
+    spec_problems,
+    value_problem,
+    walk,
+)
 from exosphere_cdk.manifest.load.yaml_io import Document
 from exosphere_cdk.manifest.model.app import ERAS, Database, Kind, LoadedApp, Where
 from exosphere_cdk.manifest.model.constraints import PRODUCTION, SLUG_PATTERN
-from exosphere_cdk.manifest.model.spec import KEY, SPEC, Spec
+from exosphere_cdk.manifest.model.spec import SPEC, Spec
 
 SLUG_RE = re.compile(SLUG_PATTERN)
 APP_NAME_RE = re.compile(go.APP_NAME_PATTERN)
@@ -102,6 +107,7 @@ def load_app(directory: Path, env: str, era: str) -> LoadedApp:
     found = list(dependencies.app_dependencies(era, application))
     version, bus_at = dependencies.exocom_version(run, doc, era, found)
     databases = _databases(run, doc, era, application, written, slug=slug, env=env)
+    target, variables, secrets = translate.app_values(era, application, env)
     view = translate.AppView(
         era=era,
         directory=directory,
@@ -109,11 +115,11 @@ def load_app(directory: Path, env: str, era: str) -> LoadedApp:
         slug=slug,
         env=env,
         environments=environments,
-        target=_target(era, application, env),
+        target=target,
         exocom_version=version,
         exocom_at=bus_at,
-        variables=_app_variables(era, application, env),
-        secrets=_app_secrets(era, application, env),
+        variables=variables,
+        secrets=secrets,
         services=tuple(_view(era, w, env) for w in written),
         databases=databases,
     )
@@ -147,32 +153,6 @@ def _environment(
             f" {', '.join(ids)} (the ids of remote.environments in application.yml)"
         )
     return ids, ("remote", "environments", env)
-
-
-def _target(era: str, application: Any, env: str) -> go.AwsTarget:
-    if era in ("go-f1", "go-f2"):
-        target: go.AwsTarget = application.production
-    elif era == "go-f5":
-        target = application.remote.environments.get(env, go.RemoteEnvironment())
-    else:
-        target = application.remote
-    return target
-
-
-def _app_variables(era: str, application: Any, env: str) -> Mapping[str, str]:
-    if era == "go-f4":
-        return dict(application.remote.environment)
-    if era == "go-f5":
-        return dict(_target(era, application, env).environment_variables)  # type: ignore[attr-defined]
-    return {}
-
-
-def _app_secrets(era: str, application: Any, env: str) -> tuple[str, ...]:
-    if era == "go-f4":
-        return tuple(application.remote.secrets)
-    if era == "go-f5":
-        return tuple(_target(era, application, env).secrets)  # type: ignore[attr-defined]
-    return ()
 
 
 def _slug(run: Run, doc: Document, era: str, name: str) -> str:
@@ -328,16 +308,16 @@ def _image(run: Run, doc: Document, entry: Entry, folder: Path) -> None:
 
 
 def _view(era: str, w: Written, env: str) -> translate.ServiceView:
-    role, kind, folder, svc, ref = w.entry.role, w.kind, w.directory, w.service, w.entry.ref
-    if era == "go-f1":
-        return translate.f1_view(role, kind, folder, ref, svc)
-    if era == "go-f2":
-        return translate.f2_view(role, kind, folder, ref, svc, grouped=w.entry.kind is not None)
-    if era == "go-f3":
-        return translate.f3_view(role, kind, folder, ref, svc)
-    if era == "go-f4":
-        return translate.f4_view(role, kind, folder, ref, svc)
-    return translate.f5_view(role, kind, folder, ref, svc, env=env)
+    return translate.service_view(
+        era,
+        w.entry.role,
+        w.kind,
+        w.entry.ref,
+        w.service,
+        directory=w.directory,
+        env=env,
+        grouped=w.entry.kind is not None,
+    )
 
 
 # ---------------------------------------------------------------- dependencies
@@ -389,7 +369,7 @@ def _value_problems(
     era's exo deploy did not read."""
     file = Where(doc.file, "")
     problems = [
-        *spec_problems(file, application),
+        *spec_problems(file, application, into_lists=True),
         *reference_problems(file, application),
         *ignored_problems(file, application),
     ]
@@ -397,9 +377,10 @@ def _value_problems(
         at = Where(w.doc.file, "", w.entry.role)
         entry = file.key(*w.entry.path)
         if era == "go-f2":  # F2's entries are raw in its application class
-            problems += spec_problems(entry, w.entry.ref) + ignored_problems(entry, w.entry.ref)
+            problems += spec_problems(entry, w.entry.ref, into_lists=True)
+            problems += ignored_problems(entry, w.entry.ref)
         problems += [
-            *spec_problems(at, w.service),
+            *spec_problems(at, w.service, into_lists=True),
             *reference_problems(at, w.service),
             *ignored_problems(at, w.service),
         ]
@@ -409,25 +390,11 @@ def _value_problems(
 
 def ignored_problems(at: Where, obj: Any) -> list[Problem]:
     """A notice for each key written that the Go era's exo deploy did not read (`IGNORED`)."""
-    problems: list[Problem] = []
-    for a in attrs.fields(type(obj)):
-        value = getattr(obj, a.name)
-        here = at.key(a.metadata.get(KEY, a.name))
-        spec: Spec = a.metadata.get(SPEC, Spec())
-        if spec.doc.startswith(go.IGNORED):
-            if value is not None:
-                problems.append(here.problem(spec.doc.removesuffix(" (a notice)"), "notice"))
-        elif attrs.has(type(value)):
-            problems += ignored_problems(here, value)
-        elif isinstance(value, Mapping):
-            for name, item in value.items():
-                if attrs.has(type(item)):
-                    problems += ignored_problems(here.key(name), item)
-        elif isinstance(value, tuple):
-            for index, item in enumerate(value):
-                if attrs.has(type(item)):
-                    problems += ignored_problems(here.key(index), item)
-    return problems
+    return [
+        here.problem(spec.doc.removesuffix(" (a notice)"), "notice")
+        for _, here, a, value in walk(at, obj, into_lists=True)
+        if value is not None and (spec := a.metadata.get(SPEC, Spec())).doc.startswith(go.IGNORED)
+    ]
 
 
 def _set_by_us(doc: Document, era: str, written: list[Written], env: str) -> list[Problem]:

@@ -341,6 +341,39 @@ class EnvVarsF3:
     secrets: tuple[str, ...] = key(default=(), **_SECRET_KEYS)
 
 
+@frozen
+class Titled:
+    """What an application.yml of F1 and F2 starts with (the name is not checked)."""
+
+    name: str = key(doc="the app's name")
+    description: str | None = _free()
+    version: str | None = _free()
+
+
+@frozen
+class Named:
+    """What an application.yml of F3 to F5 starts with (the name checked on load)."""
+
+    name: str = key(
+        doc="the app's name", pattern=APP_NAME_PATTERN, noun="app name", expected=APP_NAME_EXPECTED
+    )
+    description: str | None = _free("free text (removed in 0.36)")
+    version: str | None = _free("free text (removed in 0.36)")
+
+
+@frozen
+class Kinded:
+    """What a service.yml of F3 to F5 starts with."""
+
+    type: str | None = key(
+        default=None,
+        doc="the kind: `public` or `worker` (F5 on master: also `private`)",
+        default_doc="required",
+    )
+    description: str | None = _free()
+    author: str | None = _free()
+
+
 # ---------------------------------------------------------------- F1 (0.23-0.25)
 
 
@@ -412,12 +445,9 @@ class Groups:
 
 
 @frozen
-class F1Application:
+class F1Application(Titled):
     """application.yml (F1)."""
 
-    name: str = key(doc="the app's name")
-    description: str | None = _free()
-    version: str | None = _free()
     dependencies: tuple[F1Dependency, ...] = key(default=(), doc="`exocom` and exo run's")
     production: AwsTarget = key(default=AwsTarget(), doc="the deployed environment")
     services: Groups = key(default=Groups(), doc="the app's services")
@@ -431,25 +461,37 @@ class F1ServiceProduction:
     url: str | None = _url("the host name routed to the service; required for public")
     cpu: int | None = _cpu()
     memory: int | None = _memory()
-    public_port: int | None = _port(name="public-port")
+    public_port: int | None = _port(
+        "the container port the load balancer routes to (F2: 0.26-0.29's name of `port`)",
+        "public-port",
+    )
     health_check: str | None = _health_check()
 
 
 @frozen
-class F1Service:
-    """service.yml (F1)."""
+class Described:
+    """What a service.yml of F1 and F2 has."""
 
-    type: str | None = _free("free text (the kind is the app's grouping)")
+    type: str | None = _free(
+        "free text (the kind is the app's grouping); F2 0.31: the kind, `public` or `worker`"
+        " (required then)"
+    )
     description: str | None = _free()
     author: str | None = _free()
     startup: Any = key(default=None, doc=RUN_ONLY)
     restart: Any = key(default=None, doc=RUN_ONLY)
     messages: Messages = key(default=Messages(), doc="the service's messages on the bus")
     docker: Any = key(default=None, doc=RUN_ONLY)
-    dependencies: Any = key(default=None, doc=RUN_ONLY)
     environment: EnvVars = key(default=EnvVars(), doc="the service's variables")
     development: Any = key(default=None, doc=RUN_ONLY)
     tests: Any = key(default=None, doc=NOT_READ)
+
+
+@frozen
+class F1Service(Described):
+    """service.yml (F1)."""
+
+    dependencies: Any = key(default=None, doc=RUN_ONLY)
     production: F1ServiceProduction = key(default=F1ServiceProduction(), doc="the deployed service")
 
 
@@ -457,8 +499,8 @@ class F1Service:
 
 
 @frozen
-class F2Production(AwsTarget):
-    """`production` of application.yml (F2)."""
+class ListTarget(AwsTarget):
+    """The deployed environment with its dependency list (F2 `production`, F3 `remote`)."""
 
     dependencies: tuple[ListDependency, ...] = key(
         default=(), doc="`exocom` (its version), `postgres` and `mysql` (an RDS database)"
@@ -466,14 +508,11 @@ class F2Production(AwsTarget):
 
 
 @frozen
-class F2Application:
+class F2Application(Titled):
     """application.yml (F2)."""
 
-    name: str = key(doc="the app's name")
-    description: str | None = _free()
-    version: str | None = _free()
     development: Any = key(default=None, doc=RUN_ONLY)
-    production: F2Production = key(default=F2Production(), doc="the deployed environment")
+    production: ListTarget = key(default=ListTarget(), doc="the deployed environment")
     #: Raw: `{public, private, worker}: {<role>: …}` to 0.30, `<role>: …` in 0.31 (the loader
     #: reads each entry as a ServiceData).
     services: Mapping[str, Any] = key(
@@ -485,37 +524,20 @@ class F2Application:
 
 
 @frozen
-class F2ServiceProduction:
-    """`production` of service.yml (F2)."""
+class F2ServiceProduction(F1ServiceProduction):
+    """`production` of service.yml (F2): F1's, `public-port` renamed `port` in 0.30."""
 
+    port: int | None = _port()
     dependencies: tuple[ListDependency, ...] = key(
         default=(), doc="the service's own `postgres` or `mysql` database"
     )
-    url: str | None = _url("the host name routed to the service; required for public")
-    cpu: int | None = _cpu()
-    memory: int | None = _memory()
-    public_port: int | None = _port("0.26-0.29's name of `port`", "public-port")
-    port: int | None = _port()
-    health_check: str | None = _health_check()
 
 
 @frozen
-class F2Service:
+class F2Service(Described):
     """service.yml (F2)."""
 
-    type: str | None = _free(
-        "free text to 0.30; from 0.31 the kind: `public` or `worker` (required then)"
-    )
-    description: str | None = _free()
-    author: str | None = _free()
-    startup: Any = key(default=None, doc=RUN_ONLY)
-    restart: Any = key(default=None, doc=RUN_ONLY)
-    messages: Messages = key(default=Messages(), doc="the service's messages on the bus")
-    docker: Any = key(default=None, doc=RUN_ONLY)
-    environment: EnvVars = key(default=EnvVars(), doc="the service's variables")
-    development: Any = key(default=None, doc=RUN_ONLY)
     production: F2ServiceProduction = key(default=F2ServiceProduction(), doc="the deployed service")
-    tests: Any = key(default=None, doc=NOT_READ)
     user_data: Any = key("user-data", default=None, doc=NOT_READ)
 
 
@@ -523,25 +545,11 @@ class F2Service:
 
 
 @frozen
-class F3Remote(AwsTarget):
-    """`remote` of application.yml (F3)."""
-
-    dependencies: tuple[ListDependency, ...] = key(
-        default=(), doc="`exocom` (its version), `postgres` and `mysql` (an RDS database)"
-    )
-
-
-@frozen
-class F3Application:
+class F3Application(Named):
     """application.yml (F3)."""
 
-    name: str = key(
-        doc="the app's name", pattern=APP_NAME_PATTERN, noun="app name", expected=APP_NAME_EXPECTED
-    )
-    description: str | None = _free()
-    version: str | None = _free()
     local: Any = key(default=None, doc=RUN_ONLY)
-    remote: F3Remote = key(default=F3Remote(), doc="the deployed environment")
+    remote: ListTarget = key(default=ListTarget(), doc="the deployed environment")
     services: Mapping[str, ServiceData] = key(
         factory=dict, doc="the app's services, by role", names=SERVICE_KEY_SPEC
     )
@@ -569,14 +577,9 @@ class F3ServiceRemote:
 
 
 @frozen
-class F3Service:
+class F3Service(Kinded):
     """service.yml (F3)."""
 
-    type: str | None = key(
-        default=None, doc="the kind: `public` or `worker`", default_doc="required"
-    )
-    description: str | None = _free()
-    author: str | None = _free()
     messages: Messages = key(default=Messages(), doc="the service's messages on the bus")
     docker: Any = key(default=None, doc=RUN_ONLY)
     environment: EnvVarsF3 = key(default=EnvVarsF3(), doc="the service's variables")
@@ -612,14 +615,9 @@ class F4Remote(AwsTarget):
 
 
 @frozen
-class F4Application:
+class F4Application(Named):
     """application.yml (F4)."""
 
-    name: str = key(
-        doc="the app's name", pattern=APP_NAME_PATTERN, noun="app name", expected=APP_NAME_EXPECTED
-    )
-    description: str | None = _free()
-    version: str | None = _free()
     local: Any = key(default=None, doc=RUN_ONLY)
     remote: F4Remote = key(default=F4Remote(), doc="the deployed environment")
     services: Mapping[str, ServiceSource] = key(
@@ -651,14 +649,9 @@ class F4ServiceRemote:
 
 
 @frozen
-class F4Service:
+class F4Service(Kinded):
     """service.yml (F4)."""
 
-    type: str | None = key(
-        default=None, doc="the kind: `public` or `worker`", default_doc="required"
-    )
-    description: str | None = _free()
-    author: str | None = _free()
     dependency_data: ServiceDependencyData = key(
         "dependency-data", default=ServiceDependencyData(), doc="data for the dependencies"
     )
@@ -694,14 +687,9 @@ class F5Remote:
 
 
 @frozen
-class F5Application:
+class F5Application(Named):
     """application.yml (F5)."""
 
-    name: str = key(
-        doc="the app's name", pattern=APP_NAME_PATTERN, noun="app name", expected=APP_NAME_EXPECTED
-    )
-    description: str | None = _free("free text (removed in 0.36)")
-    version: str | None = _free("free text (removed in 0.36)")
     local: Any = key(default=None, doc=RUN_ONLY)
     remote: F5Remote = key(default=F5Remote(), doc="the deployed environments")
     services: Mapping[str, ServiceSource] = key(
@@ -741,14 +729,9 @@ class F5ServiceRemote:
 
 
 @frozen
-class F5Service:
+class F5Service(Kinded):
     """service.yml (F5)."""
 
-    type: str | None = key(
-        default=None,
-        doc="the kind: `public` or `worker` (master adds `private`)",
-        default_doc="required",
-    )
     dependency_data: ServiceDependencyData = key(
         "dependency-data", default=ServiceDependencyData(), doc="data for the dependencies"
     )
@@ -758,5 +741,3 @@ class F5Service:
         default=ServiceProduction(), doc="the service's production image"
     )
     remote: F5ServiceRemote = key(default=F5ServiceRemote(), doc="the deployed service")
-    description: str | None = _free("free text (removed in 0.36)")
-    author: str | None = _free("free text (removed in 0.36)")

@@ -35,6 +35,7 @@ from exosphere_cdk.manifest.model.app import (
     Source,
     Where,
 )
+from exosphere_cdk.manifest.model.spec import KEY
 
 #: Where each family's service.yml writes each value (model.app.LoadedService's names);
 #: `{env}` is the deployed environment.
@@ -397,121 +398,70 @@ def database(
     )
 
 
-# ---------------------------------------------------------------- each family's service.yml
+# ---------------------------------------------------------------- reading by key path
 
 #: The Go era's kinds of service, as this model has them (master's `private` included).
 KINDS: Mapping[str, Kind] = {"public": "public", "worker": "worker", "private": "private"}
+#: The variables of every environment, under the environment's own (F1-F3).
+DEFAULT_VARIABLES: Mapping[str, str] = {
+    "go-f1": "environment.default",
+    "go-f2": "environment.default",
+    "go-f3": "environment.default",
+}
 
 
-def _common(role: str, kind: Kind, directory: Path | None, entry: go.ServiceRef) -> dict[str, Any]:
-    return {"role": role, "kind": kind, "directory": directory, "entry": entry}
+def value_at(obj: Any, path: str) -> Any:
+    """The value at the YAML key path `path` (`remote.environments.production.url`) of a
+    schema instance, or None when a section on the way is not written."""
+    for part in _split(path):
+        if obj is None:
+            return None
+        if isinstance(obj, Mapping):
+            obj = obj.get(part)
+            continue
+        names = {a.metadata.get(KEY, a.name): a.name for a in attrs.fields(type(obj))}
+        obj = getattr(obj, names[part])
+    return obj
 
 
-def f1_view(
-    role: str, kind: Kind, directory: Path | None, entry: go.ServiceData, svc: go.F1Service
+def service_view(
+    era: str, role: str, kind: Kind, entry: go.ServiceRef, svc: Any, **where: Any
 ) -> ServiceView:
-    production, env = svc.production, svc.environment
+    """A service's values, read where its family writes them (SERVICE_KEYS, ENTRY_KEYS);
+    `where`: `directory`, `env`, and `grouped` (its entry is below its kind)."""
+    env, grouped = where["env"], where["grouped"]
+    table = keys(SERVICE_KEYS[era], env)
+    messages = value_at(svc, table["messages"])
+    port, port_key = value_at(svc, table["port"]), None
+    if port is None and era == "go-f2" and svc.production.public_port is not None:
+        port, port_key = svc.production.public_port, "production.public-port"  # 0.26-0.29
+    default = DEFAULT_VARIABLES.get(era)
     return ServiceView(
-        **_common(role, kind, directory, entry),
-        messages=Messages(sends=svc.messages.sends, receives=svc.messages.receives),
-        translations=entry.message_translation,
-        cpu=production.cpu,
-        memory=production.memory,
-        port=production.public_port,
-        health_check=production.health_check,
-        url=production.url,
-        environment={**env.default, **env.production},
-        secrets=env.secrets,
-        entry_path=(kind, role),
-    )
-
-
-def f2_view(
-    role: str,
-    kind: Kind,
-    directory: Path | None,
-    entry: go.ServiceData,
-    svc: go.F2Service,
-    *,
-    grouped: bool,
-) -> ServiceView:
-    production, env = svc.production, svc.environment
-    old_port = production.port is None and production.public_port is not None
-    return ServiceView(
-        **_common(role, kind, directory, entry),
-        messages=Messages(sends=svc.messages.sends, receives=svc.messages.receives),
-        translations=entry.message_translation,
-        cpu=production.cpu,
-        memory=production.memory,
-        port=production.port if production.port is not None else production.public_port,
-        port_key="production.public-port" if old_port else None,
-        health_check=production.health_check,
-        url=production.url,
-        environment={**env.default, **env.production},
-        secrets=env.secrets,
+        role=role,
+        kind=kind,
+        directory=where["directory"],
+        entry=entry,
+        messages=Messages(sends=messages.sends, receives=messages.receives),
+        translations=value_at(entry, ENTRY_KEYS[era]["translations"]),
+        cpu=value_at(svc, table["cpu"]),
+        memory=value_at(svc, table["memory"]),
+        port=port,
+        port_key=port_key,
+        health_check=value_at(svc, table["health_check_path"]),
+        url=value_at(svc, table["url"]),
+        environment={
+            **(value_at(svc, default) if default else {}),
+            **(value_at(svc, table["environment"]) or {}),
+        },
+        secrets=tuple(value_at(svc, table["secrets"]) or ()),
         entry_path=(kind, role) if grouped else (role,),
     )
 
 
-def f3_view(
-    role: str, kind: Kind, directory: Path | None, entry: go.ServiceData, svc: go.F3Service
-) -> ServiceView:
-    remote, env = svc.remote, svc.environment
-    return ServiceView(
-        **_common(role, kind, directory, entry),
-        messages=Messages(sends=svc.messages.sends, receives=svc.messages.receives),
-        translations=entry.message_translation,
-        cpu=remote.cpu,
-        memory=remote.memory,
-        port=svc.production.port,
-        health_check=remote.health_check,
-        url=remote.url,
-        environment={**env.default, **env.remote},
-        secrets=env.secrets,
-        entry_path=(role,),
-    )
-
-
-def f4_view(
-    role: str, kind: Kind, directory: Path | None, entry: go.ServiceSource, svc: go.F4Service
-) -> ServiceView:
-    remote, exocom = svc.remote, svc.dependency_data.exocom
-    return ServiceView(
-        **_common(role, kind, directory, entry),
-        messages=Messages(sends=exocom.sends, receives=exocom.receives),
-        translations=entry.dependency_data.exocom.translations,
-        cpu=remote.cpu,
-        memory=remote.memory,
-        port=svc.production.port,
-        health_check=svc.production.health_check,
-        url=remote.url,
-        environment=dict(remote.environment),
-        secrets=remote.secrets,
-        entry_path=(role,),
-    )
-
-
-def f5_view(
-    role: str,
-    kind: Kind,
-    directory: Path | None,
-    entry: go.ServiceSource,
-    svc: go.F5Service,
-    *,
-    env: str,
-) -> ServiceView:
-    remote, exocom = svc.remote, svc.dependency_data.exocom
-    here = remote.environments.get(env, go.ServiceRemoteEnvironment())
-    return ServiceView(
-        **_common(role, kind, directory, entry),
-        messages=Messages(sends=exocom.sends, receives=exocom.receives),
-        translations=entry.dependency_data.exocom.translations,
-        cpu=remote.cpu,
-        memory=remote.memory,
-        port=svc.production.port,
-        health_check=svc.production.health_check,
-        url=here.url,
-        environment=dict(here.environment_variables),
-        secrets=here.secrets,
-        entry_path=(role,),
-    )
+def app_values(era: str, application: Any, env: str) -> tuple[Any, dict[str, str], tuple[str, ...]]:
+    """The deployed environment (an AwsTarget), the app's variables and its secret keys."""
+    table = keys(APP_KEYS[era], env)
+    target = value_at(application, table["environment"]) or go.AwsTarget()
+    variables = value_at(application, table["variables"]) if "variables" in table else None
+    secrets = value_at(application, table["secrets"]) if "secrets" in table else None
+    return target, dict(variables or {}), tuple(secrets or ())

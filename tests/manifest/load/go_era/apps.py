@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +11,10 @@ import yaml
 
 from exosphere_cdk.manifest.errors import ManifestError
 from exosphere_cdk.manifest.load.eras import load_app
-from exosphere_cdk.manifest.model.app import LoadedApp
+from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
 from tests.apps import DELETE, merged
 
-__all__ = ["BASES", "DELETE", "GoApp", "go_app"]
+__all__ = ["BASES", "DELETE", "GoApp", "base_services", "go_app", "service"]
 
 CERT = "arn:aws:acm:us-west-2:123456789012:certificate/abc"
 TARGET = {
@@ -46,30 +46,6 @@ BASES: dict[str, dict[str, Any]] = {
                 "cpu": 128,
                 "memory": 256,
                 "public-port": 3000,
-                "health-check": "/health",
-            },
-        },
-        "users/service.yml": {
-            "messages": _USERS_MESSAGES,
-            "production": {"cpu": 100, "memory": 200},
-        },
-    },
-    "go-f2": {
-        "application.yml": {
-            "name": "demo",
-            "production": {**TARGET, "dependencies": [{"name": "exocom", "version": "0.26.3"}]},
-            "services": {
-                "public": {"web": {"location": "./web"}},
-                "worker": {"users": {"location": "./users"}},
-            },
-        },
-        "web/service.yml": {
-            "messages": _WEB_MESSAGES,
-            "production": {
-                "url": "demo.example.com",
-                "cpu": 128,
-                "memory": 256,
-                "port": 3000,
                 "health-check": "/health",
             },
         },
@@ -147,6 +123,19 @@ BASES: dict[str, dict[str, Any]] = {
 }
 
 
+#: F2 is F1 with ExoCom in production's dependency list and 0.30's `port`.
+BASES["go-f2"] = merged(
+    BASES["go-f1"],
+    {
+        "application.yml": {
+            "dependencies": DELETE,
+            "production": {"dependencies": [{"name": "exocom", "version": "0.26.3"}]},
+        },
+        "web/service.yml": {"production": {"public-port": DELETE, "port": 3000}},
+    },
+)
+
+
 def write(root: Path, era: str, changes: Mapping[str, Any] | None = None) -> Path:
     """BASES[era] with `changes` (per file: a dict merged in, a str written as is, DELETE) in
     root/app, with a one-line Dockerfile in each service folder."""
@@ -197,4 +186,29 @@ def go_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GoApp:
     return GoApp(tmp_path)
 
 
-GoAppFactory = Callable[..., LoadedApp]
+def service(app: LoadedApp, role: str) -> LoadedService:
+    """The service `role` of `app`."""
+    return next(s for s in app.services if s.role == role)
+
+
+def base_services(app: LoadedApp) -> tuple[LoadedService, LoadedService]:
+    """`web` and `users` of an app of BASES, checked for what every family's base gives them."""
+    web, users = service(app, "web"), service(app, "users")
+    assert (web.kind, web.port, web.health_check_path, web.url, web.cpu, web.memory) == (
+        "public",
+        3000,
+        "/health",
+        "demo.example.com",
+        128,
+        256,
+    )
+    assert (users.kind, users.port, users.url, users.cpu, users.memory) == (
+        "worker",
+        None,
+        None,
+        100,
+        200,
+    )
+    assert users.memory_is_reservation
+    assert (users.messages.receives, web.messages.sends) == (("users.list",), ("users.list",))
+    return web, users

@@ -8,9 +8,9 @@ import pytest
 
 from exosphere_cdk.manifest.errors import UsageError
 from exosphere_cdk.manifest.load.eras import load_app
-from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService, Secret
+from exosphere_cdk.manifest.model.app import LoadedApp, Secret
 from tests.conftest import MANIFESTS
-from tests.manifest.load.go_era.apps import DELETE, GoApp
+from tests.manifest.load.go_era.apps import DELETE, GoApp, service
 
 EXAMPLE = MANIFESTS / "go-f2"
 
@@ -18,10 +18,6 @@ EXAMPLE = MANIFESTS / "go-f2"
 @pytest.fixture(scope="module")
 def example() -> LoadedApp:
     return load_app(EXAMPLE)
-
-
-def _service(app: LoadedApp, role: str) -> LoadedService:
-    return next(s for s in app.services if s.role == role)
 
 
 def _rds(**changes: Any) -> dict[str, Any]:
@@ -60,7 +56,7 @@ def test_the_example_is_read_as_f2(example: LoadedApp) -> None:
 
 
 def test_the_example_s_services(example: LoadedApp) -> None:
-    web, store = _service(example, "web"), _service(example, "store")
+    web, store = service(example, "web"), service(example, "store")
     assert (web.kind, web.port, web.health_check_path, web.url) == (
         "public",
         3000,
@@ -138,7 +134,7 @@ def test_a_public_service_s_required_keys(go_app: GoApp) -> None:
 
 def test_public_port_is_0_26_s_port(go_app: GoApp) -> None:
     changes = {"web/service.yml": {"production": {"port": DELETE, "public-port": 3100}}}
-    web = _service(go_app.load("go-f2", changes), "web")
+    web = service(go_app.load("go-f2", changes), "web")
     assert web.port == 3100
     assert web.source.at("port").path == "production.public-port"
 
@@ -174,7 +170,7 @@ def test_0_31_s_services_by_role_take_service_yml_s_type(go_app: GoApp) -> None:
     }
     app = go_app.load("go-f2", changes)
     assert [(s.role, s.kind) for s in app.services] == [("users", "worker"), ("web", "public")]
-    assert _service(app, "web").source.fallback.path == "services.web"
+    assert service(app, "web").source.fallback.path == "services.web"
     changes["users/service.yml"] = {"type": "private"}
     assert go_app.errors("go-f2", changes) == [
         "app/users/service.yml:9: type: invalid type 'private', expected one of: public, worker"
@@ -246,4 +242,4 @@ def test_f2_s_leftovers_are_notices(go_app: GoApp) -> None:
         "user-data: notice",
         "startup: notice",
     ]
-    assert _service(app, "web").image.kind == "asset"  # the folder's Dockerfile: leftover ignored
+    assert service(app, "web").image.kind == "asset"  # the folder's Dockerfile: leftover ignored

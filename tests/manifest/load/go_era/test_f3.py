@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from exosphere_cdk.manifest.data.exocom import MessageTranslation
-from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService, Secret
-from tests.manifest.load.go_era.apps import DELETE, GoApp
-
-
-def _service(app: LoadedApp, role: str) -> LoadedService:
-    return next(s for s in app.services if s.role == role)
+from exosphere_cdk.manifest.model.app import Secret
+from tests.manifest.load.go_era.apps import DELETE, GoApp, base_services
 
 
 def test_each_key_is_read(go_app: GoApp) -> None:
@@ -26,15 +22,8 @@ def test_each_key_is_read(go_app: GoApp) -> None:
     }
     app = go_app.load("go-f3", changes)
     assert (app.era, app.exocom_version, app.domain) == ("go-f3", "0.26.4", "demo.example.com")
-    web, users = _service(app, "web"), _service(app, "users")
-    assert (web.kind, web.port, web.health_check_path, web.url) == (
-        "public",
-        3000,
-        "/health",
-        "demo.example.com",
-    )
+    web, users = base_services(app)
     assert web.source.at("health_check_path").path == "remote.health-check"
-    assert (users.kind, users.cpu, users.memory) == ("worker", 100, 200)
     assert users.translations == (MessageTranslation(public="users.list", internal="list"),)
     assert dict(users.environment) == {"MODE": "remote", "LOG": "1"}
     assert dict(users.secrets) == {"DB_KEY": Secret(name="demo/secrets", json_key="DB_KEY")}

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from exosphere_cdk.manifest.data.exocom import MessageTranslation
-from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService, Secret
-from tests.manifest.load.go_era.apps import CERT, DELETE, GoApp
-
-
-def _service(app: LoadedApp, role: str) -> LoadedService:
-    return next(s for s in app.services if s.role == role)
+from exosphere_cdk.manifest.model.app import Secret
+from tests.manifest.load.go_era.apps import CERT, DELETE, GoApp, base_services
 
 
 def test_each_key_is_read(go_app: GoApp) -> None:
@@ -35,22 +31,7 @@ def test_each_key_is_read(go_app: GoApp) -> None:
         "123456789012",
         CERT,
     )
-    web, users = _service(app, "web"), _service(app, "users")
-    assert (web.kind, web.port, web.health_check_path, web.url, web.cpu, web.memory) == (
-        "public",
-        3000,
-        "/health",
-        "demo.example.com",
-        128,
-        256,
-    )
-    assert (users.kind, users.cpu, users.memory, users.memory_is_reservation) == (
-        "worker",
-        100,
-        200,
-        True,
-    )
-    assert users.messages.receives == ("users.list",)
+    _, users = base_services(app)
     assert users.translations == (MessageTranslation(public="users.list", internal="list"),)
     # the app's variables, then the service's
     assert dict(users.environment) == {"LOG": "app", "MODE": "users"}

@@ -11,9 +11,9 @@ from exosphere_cdk.cli import main
 from exosphere_cdk.manifest.data.exocom import MessageTranslation
 from exosphere_cdk.manifest.errors import UsageError
 from exosphere_cdk.manifest.load.eras import load_app
-from exosphere_cdk.manifest.model.app import Image, LoadedApp, LoadedService, Secret
+from exosphere_cdk.manifest.model.app import Image, LoadedApp, Secret
 from tests.conftest import MANIFESTS
-from tests.manifest.load.go_era.apps import CERT, DELETE, GoApp
+from tests.manifest.load.go_era.apps import CERT, DELETE, GoApp, service
 
 EXAMPLE = MANIFESTS / "go-f5"
 EXAMPLE_CERT = "arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
@@ -27,10 +27,6 @@ def example() -> LoadedApp:
 @pytest.fixture(scope="module")
 def staging() -> LoadedApp:
     return load_app(EXAMPLE, "staging")
-
-
-def _service(app: LoadedApp, role: str) -> LoadedService:
-    return next(s for s in app.services if s.role == role)
 
 
 def test_the_example_is_read_as_f5_with_its_environments(example: LoadedApp) -> None:
@@ -48,7 +44,7 @@ def test_the_example_is_read_as_f5_with_its_environments(example: LoadedApp) -> 
 
 
 def test_a_public_service_and_a_worker(example: LoadedApp) -> None:
-    web, store = _service(example, "web"), _service(example, "store")
+    web, store = service(example, "web"), service(example, "store")
     assert (web.kind, web.port, web.health_check_path, web.url) == (
         "public",
         3000,
@@ -65,7 +61,7 @@ def test_a_public_service_and_a_worker(example: LoadedApp) -> None:
 def test_variables_are_the_app_s_then_the_service_s_and_secrets_one_store(
     example: LoadedApp,
 ) -> None:
-    store = _service(example, "store")
+    store = service(example, "store")
     assert dict(store.environment) == {"LOG_LEVEL": "warn", "POOL_SIZE": "10"}
     assert dict(store.secrets) == {
         "SESSION_KEY": Secret(name="go-notes/secrets", json_key="SESSION_KEY")
@@ -100,8 +96,8 @@ def test_the_other_environment(staging: LoadedApp) -> None:
         "notes-staging.example.com",
         "us-east-1",
     )
-    assert _service(staging, "web").url == "notes-staging.example.com"
-    assert dict(_service(staging, "store").environment) == {"LOG_LEVEL": "debug", "POOL_SIZE": "2"}
+    assert service(staging, "web").url == "notes-staging.example.com"
+    assert dict(service(staging, "store").environment) == {"LOG_LEVEL": "debug", "POOL_SIZE": "2"}
     assert staging.databases[0].password.name == "go-notes-staging/secrets"
 
 
@@ -144,7 +140,7 @@ def test_validate_says_the_family(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_defaults(go_app: GoApp) -> None:
     app = go_app.load("go-f5")
-    users = _service(app, "users")
+    users = service(app, "users")
     assert (users.min_tasks, users.max_tasks, users.health_check_path) == (1, 1, "/")
     assert (users.translations, dict(users.environment), dict(users.secrets)) == ((), {}, {})
     assert (app.databases, app.environments) == ((), ("production",))
@@ -162,7 +158,7 @@ def test_translations_from_the_app_s_dependency_data(go_app: GoApp) -> None:
             },
         },
     )
-    assert _service(app, "users").translations == (
+    assert service(app, "users").translations == (
         MessageTranslation(public="users.list", internal="list"),
     )
 
@@ -177,7 +173,7 @@ def test_exocom_host_is_ours(go_app: GoApp) -> None:
             }
         },
     )
-    assert dict(_service(app, "web").environment) == {"LOG": "1"}
+    assert dict(service(app, "web").environment) == {"LOG": "1"}
     assert [str(p) for p in app.problems] == [
         "app/application.yml:15: remote.environments.production.environment-variables.EXOCOM_HOST:"
         " notice: ignored: EXOCOM_HOST is set by exosphere-cdk to ExoCom's address in the app's"
@@ -248,7 +244,7 @@ def test_type_is_public_worker_or_private(go_app: GoApp) -> None:
         ' Must be one of: public, worker, private")',
     ]
     app = go_app.load("go-f5", {"users/service.yml": {"type": "private"}})
-    assert _service(app, "users").kind == "private"
+    assert service(app, "users").kind == "private"
 
 
 def test_a_missing_type(go_app: GoApp) -> None:
@@ -359,10 +355,10 @@ def test_location_wins_then_docker_image(go_app: GoApp, tmp_path: Path) -> None:
     image = {"application.yml": {"services": {"users": {"docker-image": "acme/users:1.0"}}}}
     app = go_app.load("go-f5", image)
     # THEN the folder is built, as the Go era did (its location won)
-    assert _service(app, "users").image.kind == "asset"
+    assert service(app, "users").image.kind == "asset"
     # WHEN the folder has no Dockerfile THEN the image is pulled
     (tmp_path / "app" / "users" / "Dockerfile").unlink()
-    users = _service(load_app(Path("app")), "users")
+    users = service(load_app(Path("app")), "users")
     assert users.image == Image("registry", "acme/users:1.0")
     assert users.source.at("image").path == "services.users.docker-image"
     assert app.aws.certificate_arn == CERT
