@@ -139,6 +139,10 @@ APP_KEYS: Mapping[str, Mapping[str, str | None]] = {
 #: The variables of the Go era's ExoCom dependency that exosphere-cdk sets itself: a value
 #: written for them (the Go era's `exocom.<env>-<app>.local`) is dropped with a notice.
 SET_BY_US = ("EXOCOM_HOST", "EXOCOM_PORT")
+#: The families whose exo deploy gave each service its peers' `<ROLE>_EXTERNAL_ORIGIN` and
+#: `<ROLE>_INTERNAL_ORIGIN` (`endpoints.GetServiceEndpointEnvVars`, from 0.33; 0.32 gave a
+#: public service only its own external origin, earlier releases none).
+PEER_VARIABLES = ("go-f4", "go-f5")
 #: The variable of a database's address when the manifest names none: the dependency's
 #: name in capitals (F2's own rule: `POSTGRES`, `MYSQL`), '-' made '_'.
 ADDRESS = "address"
@@ -358,7 +362,7 @@ def loaded_app(app: AppView) -> LoadedApp:
         environments=app.environments,
         era=app.era,
         databases=app.databases,
-        peer_variables=app.era == "go-f5",
+        peer_variables=app.era in PEER_VARIABLES,
     )
 
 

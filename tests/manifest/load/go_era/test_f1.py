@@ -28,6 +28,7 @@ def test_each_key_is_read(go_app: GoApp) -> None:
         "demo.example.com",
         "123456789012",
     )
+    assert not app.peer_variables
     web, users = base_services(app)
     assert web.source.at("port").path == "production.public-port"
     assert users.translations == (MessageTranslation(public="users.list", internal="list"),)

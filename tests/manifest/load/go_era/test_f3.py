@@ -22,6 +22,7 @@ def test_each_key_is_read(go_app: GoApp) -> None:
     }
     app = go_app.load("go-f3", changes)
     assert (app.era, app.exocom_version, app.domain) == ("go-f3", "0.26.4", "demo.example.com")
+    assert not app.peer_variables  # 0.32 gave a public service only its own external origin
     web, users = base_services(app)
     assert web.source.at("health_check_path").path == "remote.health-check"
     assert users.translations == (MessageTranslation(public="users.list", internal="list"),)

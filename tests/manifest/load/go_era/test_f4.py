@@ -23,7 +23,7 @@ def test_each_key_is_read(go_app: GoApp) -> None:
         "go-f4",
         ("production",),
         "0.27.0",
-        False,
+        True,  # 0.33's deploy gave each service its public peers' origins
     )
     assert (app.domain, app.aws.region, app.aws.account, app.aws.certificate_arn) == (
         "demo.example.com",

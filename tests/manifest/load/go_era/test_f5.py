@@ -362,3 +362,13 @@ def test_location_wins_then_docker_image(go_app: GoApp, tmp_path: Path) -> None:
     assert users.image == Image("registry", "acme/users:1.0")
     assert users.source.at("image").path == "services.users.docker-image"
     assert app.aws.certificate_arn == CERT
+
+
+def test_a_service_key_follows_the_go_validator(go_app: GoApp) -> None:
+    services = {"users": DELETE, "users_v2": {"location": "./users"}}
+    errors = go_app.errors("go-f5", {"application.yml": {"services": services}})
+    assert errors[0] == (
+        "app/application.yml:17: services.users_v2: invalid service key 'users_v2', expected"
+        " letters and digits, words joined by single '-' (Exosphere: \"Only alphanumeric"
+        ' character(s) separated by a single hyphen are allowed")'
+    )
