@@ -85,7 +85,10 @@ def test_exo_deploy_s_dependencies_against_f1_s(tmp_path: Path) -> None:
 
 
 def test_an_exo_deploy_key_in_a_go_era_manifest(tmp_path: Path) -> None:
-    application = {"remote": {"environments": {}}, "environments": {"production": {}}}
+    application: dict[str, Any] = {
+        "remote": {"environments": {}},
+        "environments": {"production": {}},
+    }
     with pytest.raises(ManifestError) as raised:
         _era_of(tmp_path, application)
     (problem,) = raised.value.problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -182,9 +183,14 @@ def test_exocom_host_is_ours(go_app: GoApp) -> None:
 
 
 def test_the_environment_s_required_keys(go_app: GoApp) -> None:
-    target = {"region": DELETE, "account-id": DELETE, "ssl-certificate-arn": DELETE, "url": DELETE}
+    target: dict[str, Any] = {
+        "region": DELETE,
+        "account-id": DELETE,
+        "ssl-certificate-arn": DELETE,
+        "url": DELETE,
+        "secrets": ["K"],
+    }
     changes = {"application.yml": {"remote": {"environments": {"production": target}}}}
-    changes["application.yml"]["remote"]["environments"]["production"]["secrets"] = ["K"]
     errors = go_app.errors("go-f5", changes)
     at = "app/application.yml:9: remote.environments.production"
     assert errors == [
