@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from exosphere_cdk.cli.common import UsageError, writable_folder, write_output
-from exosphere_cdk.ops.schema import FILES, json_schema
+from exosphere_cdk.manifest.model.app import ERAS
+from exosphere_cdk.ops.schema import ERA_FILES, json_schema
 from exosphere_cdk.reporting import EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:
-    documents = {name: json_schema(name) for name in FILES}
+    documents = {name: json_schema(name, args.era) for name in ERA_FILES[args.era]}
     if args.output is None:
         print(json.dumps(documents, indent=2))
         return EXIT_OK
@@ -40,6 +41,15 @@ def register(commands: Any) -> None:
         "schema",
         help="print or write the JSON Schema of application.yml and service.yml",
         description="JSON Schema (draft 2020-12) generated from the manifest model.",
+    )
+    parser.add_argument(
+        "--era",
+        choices=list(ERAS),
+        default="exo-deploy",
+        help="the manifest family: exo-deploy (default), or the Go era's go-f1 to go-f5"
+        " ("
+        + "; ".join(f"{era}: {text}" for era, text in ERAS.items() if era != "exo-deploy")
+        + ")",
     )
     parser.add_argument(
         "--output",

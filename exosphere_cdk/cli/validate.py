@@ -13,7 +13,7 @@ from rich.text import Text
 
 from exosphere_cdk.cli.common import add_app_arguments, load
 from exosphere_cdk.manifest.errors import display_path
-from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
+from exosphere_cdk.manifest.model.app import ERAS, LoadedApp, LoadedService
 from exosphere_cdk.ops.amis import unpinned_notice
 from exosphere_cdk.reporting import EXIT_OK, console, problem_json, report_valid
 
@@ -39,7 +39,7 @@ def services_table(app: LoadedApp) -> Table:
         image = svc.image
         cells = (
             svc.role if not svc.namespace else f"{svc.role} (namespace {svc.namespace})",
-            "public" if svc.public else "private",
+            svc.kind,
             f"{display_path(Path(image.value))} (Dockerfile)"
             if image.kind == "asset"
             else image.value,
@@ -49,6 +49,11 @@ def services_table(app: LoadedApp) -> Table:
         )
         table.add_row(*(Text(cell) for cell in cells))  # Text: no markup in names
     return table
+
+
+def read_as(app: LoadedApp) -> str:
+    """The line saying which manifest family the app was read as."""
+    return f"manifests read as: {ERAS[app.era]}"
 
 
 def ami_pins_json(app: LoadedApp) -> dict[str, Any] | None:
@@ -71,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         document = {
             "valid": True,
+            "era": loaded.era,
             "slug": loaded.slug,
             "env": loaded.env_name,
             "exocom_version": loaded.exocom_version,
@@ -84,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     out = console()
     out.print(services_table(loaded))
+    out.print(Text(read_as(loaded)), soft_wrap=True)
     print_ami_notice(loaded, out)
     report_valid(loaded.problems, out, always=True)
     return EXIT_OK

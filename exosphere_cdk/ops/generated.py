@@ -91,6 +91,12 @@ def _manifest_reference() -> str:
     return reference_markdown()
 
 
+def _go_reference() -> str:
+    from exosphere_cdk.ops.schema import go_reference_markdown  # noqa: PLC0415
+
+    return go_reference_markdown()
+
+
 def _exocom_releases() -> str:
     from exosphere_cdk.ops.schema import exocom_releases_markdown  # noqa: PLC0415
 
@@ -125,6 +131,11 @@ GENERATED: tuple[Generated, ...] = (
         "docs/manifest.md",
         "exosphere_cdk/manifest/load/exo_deploy/schema.py's field specs",
         between_markers("<!-- BEGIN reference", "<!-- END reference -->", _manifest_reference),
+    ),
+    Generated(
+        "docs/manifest.md",
+        "exosphere_cdk/manifest/load/go_era/schema.py's field specs",
+        between_markers("<!-- BEGIN go-reference", "<!-- END go-reference -->", _go_reference),
     ),
     Generated(
         "docs/architecture.md",

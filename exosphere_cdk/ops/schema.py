@@ -25,10 +25,21 @@ from exosphere_cdk.manifest.load.exo_deploy.schema import (
     SecretRef,
     Service,
 )
+from exosphere_cdk.manifest.load.go_era import schema as go
+from exosphere_cdk.manifest.model.app import ERAS
 from exosphere_cdk.manifest.model.spec import KEY, SPEC, Spec, spec_of
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 FILES = {"application": Application, "service": Service}
+#: The manifests of each family (`ERAS`), by file.
+ERA_FILES: dict[str, dict[str, type]] = {
+    "exo-deploy": FILES,
+    "go-f1": {"application": go.F1Application, "service": go.F1Service},
+    "go-f2": {"application": go.F2Application, "service": go.F2Service},
+    "go-f3": {"application": go.F3Application, "service": go.F3Service},
+    "go-f4": {"application": go.F4Application, "service": go.F4Service},
+    "go-f5": {"application": go.F5Application, "service": go.F5Service},
+}
 
 
 def constraint(spec: Spec) -> dict[str, Any]:
@@ -159,15 +170,21 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-def json_schema(which: str) -> dict[str, Any]:
-    """The JSON Schema of `application` (application.yml) or `service` (service.yml)."""
-    cl = FILES[which]
+def json_schema(which: str, era: str = "exo-deploy") -> dict[str, Any]:
+    """The JSON Schema of `application` (application.yml) or `service` (service.yml) of the
+    manifest family `era` (`ERAS`)."""
+    cl = ERA_FILES[era][which]
     builder = _Builder()
     root = builder.object_schema(cl)
     root["type"] = "object"  # the file itself must be a mapping
+    title = (
+        f"Exosphere {which}.yml (exo-deploy era, with exosphere-cdk's extensions)"
+        if era == "exo-deploy"
+        else f"Exosphere {which}.yml ({ERAS[era]})"
+    )
     return {
         "$schema": DRAFT,
-        "title": f"Exosphere {which}.yml (exo-deploy era, with exosphere-cdk's extensions)",
+        "title": title,
         **root,
         "$defs": dict(sorted(builder.defs.items())),
     }
@@ -180,6 +197,8 @@ _PLACEHOLDERS = {
     "environments": "<env>",
     "public": "<role>",
     "private": "<role>",
+    "worker": "<role>",
+    "services": "<role>",
     "dependencies": "<name>",
     "secrets": "<NAME>",
 }
@@ -265,15 +284,16 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def reference_markdown() -> str:
-    """The manifest reference of docs/manifest.md: a table per section, from the model."""
+def reference_markdown(era: str = "exo-deploy", level: str = "###") -> str:
+    """The manifest reference of docs/manifest.md: a table per section, from the model of the
+    family `era`, its headings at `level`."""
     lines: list[str] = []
-    for which, cl in FILES.items():
+    for which, cl in ERA_FILES[era].items():
         for section, paths in _sections(cl, f"{which}.yml").items():
             if section is model.Providers:
                 continue  # one key, `aws`: its own section follows
             heading = " / ".join(paths)
-            lines += [f"### {heading}", ""]
+            lines += [f"{level} {heading}", ""]
             doc = (section.__doc__ or "").strip().splitlines()[0] if section.__doc__ else ""
             if (
                 doc
@@ -295,6 +315,16 @@ def reference_markdown() -> str:
                 lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
             lines.append("")
     return "\n".join(lines)
+
+
+def go_reference_markdown() -> str:
+    """The Go era's reference of docs/manifest.md: each family's sections, from its model."""
+    parts = []
+    for era in ERA_FILES:
+        if era != "exo-deploy":
+            title = ERAS[era]
+            parts.append(f"### {title}\n\n{reference_markdown(era, '####')}")
+    return "\n".join(parts)
 
 
 def exocom_releases_markdown() -> str:

@@ -27,6 +27,7 @@ def test_valid_app_prints_services_and_exits_0(capsys: pytest.CaptureFixture[str
     assert "greeter" in out
     assert "exosphere-cdk-examples/hello-web" in out
     assert "hello.example.com" in out
+    assert "manifests read as: exo-deploy era (Exosphere 0.21-0.22)" in out.splitlines()
     assert out.rstrip().endswith("valid: 0 errors, 0 warnings, 0 notices")
 
 
@@ -59,6 +60,7 @@ def test_json_output(make_app: MakeApp, capsys: pytest.CaptureFixture[str]) -> N
     assert main(["validate", str(make_app(None)), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["valid"] is True
+    assert document["era"] == "exo-deploy"
     assert document["slug"] == "demo"
     assert document["services"][1] == {
         "role": "web",

@@ -11,8 +11,9 @@ from exosphere_cdk.manifest import rules
 from exosphere_cdk.manifest.load.exo_deploy import schema, translate
 from exosphere_cdk.manifest.model.app import AwsSettings, LoadedService
 
-#: LoadedService's values that are not written at a key of their own.
-NOT_WRITTEN = {"role", "kind", "directory", "image", "source"}
+#: LoadedService's values that are not written at a key of their own (memory_is_reservation
+#: is the era's meaning of `memory`).
+NOT_WRITTEN = {"role", "kind", "directory", "image", "source", "memory_is_reservation"}
 
 
 def test_every_rule_module_is_listed_once_in_rules() -> None:

@@ -14,13 +14,14 @@ import yaml
 from exosphere_cdk.cli import main
 from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.errors import ManifestError
-from exosphere_cdk.manifest.load.eras import load_app
+from exosphere_cdk.manifest.load.eras import era_of, load_app
 from exosphere_cdk.manifest.load.exo_deploy import schema as era_schema
+from exosphere_cdk.manifest.load.go_era import schema as go_schema
 from exosphere_cdk.manifest.model import constraints as model
 from exosphere_cdk.manifest.model.constraints import DEFAULT_INSTANCE_TYPE
 from exosphere_cdk.manifest.model.spec import KEY, SPEC, Spec
 from exosphere_cdk.ops.schema import (
-    FILES,
+    ERA_FILES,
     exocom_releases_markdown,
     json_schema,
     reference_markdown,
@@ -33,28 +34,41 @@ VALIDATORS = {
     which: jsonschema.Draft202012Validator(json_schema(which))
     for which in ("application", "service")
 }
+#: Each family's validators, by (era, file).
+ERA_VALIDATORS = {
+    (era, which): jsonschema.Draft202012Validator(json_schema(which, era))
+    for era in ERA_FILES
+    for which in ("application", "service")
+}
 
 
 def _which(path: Path) -> str:
     return "application" if path.name == "application.yml" else "service"
 
 
+def _era(path: Path) -> str:
+    """The family of the app a manifest belongs to (its folder, or the nearest above it
+    holding an application.yml)."""
+    folder = next(p for p in path.parents if (p / "application.yml").is_file())
+    return era_of(folder)
+
+
 def _manifests(root: Path) -> list[Path]:
     return sorted([*root.rglob("application.yml"), *root.rglob("service.yml")])
 
 
-def _era1(path: Path) -> bool:
+def _listed(path: Path) -> bool:
     assert CORPUS is not None
     parts = path.relative_to(CORPUS).parts
-    return parts[0] != "invalid" and "go-era" not in parts[0]
+    return parts[0] != "invalid"
 
 
-VALID = [*_manifests(REPO / "manifests"), *(filter(_era1, _manifests(CORPUS)) if CORPUS else ())]
+VALID = [*_manifests(REPO / "manifests"), *(filter(_listed, _manifests(CORPUS)) if CORPUS else ())]
 
 
 def test_the_schemas_are_valid_2020_12() -> None:
-    for which in VALIDATORS:
-        schema = json_schema(which)
+    for era, which in ERA_VALIDATORS:
+        schema = json_schema(which, era)
         jsonschema.Draft202012Validator.check_schema(schema)
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
@@ -85,7 +99,7 @@ def test_schema_follows_the_model() -> None:
 def test_valid_examples_pass(path: Path) -> None:
     assert len(VALID) > 20
     data = yaml.safe_load(path.read_text())
-    errors = [e.message for e in VALIDATORS[_which(path)].iter_errors(data)]
+    errors = [e.message for e in ERA_VALIDATORS[_era(path), _which(path)].iter_errors(data)]
     assert errors == []
 
 
@@ -151,15 +165,33 @@ def test_cli_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert set(json.loads(capsys.readouterr().out)) == {"application", "service"}
 
 
+def test_cli_output_of_a_go_era_family(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "--era", "go-f5"]) == 0
+    documents = json.loads(capsys.readouterr().out)
+    assert documents == {which: json_schema(which, "go-f5") for which in ("application", "service")}
+    assert documents["service"]["title"] == (
+        "Exosphere service.yml (Go era F5 (Exosphere 0.35-0.37 and master))"
+    )
+    remote = documents["service"]["$defs"]["F5ServiceRemote"]["properties"]
+    assert remote["memory"]["minimum"] == 6
+    assert "remote" in documents["application"]["properties"]
+
+
+def test_a_go_era_schema_refuses_another_family_s_keys() -> None:
+    validator = ERA_VALIDATORS["go-f5", "application"]
+    errors = [e.message for e in validator.iter_errors({"name": "a", "production": {}})]
+    assert errors == ["Additional properties are not allowed ('production' was unexpected)"]
+
+
 def _fields() -> list[tuple[str, type, attrs.Attribute[Any], dict[str, Any]]]:
     """(file, class, field, the field's schema) for every field of every model class."""
     found = []
-    for which in VALIDATORS:
-        schema = json_schema(which)
-        classes = {FILES[which].__name__: (FILES[which], schema)}
-        classes.update(
-            {name: (getattr(era_schema, name), d) for name, d in schema["$defs"].items()}
-        )
+    for era, which in ERA_VALIDATORS:
+        schema = json_schema(which, era)
+        module = era_schema if era == "exo-deploy" else go_schema
+        root = ERA_FILES[era][which]
+        classes = {root.__name__: (root, schema)}
+        classes.update({name: (getattr(module, name), d) for name, d in schema["$defs"].items()})
         for cl, defined in classes.values():
             # SecretRef is `NAME` or the mapping
             properties = (defined["anyOf"][1] if "anyOf" in defined else defined)["properties"]

@@ -191,3 +191,9 @@ def instance_type(app: LoadedApp, public: bool) -> str:
 def exocom_instance_type(app: LoadedApp) -> str:
     """The EC2 instance type of ExoCom's host."""
     return app.aws.exocom_cluster_size
+
+
+def go_secrets_store(slug: str, env: str) -> str:
+    """The Secrets Manager secret of a Go-era app's environment: one JSON object holding every
+    key of the Go era's secrets store (`exo configure`), `<deployment>/secrets`."""
+    return f"{environment_deployment(slug, env)}/secrets"

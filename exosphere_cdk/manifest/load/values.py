@@ -56,21 +56,36 @@ def reference_problem(text: str) -> str | None:
     return None
 
 
-def spec_problems(at: Where, obj: Any) -> list[Problem]:
-    """The single-value constraints of the schema instance `obj` and of everything in it."""
-    problems: list[Problem] = []
+def walk(
+    at: Where, obj: Any, *, into_lists: bool = False
+) -> Iterator[tuple[Where, Where, attrs.Attribute[Any], Any]]:
+    """Every field of the schema instance `obj` (at `at`) and of the instances in it (in
+    sections, mappings and, with `into_lists`, lists): the place of its instance, its own
+    place, the field, and its value."""
     for a in attrs.fields(type(obj)):
         value = getattr(obj, a.name)
         here = at.key(a.metadata.get(KEY, a.name))
-        spec: Spec | None = a.metadata.get(SPEC)
-        if spec is not None:
-            problems += _value(at if spec.shorthand else here, spec, value)
+        yield at, here, a, value
         if attrs.has(type(value)):
-            problems += spec_problems(here, value)
+            yield from walk(here, value, into_lists=into_lists)
         elif isinstance(value, Mapping):
             for name, item in value.items():
                 if attrs.has(type(item)):
-                    problems += spec_problems(here.key(name), item)
+                    yield from walk(here.key(name), item, into_lists=into_lists)
+        elif into_lists and isinstance(value, tuple):
+            for index, item in enumerate(value):
+                if attrs.has(type(item)):
+                    yield from walk(here.key(index), item, into_lists=into_lists)
+
+
+def spec_problems(at: Where, obj: Any, *, into_lists: bool = False) -> list[Problem]:
+    """The single-value constraints of the schema instance `obj` and of everything in it
+    (the instances in its lists too, with `into_lists`)."""
+    problems: list[Problem] = []
+    for parent, here, a, value in walk(at, obj, into_lists=into_lists):
+        spec: Spec | None = a.metadata.get(SPEC)
+        if spec is not None:
+            problems += _value(parent if spec.shorthand else here, spec, value)
     return problems
 
 

@@ -44,6 +44,9 @@ _USER_OR_ID = r"([a-z_][a-z0-9_.-]{0,31}|[0-9]{1,10})"
 CONTAINER_USER_PATTERN = rf"^{_USER_OR_ID}(:{_USER_OR_ID})?$"
 #: Environment variables set by the deployment itself.
 RESERVED_ENV = ("EXOCOM_HOST", "EXOCOM_PORT", "ROLE", "MONGO", "MONGODB_USER", "MONGODB_PW")
+#: Those of RESERVED_ENV set only for a service that uses Exosphere's mongo (the Go era's
+#: apps keep MONGODB_USER and MONGODB_PW in their secrets store instead).
+MONGO_ENV = ("MONGO", "MONGODB_USER", "MONGODB_PW")
 #: The values CloudWatch Logs accepts for a retention in days.
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,

@@ -8,7 +8,7 @@ from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.design.app import service_environment
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import LoadedApp
-from exosphere_cdk.manifest.model.constraints import RESERVED_ENV
+from exosphere_cdk.manifest.model.constraints import MONGO_ENV, RESERVED_ENV
 
 #: A Secrets Manager secret's full ARN (the 6-character suffix AWS adds included).
 SECRET_ARN_RE = re.compile(
@@ -65,14 +65,16 @@ def task_counts(app: LoadedApp) -> list[Problem]:
 
 
 def variable_names(app: LoadedApp) -> list[Problem]:
-    """No variable the deployment sets, and each variable either plain or a secret (the Go
-    era's users set EXOCOM_HOST themselves: there a plain one is `replaced_variables`')."""
+    """No variable the deployment sets (the mongo ones only where it sets them), and each
+    variable either plain or a secret (the Go era's users set EXOCOM_HOST themselves: there
+    a plain one is `replaced_variables`')."""
     problems: list[Problem] = []
     for svc in app.services:
         for section, names in (("environment", svc.environment), ("secrets", svc.secrets)):
             for name in names:
                 at = svc.source.at(section).key(name)
-                if name in RESERVED_ENV and (section == "secrets" or app.era == "exo-deploy"):
+                reserved = name in RESERVED_ENV and (svc.mongo is not None or name not in MONGO_ENV)
+                if reserved and (section == "secrets" or app.era == "exo-deploy"):
                     problems.append(
                         at.problem(
                             f"'{name}' is set by the deployment, expected another name "

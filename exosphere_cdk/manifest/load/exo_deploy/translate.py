@@ -60,8 +60,14 @@ SERVICE_KEYS = {
     "listener_priority": "production.aws.listener-priority",
     "alarms": "production.aws.alarms",
 }
-#: Where application.yml writes each value of a service's entry.
-ENTRY_KEYS = {"location": "location", "image_name": "docker_image", "namespace": "namespace"}
+#: Where application.yml writes each value of a service's entry (the era's translations
+#: are its namespace's).
+ENTRY_KEYS = {
+    "location": "location",
+    "image_name": "docker_image",
+    "namespace": "namespace",
+    "translations": "namespace",
+}
 
 
 def app_file(directory: Path) -> str:
