@@ -10,7 +10,10 @@
 - the work is bounded: a file over MAX_BYTES is refused before it is read, a
   document nested deeper than MAX_DEPTH or holding more than MAX_NODES keys and
   values (aliases counted as often as they are used: the "billion laughs") is
-  refused while it is composed or built, before it can grow.
+  refused while it is composed or built, before it can grow;
+- a file is read by libyaml (PyYAML's C extension) when PyYAML has it, and read
+  again by PyYAML's own scanner when it holds a problem, whose messages are
+  reported (tests/manifest/load/test_yaml.py holds both to the same documents).
 """
 
 from __future__ import annotations
