@@ -242,6 +242,12 @@ def test_the_deployments_exocom_host_replaces_the_users(go: Synthesized) -> None
     assert _environment(go, "greeter")["EXOCOM_HOST"] == "exocom.hello.internal"
 
 
+def test_the_go_eras_database_host_in_a_variable_is_the_databases(go: Synthesized) -> None:
+    assert _environment(go, "greeter")["MAIN_DB_URL"] == (
+        "postgres://hello@maindb.hello.internal:5432/maindb"
+    )
+
+
 def test_exocom_routes_the_translations(go: Synthesized) -> None:
     [task] = _of_type(go.templates["hello-exocom"], "AWS::ECS::TaskDefinition").values()
     [container] = task["Properties"]["ContainerDefinitions"]

@@ -7,6 +7,7 @@ turn these specs into constructs (exosphere_cdk.stacks), and the operations
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Literal
 
@@ -539,11 +540,30 @@ def peer_variables(app: LoadedApp, svc: LoadedService) -> dict[str, str]:
     return environment
 
 
+def go_era_hosts_replaced(app: LoadedApp, value: str) -> str:
+    """`value` with each host of the Go era's internal zone that a host here replaces
+    (`<db-name>.<env>-<app>.local`, `exocom.<app>.local`: derive.go_era_names), as the
+    whole value or a URL's host, made that host; other values (and the exo-deploy era's)
+    unchanged."""
+    if app.era == "exo-deploy" or ".local" not in value.lower():
+        return value
+    names = derive.go_era_names(app)
+    zones = "|".join(re.escape(zone) for zone in derive.go_era_zones(app))
+    host = re.compile(rf"(^|//|@)([A-Za-z0-9_-]+)\.(?:{zones})(?=$|[:/?#])", re.IGNORECASE)
+
+    def ours(found: re.Match[str]) -> str:
+        replacement = names.get(found[2].lower())
+        return found[0] if replacement is None else found[1] + replacement
+
+    return host.sub(ours, value)
+
+
 def service_environment(app: LoadedApp, svc: LoadedService) -> dict[str, str]:
-    """The container's plain variables: the service's own, then the deployment's (its
+    """The container's plain variables: the service's own (the Go era's hosts that a host
+    here replaces made that host: `go_era_hosts_replaced`), then the deployment's (its
     peers', its databases', ExoCom's, its role)."""
     environment = {
-        **svc.environment,
+        **{name: go_era_hosts_replaced(app, value) for name, value in svc.environment.items()},
         **peer_variables(app, svc),
         **database_variables(app, svc),
         "EXOCOM_HOST": derive.exocom_host(app),

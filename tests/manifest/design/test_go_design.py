@@ -14,6 +14,7 @@ from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.design.app import (
     DatabaseDesign,
     design,
+    go_era_hosts_replaced,
     peer_variables,
     service_environment,
     service_secrets,
@@ -133,7 +134,11 @@ def test_a_users_exocom_host_is_replaced_with_a_warning(app: LoadedApp) -> None:
     assert lines == [
         "manifests/hello/greeter/service.yml: production.environment.EXOCOM_HOST: warning:"
         " for greeter: 'EXOCOM_HOST' is set by the deployment:"
-        " 'exocom.production-hello.local' is replaced by 'exocom.hello.internal'"
+        " 'exocom.production-hello.local' is replaced by 'exocom.hello.internal'",
+        "manifests/hello/greeter/service.yml: production.environment.MAIN_DB_URL: warning:"
+        " for greeter: 'MAIN_DB_URL' names a host of the Go era's internal zone:"
+        " 'postgres://hello@maindb.production-hello.local:5432/maindb' is replaced by"
+        " 'postgres://hello@maindb.hello.internal:5432/maindb'",
     ]
     assert service_environment(app, _service(app, "greeter"))["EXOCOM_HOST"] == (
         "exocom.hello.internal"
@@ -301,6 +306,7 @@ def test_a_host_of_the_go_eras_internal_zone_is_a_warning(app: LoadedApp) -> Non
     web = next(s for s in app.services if s.role == "web")
     written = {
         "MAIN_DB": "maindb.production-hello.local",
+        "OTHER_APP": "maindb.production-other.local",
         "GREETER": "greeter.hello.local",
         "ELSEWHERE": "db.example.local",
         "PLAIN": "maindb",
@@ -309,10 +315,41 @@ def test_a_host_of_the_go_eras_internal_zone_is_a_warning(app: LoadedApp) -> Non
     lines = [str(p) for p in check_app(attrs.evolve(app, services=services)) if "web" in p.file]
     assert lines == [
         "manifests/hello/web/service.yml: production.environment.MAIN_DB: warning:"
-        " 'maindb.production-hello.local' is a host of the Go era's internal zone, which this"
+        " 'MAIN_DB' names a host of the Go era's internal zone:"
+        " 'maindb.production-hello.local' is replaced by 'maindb.hello.internal'",
+        "manifests/hello/web/service.yml: production.environment.OTHER_APP: warning:"
+        " 'maindb.production-other.local' is a host of the Go era's internal zone, which this"
         " deployment does not have, expected 'maindb.hello.internal'",
         "manifests/hello/web/service.yml: production.environment.GREETER: warning:"
         " 'greeter.hello.local' is a host of the Go era's internal zone, which this"
         " deployment does not have, and a service has no name inside the VPC here"
         " (docs/architecture.md)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "deployed"),
+    [
+        # v0.37.0's rds README: `<DEP_ID>_HOST: <db-name>.<env>-<app>.local`
+        ("maindb.production-hello.local", "maindb.hello.internal"),
+        # v0.26.3's POSTGRES / MYSQL: `<db-name>.<app>.local`; DNS ignores case
+        ("MainDB.Hello.local", "maindb.hello.internal"),
+        ("users.hello.local:3306", "users.hello.internal:3306"),
+        (
+            "postgres://hello@maindb.production-hello.local:5432/maindb?sslmode=require",
+            "postgres://hello@maindb.hello.internal:5432/maindb?sslmode=require",
+        ),
+        ("http://exocom.production-hello.local/health", "http://exocom.hello.internal/health"),
+        # a peer, another zone, another app, a longer name, not a host: left as written
+        ("greeter.hello.local", "greeter.hello.local"),
+        ("maindb.example.local", "maindb.example.local"),
+        ("maindb.production-other.local", "maindb.production-other.local"),
+        ("a.maindb.hello.local", "a.maindb.hello.local"),
+        ("maindb.hello.localhost", "maindb.hello.localhost"),
+    ],
+)
+def test_the_go_eras_database_and_exocom_hosts_are_ours(
+    app: LoadedApp, written: str, deployed: str
+) -> None:
+    assert go_era_hosts_replaced(app, written) == deployed
+    assert go_era_hosts_replaced(attrs.evolve(app, era="exo-deploy"), written) == written
