@@ -17,11 +17,11 @@ from rich.console import Console
 
 from exosphere_cdk.cli.plan import render_tree
 from exosphere_cdk.manifest.data.packs import COMPLIANCE_PACKS
+from exosphere_cdk.manifest.data.rds import engine_major_version
 from exosphere_cdk.ops.assembly import read_stacks
 from exosphere_cdk.ops.guard import compare
 from exosphere_cdk.ops.plan import build_plan
 from exosphere_cdk.stacks import add_compliance_checks, build_stacks
-from exosphere_cdk.stacks.convert import engine_major_version
 from exosphere_cdk.synth import new_app
 from tests.apps import GO_CERTIFICATE_ARN, go_era_app
 from tests.conftest import REPO

@@ -16,6 +16,7 @@ from attrs import frozen
 from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.data.ec2_types import architecture
 from exosphere_cdk.manifest.data.images import ecr_image, is_docker_hub
+from exosphere_cdk.manifest.data.rds import ENGINE_PORTS
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.model.amis import AmiPins
 from exosphere_cdk.manifest.model.app import (
@@ -44,8 +45,6 @@ APP_TAG = "exosphere:app"
 ENV_TAG = "exosphere:env"
 #: Files of a service folder that are not part of its image (editing them must not rebuild it).
 NOT_IN_IMAGE = ("service.yml",)
-#: The port each database engine listens on (its default: Go-era services assume it).
-ENGINE_PORTS: Mapping[str, int] = {"postgres": 5432, "mysql": 3306}
 #: The logs each engine sends to CloudWatch Logs: every one it has (what RDS's checks ask).
 ENGINE_LOGS: Mapping[str, tuple[str, ...]] = {
     "postgres": ("postgresql", "upgrade"),

@@ -243,10 +243,57 @@ def _lines(app: LoadedApp) -> list[str]:
             "invalid database name 'my-db' for postgres, expected a letter, then letters,"
             " digits or underscores, at most 63 characters",
         ),
+        # CreateDBInstance's MasterUsername, checked 2026-12-03: "Must be 1 to 16 letters,
+        # numbers, or underscores. First character must be a letter." (every engine)
         (
-            {"engine": "mysql", "username": "u" * 33},
-            f"invalid master user name '{'u' * 33}' for mysql, expected a letter, then"
-            " letters, digits or underscores, at most 32 characters",
+            {"engine": "mysql", "engine_version": "8.4.6", "username": "u" * 17},
+            f"invalid master user name '{'u' * 17}' for mysql, expected a letter, then"
+            " letters, digits or underscores, at most 16 characters",
+        ),
+        (
+            {"username": "u" * 17},
+            f"invalid master user name '{'u' * 17}' for postgres, expected a letter, then"
+            " letters, digits or underscores, at most 16 characters",
+        ),
+        (
+            {"username": "rdsadmin"},
+            "invalid master user name 'rdsadmin' for postgres: RDS reserves it, expected"
+            " another name",
+        ),
+        (
+            {"engine": "mysql", "engine_version": "8.0.40", "username": "RdsReplAdmin"},
+            "invalid master user name 'RdsReplAdmin' for mysql: RDS reserves it, expected"
+            " another name",
+        ),
+        (
+            {"username": "pg_admin"},
+            "invalid master user name 'pg_admin' for postgres: RDS reserves it, expected"
+            " another name",
+        ),
+        (
+            {"engine_version": "9.6.3"},
+            "engine version '9.6.3' (postgres 9.6) is not one RDS creates an instance at,"
+            " expected a version of 13, 14, 15, 16, 17, 18",
+        ),
+        (
+            {"engine": "mysql", "engine_version": "5.7.44", "username": "admin"},
+            "engine version '5.7.44' (mysql 5.7) is not one RDS creates an instance at,"
+            " expected a version of 8.0, 8.4",
+        ),
+        (
+            {"instance_class": "db.t2.micro"},
+            "instance class 'db.t2.micro' is not offered for the current postgres versions,"
+            " did you mean 'db.t3.micro' or 'db.t4g.micro'?",
+        ),
+        (
+            {"instance_class": "db.m4.large"},
+            "instance class 'db.m4.large' is not offered for the current postgres versions,"
+            " did you mean 'db.m5.large' or 'db.m6g.large'?",
+        ),
+        (
+            {"engine": "mysql", "engine_version": "8.4.6", "db_name": "d" * 64},
+            f"invalid database name '{'d' * 64}' for mysql, expected a letter, then letters,"
+            " digits or underscores, at most 63 characters",
         ),
         (
             {"storage_type": "io1"},
@@ -282,6 +329,30 @@ def test_a_database_rds_would_refuse_is_an_error(
 ) -> None:
     bad = attrs.evolve(app, databases=(go_database(**changes),))
     assert _lines(bad) == [f"application.yml: remote.dependencies.main-db: {line}"]
+
+
+def test_a_database_name_with_an_underscore_is_a_notice(app: LoadedApp) -> None:
+    underscored = attrs.evolve(app, databases=(go_database(db_name="main_db"),))
+    assert [str(p) for p in check_databases(underscored)] == [
+        "application.yml: remote.dependencies.main-db: notice: database name 'main_db' is"
+        " also its host name, and some clients refuse a host name with '_' (letters and"
+        " digits only are safe)"
+    ]
+
+
+def test_two_database_ids_cannot_differ_only_in_punctuation(app: LoadedApp) -> None:
+    # CDK strips the punctuation from logical IDs: synthesis would fail with exit 70
+    twice = attrs.evolve(app, databases=(go_database(), go_database(id="main_db", db_name="other")))
+    assert _lines(twice) == [
+        "application.yml: remote.dependencies.main-db: database 'main_db' has the same"
+        " letters and digits as database 'main-db' (maindb), which its resources are named"
+        " by, expected another name"
+    ]
+
+
+def test_the_supported_versions_pass(app: LoadedApp) -> None:
+    for version in ("13.20", "16.4", "17.6", "18.1"):
+        assert _lines(attrs.evolve(app, databases=(go_database(engine_version=version),))) == []
 
 
 def test_two_databases_cannot_share_a_name(app: LoadedApp) -> None:
