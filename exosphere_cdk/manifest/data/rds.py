@@ -59,6 +59,22 @@ ENGINE_MAJORS: Mapping[str, tuple[str, ...]] = {
     "postgres": ("13", "14", "15", "16", "17", "18"),
     "mysql": ("8.0", "8.4"),
 }
+#: The logs each engine sends to CloudWatch Logs: every one it has. AWS Control Tower's
+#: CT.RDS.PR.14 asks for all of them, and cdk-validator-cfnguard 0.0.62 fails the synthesis
+#: without a report (so it cannot be acknowledged) when one is missing. RDS creates each
+#: group itself, `/aws/rds/instance/<instance>/<log>`, kept forever, with AWS's key and no
+#: tags (docs/security.md).
+ENGINE_LOGS: Mapping[str, tuple[str, ...]] = {
+    "postgres": ("postgresql", "upgrade"),
+    "mysql": ("audit", "error", "general", "slowquery"),
+}
+#: The exported logs RDS writes without a parameter group: PostgreSQL's two, MySQL's error
+#: log (its general, slow-query and audit logs stay empty until a parameter group turns
+#: them on, which the deployment does not make). What `cost` counts as ingesting.
+ENGINE_LOGS_WRITTEN: Mapping[str, tuple[str, ...]] = {
+    "postgres": ("postgresql", "upgrade"),
+    "mysql": ("error",),
+}
 #: Instance class families the current engine versions do not offer -> the current
 #: generation to name instead (x86, then Graviton).
 RETIRED_CLASS_FAMILIES: Mapping[str, tuple[str, str]] = {

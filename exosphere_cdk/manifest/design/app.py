@@ -16,7 +16,7 @@ from attrs import frozen
 from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.data.ec2_types import architecture
 from exosphere_cdk.manifest.data.images import ecr_image, is_docker_hub
-from exosphere_cdk.manifest.data.rds import ENGINE_PORTS
+from exosphere_cdk.manifest.data.rds import ENGINE_LOGS, ENGINE_LOGS_WRITTEN, ENGINE_PORTS
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.model.amis import AmiPins
 from exosphere_cdk.manifest.model.app import (
@@ -45,11 +45,6 @@ APP_TAG = "exosphere:app"
 ENV_TAG = "exosphere:env"
 #: Files of a service folder that are not part of its image (editing them must not rebuild it).
 NOT_IN_IMAGE = ("service.yml",)
-#: The logs each engine sends to CloudWatch Logs: every one it has (what RDS's checks ask).
-ENGINE_LOGS: Mapping[str, tuple[str, ...]] = {
-    "postgres": ("postgresql", "upgrade"),
-    "mysql": ("audit", "error", "general", "slowquery"),
-}
 #: Days of automated backups every database keeps.
 BACKUP_RETENTION_DAYS = 7
 
@@ -241,6 +236,8 @@ class DatabaseDesign:
     host: str
     #: The engine's logs sent to CloudWatch Logs (RDS creates their log groups).
     log_exports: tuple[str, ...] = ()
+    #: Those of `log_exports` RDS writes to without a parameter group (what cost counts).
+    logs_written: tuple[str, ...] = ()
     backup_retention_days: int = BACKUP_RETENTION_DAYS
     multi_az: bool = False
 
@@ -498,6 +495,7 @@ def _database(app: LoadedApp, db: Database) -> DatabaseDesign:
         service_name=db.db_name,
         host=derive.database_host(app, db),
         log_exports=ENGINE_LOGS[db.engine],
+        logs_written=ENGINE_LOGS_WRITTEN[db.engine],
     )
 
 

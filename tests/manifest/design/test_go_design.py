@@ -58,10 +58,14 @@ def test_a_database_is_designed_from_the_model(app: LoadedApp) -> None:
         service_name="maindb",
         host="maindb.hello.internal",
         log_exports=("postgresql", "upgrade"),
+        logs_written=("postgresql", "upgrade"),
         backup_retention_days=7,
         multi_az=False,
     )
     assert plan.data.databases[1].port == 3306
+    # every MySQL log is exported (Control Tower's CT.RDS.PR.14), only its error log written
+    assert plan.data.databases[1].log_exports == ("audit", "error", "general", "slowquery")
+    assert plan.data.databases[1].logs_written == ("error",)
 
 
 def test_an_app_without_databases_has_no_data_stack(app: LoadedApp) -> None:
