@@ -194,6 +194,17 @@ def test_each_database_has_its_name_in_the_private_namespace(go: Synthesized) ->
     assert go.templates["hello-data"]["Outputs"]["maindbHost"]["Value"] == "maindb.hello.internal"
 
 
+def test_each_database_outputs_its_instances_own_address(go: Synthesized) -> None:
+    # sslmode=verify-full needs the name the instance's certificate holds, not the CNAME's
+    [instance] = [
+        k for k in _of_type(go.templates["hello-data"], "AWS::RDS::DBInstance") if "maindb" in k
+    ]
+    assert go.templates["hello-data"]["Outputs"]["maindbEndpoint"] == {
+        "Description": "the instance's own address (the name its TLS certificate holds), port 5432",
+        "Value": {"Fn::GetAtt": [instance, "Endpoint.Address"]},
+    }
+
+
 def test_no_password_is_in_any_template(go: Synthesized) -> None:
     # The secret's value never is; the one dynamic reference is the master password.
     for name, template in go.templates.items():

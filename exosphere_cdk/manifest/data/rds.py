@@ -45,6 +45,9 @@ RESERVED_USERNAMES: Mapping[str, frozenset[str]] = {
     "mysql": frozenset({"rdsadmin", "rdsrepladmin"}),
 }
 RESERVED_USERNAME_PREFIXES: Mapping[str, tuple[str, ...]] = {"postgres": ("pg_",), "mysql": ()}
+#: The first PostgreSQL major whose RDS default parameter group forces SSL
+#: (`rds.force_ssl=1`): a client without SSL is refused.
+POSTGRES_FORCES_SSL_FROM = 15
 #: The storage types a Go-era `rds` can ask for (io1 and io2 need IOPS it has no key for),
 #: and the storage RDS allows with each for PostgreSQL and MySQL, GiB.
 STORAGE_GIB: Mapping[str, tuple[int, int]] = {

@@ -7,6 +7,7 @@ import re
 from exosphere_cdk.manifest.data.rds import (
     DB_NAME_RULES,
     ENGINE_MAJORS,
+    POSTGRES_FORCES_SSL_FROM,
     RESERVED_USERNAME_PREFIXES,
     RESERVED_USERNAMES,
     RETIRED_CLASS_FAMILIES,
@@ -62,6 +63,7 @@ def _database(app: LoadedApp, db: Database) -> list[Problem]:
         *_instance_class(db),
         *_storage(db),
         *_uses(app, db),
+        *_forced_ssl(app, db),
     ]
 
 
@@ -73,6 +75,25 @@ def _host_label(db: Database) -> list[Problem]:
         db.source.at("db_name").problem(
             f"database name '{db.db_name}' is also its host name, and some clients refuse a"
             " host name with '_' (letters and digits only are safe)",
+            "notice",
+        )
+    ]
+
+
+def _forced_ssl(app: LoadedApp, db: Database) -> list[Problem]:
+    """RDS's PostgreSQL 15 and later refuse clients without SSL, which the Go era's (on 9.6
+    and 10) did not need: a notice, with what verifies the server."""
+    major = engine_major_version(db.engine, db.engine_version)
+    if app.era == "exo-deploy" or db.engine != "postgres":
+        return []
+    if not major.isdigit() or int(major) < POSTGRES_FORCES_SSL_FROM:
+        return []
+    return [
+        db.source.at("engine_version").problem(
+            f"RDS's PostgreSQL {major} refuses connections without SSL (rds.force_ssl=1):"
+            " its clients need sslmode=require or stricter; sslmode=verify-full fails"
+            f" through {derive.database_host(app, db)} (the certificate names the instance:"
+            f" connect to the output {logical_id(db)}Endpoint for that)",
             "notice",
         )
     ]
@@ -189,13 +210,19 @@ def shared_names(app: LoadedApp) -> list[Problem]:
     return problems
 
 
+def logical_id(db: Database) -> str:
+    """The start of the logical IDs of `db`'s resources and outputs: its id's letters and
+    digits (CDK drops the rest)."""
+    return re.sub(r"[^A-Za-z0-9]", "", db.id)
+
+
 def shared_ids(app: LoadedApp) -> list[Problem]:
     """Each database's id once without its punctuation: CDK builds logical IDs from the
     letters and digits only, so `main-db` and `main_db` would collide in the data stack."""
     seen: dict[str, str] = {}
     problems: list[Problem] = []
     for db in app.databases:
-        letters = re.sub(r"[^A-Za-z0-9]", "", db.id)
+        letters = logical_id(db)
         other = seen.setdefault(letters, db.id)
         if other != db.id:
             problems.append(
