@@ -523,13 +523,18 @@ def database_variables(app: LoadedApp, svc: LoadedService) -> dict[str, str]:
 def peer_variables(app: LoadedApp, svc: LoadedService) -> dict[str, str]:
     """The Go era's variables of `svc`'s peers (`app.peer_variables`): for every other
     public service with a port and a url, `<ROLE>_EXTERNAL_ORIGIN` and
-    `<ROLE>_INTERNAL_ORIGIN`, both `https://<url>` (see docs/architecture.md); none
+    `<ROLE>_INTERNAL_ORIGIN`, both `https://<url>` (see docs/architecture.md); and with
+    `app.own_origin` (v0.32.0) a public service's own `<ROLE>_EXTERNAL_ORIGIN`. None
     without a domain (the urls are in no zone)."""
-    if not app.peer_variables or app.domain is None:
+    if app.domain is None:
         return {}
     environment: dict[str, str] = {}
+    if app.own_origin and _has_origin(svc):
+        environment[f"{derive.peer_prefix(svc.role)}_EXTERNAL_ORIGIN"] = f"https://{svc.url}"
+    if not app.peer_variables:
+        return environment
     for peer in app.services:
-        if peer.role == svc.role or not peer.public or peer.port is None or not peer.url:
+        if peer.role == svc.role or not _has_origin(peer):
             continue
         prefix = derive.peer_prefix(peer.role)
         environment[f"{prefix}_EXTERNAL_ORIGIN"] = f"https://{peer.url}"
@@ -553,6 +558,11 @@ def go_era_hosts_replaced(app: LoadedApp, value: str) -> str:
         return found[0] if replacement is None else found[1] + replacement
 
     return host.sub(ours, value)
+
+
+def _has_origin(svc: LoadedService) -> bool:
+    """A public service with a port and a url: the Go era gave it an external origin."""
+    return svc.public and svc.port is not None and bool(svc.url)
 
 
 def service_environment(app: LoadedApp, svc: LoadedService) -> dict[str, str]:

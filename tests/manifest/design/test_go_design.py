@@ -133,6 +133,15 @@ def test_no_peer_variables_unless_asked_or_without_a_domain(app: LoadedApp) -> N
     assert peer_variables(attrs.evolve(app, domain=None), greeter) == {}
 
 
+def test_0_32_gives_a_public_service_its_own_origin_only(app: LoadedApp) -> None:
+    own = attrs.evolve(app, peer_variables=False, own_origin=True)
+    assert peer_variables(own, _service(app, "web")) == {
+        "WEB_EXTERNAL_ORIGIN": "https://hello.example.com"
+    }
+    assert peer_variables(own, _service(app, "greeter")) == {}
+    assert peer_variables(attrs.evolve(own, domain=None), _service(app, "web")) == {}
+
+
 def test_a_users_exocom_host_is_replaced_with_a_warning(app: LoadedApp) -> None:
     lines = [str(p) for p in check_app(app) if p.severity != "notice"]
     assert lines == [

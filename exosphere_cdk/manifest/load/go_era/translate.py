@@ -143,6 +143,9 @@ SET_BY_US = ("EXOCOM_HOST", "EXOCOM_PORT")
 #: `<ROLE>_INTERNAL_ORIGIN` (`endpoints.GetServiceEndpointEnvVars`, from 0.33; 0.32 gave a
 #: public service only its own external origin, earlier releases none).
 PEER_VARIABLES = ("go-f4", "go-f5")
+#: The families whose deploy gave each public service its own external origin only
+#: (v0.32.0's `getEndpointEnvVars`: `<ROLE>_EXTERNAL_ORIGIN=https://<remote.url>`).
+OWN_ORIGIN = ("go-f3",)
 #: The families whose `memory` was ECS's hard `memory` (the service task definition up to
 #: v0.26.2, `ecs-task-definition/task-definition.tf`); from v0.26.3 it is a
 #: `memoryReservation`. F2 starts at v0.26.0, but its shape is the same before and after
@@ -368,6 +371,7 @@ def loaded_app(app: AppView) -> LoadedApp:
         era=app.era,
         databases=app.databases,
         peer_variables=app.era in PEER_VARIABLES,
+        own_origin=app.era in OWN_ORIGIN,
     )
 
 
