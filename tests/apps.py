@@ -154,7 +154,11 @@ def go_era_app(exocom_version: str = "0.26.4") -> LoadedApp:
         greeter,
         messages=Messages(receives=("ask.greeting",), sends=("greeting.reply",)),
         translations=(MessageTranslation(public="greeting.request", internal="ask.greeting"),),
-        environment={"EXOCOM_HOST": "exocom.production-hello.local"},
+        # as the Go era's users wrote them (v0.37.0's exocom and rds READMEs)
+        environment={
+            "EXOCOM_HOST": "exocom.production-hello.local",
+            "MAIN_DB_URL": "postgres://hello@maindb.production-hello.local:5432/maindb",
+        },
     )
     mailer = attrs.evolve(
         greeter,

@@ -28,7 +28,8 @@ from exosphere_cdk.manifest.model.app import LoadedApp
 PRICES = Path(__file__).with_name("prices.json")
 DEFAULT_REGION = "us-east-1"
 #: Assumed CloudWatch Logs ingestion per log group (each service, ExoCom, each log a database
-#: exports), GB per month.
+#: exports and RDS writes to: MySQL's empty general, slow-query and audit logs cost nothing),
+#: GB per month.
 LOG_GB_PER_GROUP = 1.0
 #: Assumed load balancer capacity units, on average over the month.
 ALB_LCUS = 1
@@ -306,7 +307,7 @@ def _items(plan: AppDesign, prices: _Prices) -> list[Item]:
         zones.append(f"public zone {plan.dns.domain}")
     zones.append(f"private zone {plan.exocom.namespace} (ExoCom's name)")
     databases = plan.data.databases if plan.data else ()
-    log_groups = len(plan.services) + 1 + sum(len(db.log_exports) for db in databases)
+    log_groups = len(plan.services) + 1 + sum(len(db.logs_written) for db in databases)
     network = plan.network
     items = [
         Item(

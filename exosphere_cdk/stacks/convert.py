@@ -14,6 +14,7 @@ from constructs import Construct
 if TYPE_CHECKING:
     from aws_cdk import aws_rds as rds
 
+from exosphere_cdk.manifest.data.rds import engine_major_version
 from exosphere_cdk.manifest.design.app import (
     Architecture,
     BuiltImage,
@@ -72,15 +73,6 @@ def container_image(scope: Construct, image: BuiltImage | PulledImage) -> ecs.Co
         follow_symlinks=SymlinkFollowMode.BLOCK_EXTERNAL,
         platform=ASSET_PLATFORMS[image.architecture],
     )
-
-
-def engine_major_version(engine: str, version: str) -> str:
-    """The major version RDS names an engine version's family by: PostgreSQL's first number
-    from 10 on (`9.6.3` -> `9.6`, `16.3` -> `16`), MySQL's first two (`8.0.35` -> `8.0`)."""
-    parts = version.split(".")
-    if engine == "postgres" and parts[0].isdigit() and int(parts[0]) >= 10:
-        return parts[0]
-    return ".".join(parts[:2])
 
 
 def database_engine(db: DatabaseDesign) -> rds.IInstanceEngine:

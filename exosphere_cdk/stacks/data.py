@@ -14,6 +14,7 @@ from constructs import Construct
 from exosphere_cdk.manifest.design.app import DatabaseDesign
 from exosphere_cdk.stacks.convert import database_engine, database_instance_type, storage_type
 from exosphere_constructs.database import AppDatabase
+from exosphere_constructs.known import read_once
 
 
 class DataStack(Stack):
@@ -82,4 +83,11 @@ class DataStack(Stack):
                 f"{db.id}Host",
                 value=db.host,
                 description=f"the database {db.db_name} ({db.engine}) in the VPC, port {db.port}",
+            )
+            CfnOutput(
+                self,
+                f"{db.id}Endpoint",
+                value=read_once(database.instance, "db_instance_endpoint_address"),
+                description=f"the instance's own address (the name its TLS certificate holds),"
+                f" port {db.port}",
             )

@@ -242,10 +242,11 @@ def test_databases_are_priced_by_engine_class_and_storage() -> None:
         "RDS users (mysql db.t3.micro)": (1, round(0.017 * h, 4), 12.41, "one instance, single-AZ"),
         "RDS users storage": (20, 0.115, 2.3, "20 GiB gp2; backups up to that size free"),
     }
-    # the passwords' secrets are read, and each exported engine log is a log group:
-    # 3 services + ExoCom + postgres' 2 + mysql's 4
+    # the passwords' secrets are read, and each exported engine log RDS writes to is a log
+    # group that ingests: 3 services + ExoCom + postgres' 2 + mysql's error log (its general,
+    # slow-query and audit logs stay empty without a parameter group)
     assert items["Secrets Manager secrets"].detail == "hello/db, hello/users"
-    assert items["CloudWatch Logs ingestion"].quantity == 10
+    assert items["CloudWatch Logs ingestion"].quantity == 7
 
 
 def test_a_database_in_a_region_without_rds_prices_is_unknown() -> None:

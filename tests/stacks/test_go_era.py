@@ -17,11 +17,11 @@ from rich.console import Console
 
 from exosphere_cdk.cli.plan import render_tree
 from exosphere_cdk.manifest.data.packs import COMPLIANCE_PACKS
+from exosphere_cdk.manifest.data.rds import engine_major_version
 from exosphere_cdk.ops.assembly import read_stacks
 from exosphere_cdk.ops.guard import compare
 from exosphere_cdk.ops.plan import build_plan
 from exosphere_cdk.stacks import add_compliance_checks, build_stacks
-from exosphere_cdk.stacks.convert import engine_major_version
 from exosphere_cdk.synth import new_app
 from tests.apps import GO_CERTIFICATE_ARN, go_era_app
 from tests.conftest import REPO
@@ -194,6 +194,17 @@ def test_each_database_has_its_name_in_the_private_namespace(go: Synthesized) ->
     assert go.templates["hello-data"]["Outputs"]["maindbHost"]["Value"] == "maindb.hello.internal"
 
 
+def test_each_database_outputs_its_instances_own_address(go: Synthesized) -> None:
+    # sslmode=verify-full needs the name the instance's certificate holds, not the CNAME's
+    [instance] = [
+        k for k in _of_type(go.templates["hello-data"], "AWS::RDS::DBInstance") if "maindb" in k
+    ]
+    assert go.templates["hello-data"]["Outputs"]["maindbEndpoint"] == {
+        "Description": "the instance's own address (the name its TLS certificate holds), port 5432",
+        "Value": {"Fn::GetAtt": [instance, "Endpoint.Address"]},
+    }
+
+
 def test_no_password_is_in_any_template(go: Synthesized) -> None:
     # The secret's value never is; the one dynamic reference is the master password.
     for name, template in go.templates.items():
@@ -240,6 +251,12 @@ def test_peers_variables_name_the_public_services_urls(go: Synthesized) -> None:
 
 def test_the_deployments_exocom_host_replaces_the_users(go: Synthesized) -> None:
     assert _environment(go, "greeter")["EXOCOM_HOST"] == "exocom.hello.internal"
+
+
+def test_the_go_eras_database_host_in_a_variable_is_the_databases(go: Synthesized) -> None:
+    assert _environment(go, "greeter")["MAIN_DB_URL"] == (
+        "postgres://hello@maindb.hello.internal:5432/maindb"
+    )
 
 
 def test_exocom_routes_the_translations(go: Synthesized) -> None:

@@ -7,6 +7,7 @@ turn these specs into constructs (exosphere_cdk.stacks), and the operations
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Literal
 
@@ -15,6 +16,7 @@ from attrs import frozen
 from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.data.ec2_types import architecture
 from exosphere_cdk.manifest.data.images import ecr_image, is_docker_hub
+from exosphere_cdk.manifest.data.rds import ENGINE_LOGS, ENGINE_LOGS_WRITTEN, ENGINE_PORTS
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.model.amis import AmiPins
 from exosphere_cdk.manifest.model.app import (
@@ -43,13 +45,6 @@ APP_TAG = "exosphere:app"
 ENV_TAG = "exosphere:env"
 #: Files of a service folder that are not part of its image (editing them must not rebuild it).
 NOT_IN_IMAGE = ("service.yml",)
-#: The port each database engine listens on (its default: Go-era services assume it).
-ENGINE_PORTS: Mapping[str, int] = {"postgres": 5432, "mysql": 3306}
-#: The logs each engine sends to CloudWatch Logs: every one it has (what RDS's checks ask).
-ENGINE_LOGS: Mapping[str, tuple[str, ...]] = {
-    "postgres": ("postgresql", "upgrade"),
-    "mysql": ("audit", "error", "general", "slowquery"),
-}
 #: Days of automated backups every database keeps.
 BACKUP_RETENTION_DAYS = 7
 
@@ -241,6 +236,8 @@ class DatabaseDesign:
     host: str
     #: The engine's logs sent to CloudWatch Logs (RDS creates their log groups).
     log_exports: tuple[str, ...] = ()
+    #: Those of `log_exports` RDS writes to without a parameter group (what cost counts).
+    logs_written: tuple[str, ...] = ()
     backup_retention_days: int = BACKUP_RETENTION_DAYS
     multi_az: bool = False
 
@@ -498,6 +495,7 @@ def _database(app: LoadedApp, db: Database) -> DatabaseDesign:
         service_name=db.db_name,
         host=derive.database_host(app, db),
         log_exports=ENGINE_LOGS[db.engine],
+        logs_written=ENGINE_LOGS_WRITTEN[db.engine],
     )
 
 
@@ -525,13 +523,18 @@ def database_variables(app: LoadedApp, svc: LoadedService) -> dict[str, str]:
 def peer_variables(app: LoadedApp, svc: LoadedService) -> dict[str, str]:
     """The Go era's variables of `svc`'s peers (`app.peer_variables`): for every other
     public service with a port and a url, `<ROLE>_EXTERNAL_ORIGIN` and
-    `<ROLE>_INTERNAL_ORIGIN`, both `https://<url>` (see docs/architecture.md); none
+    `<ROLE>_INTERNAL_ORIGIN`, both `https://<url>` (see docs/architecture.md); and with
+    `app.own_origin` (v0.32.0) a public service's own `<ROLE>_EXTERNAL_ORIGIN`. None
     without a domain (the urls are in no zone)."""
-    if not app.peer_variables or app.domain is None:
+    if app.domain is None:
         return {}
     environment: dict[str, str] = {}
+    if app.own_origin and _has_origin(svc):
+        environment[f"{derive.peer_prefix(svc.role)}_EXTERNAL_ORIGIN"] = f"https://{svc.url}"
+    if not app.peer_variables:
+        return environment
     for peer in app.services:
-        if peer.role == svc.role or not peer.public or peer.port is None or not peer.url:
+        if peer.role == svc.role or not _has_origin(peer):
             continue
         prefix = derive.peer_prefix(peer.role)
         environment[f"{prefix}_EXTERNAL_ORIGIN"] = f"https://{peer.url}"
@@ -539,11 +542,35 @@ def peer_variables(app: LoadedApp, svc: LoadedService) -> dict[str, str]:
     return environment
 
 
+def go_era_hosts_replaced(app: LoadedApp, value: str) -> str:
+    """`value` with each host of the Go era's internal zone that a host here replaces
+    (`<db-name>.<env>-<app>.local`, `exocom.<app>.local`: derive.go_era_names), as the
+    whole value or a URL's host, made that host; other values (and the exo-deploy era's)
+    unchanged."""
+    if app.era == "exo-deploy" or ".local" not in value.lower():
+        return value
+    names = derive.go_era_names(app)
+    zones = "|".join(re.escape(zone) for zone in derive.go_era_zones(app))
+    host = re.compile(rf"(^|//|@)([A-Za-z0-9_-]+)\.(?:{zones})(?=$|[:/?#])", re.IGNORECASE)
+
+    def ours(found: re.Match[str]) -> str:
+        replacement = names.get(found[2].lower())
+        return found[0] if replacement is None else found[1] + replacement
+
+    return host.sub(ours, value)
+
+
+def _has_origin(svc: LoadedService) -> bool:
+    """A public service with a port and a url: the Go era gave it an external origin."""
+    return svc.public and svc.port is not None and bool(svc.url)
+
+
 def service_environment(app: LoadedApp, svc: LoadedService) -> dict[str, str]:
-    """The container's plain variables: the service's own, then the deployment's (its
+    """The container's plain variables: the service's own (the Go era's hosts that a host
+    here replaces made that host: `go_era_hosts_replaced`), then the deployment's (its
     peers', its databases', ExoCom's, its role)."""
     environment = {
-        **svc.environment,
+        **{name: go_era_hosts_replaced(app, value) for name, value in svc.environment.items()},
         **peer_variables(app, svc),
         **database_variables(app, svc),
         "EXOCOM_HOST": derive.exocom_host(app),

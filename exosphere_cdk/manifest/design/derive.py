@@ -79,6 +79,20 @@ def database_host(app: LoadedApp, database: Database) -> str:
     return f"{database.db_name}.{private_zone(app)}"
 
 
+def go_era_zones(app: LoadedApp) -> tuple[str, str]:
+    """The Go era's internal zones of the app: `<app>.local` (v0.26.3) and
+    `<env>-<app>.local` (v0.36+)."""
+    return f"{app.slug}.local", f"{app.env_name}-{app.slug}.local"
+
+
+def go_era_names(app: LoadedApp) -> dict[str, str]:
+    """The labels of the Go era's internal zone that a host here replaces: each database's
+    `<db-name>` (lower-cased, as DNS compares them) and `exocom` -> that host."""
+    names = {db.db_name.lower(): database_host(app, db) for db in app.databases}
+    names[EXOCOM_SERVICE_NAME] = exocom_host(app)
+    return names
+
+
 def peer_prefix(role: str) -> str:
     """The start of a peer's variable names, as the Go era wrote it: `api-v2` -> `API_V2`."""
     return role.replace("-", "_").upper()

@@ -267,6 +267,9 @@ class LoadedApp:
     databases: tuple[Database, ...] = ()
     #: True: services get the Go era's peer variables (`<ROLE>_EXTERNAL_ORIGIN`, ...).
     peer_variables: bool = False
+    #: True: each public service gets its own `<ROLE>_EXTERNAL_ORIGIN` (v0.32.0's only
+    #: endpoint variable; `peer_variables` gives the other services' from v0.33).
+    own_origin: bool = False
 
     @property
     def exocom(self) -> exocom.ExoComFamily:

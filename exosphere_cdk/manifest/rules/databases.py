@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import re
 
+from exosphere_cdk.manifest.data.rds import (
+    DB_NAME_RULES,
+    ENGINE_MAJORS,
+    POSTGRES_FORCES_SSL_FROM,
+    RESERVED_USERNAME_PREFIXES,
+    RESERVED_USERNAMES,
+    RETIRED_CLASS_FAMILIES,
+    STORAGE_GIB,
+    USERNAME_RULES,
+    engine_major_version,
+)
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.errors import Problem
 from exosphere_cdk.manifest.model.app import DATABASE_VARIABLES, Database, LoadedApp
 from exosphere_cdk.manifest.model.constraints import DATA_STACK_PART
 
-#: The most characters RDS allows in a database's name and its master user's, by engine
-#: (both: a letter, then letters, digits or underscores).
-DB_NAME_RULES = {"postgres": 63, "mysql": 64}
-USERNAME_RULES = {"postgres": 63, "mysql": 32}
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-#: The storage types a Go-era `rds` can ask for (io1 and io2 need IOPS it has no key for),
-#: and the storage RDS allows with each for PostgreSQL and MySQL, GiB.
-STORAGE_GIB = {"gp2": (20, 65536), "gp3": (20, 65536), "standard": (5, 3072)}
-INSTANCE_CLASS = re.compile(r"db\.[a-z0-9-]+\.[a-z0-9]+")
+INSTANCE_CLASS = re.compile(r"db\.([a-z0-9-]+)\.([a-z0-9]+)")
+#: The most characters of a DNS label: a database's name is one in the private zone.
+DNS_LABEL = 63
+#: The most characters of a database's name: RDS's limit, or a DNS label's if shorter.
+DB_NAME_LONGEST = {engine: min(most, DNS_LABEL) for engine, most in DB_NAME_RULES.items()}
 
 
 def check(app: LoadedApp) -> list[Problem]:
@@ -27,6 +35,7 @@ def check(app: LoadedApp) -> list[Problem]:
         *data_role(app),
         *[problem for db in app.databases for problem in _database(app, db)],
         *shared_names(app),
+        *shared_ids(app),
     ]
 
 
@@ -43,17 +52,98 @@ def data_role(app: LoadedApp) -> list[Problem]:
 
 
 def _database(app: LoadedApp, db: Database) -> list[Problem]:
-    problems = [
-        *_name(db, "db_name", db.db_name, DB_NAME_RULES[db.engine], "database name"),
+    return [
+        *_name(
+            db, "db_name", db.db_name, min(DB_NAME_RULES[db.engine], DNS_LABEL), "database name"
+        ),
+        *_host_label(db),
         *_name(db, "username", db.username, USERNAME_RULES[db.engine], "master user name"),
+        *_reserved_username(db),
+        *_engine_version(db),
+        *_instance_class(db),
+        *_storage(db),
+        *_uses(app, db),
+        *_forced_ssl(app, db),
     ]
-    if not INSTANCE_CLASS.fullmatch(db.instance_class):
-        problems.append(
-            db.source.at("instance_class").problem(
-                f"invalid instance class '{db.instance_class}', expected an RDS class"
-                " like db.t3.micro"
-            )
+
+
+def _host_label(db: Database) -> list[Problem]:
+    """A name with `_` is a host name some clients refuse (RFC 952's letters, digits, `-`)."""
+    if "_" not in db.db_name or not NAME_PATTERN.fullmatch(db.db_name):
+        return []
+    return [
+        db.source.at("db_name").problem(
+            f"database name '{db.db_name}' is also its host name, and some clients refuse a"
+            " host name with '_' (letters and digits only are safe)",
+            "notice",
         )
+    ]
+
+
+def _forced_ssl(app: LoadedApp, db: Database) -> list[Problem]:
+    """RDS's PostgreSQL 15 and later refuse clients without SSL, which the Go era's (on 9.6
+    and 10) did not need: a notice, with what verifies the server."""
+    major = engine_major_version(db.engine, db.engine_version)
+    if app.era == "exo-deploy" or db.engine != "postgres":
+        return []
+    if not major.isdigit() or int(major) < POSTGRES_FORCES_SSL_FROM:
+        return []
+    return [
+        db.source.at("engine_version").problem(
+            f"RDS's PostgreSQL {major} refuses connections without SSL (rds.force_ssl=1):"
+            " its clients need sslmode=require or stricter; sslmode=verify-full fails"
+            f" through {derive.database_host(app, db)} (the certificate names the instance:"
+            f" connect to the output {logical_id(db)}Endpoint for that)",
+            "notice",
+        )
+    ]
+
+
+def _reserved_username(db: Database) -> list[Problem]:
+    name = db.username.lower()
+    prefixes = RESERVED_USERNAME_PREFIXES[db.engine]
+    if name not in RESERVED_USERNAMES[db.engine] and not name.startswith(prefixes):
+        return []
+    return [
+        db.source.at("username").problem(
+            f"invalid master user name '{db.username}' for {db.engine}: RDS reserves it,"
+            " expected another name"
+        )
+    ]
+
+
+def _engine_version(db: Database) -> list[Problem]:
+    majors = ENGINE_MAJORS[db.engine]
+    major = engine_major_version(db.engine, db.engine_version)
+    if major in majors:
+        return []
+    return [
+        db.source.at("engine_version").problem(
+            f"engine version '{db.engine_version}' ({db.engine} {major}) is not one RDS creates"
+            f" an instance at, expected a version of {', '.join(majors)}"
+        )
+    ]
+
+
+def _instance_class(db: Database) -> list[Problem]:
+    found = INSTANCE_CLASS.fullmatch(db.instance_class)
+    if found is None:
+        message = (
+            f"invalid instance class '{db.instance_class}', expected an RDS class like db.t3.micro"
+        )
+    elif found[1] in RETIRED_CLASS_FAMILIES:
+        x86, graviton = RETIRED_CLASS_FAMILIES[found[1]]
+        message = (
+            f"instance class '{db.instance_class}' is not offered for the current {db.engine}"
+            f" versions, did you mean 'db.{x86}.{found[2]}' or 'db.{graviton}.{found[2]}'?"
+        )
+    else:
+        return []
+    return [db.source.at("instance_class").problem(message)]
+
+
+def _storage(db: Database) -> list[Problem]:
+    problems: list[Problem] = []
     limits = STORAGE_GIB.get(db.storage_type)
     if limits is None:
         problems.append(
@@ -69,6 +159,11 @@ def _database(app: LoadedApp, db: Database) -> list[Problem]:
                 f" GiB: what RDS allocates with {db.storage_type} storage"
             )
         )
+    return problems
+
+
+def _uses(app: LoadedApp, db: Database) -> list[Problem]:
+    problems: list[Problem] = []
     unknown = [p for p in db.variables if p not in DATABASE_VARIABLES]
     if unknown:
         problems.append(
@@ -110,6 +205,31 @@ def shared_names(app: LoadedApp) -> list[Problem]:
                 db.source.at("db_name").problem(
                     f"database name '{db.db_name}' is also the name of {other} in the private"
                     f" zone ({derive.private_zone(app)}), expected another name"
+                )
+            )
+    return problems
+
+
+def logical_id(db: Database) -> str:
+    """The start of the logical IDs of `db`'s resources and outputs: its id's letters and
+    digits (CDK drops the rest)."""
+    return re.sub(r"[^A-Za-z0-9]", "", db.id)
+
+
+def shared_ids(app: LoadedApp) -> list[Problem]:
+    """Each database's id once without its punctuation: CDK builds logical IDs from the
+    letters and digits only, so `main-db` and `main_db` would collide in the data stack."""
+    seen: dict[str, str] = {}
+    problems: list[Problem] = []
+    for db in app.databases:
+        letters = logical_id(db)
+        other = seen.setdefault(letters, db.id)
+        if other != db.id:
+            problems.append(
+                db.source.fallback.problem(
+                    f"database '{db.id}' has the same letters and digits as database"
+                    f" '{other}' ({letters}), which its resources are named by, expected"
+                    " another name"
                 )
             )
     return problems

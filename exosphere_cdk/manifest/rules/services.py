@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import attrs
+
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.design.app import service_environment
 from exosphere_cdk.manifest.errors import Problem
@@ -91,24 +93,28 @@ def variable_names(app: LoadedApp) -> list[Problem]:
 
 def replaced_variables(app: LoadedApp) -> list[Problem]:
     """A Go-era app's plain variable that the deployment sets to another value (the
-    EXOCOM_HOST its users wrote, a peer's or a database's variable): a warning naming
-    both values, at the variable."""
+    EXOCOM_HOST its users wrote, a peer's or a database's variable), or whose Go-era host
+    it replaces with its own (`go_era_hosts_replaced`): a warning naming both values, at
+    the variable."""
     if app.era == "exo-deploy":
         return []
     problems: list[Problem] = []
     for svc in app.services:
         deployed = service_environment(app, svc)
+        set_here = service_environment(app, attrs.evolve(svc, environment={}))
         for name, value in svc.environment.items():
             ours = deployed[name]
-            if ours != value:
-                problems.append(
-                    svc.source.at("environment")
-                    .key(name)
-                    .problem(
-                        f"'{name}' is set by the deployment: '{value}' is replaced by '{ours}'",
-                        "warning",
-                    )
-                )
+            if ours == value:
+                continue
+            if name in set_here:
+                what = f"'{name}' is set by the deployment"
+            else:
+                what = f"'{name}' names a host of the Go era's internal zone"
+            problems.append(
+                svc.source.at("environment")
+                .key(name)
+                .problem(f"{what}: '{value}' is replaced by '{ours}'", "warning")
+            )
     return problems
 
 
@@ -117,13 +123,14 @@ GO_ERA_HOST = re.compile(r"([A-Za-z0-9_-]+)\.[a-z0-9-]+\.local")
 
 
 def go_era_hosts(app: LoadedApp) -> list[Problem]:
-    """A Go-era app's variable (one the deployment keeps) naming a host of the Go era's
-    internal zone, which no deployment here has: a warning naming the host that replaces
-    it (a database's, ExoCom's) or saying that a service has none."""
+    """A Go-era app's variable (one the deployment keeps as written) naming a host of a
+    `.local` zone, which no deployment here has: a warning naming the host that would
+    replace it (a database's, ExoCom's: the zone is not the app's) or saying that a
+    service has none. The app's own zone's database and ExoCom hosts are replaced
+    (`replaced_variables`); other `.local` hosts are left alone."""
     if app.era == "exo-deploy":
         return []
-    ours = {db.db_name: derive.database_host(app, db) for db in app.databases}
-    ours[derive.EXOCOM_SERVICE_NAME] = derive.exocom_host(app)
+    ours = derive.go_era_names(app)
     roles = {svc.role for svc in app.services}
     problems: list[Problem] = []
     for svc in app.services:
@@ -132,7 +139,7 @@ def go_era_hosts(app: LoadedApp) -> list[Problem]:
             found = GO_ERA_HOST.fullmatch(value)
             if found is None or deployed[name] != value:
                 continue
-            label = found[1]
+            label = found[1].lower()
             if label in ours:
                 expected = f"expected '{ours[label]}'"
             elif label in roles:

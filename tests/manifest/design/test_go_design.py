@@ -14,6 +14,7 @@ from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.design.app import (
     DatabaseDesign,
     design,
+    go_era_hosts_replaced,
     peer_variables,
     service_environment,
     service_secrets,
@@ -57,10 +58,14 @@ def test_a_database_is_designed_from_the_model(app: LoadedApp) -> None:
         service_name="maindb",
         host="maindb.hello.internal",
         log_exports=("postgresql", "upgrade"),
+        logs_written=("postgresql", "upgrade"),
         backup_retention_days=7,
         multi_az=False,
     )
     assert plan.data.databases[1].port == 3306
+    # every MySQL log is exported (Control Tower's CT.RDS.PR.14), only its error log written
+    assert plan.data.databases[1].log_exports == ("audit", "error", "general", "slowquery")
+    assert plan.data.databases[1].logs_written == ("error",)
 
 
 def test_an_app_without_databases_has_no_data_stack(app: LoadedApp) -> None:
@@ -128,12 +133,25 @@ def test_no_peer_variables_unless_asked_or_without_a_domain(app: LoadedApp) -> N
     assert peer_variables(attrs.evolve(app, domain=None), greeter) == {}
 
 
+def test_0_32_gives_a_public_service_its_own_origin_only(app: LoadedApp) -> None:
+    own = attrs.evolve(app, peer_variables=False, own_origin=True)
+    assert peer_variables(own, _service(app, "web")) == {
+        "WEB_EXTERNAL_ORIGIN": "https://hello.example.com"
+    }
+    assert peer_variables(own, _service(app, "greeter")) == {}
+    assert peer_variables(attrs.evolve(own, domain=None), _service(app, "web")) == {}
+
+
 def test_a_users_exocom_host_is_replaced_with_a_warning(app: LoadedApp) -> None:
-    lines = [str(p) for p in check_app(app)]
+    lines = [str(p) for p in check_app(app) if p.severity != "notice"]
     assert lines == [
         "manifests/hello/greeter/service.yml: production.environment.EXOCOM_HOST: warning:"
         " for greeter: 'EXOCOM_HOST' is set by the deployment:"
-        " 'exocom.production-hello.local' is replaced by 'exocom.hello.internal'"
+        " 'exocom.production-hello.local' is replaced by 'exocom.hello.internal'",
+        "manifests/hello/greeter/service.yml: production.environment.MAIN_DB_URL: warning:"
+        " for greeter: 'MAIN_DB_URL' names a host of the Go era's internal zone:"
+        " 'postgres://hello@maindb.production-hello.local:5432/maindb' is replaced by"
+        " 'postgres://hello@maindb.hello.internal:5432/maindb'",
     ]
     assert service_environment(app, _service(app, "greeter"))["EXOCOM_HOST"] == (
         "exocom.hello.internal"
@@ -206,8 +224,8 @@ def test_exocom_before_0_24_refuses_written_translations() -> None:
     errors = [str(p) for p in check_app(app) if p.severity == "error"]
     assert errors == [
         # (at the service's entry: the exo-deploy era writes no translations key)
-        "manifests/hello/application.yml: services.private.greeter.namespace: ExoCom 0.23.0 reads no"
-        " message translations (it translates by namespace only), expected none, or ExoCom"
+        "manifests/hello/application.yml: services.private.greeter.namespace: ExoCom 0.23.0"
+        " reads no message translations (it translates by namespace only), expected none, or ExoCom"
         " 0.24.0 or later"
     ]
     # and its routes carry none
@@ -227,7 +245,8 @@ def test_a_reservation_is_what_capacity_counts_and_notes(app: LoadedApp) -> None
 
 
 def _lines(app: LoadedApp) -> list[str]:
-    return [str(p) for p in check_databases(app)]
+    """The errors and warnings (main-db's PostgreSQL 17 has a notice: forced SSL)."""
+    return [str(p) for p in check_databases(app) if p.severity != "notice"]
 
 
 @pytest.mark.parametrize(
@@ -238,10 +257,57 @@ def _lines(app: LoadedApp) -> list[str]:
             "invalid database name 'my-db' for postgres, expected a letter, then letters,"
             " digits or underscores, at most 63 characters",
         ),
+        # CreateDBInstance's MasterUsername, checked 2026-12-03: "Must be 1 to 16 letters,
+        # numbers, or underscores. First character must be a letter." (every engine)
         (
-            {"engine": "mysql", "username": "u" * 33},
-            f"invalid master user name '{'u' * 33}' for mysql, expected a letter, then"
-            " letters, digits or underscores, at most 32 characters",
+            {"engine": "mysql", "engine_version": "8.4.6", "username": "u" * 17},
+            f"invalid master user name '{'u' * 17}' for mysql, expected a letter, then"
+            " letters, digits or underscores, at most 16 characters",
+        ),
+        (
+            {"username": "u" * 17},
+            f"invalid master user name '{'u' * 17}' for postgres, expected a letter, then"
+            " letters, digits or underscores, at most 16 characters",
+        ),
+        (
+            {"username": "rdsadmin"},
+            "invalid master user name 'rdsadmin' for postgres: RDS reserves it, expected"
+            " another name",
+        ),
+        (
+            {"engine": "mysql", "engine_version": "8.0.40", "username": "RdsReplAdmin"},
+            "invalid master user name 'RdsReplAdmin' for mysql: RDS reserves it, expected"
+            " another name",
+        ),
+        (
+            {"username": "pg_admin"},
+            "invalid master user name 'pg_admin' for postgres: RDS reserves it, expected"
+            " another name",
+        ),
+        (
+            {"engine_version": "9.6.3"},
+            "engine version '9.6.3' (postgres 9.6) is not one RDS creates an instance at,"
+            " expected a version of 13, 14, 15, 16, 17, 18",
+        ),
+        (
+            {"engine": "mysql", "engine_version": "5.7.44", "username": "admin"},
+            "engine version '5.7.44' (mysql 5.7) is not one RDS creates an instance at,"
+            " expected a version of 8.0, 8.4",
+        ),
+        (
+            {"instance_class": "db.t2.micro"},
+            "instance class 'db.t2.micro' is not offered for the current postgres versions,"
+            " did you mean 'db.t3.micro' or 'db.t4g.micro'?",
+        ),
+        (
+            {"instance_class": "db.m4.large"},
+            "instance class 'db.m4.large' is not offered for the current postgres versions,"
+            " did you mean 'db.m5.large' or 'db.m6g.large'?",
+        ),
+        (
+            {"engine": "mysql", "engine_version": "8.4.6", "db_name": "d" * 64},
+            f"invalid database name '{'d' * 64}' for mysql, expected a letter, then letters,"
+            " digits or underscores, at most 63 characters",
         ),
         (
             {"storage_type": "io1"},
@@ -279,6 +345,44 @@ def test_a_database_rds_would_refuse_is_an_error(
     assert _lines(bad) == [f"application.yml: remote.dependencies.main-db: {line}"]
 
 
+def test_rds_postgres_15_and_later_forcing_ssl_is_a_notice(app: LoadedApp) -> None:
+    assert [str(p) for p in check_databases(app)] == [
+        "application.yml: remote.dependencies.main-db: notice: RDS's PostgreSQL 17 refuses"
+        " connections without SSL (rds.force_ssl=1): its clients need sslmode=require or"
+        " stricter; sslmode=verify-full fails through maindb.hello.internal (the certificate"
+        " names the instance: connect to the output maindbEndpoint for that)"
+    ]
+    for version in ("13.20", "14.15"):
+        older = attrs.evolve(app, databases=(go_database(engine_version=version),))
+        assert check_databases(older) == []
+
+
+def test_a_database_name_with_an_underscore_is_a_notice(app: LoadedApp) -> None:
+    underscored = attrs.evolve(
+        app, databases=(go_database(db_name="main_db", engine_version="14.15"),)
+    )
+    assert [str(p) for p in check_databases(underscored)] == [
+        "application.yml: remote.dependencies.main-db: notice: database name 'main_db' is"
+        " also its host name, and some clients refuse a host name with '_' (letters and"
+        " digits only are safe)"
+    ]
+
+
+def test_two_database_ids_cannot_differ_only_in_punctuation(app: LoadedApp) -> None:
+    # CDK strips the punctuation from logical IDs: synthesis would fail with exit 70
+    twice = attrs.evolve(app, databases=(go_database(), go_database(id="main_db", db_name="other")))
+    assert _lines(twice) == [
+        "application.yml: remote.dependencies.main-db: database 'main_db' has the same"
+        " letters and digits as database 'main-db' (maindb), which its resources are named"
+        " by, expected another name"
+    ]
+
+
+def test_the_supported_versions_pass(app: LoadedApp) -> None:
+    for version in ("13.20", "16.4", "17.6", "18.1"):
+        assert _lines(attrs.evolve(app, databases=(go_database(engine_version=version),))) == []
+
+
 def test_two_databases_cannot_share_a_name(app: LoadedApp) -> None:
     twice = attrs.evolve(app, databases=(go_database(), go_database(id="copy")))
     assert _lines(twice) == [
@@ -290,7 +394,7 @@ def test_two_databases_cannot_share_a_name(app: LoadedApp) -> None:
 def test_a_service_named_data_is_refused_only_with_databases(app: LoadedApp) -> None:
     data = attrs.evolve(app.services[1], role="data")
     with_data = attrs.evolve(app, services=(*app.services, data))
-    assert [p.message for p in check_databases(with_data)] == [
+    assert [p.message for p in check_databases(with_data) if p.severity == "error"] == [
         "service name 'data' is the stack of the app's databases (hello-data), expected"
         " another name"
     ]
@@ -301,6 +405,7 @@ def test_a_host_of_the_go_eras_internal_zone_is_a_warning(app: LoadedApp) -> Non
     web = next(s for s in app.services if s.role == "web")
     written = {
         "MAIN_DB": "maindb.production-hello.local",
+        "OTHER_APP": "maindb.production-other.local",
         "GREETER": "greeter.hello.local",
         "ELSEWHERE": "db.example.local",
         "PLAIN": "maindb",
@@ -309,10 +414,41 @@ def test_a_host_of_the_go_eras_internal_zone_is_a_warning(app: LoadedApp) -> Non
     lines = [str(p) for p in check_app(attrs.evolve(app, services=services)) if "web" in p.file]
     assert lines == [
         "manifests/hello/web/service.yml: production.environment.MAIN_DB: warning:"
-        " 'maindb.production-hello.local' is a host of the Go era's internal zone, which this"
+        " 'MAIN_DB' names a host of the Go era's internal zone:"
+        " 'maindb.production-hello.local' is replaced by 'maindb.hello.internal'",
+        "manifests/hello/web/service.yml: production.environment.OTHER_APP: warning:"
+        " 'maindb.production-other.local' is a host of the Go era's internal zone, which this"
         " deployment does not have, expected 'maindb.hello.internal'",
         "manifests/hello/web/service.yml: production.environment.GREETER: warning:"
         " 'greeter.hello.local' is a host of the Go era's internal zone, which this"
         " deployment does not have, and a service has no name inside the VPC here"
         " (docs/architecture.md)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "deployed"),
+    [
+        # v0.37.0's rds README: `<DEP_ID>_HOST: <db-name>.<env>-<app>.local`
+        ("maindb.production-hello.local", "maindb.hello.internal"),
+        # v0.26.3's POSTGRES / MYSQL: `<db-name>.<app>.local`; DNS ignores case
+        ("MainDB.Hello.local", "maindb.hello.internal"),
+        ("users.hello.local:3306", "users.hello.internal:3306"),
+        (
+            "postgres://hello@maindb.production-hello.local:5432/maindb?sslmode=require",
+            "postgres://hello@maindb.hello.internal:5432/maindb?sslmode=require",
+        ),
+        ("http://exocom.production-hello.local/health", "http://exocom.hello.internal/health"),
+        # a peer, another zone, another app, a longer name, not a host: left as written
+        ("greeter.hello.local", "greeter.hello.local"),
+        ("maindb.example.local", "maindb.example.local"),
+        ("maindb.production-other.local", "maindb.production-other.local"),
+        ("a.maindb.hello.local", "a.maindb.hello.local"),
+        ("maindb.hello.localhost", "maindb.hello.localhost"),
+    ],
+)
+def test_the_go_eras_database_and_exocom_hosts_are_ours(
+    app: LoadedApp, written: str, deployed: str
+) -> None:
+    assert go_era_hosts_replaced(app, written) == deployed
+    assert go_era_hosts_replaced(attrs.evolve(app, era="exo-deploy"), written) == written

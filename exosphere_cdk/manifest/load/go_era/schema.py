@@ -91,11 +91,13 @@ def _cpu() -> Any:
     )
 
 
-def _memory() -> Any:
+def _memory(
+    doc: str = "the container's memory reservation (ECS `memoryReservation`, a soft limit: the"
+    " Go era's meaning from 0.26.3, kept); required",
+) -> Any:
     return key(
         default=None,
-        doc="the container's memory reservation (ECS `memoryReservation`, a soft limit: the Go"
-        " era's meaning, kept); required",
+        doc=doc,
         default_doc="required",
         minimum=6,
         maximum=122880,
@@ -460,7 +462,9 @@ class F1ServiceProduction:
 
     url: str | None = _url("the host name routed to the service; required for public")
     cpu: int | None = _cpu()
-    memory: int | None = _memory()
+    memory: int | None = _memory(
+        "the container's memory, a hard limit (ECS `memory`), as 0.23-0.25 set it; required"
+    )
     public_port: int | None = _port(
         "the container port the load balancer routes to (F2: 0.26-0.29's name of `port`)",
         "public-port",

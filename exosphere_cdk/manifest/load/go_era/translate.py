@@ -143,6 +143,14 @@ SET_BY_US = ("EXOCOM_HOST", "EXOCOM_PORT")
 #: `<ROLE>_INTERNAL_ORIGIN` (`endpoints.GetServiceEndpointEnvVars`, from 0.33; 0.32 gave a
 #: public service only its own external origin, earlier releases none).
 PEER_VARIABLES = ("go-f4", "go-f5")
+#: The families whose deploy gave each public service its own external origin only
+#: (v0.32.0's `getEndpointEnvVars`: `<ROLE>_EXTERNAL_ORIGIN=https://<remote.url>`).
+OWN_ORIGIN = ("go-f3",)
+#: The families whose `memory` was ECS's hard `memory` (the service task definition up to
+#: v0.26.2, `ecs-task-definition/task-definition.tf`); from v0.26.3 it is a
+#: `memoryReservation`. F2 starts at v0.26.0, but its shape is the same before and after
+#: v0.26.3: F2 is read as the later.
+HARD_MEMORY = ("go-f1",)
 #: The variable of a database's address when the manifest names none: the dependency's
 #: name in capitals (F2's own rule: `POSTGRES`, `MYSQL`), '-' made '_'.
 ADDRESS = "address"
@@ -284,7 +292,7 @@ def loaded_service(app: AppView, view: ServiceView, entry: Where) -> LoadedServi
         command=None,
         cpu=view.cpu if view.cpu is not None else defaults["cpu"],
         memory=view.memory if view.memory is not None else defaults["memory"],
-        memory_is_reservation=True,
+        memory_is_reservation=app.era not in HARD_MEMORY,
         port=view.port if view.kind == "public" else None,
         url=view.url if view.kind == "public" else None,
         health_check_path=view.health_check or defaults["health_check_path"],
@@ -363,6 +371,7 @@ def loaded_app(app: AppView) -> LoadedApp:
         era=app.era,
         databases=app.databases,
         peer_variables=app.era in PEER_VARIABLES,
+        own_origin=app.era in OWN_ORIGIN,
     )
 
 

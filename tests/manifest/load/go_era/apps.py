@@ -209,6 +209,7 @@ def base_services(app: LoadedApp) -> tuple[LoadedService, LoadedService]:
         100,
         200,
     )
-    assert users.memory_is_reservation
+    # a hard limit in F1 (0.23-0.25), a reservation from F2 (0.26.3's memoryReservation)
+    assert users.memory_is_reservation == (app.era != "go-f1")
     assert (users.messages.receives, web.messages.sends) == (("users.list",), ("users.list",))
     return web, users

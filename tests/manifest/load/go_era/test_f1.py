@@ -37,6 +37,13 @@ def test_each_key_is_read(go_app: GoApp) -> None:
     assert app.source.at("version").path == "dependencies[0].version"
 
 
+def test_memory_is_a_hard_limit_as_0_23_to_0_25_set_it(go_app: GoApp) -> None:
+    # their ecs-task-definition/task-definition.tf wrote `"memory": ${var.memory}` (v0.25.0);
+    # v0.26.3 made it `memoryReservation`
+    web, users = base_services(go_app.load("go-f1"))
+    assert (web.memory_is_reservation, users.memory_is_reservation) == (False, False)
+
+
 def test_other_dependencies_were_exo_run_s(go_app: GoApp) -> None:
     deps = [{"name": "exocom", "version": "0.25.0"}, {"name": "mongo", "version": "3.4.0"}]
     app = go_app.load("go-f1", {"application.yml": {"dependencies": deps}})

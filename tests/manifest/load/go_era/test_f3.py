@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from exosphere_cdk.manifest.data.exocom import MessageTranslation
+from exosphere_cdk.manifest.design.app import service_environment
 from exosphere_cdk.manifest.model.app import Secret
 from tests.manifest.load.go_era.apps import DELETE, GoApp, base_services
 
@@ -23,12 +24,25 @@ def test_each_key_is_read(go_app: GoApp) -> None:
     app = go_app.load("go-f3", changes)
     assert (app.era, app.exocom_version, app.domain) == ("go-f3", "0.26.4", "demo.example.com")
     assert not app.peer_variables  # 0.32 gave a public service only its own external origin
+    assert app.own_origin
     web, users = base_services(app)
     assert web.source.at("health_check_path").path == "remote.health-check"
     assert users.translations == (MessageTranslation(public="users.list", internal="list"),)
     assert dict(users.environment) == {"MODE": "remote", "LOG": "1"}
     assert dict(users.secrets) == {"DB_KEY": Secret(name="demo/secrets", json_key="DB_KEY")}
     assert [f"{p.path}: {p.severity}" for p in app.problems] == ["environment.local: notice"]
+
+
+def test_a_public_service_gets_its_own_external_origin_as_0_32_gave_it(go_app: GoApp) -> None:
+    # v0.32.0 src/terraform/command_helpers.go getEndpointEnvVars: the service's own
+    # `<ROLE>_EXTERNAL_ORIGIN = https://<remote.url>`, merged last; nothing of its peers
+    app = go_app.load("go-f3")
+    web, users = base_services(app)
+    web_environment = service_environment(app, web)
+    assert {k: v for k, v in web_environment.items() if k.endswith("_ORIGIN")} == {
+        "WEB_EXTERNAL_ORIGIN": f"https://{web.url}"
+    }
+    assert not [k for k in service_environment(app, users) if k.endswith("_ORIGIN")]
 
 
 def test_required_keys_quote_production_as_0_32_did(go_app: GoApp) -> None:

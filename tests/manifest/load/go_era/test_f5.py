@@ -108,6 +108,12 @@ def test_the_example_s_notices(example: LoadedApp) -> None:
         " machine), not read by exo deploy",
         "manifests/go-f5/store/service.yml:12: development: notice: ignored: exo run's (on a"
         " developer's machine), not read by exo deploy",
+        "manifests/go-f5/store/service.yml:25:"
+        " remote.dependencies.notes-db.template-config.engine-version: notice: RDS's"
+        " PostgreSQL 16 refuses connections without SSL (rds.force_ssl=1): its clients need"
+        " sslmode=require or stricter; sslmode=verify-full fails through"
+        " notes.go-notes.internal (the certificate names the instance: connect to the output"
+        " notesdbEndpoint for that)",
         "manifests/go-f5/web/service.yml:12: development: notice: ignored: exo run's (on a"
         " developer's machine), not read by exo deploy",
     ]
