@@ -140,6 +140,8 @@ def render_tree(document: Plan) -> Tree:
             _exocom_branch(branch, document.exocom)
         for database in stack.databases:
             _database_branch(branch, database)
+    for name, why in document.omitted.items():
+        root.add(Text(f"{name}: {why}", style="dim"))
     cap = root.add(Text("capacity", style="bold"))
     for cluster in document.clusters:
         cap.add(_cluster_text(cluster))

@@ -82,6 +82,9 @@ class DnsDesign:
     hosted_zone_id: str | None
     #: An existing certificate; None: a DNS-validated one.
     certificate_arn: str | None
+    #: Whether the dns stack is synthesized (derive.has_stack): only for the certificate
+    #: it creates; an existing one is imported by the platform stack.
+    has_stack: bool
 
 
 @frozen(kw_only=True)
@@ -396,6 +399,7 @@ def _dns(app: LoadedApp) -> DnsDesign | None:
         domain=app.domain,
         hosted_zone_id=app.aws.hosted_zone_id,
         certificate_arn=app.aws.certificate_arn,
+        has_stack=derive.has_stack(app, "dns"),
     )
 
 
