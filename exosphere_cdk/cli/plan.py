@@ -48,7 +48,11 @@ def _service_branch(tree: Tree, svc: ServicePlan) -> None:
             + (" reserved (no hard limit)" if svc.memory_is_reservation else "")
         )
     )
-    built = " (built from its Dockerfile, pushed to ECR)" if svc.image.kind == "asset" else ""
+    built = (
+        f" (built from its {svc.image.dockerfile}, pushed to ECR)"
+        if svc.image.kind == "asset"
+        else ""
+    )
     tree.add(Text(f"image: {svc.image.value}{built}"))
     if svc.target_group:
         group = svc.target_group

@@ -95,7 +95,11 @@ class ServicePlan:
             "role": self.role,
             "public": self.public,
             "cluster": self.cluster,
-            "image": {"kind": self.image.kind, "value": self.image.value},
+            "image": {
+                "kind": self.image.kind,
+                "value": self.image.value,
+                **({"dockerfile": self.image.dockerfile} if self.image.kind == "asset" else {}),
+            },
             "cpu": self.cpu,
             "memory_mib": self.memory_mib,
             "memory": "reservation" if self.memory_is_reservation else "limit",
@@ -262,7 +266,7 @@ def _service_plan(plan: AppDesign, svc: ServiceDesign, stack: StackInfo) -> Serv
         role=svc.role,
         public=svc.public,
         image=(
-            Image("asset", svc.image.directory)
+            Image("asset", svc.image.directory, svc.image.dockerfile)
             if isinstance(svc.image, BuiltImage)
             else Image("registry", svc.image.name)
         ),

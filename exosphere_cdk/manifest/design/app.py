@@ -18,6 +18,7 @@ from exosphere_cdk.manifest.data.images import ecr_image, is_docker_hub
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.model.amis import AmiPins
 from exosphere_cdk.manifest.model.app import (
+    DOCKERFILE,
     Alarms,
     Database,
     LoadedApp,
@@ -138,6 +139,8 @@ class BuiltImage:
     #: The CPU architecture it is built for: that of its cluster's instances.
     architecture: Architecture
     exclude: tuple[str, ...] = NOT_IN_IMAGE
+    #: The file it is built from, in `directory` (Image.dockerfile).
+    dockerfile: str = DOCKERFILE
 
 
 @frozen(kw_only=True)
@@ -584,7 +587,11 @@ def _service(app: LoadedApp, svc: LoadedService, platform: PlatformDesign) -> Se
         role=svc.role,
         public=svc.public,
         image=(
-            BuiltImage(directory=svc.image.value, architecture=instances.architecture)
+            BuiltImage(
+                directory=svc.image.value,
+                architecture=instances.architecture,
+                dockerfile=svc.image.dockerfile,
+            )
             if svc.image.kind == "asset"
             else pulled_image(app, svc.image.value)
         ),
