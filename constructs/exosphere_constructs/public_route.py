@@ -11,7 +11,8 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
-from exosphere_constructs.known import made_once, read_once
+from exosphere_constructs.known import made_once, place, read_once
+from exosphere_constructs.logical_id import top_level
 
 
 @made_once
@@ -48,8 +49,9 @@ class PublicRoute(Construct):
     certificate of the route's own added to the listener.
 
     Construct IDs (a contract: renaming one replaces its resource):
-    `Service/TargetGroup`, `Service/ListenerRule`, `Alias`, `Certificate`,
-    `ListenerCertificate`.
+    `Service/TargetGroup`, `Service/ListenerRule`, `Alias` (the record is made
+    at the stack's top level under the logical ID of `Alias/Resource` here),
+    `Certificate`, `ListenerCertificate`.
 
     Attributes:
         target_group: the target group of the service's tasks.
@@ -103,6 +105,7 @@ class PublicRoute(Construct):
                 route issues none.
         """
         super().__init__(scope, id_)
+        place(self, scope, id_)
         if zone is not None and host_header is None:
             raise ValueError(f"{self.node.path}: an alias record in a zone needs a host_header")
         if zone is not None and load_balancer is None:
@@ -173,14 +176,16 @@ def alias_record(
 ) -> route53.CfnRecordSet:
     """An A alias record of `name` to the load balancer `target`, in `zone`.
 
-    As `route53.ARecord` with a `LoadBalancerTarget` writes it (the construct
-    `id_` holding `Resource`, the `dualstack.` name), from Python data: the
-    zone's and the load balancer's attributes are read once an app.
+    As `route53.ARecord` with a `LoadBalancerTarget` writes it (the `dualstack.`
+    name, the logical ID of its `<id_>/Resource` below `scope`), from Python
+    data, in one jsii request: made at the top of `scope`'s stack
+    (`logical_id.top_level`). The zone's and the load balancer's attributes are
+    read once an app.
     """
-    holder = Construct(scope, id_)
+    stack, construct_id = top_level(scope, id_, "Resource")
     return route53.CfnRecordSet(
-        holder,
-        "Resource",
+        stack,
+        construct_id,
         hosted_zone_id=read_once(zone, "hosted_zone_id"),
         name=f"{name}.",
         type="A",

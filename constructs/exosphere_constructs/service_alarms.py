@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from attrs import frozen
@@ -11,9 +11,10 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from exosphere_constructs.known import read_once, recall
+from exosphere_constructs.logical_id import top_level
 
 #: Container Insights' namespace (task counts of a service, by ClusterName and ServiceName).
 CONTAINER_INSIGHTS = "ECS/ContainerInsights"
@@ -67,8 +68,8 @@ class Expression:
 
 
 def alarm(
-    scope: Construct,
-    id_: str,
+    scope: IConstruct,
+    path: Sequence[str],
     *,
     name: str,
     description: str,
@@ -82,17 +83,18 @@ def alarm(
 ) -> cloudwatch.CfnAlarm:
     """An alarm named `name` that notifies `topic` when it goes off and when it recovers.
 
-    Made as CloudFormation's resource from Python data: a construct `id_` holding
-    the resource `Resource`, as `cloudwatch.Alarm` would (the same logical ID and
-    properties), in two jsii requests instead of one for every metric, action and
-    duration.
+    Made as CloudFormation's resource from Python data, in one jsii request
+    instead of one for every metric, action and duration: at the top of
+    `scope`'s stack, under the logical ID that `cloudwatch.Alarm` would have at
+    `path` below `scope` (its `Resource`: `logical_id.top_level`), with the
+    properties it would write.
     """
-    holder = Construct(scope, id_)
+    stack, construct_id = top_level(scope, *path, "Resource")
     topic_arn = read_once(topic, "topic_arn")
     single = metric if isinstance(metric, Metric) else None
     return cloudwatch.CfnAlarm(
-        holder,
-        "Resource",
+        stack,
+        construct_id,
         alarm_name=name,
         alarm_description=description,
         threshold=threshold,
@@ -139,13 +141,17 @@ def _queries(expression: Expression) -> list[cloudwatch.CfnAlarm.MetricDataQuery
     ]
 
 
-class ServiceAlarms(Construct):
+class ServiceAlarms:
     """Alarms on an ECS service: too few tasks, CPU and memory; 5xx, health and latency if public.
 
     Every alarm notifies `topic` (when it goes off and when it recovers) and is
     named `<alarm_name_prefix>-<what>`: the names are known before the service
     exists, so the service can name them as its deployment alarms without a
     circular reference (see `rollback_alarm_names`).
+
+    Not a construct of its own: the alarms are made at the top of `scope`'s
+    stack under the logical IDs they would have in a construct `id_` of
+    `scope` (`<id_>/<What>/Resource`, see `alarm`), one jsii request each.
 
     - `running-tasks`: fewer tasks running than desired for 5 minutes
       (Container Insights' RunningTaskCount and DesiredTaskCount; a minute
@@ -204,29 +210,26 @@ class ServiceAlarms(Construct):
             unhealthy_hosts: the unhealthy-target threshold (at least this
                 many); default one.
         """
-        super().__init__(scope, id_)
         if target_group is not None and load_balancer is None:
-            raise ValueError(f"{self.node.path}: alarms on a target group need its load_balancer")
+            raise ValueError(f"{id_}: alarms on a target group need its load_balancer")
         self.alarms: dict[str, cloudwatch.CfnAlarm] = {}
-        self.rollback_alarm_names: list[str] = []
+        self.rollback_alarm_names = rollback_alarm_names(
+            alarm_name_prefix, running_tasks=running_tasks, target_group=target_group is not None
+        )
         service_dimensions = service_dimensions_of(service)
 
-        def add(short: str, rollback: bool = False, **kwargs: Any) -> None:
-            name = f"{alarm_name_prefix}-{short}"
+        def add(short: str, **kwargs: Any) -> None:
             self.alarms[short] = alarm(
-                self,
-                _construct_id(short),
-                name=name,
+                scope,
+                (id_, _construct_id(short)),
+                name=f"{alarm_name_prefix}-{short}",
                 topic=topic,
                 **kwargs,
             )
-            if rollback:
-                self.rollback_alarm_names.append(name)
 
         if running_tasks:
             add(
                 "running-tasks",
-                rollback=True,
                 description="fewer tasks running than desired for 5 minutes",
                 metric=Expression(
                     # A minute where ECS reports the desired count but no running one
@@ -284,7 +287,6 @@ class ServiceAlarms(Construct):
 
         add(
             "5xx",
-            rollback=True,
             description=(
                 f"more than {server_errors_percent} percent of the requests answered 5xx"
                 f" by the targets in 3 of 5 minutes (of at least {MIN_REQUESTS} requests)"
@@ -316,6 +318,19 @@ class ServiceAlarms(Construct):
             threshold=p99_seconds,
             evaluation_periods=5,
         )
+
+
+def rollback_alarm_names(
+    alarm_name_prefix: str, *, running_tasks: bool = True, target_group: bool = False
+) -> list[str]:
+    """The names of the alarms of `ServiceAlarms` that should roll back a deployment.
+
+    `running-tasks` (when it has one) and, with a target group, `5xx`: known
+    before the service exists, so that it can be made with them as its ECS
+    deployment alarms (`ExoService`'s `deployment_alarm_names`).
+    """
+    shorts = [*(["running-tasks"] if running_tasks else []), *(["5xx"] if target_group else [])]
+    return [f"{alarm_name_prefix}-{short}" for short in shorts]
 
 
 def service_dimensions_of(service: ecs.IBaseService) -> dict[str, str]:

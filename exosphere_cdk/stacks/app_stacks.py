@@ -32,6 +32,7 @@ from exosphere_cdk.stacks.monitoring import (
     AlarmThresholds,
     MonitoringStack,
     cluster_metrics,
+    deployment_alarm_names,
     service_metrics,
     watch_cluster,
     watch_load_balancer,
@@ -248,7 +249,6 @@ def _exocom(build: _Build, network: NetworkStack, platform: PlatformStack) -> Ex
             topic=topic,
             thresholds=AlarmThresholds.of(spec.alarms),
             container_insights=plan.insights_on,
-            rollback=False,
         )
         host = exocom.exocom.host
         watch_cluster(exocom, "HostAlarms", host, topic=topic, name="host", managed_scaling=False)
@@ -286,6 +286,13 @@ def _service(
     network, dns, platform, exocom = shared.network, shared.dns, shared.platform, shared.exocom
     cluster = platform.public_cluster if spec.public else platform.private_cluster
     load_balancer = platform.load_balancer
+    rollback = (
+        deployment_alarm_names(
+            spec.name, container_insights=build.design.insights_on, routed=spec.routed
+        )
+        if build.design.alarms
+        else []
+    )
     service_stack = ServiceStack(
         build.scope,
         spec.name,
@@ -301,6 +308,7 @@ def _service(
         listener=load_balancer.listener if spec.public else None,
         zone=shared.public_zone,
         certificate_names=dns.certificate_names if dns else None,
+        deployment_alarm_names=rollback,
     )
     # Deploying one service also brings ExoCom's routes up to date.
     service_stack.add_stack_dependency(exocom, "a service needs ExoCom to route its messages")
@@ -318,6 +326,7 @@ def _service(
             container_insights=build.design.insights_on,
             target_group=target_group,
             load_balancer=alb,
+            deployment_alarm_names=rollback,
         )
     row = service_metrics(
         spec.role, service_stack.service.service, target_group=target_group, load_balancer=alb

@@ -26,6 +26,7 @@ from exosphere_constructs.known import read_once, region, stack_of
 from exosphere_constructs.service_alarms import (
     ServiceAlarms,
     load_balancer_full_name,
+    rollback_alarm_names,
     service_dimensions_of,
     target_group_full_name,
 )
@@ -53,6 +54,17 @@ class AlarmThresholds:
         )
 
 
+def deployment_alarm_names(stack_name: str, *, container_insights: bool, routed: bool) -> list[str]:
+    """The alarms `watch_service` adds to a service's stack that roll back its deployments.
+
+    Its running-tasks alarm (with `container_insights`) and, for a service the
+    load balancer routes to, its 5xx alarm: known before the service is made,
+    which is made with them (ECS deployment alarms; the deployment circuit
+    breaker stays on).
+    """
+    return rollback_alarm_names(stack_name, running_tasks=container_insights, target_group=routed)
+
+
 def watch_service(
     scope: Construct,
     service: ecs.BaseService,
@@ -62,14 +74,16 @@ def watch_service(
     container_insights: bool,
     target_group: elbv2.ITargetGroup | None = None,
     load_balancer: elbv2.IApplicationLoadBalancer | None = None,
-    rollback: bool = True,
+    deployment_alarm_names: Sequence[str] = (),
 ) -> ServiceAlarms:
     """Add a service's alarms to `scope` (its stack), named `<stack name>-<what>`.
 
-    With `rollback`, the running-tasks and 5xx alarms roll back a deployment
-    during which they go off (ECS deployment alarms; the deployment circuit
-    breaker stays on). Without `container_insights` there is no running-tasks
-    alarm: it reads Container Insights' task counts.
+    Without `container_insights` there is no running-tasks alarm: it reads
+    Container Insights' task counts. `deployment_alarm_names`: those the
+    service was made with as its deployment alarms (`deployment_alarm_names()`),
+    each of which must be one of the alarms added here that roll back a
+    deployment (a ValueError otherwise: a deployment alarm that does not exist
+    would never roll back).
     """
     alarms = ServiceAlarms(
         scope,
@@ -86,11 +100,10 @@ def watch_service(
         p99_seconds=thresholds.p99_seconds,
         unhealthy_hosts=thresholds.unhealthy_hosts,
     )
-    if rollback and alarms.rollback_alarm_names:
-        # The names are plain strings: the service does not reference the alarms,
-        # which reference it (their dimensions), so there is no cycle.
-        service.enable_deployment_alarms(
-            alarms.rollback_alarm_names, behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM
+    if unknown := sorted(set(deployment_alarm_names) - set(alarms.rollback_alarm_names)):
+        raise ValueError(
+            f"deployment alarms {unknown} are not among the rollback alarms"
+            f" {alarms.rollback_alarm_names}"
         )
     return alarms
 

@@ -18,6 +18,7 @@ from exosphere_cdk.manifest.design.app import ServiceDesign
 from exosphere_cdk.stacks.convert import container_image
 from exosphere_cdk.stacks.secrets import import_secret
 from exosphere_constructs import ExoService, PublicRoute
+from exosphere_constructs.known import name_known
 
 
 class ServiceStack(Stack):
@@ -48,6 +49,7 @@ class ServiceStack(Stack):
         listener: elbv2.IApplicationListener | None = None,
         zone: route53.IHostedZone | None = None,
         certificate_names: Sequence[str] | None = None,
+        deployment_alarm_names: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         """Create the service's stack.
@@ -67,11 +69,15 @@ class ServiceStack(Stack):
                 and the URL is served over HTTP by the load balancer's name.
             certificate_names: the names the listener's certificate is valid
                 for; default: it covers every URL (see PublicRoute).
+            deployment_alarm_names: the alarms that roll back a deployment of
+                the service (see `watch_service`); default none.
             kwargs: the Stack's own properties.
         """
         super().__init__(scope, id_, **kwargs)
+        name_known(self, scope, id_, kwargs.get("stack_name"))
         self.service = self._service(
             spec,
+            deployment_alarm_names=deployment_alarm_names,
             cluster=cluster,
             capacity_provider_name=capacity_provider_name,
             log_retention=log_retention,
@@ -108,6 +114,7 @@ class ServiceStack(Stack):
         capacity_provider_name: str,
         log_retention: logs.RetentionDays,
         log_encryption_key: kms.IKey,
+        deployment_alarm_names: Sequence[str],
     ) -> ExoService:
         """The task definition and ECS service of `spec`, with its secrets imported."""
         secrets = {
@@ -140,6 +147,7 @@ class ServiceStack(Stack):
             user=spec.user,
             log_retention=log_retention,
             log_encryption_key=log_encryption_key,
+            deployment_alarm_names=deployment_alarm_names,
         )
 
     def _route(

@@ -100,6 +100,24 @@ def test_placed_through_the_capacity_provider_with_rollback(
     )
 
 
+def test_deployment_alarms_roll_a_deployment_back(stack: cdk.Stack, cluster: ecs.ICluster) -> None:
+    ExoService(
+        stack,
+        "Web",
+        cluster=cluster,
+        capacity_provider_name="public-cp",
+        image=ecs.ContainerImage.from_registry("acme/web"),
+        container_name="web",
+        deployment_alarm_names=["app-web-running-tasks", "app-web-5xx"],
+    )
+    [service] = Template.from_stack(stack).find_resources("AWS::ECS::Service").values()
+    assert service["Properties"]["DeploymentConfiguration"]["Alarms"] == {
+        "AlarmNames": ["app-web-running-tasks", "app-web-5xx"],
+        "Enable": True,
+        "Rollback": True,
+    }
+
+
 def test_scales_on_cpu_between_min_and_max(stack: cdk.Stack, cluster: ecs.ICluster) -> None:
     _service(stack, cluster)
     template = Template.from_stack(stack)

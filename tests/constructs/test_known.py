@@ -8,7 +8,15 @@ from aws_cdk import Duration
 from aws_cdk import aws_sns as sns
 
 from bench.count import counting
-from exosphere_constructs.known import forget, made_once, place, read_once, stack_of
+from exosphere_constructs.known import (
+    forget,
+    made_once,
+    name_known,
+    path_in_stack,
+    place,
+    read_once,
+    stack_of,
+)
 
 
 def test_a_token_is_read_once(stack: cdk.Stack) -> None:
@@ -46,3 +54,36 @@ def test_a_value_object_is_made_once_until_forgotten() -> None:
     assert minute() is first
     forget()
     assert minute() is not first
+
+
+@pytest.mark.parametrize(
+    ("in_stage", "stack_name", "known"),
+    [(False, None, "app-web"), (False, "other-name", "other-name"), (True, None, None)],
+)
+def test_a_stack_name_is_known_as_cdk_gives_it(
+    cdk_context: dict[str, object], in_stage: bool, stack_name: str | None, known: str | None
+) -> None:
+    app = cdk.App(context=cdk_context)
+    scope = cdk.Stage(app, "Stage") if in_stage else app
+    stack = cdk.Stack(scope, "app-web", stack_name=stack_name)
+    name_known(stack, scope, "app-web", stack_name)
+    with counting() as counter:
+        name = read_once(stack, "stack_name")
+
+    assert name == stack.stack_name  # CDK's own name for it
+    # Known without asking, but in a stage (whose name CDK puts before the stack's).
+    assert len(counter.records) == (0 if known else 1)
+    assert known in (None, name)
+
+
+def test_a_construct_placed_with_its_id_knows_its_path_in_the_stack(stack: cdk.Stack) -> None:
+    outer = sns.Topic(stack, "Outer")
+    place(outer, stack, "Outer")
+    inner = cdk.CfnWaitConditionHandle(outer, "Inner")
+    place(inner, outer, "Inner")
+    with counting() as counter:
+        assert path_in_stack(stack) == ()
+        assert path_in_stack(inner) == ("Outer", "Inner")
+    assert counter.records == []
+    unplaced = cdk.CfnWaitConditionHandle(outer, "Unplaced")
+    assert path_in_stack(unplaced) == ("Outer", "Unplaced")  # read from JavaScript

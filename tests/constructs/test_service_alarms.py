@@ -14,7 +14,7 @@ from aws_cdk.assertions import Template
 
 from exosphere_constructs import Ec2Cluster
 from exosphere_constructs.cluster_alarms import ClusterAlarms, LoadBalancerAlarms
-from exosphere_constructs.service_alarms import ServiceAlarms
+from exosphere_constructs.service_alarms import ServiceAlarms, rollback_alarm_names
 
 
 @pytest.fixture
@@ -173,6 +173,39 @@ def test_rollback_alarms_are_running_tasks_and_5xx(
     alarms, template = public
     assert alarms.rollback_alarm_names == ["app-web-running-tasks", "app-web-5xx"]
     template.resource_count_is("AWS::CloudWatch::Alarm", 6)
+
+
+@pytest.mark.parametrize(
+    ("running_tasks", "target_group", "names"),
+    [
+        (True, True, ["app-web-running-tasks", "app-web-5xx"]),
+        (True, False, ["app-web-running-tasks"]),
+        (False, True, ["app-web-5xx"]),
+        (False, False, []),
+    ],
+)
+def test_the_rollback_alarm_names_are_known_before_the_alarms(
+    stack: cdk.Stack,
+    parts: dict[str, Any],
+    running_tasks: bool,
+    target_group: bool,
+    names: list[str],
+) -> None:
+    assert (
+        rollback_alarm_names("app-web", running_tasks=running_tasks, target_group=target_group)
+        == names
+    )
+    alarms = ServiceAlarms(
+        stack,
+        "Alarms",
+        service=parts["service"],
+        topic=parts["topic"],
+        alarm_name_prefix="app-web",
+        running_tasks=running_tasks,
+        target_group=parts["group"] if target_group else None,
+        load_balancer=parts["alb"],
+    )
+    assert alarms.rollback_alarm_names == names
 
 
 def test_private_service_without_insights(stack: cdk.Stack, parts: dict[str, Any]) -> None:

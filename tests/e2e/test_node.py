@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from exosphere_cdk.synth import node_options
+from tests.conftest import REPO, cdk_json_context
 
 NODE_BIN = REPO / "node_modules" / ".bin"
 # jsii-runtime's banners for a Node it does not support (end of life, deprecated, untested).
@@ -120,3 +121,40 @@ def test_npx_cdk_synth_runs_cli_and_jsii_on_the_pinned_node(tmp_path: Path) -> N
     under_npx = [(v, script) for v, script in _processes(log) if Path(script).name not in npx]
     assert {Path(script).name for _, script in under_npx} >= {"cdk", "jsii-runtime.js"}
     assert {version for version, _ in under_npx} == {f"v{_pinned()}"}, under_npx
+
+
+def test_jsii_node_gets_a_smaller_young_generation_unless_told_otherwise() -> None:
+    assert node_options("") == "--max-semi-space-size=8"
+    assert node_options('--require "a.cjs"') == '--require "a.cjs" --max-semi-space-size=8'
+    assert node_options("--max-semi-space-size=32") == "--max-semi-space-size=32"
+
+
+@pytest.mark.slow
+def test_the_synthesis_starts_jsii_node_with_its_young_generation(tmp_path: Path) -> None:
+    env, _ = _machine_env(tmp_path)
+    options = tmp_path / "options.log"
+    trace = tmp_path / "options.cjs"
+    trace.write_text(
+        'require("fs").appendFileSync(process.env.NODE_OPTIONS_LOG,'
+        ' `${process.argv[1] ?? ""} ${process.env.NODE_OPTIONS}\\n`);\n'
+    )
+    env.update(
+        NODE_OPTIONS=f'--require "{trace}"',
+        NODE_OPTIONS_LOG=str(options),
+        CDK_OUTDIR=str(tmp_path / "cdk.out"),
+        CDK_CONTEXT_JSON=json.dumps(cdk_json_context()),
+    )
+    result = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "python"), "app.py"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = options.read_text().splitlines()
+    kernel = [line for line in lines if line.split(" ")[0].endswith("program.js")]
+    assert kernel == [f'{kernel[0].split(" ")[0]} --require "{trace}" --max-semi-space-size=8']

@@ -4,12 +4,19 @@ Container Insights, the log group outputs, and the manifest keys that change the
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match
 
+from exosphere_cdk.stacks.monitoring import AlarmThresholds, deployment_alarm_names, watch_service
 from tests.apps import AppFactory
 from tests.synth import Synthesized, synthesize
 
@@ -263,3 +270,34 @@ def test_without_container_insights_no_running_tasks_alarm(
     assert "Alarms" not in users["DeploymentConfiguration"]
     [web] = _resources(synth.templates["demo-web"], "AWS::ECS::Service")
     assert web["DeploymentConfiguration"]["Alarms"]["AlarmNames"] == ["demo-web-5xx"]
+
+
+def test_a_deployment_alarm_that_watch_service_does_not_add_is_refused(
+    cdk_context: dict[str, Any],
+) -> None:
+    stack = cdk.Stack(cdk.App(context=cdk_context), "app-worker")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2)
+    cluster = ecs.Cluster.from_cluster_attributes(stack, "Cluster", cluster_name="c", vpc=vpc)
+    task = ecs.Ec2TaskDefinition(stack, "Task")
+    task.add_container("w", image=ecs.ContainerImage.from_registry("w"), memory_limit_mib=64)
+    service = ecs.Ec2Service(stack, "Service", cluster=cluster, task_definition=task)
+    thresholds = AlarmThresholds(
+        cpu_percent=85, memory_percent=85, server_errors_percent=5, p99_seconds=2, unhealthy_hosts=1
+    )
+    # A private service has no 5xx alarm: naming it as a deployment alarm would never roll back.
+    names = deployment_alarm_names("app-worker", container_insights=True, routed=True)
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "deployment alarms ['app-worker-5xx'] are not among the rollback alarms"
+            " ['app-worker-running-tasks']"
+        ),
+    ):
+        watch_service(
+            stack,
+            service,
+            topic=sns.Topic(stack, "Topic"),
+            thresholds=thresholds,
+            container_insights=True,
+            deployment_alarm_names=names,
+        )

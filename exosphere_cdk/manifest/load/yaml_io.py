@@ -10,13 +10,16 @@
 - the work is bounded: a file over MAX_BYTES is refused before it is read, a
   document nested deeper than MAX_DEPTH or holding more than MAX_NODES keys and
   values (aliases counted as often as they are used: the "billion laughs") is
-  refused while it is composed or built, before it can grow.
+  refused while it is composed or built, before it can grow;
+- a file is read by libyaml (PyYAML's C extension) when PyYAML has it, and read
+  again by PyYAML's own scanner when it holds a problem, whose messages are
+  reported (tests/manifest/load/test_yaml.py holds both to the same documents).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -126,31 +129,26 @@ def _too_many(line: int | None, path: KeyPath = ()) -> _LimitError:
     )
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader whose composer stops past MAX_DEPTH levels or MAX_NODES nodes.
+class _Bounded(yaml.composer.Composer):
+    """PyYAML's composer, stopping past MAX_DEPTH levels or MAX_NODES nodes.
 
     The composer is recursive: without a bound, 10,000 nested `[` end in a
-    RecursionError. The scanner stops too, at the `[` or `{` past MAX_DEPTH: it
-    looks ahead up to 1,024 characters on a line, at a cost that grows with the
-    nesting. An alias is one node here (the builder counts its expansion).
+    RecursionError. An alias is one node here (the builder counts its expansion).
     """
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.depth = 0
-        self.nodes = 0
+    depth = 0
+    nodes = 0
 
-    def fetch_flow_collection_start(self, token_class: type[yaml.Token]) -> None:
-        if self.flow_level >= MAX_DEPTH:
-            raise _too_deep(self.line + 1)
-        super().fetch_flow_collection_start(token_class)
+    def current_line(self) -> int | None:
+        """The 1-based line the parser is at, for a limit's message (None: not known)."""
+        return None
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _too_many(self.line + 1)
+            raise _too_many(self.current_line())
         if self.depth > MAX_DEPTH:
-            raise _too_deep(self.line + 1)
+            raise _too_deep(self.current_line())
         self.depth += 1
         try:
             return super().compose_node(parent, index)
@@ -158,8 +156,46 @@ class _BoundedLoader(yaml.SafeLoader):
             self.depth -= 1
 
 
+class _BoundedLoader(_Bounded, yaml.SafeLoader):
+    """PyYAML's safe loader whose composer stops past MAX_DEPTH levels or MAX_NODES nodes.
+
+    The scanner stops too, at the `[` or `{` past MAX_DEPTH: it looks ahead up
+    to 1,024 characters on a line, at a cost that grows with the nesting. Its
+    messages, and its limits' lines, are those reported for any document.
+    """
+
+    def current_line(self) -> int | None:
+        return int(self.line) + 1
+
+    def fetch_flow_collection_start(self, token_class: type[yaml.Token]) -> None:
+        if self.flow_level >= MAX_DEPTH:
+            raise _too_deep(self.line + 1)
+        super().fetch_flow_collection_start(token_class)
+
+
+_FAST_LOADER: type[_Bounded] | None = None
+if yaml.__with_libyaml__:  # PyYAML's wheels have it; else PyYAML's own scanner reads every file
+    from yaml._yaml import CParser
+
+    class _FastLoader(_Bounded, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """libyaml's scanner and parser (C, about ten times PyYAML's speed) under the bounded
+        composer, the same constructor and resolver: the same document, node for node.
+
+        Only a document it reads without any problem is taken from it: any other
+        is read again by _BoundedLoader, whose messages are the ones reported.
+        """
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    _FAST_LOADER = _FastLoader
+
+
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
+    def __init__(self, loader: yaml.constructor.SafeConstructor, file: str) -> None:
         self.loader = loader
         self.file = file
         self.lines: dict[KeyPath, int] = {}
@@ -299,14 +335,32 @@ def parse_yaml(text: str, file: str) -> Document:
     if size > MAX_BYTES:
         raise _too_big(file, size)
     try:
-        return _parse(text, file)
+        return _read(text, file)
     except _LimitError as exc:
         raise ManifestError([Problem(file, dotted(exc.path), exc.message, line=exc.line)]) from None
 
 
-def _parse(text: str, file: str) -> Document:
+def _read(text: str, file: str) -> Document:
+    """The document as libyaml reads it when it finds no problem, else as PyYAML's own
+    scanner does (whose messages and lines are the ones reported).
+
+    A limit the builder meets (an alias bomb) is met at a key, the same whichever
+    reads the file: it is not read again.
+    """
+    if _FAST_LOADER is not None:
+        try:
+            return _parse(text, file, _FAST_LOADER)
+        except _LimitError as exc:
+            if exc.path:
+                raise
+        except Exception:  # any other problem: read again, to name it as PyYAML does
+            pass
+    return _parse(text, file, _BoundedLoader)
+
+
+def _parse(text: str, file: str, loader_class: Callable[[str], Any]) -> Document:
     try:
-        loader = _BoundedLoader(text)
+        loader = loader_class(text)
     except yaml.YAMLError as exc:  # the reader refuses control characters up front
         raise ManifestError([_yaml_problem(file, exc, "YAML syntax error")]) from None
     try:

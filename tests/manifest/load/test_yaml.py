@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from exosphere_cdk.manifest.errors import ManifestError, Problem
+from exosphere_cdk.manifest.load import yaml_io
 from exosphere_cdk.manifest.load.yaml_io import load_yaml, parse_yaml
 from tests.apps import AppFactory, problem_lines
+from tests.conftest import MANIFESTS
 
 
 def problems(text: str) -> list[str]:
@@ -172,3 +174,76 @@ def test_a_tagged_list_in_a_service_yml_is_refused_by_load_app(make_app: AppFact
         "app/users/service.yml:3: messages.receives: unsupported YAML at column 13: the tag"
         " '!Ref' on a sequence, expected a plain sequence (no tag)"
     ]
+
+
+#: Documents both loaders must read alike: anchors and aliases, block and folded strings,
+#: every way of writing a number, a boolean or null, tags that change nothing, flow
+#: collections, comments, quotes and escapes, and characters beyond ASCII.
+ALIKE = [
+    "a: 1\nb: [1, 2, {c: d}]\n",
+    "base: &b {cpu: 128, memory: 256}\nweb: *b\nlist: [*b, *b]\n",
+    "text: |\n  line one\n  line two\nfolded: >-\n  a\n  b\n\n  c\n",
+    "n: [010, 0x1F, 0o17, 1_000, 1.10, 1e3, .inf, -.Inf, .nan, +12, 0b101, 190:20:30]\n",
+    "b: [yes, No, on, OFF, true, False, y, n, ~, null, Null]\n",
+    "t: !!str 12\nu: !!map {a: 1}\nv: !!seq [1]\nw: !!int '7'\n",
+    "q: 'it''s'\nd: \"tab\\there \\u00e9 \\x41\"\nplain: a b # comment\n",
+    "é: ünïcødé — 名前\n'key with: colon': {\"x\": [a, 'b', \"c\"]}\n",
+    "--- \nroot:\n  - - nested\n    - list\n  - key: value\n...\n",
+    "date: 2016-10-12\nver: 0.22.1\nempty:\nnested: {a: {b: {c: [[], {}]}}}\n",
+    "a: 1\r\nb: 2\r\n",
+    "? complex key\n: value\n",
+]
+
+
+def _described(value: object) -> object:
+    """A value with each part's type and text (`.nan` is not equal to itself)."""
+    if isinstance(value, dict):
+        return {_described(k): _described(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_described(v) for v in value]
+    return (type(value).__name__, repr(value), getattr(value, "source", None))
+
+
+def _alike(one: yaml_io.Document, other: yaml_io.Document) -> bool:
+    return (one.file, one.lines, _described(one.data)) == (
+        other.file,
+        other.lines,
+        _described(other.data),
+    )
+
+
+@pytest.mark.parametrize("text", ALIKE)
+def test_libyaml_and_pyyamls_own_scanner_read_a_document_alike(text: str) -> None:
+    assert yaml_io._FAST_LOADER is not None  # the pinned PyYAML has libyaml
+    fast = yaml_io._parse(text, "f.yml", yaml_io._FAST_LOADER)
+    reference = yaml_io._parse(text, "f.yml", yaml_io._BoundedLoader)
+
+    assert _alike(fast, reference)
+    assert _alike(parse_yaml(text, "f.yml"), reference)
+
+
+def test_every_example_manifest_is_read_alike_by_both_loaders() -> None:
+    files = sorted(MANIFESTS.rglob("*.yml"))
+    assert len(files) > 10
+    assert yaml_io._FAST_LOADER is not None
+    for file in files:
+        text = file.read_text()
+        fast = yaml_io._parse(text, file.name, yaml_io._FAST_LOADER)
+        assert _alike(fast, yaml_io._parse(text, file.name, yaml_io._BoundedLoader)), file
+
+
+def test_a_problem_is_named_by_pyyamls_own_scanner(monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+
+    class Reference(yaml_io._BoundedLoader):
+        def __init__(self, stream: str) -> None:
+            read.append(stream)
+            super().__init__(stream)
+
+    monkeypatch.setattr(yaml_io, "_BoundedLoader", Reference)
+    assert problems("a: 1\nb: c: d\n") == [
+        "f.yml:2: YAML syntax error at column 5: mapping values are not allowed here"
+    ]
+    assert read == ["a: 1\nb: c: d\n"]  # read again after libyaml's problem
+    parse_yaml("a: 1\n", "f.yml")
+    assert read == ["a: 1\nb: c: d\n"]  # a good document is read once, by libyaml

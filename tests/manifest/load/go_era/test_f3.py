@@ -47,7 +47,7 @@ def test_required_keys_quote_production_as_0_32_did(go_app: GoApp) -> None:
 
 def test_a_postgres_dependency(go_app: GoApp) -> None:
     rds = {
-        "allocated-storage": 5,
+        "allocated-storage": 20,
         "instance-class": "db.t3.micro",
         "db-name": "users",
         "username": "u",

@@ -60,7 +60,7 @@ def test_an_rds_dependency(go_app: GoApp) -> None:
     config = {
         "engine": "mysql",
         "engine-version": "8.0",
-        "allocated-storage": 10,
+        "allocated-storage": 20,
         "instance-class": "db.t3.micro",
         "db-name": "users",
         "username": "admin",
@@ -70,7 +70,7 @@ def test_an_rds_dependency(go_app: GoApp) -> None:
     rds = {"type": "rds", "template-config": config}
     app = go_app.load("go-f4", {"application.yml": {"remote": {"dependencies": {"users-db": rds}}}})
     (db,) = app.databases
-    assert (db.id, db.engine, db.allocated_storage_gib, db.roles) == ("users-db", "mysql", 10, None)
+    assert (db.id, db.engine, db.allocated_storage_gib, db.roles) == ("users-db", "mysql", 20, None)
     assert dict(db.variables) == {"address": "USERS_DB"}
     assert db.password == Secret(name="demo/secrets", json_key="USERS_DB_PASSWORD")
 
