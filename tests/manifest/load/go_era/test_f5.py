@@ -75,7 +75,7 @@ def test_the_store_s_own_database(example: LoadedApp) -> None:
     assert (db.id, db.engine, db.engine_version, db.allocated_storage_gib) == (
         "notes-db",
         "postgres",
-        "16.4",
+        "17.6",
         20,
     )
     assert (db.instance_class, db.db_name, db.username, db.storage_type) == (
