@@ -206,9 +206,9 @@ def test_exocom_before_0_24_refuses_written_translations() -> None:
     errors = [str(p) for p in check_app(app) if p.severity == "error"]
     assert errors == [
         # (at the service's entry: the exo-deploy era writes no translations key)
-        "manifests/hello/application.yml: services.private.greeter.namespace: ExoCom 0.23.0 reads no"
-        " message translations (it translates by namespace only), expected none, or ExoCom"
-        " 0.24.0 or later"
+        "manifests/hello/application.yml: services.private.greeter.namespace: ExoCom 0.23.0"
+        " reads no message translations (it translates by namespace only), expected none, or"
+        " ExoCom 0.24.0 or later"
     ]
     # and its routes carry none
     assert "translations" not in json.dumps(_routes("0.23.0"))
