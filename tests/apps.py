@@ -46,7 +46,7 @@ BASE: dict[str, Any] = {
     },
 }
 
-#: Both the zone and the certificate given: the dns stack holds only their imports.
+#: Both the zone and the certificate given: no dns stack (it would hold only imports).
 IMPORTED_DNS = {
     "application.yml": {
         "environments": {
@@ -55,6 +55,23 @@ IMPORTED_DNS = {
                     "aws": {
                         "region": "us-east-1",
                         "hosted-zone-id": "Z0123456789ABCDEFGHIJ",
+                        "certificate-arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+                    }
+                }
+            }
+        }
+    }
+}
+
+#: Only the certificate given (as every Go-era environment does): the zone stack's zone,
+#: and no dns stack.
+IMPORTED_CERTIFICATE = {
+    "application.yml": {
+        "environments": {
+            "production": {
+                "providers": {
+                    "aws": {
+                        "region": "us-east-1",
                         "certificate-arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
                     }
                 }

@@ -24,7 +24,7 @@ import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import ecs_backends
 
-from exosphere_cdk.manifest.design.derive import deployment_name
+from exosphere_cdk.manifest.design.derive import deployment_name, has_stack
 from exosphere_cdk.manifest.model.app import LoadedApp
 
 REGION = "us-east-1"
@@ -114,7 +114,8 @@ def deploy(
         if app.aws.hosted_zone_id is None:
             zone = {"Type": "AWS::Route53::HostedZone", "Properties": {"Name": f"{app.domain}."}}
             create("zone", {"Zone": zone})
-        create("dns", {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {}}})
+        if has_stack(app, "dns"):  # not synthesized when the certificate is given
+            create("dns", {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {}}})
     clusters = {
         f"{part}Cluster": {
             "Type": "AWS::ECS::Cluster",

@@ -48,7 +48,11 @@ def _service_branch(tree: Tree, svc: ServicePlan) -> None:
             + (" reserved (no hard limit)" if svc.memory_is_reservation else "")
         )
     )
-    built = " (built from its Dockerfile, pushed to ECR)" if svc.image.kind == "asset" else ""
+    built = (
+        f" (built from its {svc.image.dockerfile}, pushed to ECR)"
+        if svc.image.kind == "asset"
+        else ""
+    )
     tree.add(Text(f"image: {svc.image.value}{built}"))
     if svc.target_group:
         group = svc.target_group
@@ -140,6 +144,8 @@ def render_tree(document: Plan) -> Tree:
             _exocom_branch(branch, document.exocom)
         for database in stack.databases:
             _database_branch(branch, database)
+    for name, why in document.omitted.items():
+        root.add(Text(f"{name}: {why}", style="dim"))
     cap = root.add(Text("capacity", style="bold"))
     for cluster in document.clusters:
         cap.add(_cluster_text(cluster))

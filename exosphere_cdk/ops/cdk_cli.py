@@ -166,7 +166,8 @@ def destroy_runs(
         )
     if not any(name in existing for name in stack_names(app)):
         return []
-    protected = [stack_name(app, part) for part in PROTECTED_PARTS]
+    synthesized = stack_names(app)
+    protected = [n for n in (stack_name(app, p) for p in PROTECTED_PARTS) if n in synthesized]
     lift = [name for name in protected if name in existing]
     runs = [cdk_run("destroy", app, force=True, profile=profile)]
     if lift:

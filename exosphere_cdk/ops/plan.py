@@ -9,13 +9,15 @@ limits, and a capacity check of every cluster. `Plan.as_json()` is what
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from attrs import frozen
+from attrs import field, frozen
 
 from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.data.exocom import Deployment, Route
 from exosphere_cdk.manifest.data.instances import AS_OF as SIZES_AS_OF
+from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.design.app import (
     AppDesign,
     BuiltImage,
@@ -93,7 +95,11 @@ class ServicePlan:
             "role": self.role,
             "public": self.public,
             "cluster": self.cluster,
-            "image": {"kind": self.image.kind, "value": self.image.value},
+            "image": {
+                "kind": self.image.kind,
+                "value": self.image.value,
+                **({"dockerfile": self.image.dockerfile} if self.image.kind == "asset" else {}),
+            },
             "cpu": self.cpu,
             "memory_mib": self.memory_mib,
             "memory": "reservation" if self.memory_is_reservation else "limit",
@@ -201,6 +207,8 @@ class Plan:
     #: Stack limit warnings (CloudFormation's resources, template size, outputs). The
     #: clusters' warnings are validate's problems (rules_capacity), with file and line.
     warnings: tuple[str, ...]
+    #: The app's stacks not synthesized, and why (derive.omitted_stacks).
+    omitted: Mapping[str, str] = field(factory=dict)
 
     @property
     def fits(self) -> bool:
@@ -213,6 +221,7 @@ class Plan:
             "env": self.env,
             "region": self.region,
             "stacks": [stack.as_json() for stack in self.stacks],
+            "omitted_stacks": dict(self.omitted),
             "exocom": self.exocom.as_json(),
             "capacity": {
                 "notes": list(self.notes),
@@ -257,7 +266,7 @@ def _service_plan(plan: AppDesign, svc: ServiceDesign, stack: StackInfo) -> Serv
         role=svc.role,
         public=svc.public,
         image=(
-            Image("asset", svc.image.directory)
+            Image("asset", svc.image.directory, svc.image.dockerfile)
             if isinstance(svc.image, BuiltImage)
             else Image("registry", svc.image.name)
         ),
@@ -307,4 +316,5 @@ def build_plan(app: LoadedApp, stacks: dict[str, StackInfo]) -> Plan:
         clusters=tuple(capacity(app)),
         notes=tuple(notes(app)),
         warnings=tuple(warnings),
+        omitted=derive.omitted_stacks(app),
     )

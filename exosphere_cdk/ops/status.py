@@ -9,7 +9,12 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 from attrs import evolve, frozen
 
-from exosphere_cdk.manifest.design.derive import deployment_name, stack_name, stack_names
+from exosphere_cdk.manifest.design.derive import (
+    deployment_name,
+    omitted_stacks,
+    stack_name,
+    stack_names,
+)
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops.aws import (
     Deployed,
@@ -29,13 +34,12 @@ __all__ = [
     "StackStatus",
     "TargetHealth",
     "app_status",
-    "stacks_without_resources",
 ]
 
 #: The status of a stack that CloudFormation does not know.
 NOT_DEPLOYED = "NOT_DEPLOYED"
-#: The status of a stack CloudFormation does not know because it has no resources:
-#: `cdk deploy` skips such a stack, so it is never deployed and nothing is missing.
+#: The status of a stack CloudFormation does not know because it would have no resources:
+#: it is not synthesized (derive.omitted_stacks), so nothing is missing.
 NOTHING_TO_DEPLOY = "NOTHING_TO_DEPLOY"
 
 #: ECS's DescribeServices takes at most this many services per call.
@@ -161,8 +165,8 @@ def app_status(app: LoadedApp, *, session: boto3.Session, events: int = 5) -> Ap
     (CredentialsError) when AWS cannot be asked.
     """
     deployed = clients(app, session)
-    names = stack_names(app)
-    stacks = _stack_statuses(deployed, names, stacks_without_resources(app))
+    names = stack_names(app, omitted=True)
+    stacks = _stack_statuses(deployed, names, omitted_stacks(app))
     if all(s.status in (NOT_DEPLOYED, NOTHING_TO_DEPLOY) for s in stacks):
         raise NotDeployedError(names[0], deployed.region)
     by_name = {s.name: s for s in stacks}
@@ -214,26 +218,12 @@ class _Found:
     public: bool
 
 
-def stacks_without_resources(app: LoadedApp) -> dict[str, str]:
-    """The app's stacks that synthesize without a resource, which `cdk deploy` skips, and why.
-
-    The dns stack holds only imports when the app names both its hosted zone and
-    its certificate (tests/ops/test_status.py checks this against the stacks).
-    """
-    aws = app.aws
-    if app.domain is None or aws.hosted_zone_id is None or aws.certificate_arn is None:
-        return {}
-    return {
-        stack_name(app, "dns"): "no resources to deploy (hosted-zone-id and certificate-arn"
-        " name an existing zone and certificate): cdk deploy skips it"
-    }
-
-
 def _stack_statuses(
     deployed: Deployed, names: list[str], empty: dict[str, str]
 ) -> tuple[StackStatus, ...]:
-    """One DescribeStacks listing (paginated) for every stack of the app; a stack without
-    resources that CloudFormation does not know (`empty`) is NOTHING_TO_DEPLOY."""
+    """One DescribeStacks listing (paginated) for every stack of the app; a stack not
+    synthesized (`empty`, derive.omitted_stacks) that CloudFormation does not know is
+    NOTHING_TO_DEPLOY."""
     wanted = set(names)
     live: dict[str, dict[str, Any]] = {}
     with aws_errors():

@@ -9,6 +9,7 @@ from attrs import frozen
 from aws_cdk import App, Environment, IPolicyValidationPlugin, Tags, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_route53 as route53
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
 from exosphere_cdk.manifest.data.packs import COMPLIANCE_PACKS, DEFAULT_PACKS
@@ -62,6 +63,8 @@ class AppStacks:
     zone: ZoneStack | None = None
     #: The databases' stack (none without databases).
     data: DataStack | None = None
+    #: The public zone the services' aliases go in (none without a domain).
+    public_zone: route53.IHostedZone | None = None
 
 
 @frozen
@@ -93,7 +96,8 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
     platform = _platform(build, network, dns)
     exocom = _exocom(build, network, platform)
     data = _data(build, network, platform, exocom)
-    shared = AppStacks(network, dns, platform, exocom, {}, data=data)
+    public_zone = _public_zone(build, zone, dns, platform)
+    shared = AppStacks(network, dns, platform, exocom, {}, data=data, public_zone=public_zone)
     services: dict[str, ServiceStack] = {}
     rows = []
     for spec in plan.services:
@@ -102,7 +106,7 @@ def build_stacks(scope: App, app: LoadedApp, *, protect: bool = True) -> AppStac
     monitoring = _monitoring(build, platform, exocom, rows)
     for key, value in plan.tags.items():
         Tags.of(scope).add(key, value)
-    return AppStacks(network, dns, platform, exocom, services, monitoring, zone, data)
+    return AppStacks(network, dns, platform, exocom, services, monitoring, zone, data, public_zone)
 
 
 def _network(build: _Build) -> NetworkStack:
@@ -135,7 +139,7 @@ def _zone(build: _Build) -> ZoneStack | None:
 
 def _dns(build: _Build, zone: ZoneStack | None) -> DnsStack | None:
     spec = build.design.dns
-    if spec is None:
+    if spec is None or not spec.has_stack:
         return None
     return DnsStack(
         build.scope,
@@ -150,12 +154,27 @@ def _dns(build: _Build, zone: ZoneStack | None) -> DnsStack | None:
     )
 
 
+def _public_zone(
+    build: _Build, zone: ZoneStack | None, dns: DnsStack | None, platform: PlatformStack
+) -> route53.IHostedZone | None:
+    """The dns stack's zone; without a dns stack, the zone stack's or the one given by id
+    (imported in the platform stack, as the certificate is)."""
+    spec = build.design.dns
+    if dns is not None or spec is None or zone is not None:
+        return dns.zone if dns else zone.zone if zone else None
+    if spec.hosted_zone_id is None:
+        raise ValueError(f"the zone of {spec.domain} needs a zone stack or a hosted zone id")
+    return route53.PublicHostedZone.from_public_hosted_zone_attributes(
+        platform, "Zone", hosted_zone_id=spec.hosted_zone_id, zone_name=spec.domain
+    )
+
+
 def _instance_type(cluster: ClusterDesign) -> ec2.InstanceType:
     return ec2.InstanceType(cluster.instance_type)
 
 
 def _platform(build: _Build, network: NetworkStack, dns: DnsStack | None) -> PlatformStack:
-    spec, plan = build.design.platform, build.design
+    spec, plan, spec_dns = build.design.platform, build.design, build.design.dns
     platform = PlatformStack(
         build.scope,
         spec.name,
@@ -168,7 +187,7 @@ def _platform(build: _Build, network: NetworkStack, dns: DnsStack | None) -> Pla
         private_architecture=ARCHITECTURES[spec.private.architecture],
         public_capacity=(spec.public.min_instances, spec.public.max_instances),
         private_capacity=(spec.private.min_instances, spec.private.max_instances),
-        certificate=dns.certificate if dns else None,
+        certificate=dns.certificate if dns else spec_dns.certificate_arn if spec_dns else None,
         log_group_name_prefix=plan.log_group_name_prefix,
         protect=build.protect,
         waf_rule_groups=spec.waf_rule_groups,
@@ -287,7 +306,7 @@ def _service(
         log_encryption_key=network.key,
         load_balancer=load_balancer.load_balancer if spec.public else None,
         listener=load_balancer.listener if spec.public else None,
-        zone=dns.zone if dns else None,
+        zone=shared.public_zone,
         certificate_names=dns.certificate_names if dns else None,
         deployment_alarm_names=rollback,
     )

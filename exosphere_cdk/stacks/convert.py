@@ -22,6 +22,7 @@ from exosphere_cdk.manifest.design.app import (
     DatabaseDesign,
     PulledImage,
 )
+from exosphere_cdk.manifest.model.app import DOCKERFILE
 from exosphere_cdk.manifest.model.constraints import LOG_RETENTION_DAYS
 from exosphere_cdk.stacks.images import registry_image
 
@@ -68,6 +69,8 @@ def container_image(scope: Construct, image: BuiltImage | PulledImage) -> ecs.Co
         return registry_image(scope, image)
     return ecs.ContainerImage.from_asset(
         image.directory,
+        # none for CDK's default: the asset's hash counts a file given
+        file=None if image.dockerfile == DOCKERFILE else image.dockerfile,
         exclude=list(image.exclude),
         # Nothing outside the app folder is packaged (validate refuses links out).
         follow_symlinks=SymlinkFollowMode.BLOCK_EXTERNAL,

@@ -38,6 +38,9 @@ class PlatformStack(Stack):
         private_cluster: the cluster of the private services.
         load_balancer: the internet-facing ALB.
         web_acl: the AWS WAF web ACL in front of it, or None (`waf: false`).
+
+    `certificate` is the HTTPS listener's: the dns stack's, or the ARN of an
+    existing one (imported here: an app that gives one has no dns stack).
     """
 
     def __init__(
@@ -52,7 +55,7 @@ class PlatformStack(Stack):
         private_architecture: ec2.InstanceArchitecture,
         public_capacity: tuple[int, int],
         private_capacity: tuple[int, int],
-        certificate: acm.ICertificate | None,
+        certificate: acm.ICertificate | str | None,
         log_group_name_prefix: str,
         protect: bool = True,
         waf_rule_groups: Sequence[str] = (),
@@ -64,6 +67,8 @@ class PlatformStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
+        if isinstance(certificate, str):  # an existing certificate: no dns stack holds it
+            certificate = acm.Certificate.from_certificate_arn(self, "Certificate", certificate)
         self.notifications = self._notifications(notifications_key)
 
         def cluster(

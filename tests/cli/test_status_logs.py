@@ -14,7 +14,7 @@ from moto import mock_aws
 from exosphere_cdk.cli import main
 from exosphere_cdk.manifest.load.eras import load_app, load_directory
 from tests import moto_app
-from tests.apps import IMPORTED_DNS, AppFactory
+from tests.apps import IMPORTED_CERTIFICATE, AppFactory
 from tests.conftest import EXAMPLES
 
 HELLO = str(EXAMPLES["hello"])
@@ -170,11 +170,16 @@ def test_status_shows_a_stack_without_resources_as_nothing_to_deploy(
     make_app: AppFactory,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    app = make_app(IMPORTED_DNS)
-    moto_app.deploy(load_app(app), session, skip=["dns"], monkeypatch=monkeypatch)
+    # GIVEN an app that gives its certificate (as every Go-era app does): no dns stack
+    app = make_app(IMPORTED_CERTIFICATE)
+    moto_app.deploy(load_app(app), session, monkeypatch=monkeypatch)
     monkeypatch.setenv("COLUMNS", "200")
     assert main(["status", str(app)]) == 0
     out = capsys.readouterr().out
-    assert "│ demo-dns        │ nothing to deploy │ no resources to deploy (hosted-zone-id" in out
+    assert (
+        "│ demo-dns        │ nothing to deploy │ not synthesized: it would hold no resource (the"
+        " certificate is an existing one, imported by demo-platform)"
+    ) in out
+    assert "│ demo-zone       │ CREATE_COMPLETE   │" in out
     assert "│ demo-network    │ CREATE_COMPLETE   │" in out
     assert out.endswith("3 of 3 services steady\n")

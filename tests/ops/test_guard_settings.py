@@ -212,25 +212,19 @@ def test_a_certificate_arn_deletes_the_certificates_the_app_created(
     new = synth("shop", [_with(SHOP_AWS, f"certificate-arn: {CERT_ARN}")])
     findings = compare(old, new)
     # THEN the app's certificate and the api's own are deleted; the HTTPS
-    # listener takes the given certificate in place
+    # listener takes the given certificate in place, imported by the platform
+    # stack: the dns stack, which would hold no resource, leaves the app
     certificate = _one(old["exosphere-shop-dns"], CERTIFICATE)
+    api_certificate = _one(old["exosphere-shop-api"], CERTIFICATE)
     assert _facts(findings) == {
         ("exosphere-shop-dns", certificate, CERTIFICATE, "deleted"),
-        (
-            "exosphere-shop-api",
-            _one(old["exosphere-shop-api"], CERTIFICATE),
-            CERTIFICATE,
-            "deleted",
-        ),
-        # the HTTPS listener holds the app's certificate until the platform is deployed
-        (
-            "exosphere-shop-dns",
-            _output(old["exosphere-shop-dns"], certificate),
-            OUTPUT,
-            "deleted",
-        ),
+        ("exosphere-shop-api", api_certificate, CERTIFICATE, "deleted"),
     }
-    assert all(f.reason == GONE for f in findings if f.type != OUTPUT)
+    assert "exosphere-shop-dns" not in new
+    assert {f.stack: f.reason for f in findings} == {
+        "exosphere-shop-dns": "its stack is removed",
+        "exosphere-shop-api": GONE,
+    }
 
 
 # ---------------------------------------------------------------- region

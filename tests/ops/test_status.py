@@ -11,6 +11,7 @@ import pytest
 from aws_cdk import CfnResource, Stack
 from moto import mock_aws
 
+from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.load.eras import load_app, load_directory
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops.aws import CredentialsError, NotDeployedError
@@ -18,12 +19,11 @@ from exosphere_cdk.ops.status import (
     NOT_DEPLOYED,
     NOTHING_TO_DEPLOY,
     app_status,
-    stacks_without_resources,
 )
 from exosphere_cdk.stacks import build_stacks
 from exosphere_cdk.synth import new_app
 from tests import moto_app
-from tests.apps import IMPORTED_DNS, AppFactory
+from tests.apps import IMPORTED_CERTIFICATE, IMPORTED_DNS, AppFactory
 from tests.conftest import EXAMPLES
 
 
@@ -123,34 +123,43 @@ def test_no_credentials(hello: LoadedApp, monkeypatch: pytest.MonkeyPatch, tmp_p
         app_status(hello, session=boto3.Session())
 
 
-@pytest.mark.parametrize("imported", [False, True], ids=["own-zone", "imported-zone"])
-def test_the_stacks_without_resources_are_those_the_stacks_build_empty(
-    make_app: AppFactory, tmp_path: Path, imported: bool
+@pytest.mark.parametrize(
+    "extra", [None, IMPORTED_DNS, IMPORTED_CERTIFICATE], ids=["own", "imported", "certificate"]
+)
+def test_no_stack_is_synthesized_without_resources_and_the_omitted_say_why(
+    make_app: AppFactory, tmp_path: Path, extra: dict[str, object] | None
 ) -> None:
-    app = load_app(make_app(IMPORTED_DNS if imported else None))
+    # CloudFormation refuses a template without resources: a dns stack that would hold
+    # only imports (a certificate given, whatever the zone) is not synthesized
+    app = load_app(make_app(extra))
     built = build_stacks(new_app(outdir=tmp_path / "cdk.out"), app)
-    shared = [built.network, built.dns, built.platform, built.exocom, built.monitoring]
-    stacks: list[Stack] = [s for s in shared if s is not None]
+    shared = [built.network, built.zone, built.dns, built.platform, built.exocom]
+    stacks: list[Stack] = [s for s in [*shared, built.monitoring] if s is not None]
     stacks += built.services.values()
-    empty = {
-        s.stack_name
-        for s in stacks
-        if not any(isinstance(c, CfnResource) for c in s.node.find_all())
-    }
-    assert set(stacks_without_resources(app)) == empty == ({"demo-dns"} if imported else set())
+    assert all(any(isinstance(c, CfnResource) for c in s.node.find_all()) for s in stacks)
+    assert [s.stack_name for s in stacks] == derive.stack_names(app)
+    assert (built.dns is None) == (extra is not None)
+    assert derive.omitted_stacks(app) == (
+        {}
+        if extra is None
+        else {
+            "demo-dns": "not synthesized: it would hold no resource (the certificate is an"
+            " existing one, imported by demo-platform)"
+        }
+    )
 
 
 def test_a_stack_without_resources_is_nothing_to_deploy_not_missing(
     make_app: AppFactory, session: boto3.Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # cdk deploy skips a stack without resources: CloudFormation never knows demo-dns
+    # a stack without resources is not synthesized: CloudFormation never knows demo-dns
     app = load_app(make_app(IMPORTED_DNS))
     moto_app.deploy(app, session, skip=["dns"], monkeypatch=monkeypatch)
     status = app_status(app, session=session)
     assert status.stacks[1].as_json() == {
         "name": "demo-dns",
         "status": NOTHING_TO_DEPLOY,
-        "reason": "no resources to deploy (hosted-zone-id and certificate-arn name an existing"
-        " zone and certificate): cdk deploy skips it",
+        "reason": "not synthesized: it would hold no resource (the certificate is an existing"
+        " one, imported by demo-platform)",
     }
     assert [s.status for s in status.stacks if s.name != "demo-dns"] == ["CREATE_COMPLETE"] * 6

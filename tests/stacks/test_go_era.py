@@ -27,6 +27,11 @@ from tests.apps import GO_CERTIFICATE_ARN, go_era_app
 from tests.conftest import REPO
 from tests.synth import Synthesized
 
+#: Why a Go-era app (its certificate given) has no dns stack, as plan and status say.
+OMITTED_DNS = (
+    "not synthesized: it would hold no resource (the certificate is an existing one,"
+    " imported by hello-platform)"
+)
 PASSWORD = "{{resolve:secretsmanager:hello/db:SecretString:password::}}"
 
 
@@ -76,7 +81,6 @@ def test_the_databases_have_a_stack_of_their_own_after_exocom(go: Synthesized) -
     assert list(go.templates) == [
         "hello-network",
         "hello-zone",
-        "hello-dns",
         "hello-platform",
         "hello-exocom",
         "hello-data",
@@ -282,6 +286,9 @@ def test_a_worker_has_no_route(go: Synthesized) -> None:
 
 
 def test_the_certificate_is_imported_on_the_https_listener(go: Synthesized) -> None:
+    # the platform stack imports it: a dns stack would hold no resource, so there is none
+    assert go.stacks.dns is None
+    assert "hello-dns" not in go.templates
     for name in go.templates:
         Template.from_json(go.templates[name]).resource_count_is(
             "AWS::CertificateManager::Certificate", 0
@@ -320,6 +327,7 @@ def test_plan_lists_the_databases_under_their_stack(go: Synthesized) -> None:
     [web] = [s["service"] for s in document["stacks"] if s["name"] == "hello-web"]
     assert web["memory"] == "reservation"
     assert "databases" not in document["stacks"][0]
+    assert document["omitted_stacks"] == {"hello-dns": OMITTED_DNS}
 
 
 def test_plan_prints_the_databases_memory_and_translations(go: Synthesized) -> None:
@@ -335,6 +343,7 @@ def test_plan_prints_the_databases_memory_and_translations(go: Synthesized) -> N
         "public service on the public cluster: 128 CPU units, 256 MiB reserved (no hard limit)",
         "greeter [translations: ask.greeting as greeting.request]: receives ask.greeting;"
         " sends greeting.reply",
+        f"hello-dns: {OMITTED_DNS}",
     ):
         assert line in lines
 

@@ -20,6 +20,7 @@ from exosphere_cdk.manifest.data.rds import ENGINE_LOGS, ENGINE_LOGS_WRITTEN, EN
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.model.amis import AmiPins
 from exosphere_cdk.manifest.model.app import (
+    DOCKERFILE,
     Alarms,
     Database,
     LoadedApp,
@@ -77,6 +78,9 @@ class DnsDesign:
     hosted_zone_id: str | None
     #: An existing certificate; None: a DNS-validated one.
     certificate_arn: str | None
+    #: Whether the dns stack is synthesized (derive.has_stack): only for the certificate
+    #: it creates; an existing one is imported by the platform stack.
+    has_stack: bool
 
 
 @frozen(kw_only=True)
@@ -130,6 +134,8 @@ class BuiltImage:
     #: The CPU architecture it is built for: that of its cluster's instances.
     architecture: Architecture
     exclude: tuple[str, ...] = NOT_IN_IMAGE
+    #: The file it is built from, in `directory` (Image.dockerfile).
+    dockerfile: str = DOCKERFILE
 
 
 @frozen(kw_only=True)
@@ -393,6 +399,7 @@ def _dns(app: LoadedApp) -> DnsDesign | None:
         domain=app.domain,
         hosted_zone_id=app.aws.hosted_zone_id,
         certificate_arn=app.aws.certificate_arn,
+        has_stack=derive.has_stack(app, "dns"),
     )
 
 
@@ -607,7 +614,11 @@ def _service(app: LoadedApp, svc: LoadedService, platform: PlatformDesign) -> Se
         role=svc.role,
         public=svc.public,
         image=(
-            BuiltImage(directory=svc.image.value, architecture=instances.architecture)
+            BuiltImage(
+                directory=svc.image.value,
+                architecture=instances.architecture,
+                dockerfile=svc.image.dockerfile,
+            )
             if svc.image.kind == "asset"
             else pulled_image(app, svc.image.value)
         ),

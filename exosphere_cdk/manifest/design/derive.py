@@ -34,10 +34,13 @@ def stack_name(app: LoadedApp, part: str) -> str:
     return f"{deployment_name(app)}-{part}"
 
 
-def shared_stack_names(app: LoadedApp) -> list[str]:
-    """The app's own stacks, in STACK_PARTS order (`-dns` only with a domain, `-zone` only
-    with a domain and no `hosted-zone-id`; `-data` after `-exocom`, only with databases)."""
-    return [stack_name(app, part) for part in stack_parts(app) if _has_stack(app, part)]
+def shared_stack_names(app: LoadedApp, *, omitted: bool = False) -> list[str]:
+    """The app's own stacks, in STACK_PARTS order (`-dns` only with a domain and no
+    certificate given, `-zone` only with a domain and no `hosted-zone-id`; `-data` after
+    `-exocom`, only with databases); with `omitted`, those of `omitted_stacks` too."""
+    skipped = omitted_stacks(app) if omitted else {}
+    named = [(part, stack_name(app, part)) for part in stack_parts(app)]
+    return [name for part, name in named if has_stack(app, part) or name in skipped]
 
 
 def stack_parts(app: LoadedApp) -> list[str]:
@@ -48,19 +51,42 @@ def stack_parts(app: LoadedApp) -> list[str]:
     return parts
 
 
-def _has_stack(app: LoadedApp, part: str) -> bool:
+def has_stack(app: LoadedApp, part: str) -> bool:
+    """Whether the app synthesizes its shared stack `part` (a STACK_PARTS or DATA_STACK_PART)."""
     if part == "zone":
         return app.domain is not None and app.aws.hosted_zone_id is None
-    return part != "dns" or app.domain is not None
+    if part == "dns":
+        return app.domain is not None and app.aws.certificate_arn is None
+    return part != DATA_STACK_PART or bool(app.databases)
 
 
-def stack_names(app: LoadedApp) -> list[str]:
-    """Every stack of the app: the shared ones, then one per service.
+def omitted_stacks(app: LoadedApp) -> dict[str, str]:
+    """The app's own stacks that are not synthesized because they would hold no resource
+    (CloudFormation refuses a template without one), and why.
+
+    The dns stack holds only the certificate the app asks for: with an existing one
+    given (`certificate-arn`, the Go era's `ssl-certificate-arn`), the platform stack
+    imports it and there is no dns stack, whatever the zone.
+    """
+    if app.domain is None or app.aws.certificate_arn is None:
+        return {}
+    return {
+        stack_name(app, "dns"): "not synthesized: it would hold no resource (the certificate"
+        f" is an existing one, imported by {stack_name(app, 'platform')})"
+    }
+
+
+def stack_names(app: LoadedApp, *, omitted: bool = False) -> list[str]:
+    """Every stack of the app: the shared ones, then one per service (with `omitted`,
+    the shared ones `omitted_stacks` names too, where they would be).
 
     Not the deployment order: the CLI orders stacks by their references, and the
     dashboard stack (`-monitoring`) goes after the services it shows.
     """
-    return [*shared_stack_names(app), *(stack_name(app, s.role) for s in app.services)]
+    return [
+        *shared_stack_names(app, omitted=omitted),
+        *(stack_name(app, s.role) for s in app.services),
+    ]
 
 
 def private_zone(app: LoadedApp) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 from attrs import frozen
 
 from exosphere_cdk.manifest.errors import Problem, display_path
+from exosphere_cdk.manifest.model.app import DOCKERFILE
 
 OUTSIDE = (
     "a symbolic link to {target}, outside the application folder, expected a file inside it"
@@ -74,7 +75,8 @@ DOCKERIGNORE_TOO_LARGE = (
     f"a .dockerignore of {{what}}, expected at most {DOCKERIGNORE_MAX_BYTES:,} bytes and"
     f" {DOCKERIGNORE_MAX_PATTERNS:,} patterns"
 )
-DOCKERFILE = "Dockerfile"
+#: The Go era's exo deploy built each service folder's Dockerfile.prod (from 0.24).
+GO_ERA_DOCKERFILES = ("Dockerfile.prod", DOCKERFILE)
 SERVICE_FILE = "service.yml"
 
 
@@ -201,8 +203,13 @@ class DockerIgnore:
         self.has_negation = any(p.negated for p in self.patterns)
 
     @classmethod
-    def of(cls, context: Path) -> DockerIgnore:
-        """The exclusions CDK applies to `context` (stacks/app_stacks.py's image asset).
+    def of(cls, context: Path, dockerfile: str = DOCKERFILE) -> DockerIgnore:
+        """The exclusions CDK applies to `context` (stacks/convert.py's image asset),
+        built from its file `dockerfile`.
+
+        CDK's copy reads `.dockerignore` alone, whatever the Dockerfile's name; Docker
+        then builds from that copy with `<dockerfile>.dockerignore` when it has one
+        (else `.dockerignore`), which leaves out more but never changes what is copied.
 
         Read only when it is a file of at most DOCKERIGNORE_MAX_BYTES (never a FIFO,
         which would block): `dockerignore_problem` says what else it is.
@@ -212,7 +219,7 @@ class DockerIgnore:
             return _NoDockerIgnore()
         # image-asset.ts: the file's patterns, then `exclude` (service.yml), then
         # the .dockerignore and the Dockerfile are brought back.
-        extra = cls([SERVICE_FILE, f"!{DOCKERIGNORE}", f"!{DOCKERFILE}"])
+        extra = cls([SERVICE_FILE, f"!{DOCKERIGNORE}", f"!{dockerfile}"])
         own.patterns.extend(extra.patterns)
         return own
 
@@ -306,15 +313,25 @@ class _File:
     size: int
 
 
-def build_context_problems(context: Path, root: Path) -> list[Problem]:
+def dockerfile_in(folder: Path, names: Sequence[str] = (DOCKERFILE,)) -> str | None:
+    """The first of `names` that `folder` has (a file, or a link the walk checks)."""
+    return next(
+        (name for name in names if (folder / name).is_symlink() or (folder / name).is_file()),
+        None,
+    )
+
+
+def build_context_problems(
+    context: Path, root: Path, dockerfile: str = DOCKERFILE
+) -> list[Problem]:
     """What would make synthesis fail on, or surprise with, the build context `context`.
 
-    `context` is a resolved service folder with a Dockerfile, `root` the resolved
-    app folder. Nothing is read but folders and `.dockerignore`: files are
+    `context` is a resolved service folder with the file `dockerfile`, `root` the
+    resolved app folder. Nothing is read but folders and `.dockerignore`: files are
     opened (to know they can be) and stat-ed, never read, so a sparse 2 GiB
     file costs nothing.
     """
-    ignore = DockerIgnore.of(context)
+    ignore = DockerIgnore.of(context, dockerfile)
     problems: list[Problem] = []
     unusable = dockerignore_problem(context)
     if unusable is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import attrs
@@ -21,12 +21,16 @@ from exosphere_cdk.manifest.errors import (
 )
 from exosphere_cdk.manifest.load.ami_pins import read_pins
 from exosphere_cdk.manifest.load.converter import describe
-from exosphere_cdk.manifest.load.files import build_context_problems, file_kind
+from exosphere_cdk.manifest.load.files import (
+    build_context_problems,
+    dockerfile_in,
+    file_kind,
+)
 from exosphere_cdk.manifest.load.files import escape as _escape
 from exosphere_cdk.manifest.load.files import resolve as _resolve
 from exosphere_cdk.manifest.load.files import unreadable as _unreadable
 from exosphere_cdk.manifest.load.yaml_io import Document, load_yaml
-from exosphere_cdk.manifest.model.app import LoadedApp
+from exosphere_cdk.manifest.model.app import DOCKERFILE, LoadedApp
 from exosphere_cdk.manifest.model.constraints import LOCAL
 from exosphere_cdk.manifest.rules import check_app
 
@@ -222,10 +226,17 @@ def _folder(
 
 
 def read_service(
-    run: Run, app_doc: Document, app_dir: Path, location: str, loc_path: KeyPath
+    run: Run,
+    app_doc: Document,
+    app_dir: Path,
+    location: str,
+    loc_path: KeyPath,
+    *,
+    dockerfiles: Sequence[str] = (DOCKERFILE,),
 ) -> tuple[Document, Path] | None:
-    """The service.yml of the folder `location` names, and the folder (resolved); its
-    Dockerfile's build context is checked. None (reported) when it cannot be read."""
+    """The service.yml of the folder `location` names, and the folder (resolved); the
+    build context of its Dockerfile (the first of `dockerfiles` it has) is checked.
+    None (reported) when it cannot be read."""
     folder = service_folder(run, app_doc, app_dir, location, loc_path)
     if folder is None:
         return None
@@ -255,10 +266,11 @@ def read_service(
     doc = run.read(service_path, root)
     if doc is None:
         return None
-    dockerfile = folder / "Dockerfile"
-    if resolved not in run.contexts and (dockerfile.is_symlink() or dockerfile.is_file()):
+    dockerfile = dockerfile_in(folder, dockerfiles)
+    if resolved not in run.contexts and dockerfile is not None:
         run.contexts.add(resolved)
-        run.problems.extend(build_context_problems(resolved, root))  # the image's build context
+        # the image's build context
+        run.problems.extend(build_context_problems(resolved, root, dockerfile))
     return doc, resolved
 
 

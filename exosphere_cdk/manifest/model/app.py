@@ -37,6 +37,10 @@ ERAS: Mapping[str, str] = {
 }
 
 
+#: The file an image is built from, in its service folder, unless the era says otherwise.
+DOCKERFILE = "Dockerfile"
+
+
 @frozen
 class Where:
     """A place in a manifest: the file as shown, the key path, the role it was read for."""
@@ -95,6 +99,8 @@ class Image:
     kind: Literal["asset", "registry"]
     #: asset: absolute folder holding the Dockerfile; registry: the image name.
     value: str
+    #: asset: the file it is built from, in that folder (the Go era's Dockerfile.prod).
+    dockerfile: str = DOCKERFILE
 
 
 @frozen(kw_only=True)

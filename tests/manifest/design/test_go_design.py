@@ -72,10 +72,10 @@ def test_an_app_without_databases_has_no_data_stack(app: LoadedApp) -> None:
     bare = attrs.evolve(app, databases=())
     assert design(bare).data is None
     assert "hello-data" not in derive.stack_names(bare)
+    # a Go-era app gives its certificate: no dns stack (it would hold no resource)
     assert derive.shared_stack_names(app) == [
         "hello-network",
         "hello-zone",
-        "hello-dns",
         "hello-platform",
         "hello-exocom",
         "hello-data",
@@ -223,10 +223,10 @@ def test_exocom_before_0_24_refuses_written_translations() -> None:
     app = go_era_app("0.23.0")
     errors = [str(p) for p in check_app(app) if p.severity == "error"]
     assert errors == [
-        # (at the service's entry: the exo-deploy era writes no translations key)
+        # (at the namespace, the exo-deploy era's way of writing a translation)
         "manifests/hello/application.yml: services.private.greeter.namespace: ExoCom 0.23.0"
-        " reads no message translations (it translates by namespace only), expected none, or ExoCom"
-        " 0.24.0 or later"
+        " reads no message translations (it translates by namespace only), expected none, or"
+        " ExoCom 0.24.0 or later"
     ]
     # and its routes carry none
     assert "translations" not in json.dumps(_routes("0.23.0"))

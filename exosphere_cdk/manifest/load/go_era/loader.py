@@ -19,6 +19,7 @@ from exosphere_cdk.manifest.errors import (
 )
 from exosphere_cdk.manifest.load import reading
 from exosphere_cdk.manifest.load.converter import structure_doc
+from exosphere_cdk.manifest.load.files import GO_ERA_DOCKERFILES, dockerfile_in
 from exosphere_cdk.manifest.load.go_era import checks, dependencies, translate
 from exosphere_cdk.manifest.load.go_era import schema as go
 from exosphere_cdk.manifest.load.reading import Run, deployable, read_app, read_service
@@ -237,7 +238,9 @@ def _service(
         )
         run.add(doc, entry.path, message)
         return None
-    found = read_service(run, doc, directory, ref.location, (*entry.path, "location"))
+    found = read_service(
+        run, doc, directory, ref.location, (*entry.path, "location"), dockerfiles=GO_ERA_DOCKERFILES
+    )
     if found is None:
         return None
     service_doc, folder = found
@@ -281,14 +284,19 @@ def _kind(run: Run, doc: Document, era: str, written: str | None) -> Kind | None
     return None
 
 
+#: The files a Go-era service folder's image is built from, as a message names them.
+_EITHER = " or ".join(GO_ERA_DOCKERFILES)
+
+
 def _image(run: Run, doc: Document, entry: Entry, folder: Path) -> None:
-    """A Dockerfile in the folder, or an image to pull: a notice for exo-deploy's leftover."""
+    """A Dockerfile.prod or Dockerfile in the folder, or an image to pull: a notice for
+    exo-deploy's leftover."""
     ref = entry.ref
-    dockerfile = (folder / "Dockerfile").is_file()
+    dockerfile = dockerfile_in(folder, GO_ERA_DOCKERFILES) is not None
     if ref.docker_image_leftover is not None:
         used = not dockerfile and ref.docker_image is None
         what = (
-            "read as the service's image, since the folder has no Dockerfile" if used else "ignored"
+            f"read as the service's image, since the folder has no {_EITHER}" if used else "ignored"
         )
         run.add(
             doc,
@@ -301,9 +309,9 @@ def _image(run: Run, doc: Document, entry: Entry, folder: Path) -> None:
         run.add(
             doc,
             (*entry.path, "location"),
-            f"no Dockerfile in '{ref.location}' and no docker-image, expected a Dockerfile there"
-            " (the Go era built the folder's Dockerfile.prod: name it Dockerfile) or the image"
-            " to run in docker-image",
+            f"no {_EITHER} in '{ref.location}' and no docker-image, expected one of them there"
+            " (the Go era's exo deploy built Dockerfile.prod; we build it, else Dockerfile) or"
+            " the image to run in docker-image",
         )
 
 

@@ -402,7 +402,7 @@ class ServiceRef:
         "docker-image",
         default=None,
         doc="the image to run (its service.yml is not read: the folder is needed)",
-        default_doc="the folder's Dockerfile",
+        default_doc="the folder's Dockerfile.prod, else its Dockerfile",
         pattern=r"^[a-z0-9][A-Za-z0-9._/:@-]*$",
         noun="image",
         expected="an image name like 'originate/exocom:0.26.3'",
@@ -411,7 +411,7 @@ class ServiceRef:
         "docker_image",
         default=None,
         doc="exo-deploy's key, not read by the Go era (a notice): the image when the folder has"
-        " no Dockerfile",
+        " no Dockerfile.prod or Dockerfile",
         default_doc="none",
         pattern=r"^[a-z0-9][A-Za-z0-9._/:@-]*$",
         noun="image",

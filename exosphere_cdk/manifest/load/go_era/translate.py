@@ -21,6 +21,7 @@ from exosphere_cdk.manifest.design.derive import go_secrets_store
 from exosphere_cdk.manifest.errors import display_path
 from exosphere_cdk.manifest.load.exo_deploy import schema as exo_deploy
 from exosphere_cdk.manifest.load.exo_deploy.translate import aws_settings
+from exosphere_cdk.manifest.load.files import GO_ERA_DOCKERFILES, dockerfile_in
 from exosphere_cdk.manifest.load.go_era import schema as go
 from exosphere_cdk.manifest.model.app import (
     Alarms,
@@ -214,17 +215,19 @@ def _split(path: str) -> tuple[str, ...]:
 
 
 def image(entry: go.ServiceRef, directory: Path | None) -> Image:
-    """A Dockerfile in the service folder, else `docker-image`, else exo-deploy's leftover
-    `docker_image` (the loader reports a service with none of them)."""
-    if directory is not None and (directory / "Dockerfile").is_file():
-        return Image("asset", str(directory))
+    """The service folder's Dockerfile.prod (as the Go era's exo deploy built it) or
+    Dockerfile, else `docker-image`, else exo-deploy's leftover `docker_image` (the
+    loader reports a service with none of them)."""
+    dockerfile = None if directory is None else dockerfile_in(directory, GO_ERA_DOCKERFILES)
+    if directory is not None and dockerfile is not None:
+        return Image("asset", str(directory), dockerfile)
     name = entry.docker_image or entry.docker_image_leftover or ""
     return Image("registry", name)
 
 
 def image_name(entry: go.ServiceRef, directory: Path | None) -> str | None:
     """The image named in application.yml: `docker-image`, or exo-deploy's leftover
-    `docker_image` when it is the image pulled (the folder has no Dockerfile)."""
+    `docker_image` when it is the image pulled (the folder has no Dockerfile.prod or Dockerfile)."""
     if entry.docker_image is not None:
         return entry.docker_image
     if image(entry, directory).kind == "registry":

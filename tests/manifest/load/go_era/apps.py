@@ -1,4 +1,5 @@
-"""Small Go-era apps of each family, written to a temporary folder with a Dockerfile per service."""
+"""Small Go-era apps of each family, written to a temporary folder with a Dockerfile.prod per
+service (the file the Go era's exo deploy built)."""
 
 from __future__ import annotations
 
@@ -138,7 +139,7 @@ BASES["go-f2"] = merged(
 
 def write(root: Path, era: str, changes: Mapping[str, Any] | None = None) -> Path:
     """BASES[era] with `changes` (per file: a dict merged in, a str written as is, DELETE) in
-    root/app, with a one-line Dockerfile in each service folder."""
+    root/app, with a one-line Dockerfile.prod in each service folder."""
     app = root / "app"
     files: dict[str, Any] = dict(BASES[era])
     for name, change in (changes or {}).items():
@@ -151,7 +152,7 @@ def write(root: Path, era: str, changes: Mapping[str, Any] | None = None) -> Pat
         text = content if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False)
         path.write_text(text)
         if name.endswith("service.yml"):
-            (path.parent / "Dockerfile").write_text("FROM scratch\n")
+            (path.parent / "Dockerfile.prod").write_text("FROM scratch\n")
     return Path("app")
 
 

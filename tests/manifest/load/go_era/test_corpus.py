@@ -76,7 +76,7 @@ def test_the_2017_09_leftovers_are_notices(september: LoadedApp) -> None:
     assert (
         "services.public.space-tweet-web-service.docker_image: exo-deploy's key, not read by the"
         " Go era's exo deploy (its key is docker-image): read as the service's image, since the"
-        " folder has no Dockerfile"
+        " folder has no Dockerfile.prod or Dockerfile"
     ) in notices
 
 
@@ -87,11 +87,11 @@ def test_the_2018_03_app_in_place_lacks_only_its_dockerfiles() -> None:
     assert [(p.path, p.message.split(",")[0]) for p in raised.value.errors] == [
         (
             "services.space-tweet-web-service.location",
-            "no Dockerfile in './web-server' and no docker-image",
+            "no Dockerfile.prod or Dockerfile in './web-server' and no docker-image",
         ),
         (
             "services.storage-service.location",
-            "no Dockerfile in './storage-service' and no docker-image",
+            "no Dockerfile.prod or Dockerfile in './storage-service' and no docker-image",
         ),
     ]
 
@@ -100,7 +100,7 @@ def test_the_2018_03_app_with_its_dockerfiles_is_f5(tmp_path: Path) -> None:
     app_dir = tmp_path / MARCH
     shutil.copytree(corpus(MARCH), app_dir)
     for folder in ("web-server", "storage-service"):
-        (app_dir / folder / "Dockerfile").write_text("FROM scratch\n")
+        (app_dir / folder / "Dockerfile.prod").write_text("FROM scratch\n")
     app = load_app(app_dir)
     assert (app.era, app.environments, app.exocom_version) == ("go-f5", ("production",), "0.27.0")
     assert (app.domain, app.aws.account) == ("spacetweet.originate.com", "653673351586")

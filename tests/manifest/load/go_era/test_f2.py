@@ -80,7 +80,7 @@ def test_the_example_s_postgres(example: LoadedApp) -> None:
     assert (db.id, db.engine, db.engine_version, db.allocated_storage_gib, db.roles) == (
         "postgres",
         "postgres",
-        "16.4",
+        "17.6",
         20,
         None,
     )

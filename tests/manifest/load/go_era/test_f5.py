@@ -53,7 +53,8 @@ def test_a_public_service_and_a_worker(example: LoadedApp) -> None:
         "notes.example.com",
     )
     assert (store.kind, store.port, store.url) == ("worker", None, None)
-    assert web.image == Image("asset", str((EXAMPLE / "web").absolute()))
+    # its folder holds Dockerfile.prod, as a Go-era service folder did
+    assert web.image == Image("asset", str((EXAMPLE / "web").absolute()), "Dockerfile.prod")
     assert (web.cpu, web.memory, web.memory_is_reservation) == (128, 256, True)
     assert store.messages.receives == ("notes.create", "notes.list")
     assert web.messages.sends == ("notes.create", "notes.list")
@@ -74,7 +75,7 @@ def test_the_store_s_own_database(example: LoadedApp) -> None:
     assert (db.id, db.engine, db.engine_version, db.allocated_storage_gib) == (
         "notes-db",
         "postgres",
-        "16.4",
+        "17.6",
         20,
     )
     assert (db.instance_class, db.db_name, db.username, db.storage_type) == (
@@ -352,13 +353,46 @@ def test_unknown_keys_stay_errors_with_a_hint(go_app: GoApp) -> None:
 
 def test_a_service_without_a_dockerfile_or_image(go_app: GoApp, tmp_path: Path) -> None:
     go_app.load("go-f5")
-    (tmp_path / "app" / "users" / "Dockerfile").unlink()
+    (tmp_path / "app" / "users" / "Dockerfile.prod").unlink()
     with pytest.raises(Exception) as raised:
         load_app(Path("app"))
     assert [str(p) for p in raised.value.errors] == [  # type: ignore[attr-defined]
-        "app/application.yml:18: services.users.location: no Dockerfile in './users' and no"
-        " docker-image, expected a Dockerfile there (the Go era built the folder's"
-        " Dockerfile.prod: name it Dockerfile) or the image to run in docker-image",
+        "app/application.yml:18: services.users.location: no Dockerfile.prod or Dockerfile in"
+        " './users' and no docker-image, expected one of them there (the Go era's exo deploy"
+        " built Dockerfile.prod; we build it, else Dockerfile) or the image to run in"
+        " docker-image",
+    ]
+
+
+def test_dockerfile_prod_is_built_before_a_dockerfile(go_app: GoApp, tmp_path: Path) -> None:
+    # GIVEN a folder with Dockerfile.prod (as every Go-era service had) THEN it is built
+    users = service(go_app.load("go-f5"), "users")
+    folder = str((tmp_path / "app" / "users").resolve())
+    assert users.image == Image("asset", folder, "Dockerfile.prod")
+    # WHEN a Dockerfile sits beside it THEN Dockerfile.prod still wins, as exo deploy built it
+    (tmp_path / "app" / "users" / "Dockerfile").write_text("FROM scratch\n")
+    assert service(load_app(Path("app")), "users").image.dockerfile == "Dockerfile.prod"
+    # WHEN only the Dockerfile is left THEN it is built
+    (tmp_path / "app" / "users" / "Dockerfile.prod").unlink()
+    assert service(load_app(Path("app")), "users").image == Image("asset", folder)
+
+
+def test_the_build_context_brings_back_dockerfile_prod(go_app: GoApp, tmp_path: Path) -> None:
+    # GIVEN a .dockerignore leaving out every Dockerfile*, and a Dockerfile.prod that links
+    # out of the app folder
+    go_app.load("go-f5")
+    users = tmp_path / "app" / "users"
+    (users / ".dockerignore").write_text("Dockerfile*\n")
+    (tmp_path / "outside").write_text("FROM scratch\n")
+    (users / "Dockerfile.prod").unlink()
+    (users / "Dockerfile.prod").symlink_to(tmp_path / "outside")
+    # THEN the walk sees it: CDK's copy brings back the file it builds, whatever its name
+    with pytest.raises(Exception) as raised:
+        load_app(Path("app"))
+    assert [str(p) for p in raised.value.errors] == [  # type: ignore[attr-defined]
+        "app/users/Dockerfile.prod: a symbolic link to outside, outside the application"
+        " folder, expected a file inside it (nothing outside the app folder is read or"
+        " packaged)",
     ]
 
 
@@ -368,8 +402,8 @@ def test_location_wins_then_docker_image(go_app: GoApp, tmp_path: Path) -> None:
     app = go_app.load("go-f5", image)
     # THEN the folder is built, as the Go era did (its location won)
     assert service(app, "users").image.kind == "asset"
-    # WHEN the folder has no Dockerfile THEN the image is pulled
-    (tmp_path / "app" / "users" / "Dockerfile").unlink()
+    # WHEN the folder has no Dockerfile.prod (nor Dockerfile) THEN the image is pulled
+    (tmp_path / "app" / "users" / "Dockerfile.prod").unlink()
     users = service(load_app(Path("app")), "users")
     assert users.image == Image("registry", "acme/users:1.0")
     assert users.source.at("image").path == "services.users.docker-image"
