@@ -134,6 +134,9 @@ def deploy(
             **_service({"Ref": "Cluster"}, "exocom"),
         },
     )
+    if app.databases:
+        # The instances themselves are not moto's CloudFormation's to create: a stand-in.
+        create("data", {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {}}})
     create("monitoring", {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {}}})
     for svc in app.services:
         resources = _service(f"{slug}-{'public' if svc.public else 'private'}", svc.role)

@@ -10,6 +10,7 @@ the hello-dns snapshot's (the in-process synthesis is tested on its own, slow).
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from exosphere_cdk.cli import deploy, lifecycle, main
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.manifest.load.exo_deploy.loader import load_directory
 from exosphere_cdk.ops import cdk_cli
 from exosphere_cdk.ops.aws import CredentialsError
@@ -353,7 +355,8 @@ def test_destroy_every_stack(
     cdk: FakeCdk, deployed: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["destroy", deployed, "--yes"]) == 0
-    shared = ["demo-network", "demo-dns", "demo-platform", "demo-exocom"]
+    # The zone's stack has termination protection too: it is lifted with the others.
+    shared = ["demo-network", "demo-zone", "demo-dns", "demo-platform", "demo-exocom"]
     assert cdk.argvs == [
         [
             "deploy",
@@ -378,6 +381,27 @@ def test_destroy_every_stack(
     assert out.endswith("3 of 3 services steady\n")
 
 
+def test_destroy_an_app_with_a_database(
+    cdk: FakeCdk,
+    session: boto3.Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The data stack's termination protection and its instances' deletion protection are
+    lifted with the others', or `destroy --all` fails at it."""
+    app_dir = tmp_path / "go-f5"
+    shutil.copytree(REPO / "manifests" / "go-f5", app_dir)
+    moto_app.deploy(load_app(app_dir, "staging"), session, monkeypatch=monkeypatch)
+    assert main(["destroy", str(app_dir), "--env", "staging", "--yes"]) == 0
+    lift, destroy = cdk.argvs
+    shared = ["network", "zone", "dns", "platform", "exocom", "data"]
+    assert lift[:8] == ["deploy", "-e", *(f"go-notes-staging-{part}" for part in shared)]
+    assert lift[8] == "--concurrency"
+    assert lift[-2:] == ["-c", "teardown=true"]
+    assert destroy[:2] == ["destroy", "--all"]
+
+
 def test_destroy_lifts_only_what_exists(
     cdk: FakeCdk,
     session: boto3.Session,
@@ -389,7 +413,7 @@ def test_destroy_lifts_only_what_exists(
     app = load_directory(app_dir, "production")
     moto_app.deploy(app, session, skip=["dns", "exocom", "web"], monkeypatch=monkeypatch)
     assert main(["destroy", app_dir, "--yes"]) == 0
-    assert cdk.argvs[0][:4] == ["deploy", "-e", "demo-network", "demo-platform"]
+    assert cdk.argvs[0][:5] == ["deploy", "-e", "demo-network", "demo-zone", "demo-platform"]
     assert cdk.argvs[1][:2] == ["destroy", "--all"]
 
 

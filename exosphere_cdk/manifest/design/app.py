@@ -294,6 +294,13 @@ class AppDesign:
     def insights_on(self) -> bool:
         return self.container_insights != "disabled"
 
+    @property
+    def protected_stacks(self) -> tuple[str, ...]:
+        """The stacks with termination protection (lifted by a `-c teardown=true` deploy):
+        every shared stack but the dashboard, which nothing is lost with; services' none."""
+        shared = (self.network, self.zone, self.dns, self.platform, self.exocom, self.data)
+        return tuple(spec.name for spec in shared if spec is not None)
+
     def service(self, stack_name: str) -> ServiceDesign | None:
         """The service whose stack is `stack_name`, if any."""
         return next((s for s in self.services if s.name == stack_name), None)
