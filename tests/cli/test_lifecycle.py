@@ -10,6 +10,7 @@ the hello-dns snapshot's (the in-process synthesis is tested on its own, slow).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -517,8 +518,9 @@ def test_doctor_with_problems(
     assert [line for line in out if line.startswith("error")] == [
         f"error: bootstrap: CDKToolkit in {REGION} is version 5, the templates need 6 or later:"
         f" run `npx cdk bootstrap aws://{ACCOUNT}/{REGION}` from the exosphere-cdk checkout again",
-        f"error: secrets: secret demo/mongo does not exist in {REGION} (read by users (mongo)):"
-        " create it (docs/operations.md#secrets); its service's tasks cannot start without it",
+        f"error: secrets: secret demo/mongo does not exist in {REGION} (read by users"
+        " (MONGODB_PW, MONGODB_USER)): create it (docs/operations.md#secrets); its service's"
+        " tasks cannot start without it",
     ]
     assert out[-1] == "2 problems: `exo-cdk deploy` would stop here"
     # docs/commands.md shows this run, word for word.
@@ -526,6 +528,44 @@ def test_doctor_with_problems(
     shown = docs.split("$ exo-cdk doctor app\n", 1)[1].split("```", 1)[0]
     assert out == shown.splitlines()
     assert main(["doctor", app_dir, "--json"]) == 1
+
+
+def test_doctor_checks_the_database_password(
+    cdk: FakeCdk,
+    ready: boto3.Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """go-f5's staging with no secret of its own: only the data stack reads the secret,
+    the password of the store's database (its services build from a Dockerfile: a fake
+    `docker` answers `docker info`)."""
+    docker = tmp_path / "bin" / "docker"
+    docker.parent.mkdir()
+    docker.write_text("#!/bin/sh\necho 27.0.0\n")
+    docker.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{docker.parent}:{os.environ['PATH']}")
+    app_dir = tmp_path / "go-f5"
+    shutil.copytree(REPO / "manifests" / "go-f5", app_dir)
+    manifest = app_dir / "application.yml"
+    text = manifest.read_text()
+    own = "      secrets:\n        - SESSION_KEY\n"
+    manifest.write_text(text[: text.rindex(own)] + text[text.rindex(own) + len(own) :])
+    read_by = "read by go-notes-staging-data (notes-db's password)"
+    assert main(["doctor", str(app_dir), "--env", "staging"]) == 1
+    out = capfd.readouterr().out.splitlines()
+    assert [line for line in out if line.startswith("error")] == [
+        f"error: secrets: secret go-notes-staging/secrets does not exist in {REGION} ({read_by}):"
+        " create it (docs/operations.md#secrets); go-notes-staging-data cannot deploy without it"
+    ]
+    assert out[-1] == "1 problem: `exo-cdk deploy` would stop here"
+    ready.client("secretsmanager").create_secret(
+        Name="go-notes-staging/secrets", SecretString='{"NOTES_DB_PASSWORD": "x"}'
+    )
+    assert main(["doctor", str(app_dir), "--env", "staging"]) == 0
+    out = capfd.readouterr().out.splitlines()
+    assert f"ok: secrets: secret go-notes-staging/secrets exists ({read_by})" in out
+    assert out[-1] == "ready to deploy"
 
 
 def test_the_app_folder_is_required(cdk: FakeCdk, capfd: pytest.CaptureFixture[str]) -> None:

@@ -306,6 +306,29 @@ class AppDesign:
         return next((s for s in self.services if s.name == stack_name), None)
 
 
+def secret_readers(plan: AppDesign) -> dict[str, list[str]]:
+    """Every Secrets Manager secret the deployment reads, with who reads it (sorted by name):
+    the registry credentials of each pulled image, each service's variables (its databases'
+    passwords and mongo's included), and each database's master password (the data stack)."""
+    pulls: dict[str, list[str]] = {}
+    images = [("exocom", plan.exocom.image), *((s.role, s.image) for s in plan.services)]
+    for who, image in images:
+        if isinstance(image, PulledImage) and image.credentials is not None:
+            pulls.setdefault(image.credentials, []).append(who)
+    readers = {name: [f"the image pulls of {', '.join(who)}"] for name, who in pulls.items()}
+    for svc in plan.services:
+        variables: dict[str, list[str]] = {}
+        for variable, ref in sorted(svc.secrets.items()):
+            variables.setdefault(ref.name, []).append(variable)
+        for name, read in variables.items():
+            readers.setdefault(name, []).append(f"{svc.role} ({', '.join(read)})")
+    if plan.data is not None:
+        for db in plan.data.databases:
+            who = f"{plan.data.name} ({db.id}'s password)"
+            readers.setdefault(db.password.name, []).append(who)
+    return dict(sorted(readers.items()))
+
+
 def design(app: LoadedApp) -> AppDesign:
     """The deployment of `app`."""
     aws = app.aws
