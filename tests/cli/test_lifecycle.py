@@ -31,6 +31,7 @@ from tests import moto_app
 from tests.apps import AppFactory
 from tests.conftest import REPO
 from tests.ops.test_preflight import HELLO_DNS, bootstrap, ecs_role
+from tests.ops.test_status import DATA_ADVICE, without_its_database
 
 REGION = moto_app.REGION
 ACCOUNT = DEFAULT_ACCOUNT_ID
@@ -401,6 +402,28 @@ def test_destroy_an_app_with_a_database(
     assert lift[8] == "--concurrency"
     assert lift[-2:] == ["-c", "teardown=true"]
     assert destroy[:2] == ["destroy", "--all"]
+
+
+def test_destroy_names_the_data_stack_the_manifest_no_longer_makes(
+    cdk: FakeCdk,
+    session: boto3.Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The database left the manifest: destroy does not know its stack, and its closing
+    status says what to do with it."""
+    moto_app.deploy(
+        load_app(REPO / "manifests" / "go-f5", "staging"), session, monkeypatch=monkeypatch
+    )
+    app_dir = str(without_its_database(tmp_path))
+    assert main(["destroy", app_dir, "--env", "staging", "--yes"]) == 0
+    lift, _ = cdk.argvs
+    assert "go-notes-staging-data" not in lift
+    assert (
+        "go-notes-staging-data (CREATE_COMPLETE) is deployed but the manifest no longer makes"
+        f" it: {DATA_ADVICE}"
+    ) in capfd.readouterr().out.splitlines()
 
 
 def test_destroy_lifts_only_what_exists(
