@@ -24,6 +24,7 @@ import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import ecs_backends
 
+from exosphere_cdk.manifest.design.app import tags
 from exosphere_cdk.manifest.design.derive import deployment_name, has_stack
 from exosphere_cdk.manifest.model.app import LoadedApp
 
@@ -100,9 +101,14 @@ def deploy(
     skipped = set(skip)
     slug = deployment_name(app)  # the slug in production, `<slug>-<env>` elsewhere
 
+    # Tagged as the CDK app tags every stack (design.app.tags).
+    stack_tags = [{"Key": key, "Value": value} for key, value in tags(app).items()]
+
     def create(part: str, resources: dict[str, Any]) -> None:
         if part not in skipped:
-            cfn.create_stack(StackName=f"{slug}-{part}", TemplateBody=_template(resources))
+            cfn.create_stack(
+                StackName=f"{slug}-{part}", TemplateBody=_template(resources), Tags=stack_tags
+            )
 
     create(
         "network", {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}}}
@@ -135,6 +141,9 @@ def deploy(
             **_service({"Ref": "Cluster"}, "exocom"),
         },
     )
+    if app.databases:
+        # The instances themselves are not moto's CloudFormation's to create: a stand-in.
+        create("data", {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {}}})
     create("monitoring", {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {}}})
     for svc in app.services:
         resources = _service(f"{slug}-{'public' if svc.public else 'private'}", svc.role)

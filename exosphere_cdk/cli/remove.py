@@ -10,18 +10,34 @@ import argparse
 import json
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from exosphere_cdk.cli.common import add_app_arguments, load
 from exosphere_cdk.ops.aws import new_session
-from exosphere_cdk.ops.remove import RemovalPlan, removal_plan, remove
+from exosphere_cdk.ops.remove import RemovalPlan, key_kept, removal_plan, remove
 from exosphere_cdk.reporting import EXIT_INVALID, EXIT_OK, console
 
 
 def _env(plan: RemovalPlan) -> str:
     """` --env NAME` for an environment other than production."""
     return "" if plan.env == "production" else f" --env {plan.env}"
+
+
+def _print_snapshots(out: Console, plan: RemovalPlan) -> None:
+    """The app's DB snapshots (kept), and the key they keep, in one line."""
+    if not plan.snapshots:
+        return
+    table = Table(title=f"{plan.deployment}'s DB snapshots: `remove` keeps them")
+    for column in ("snapshot", "instance", "detail"):
+        table.add_column(column)
+    for snap in plan.snapshots:
+        table.add_row(Text(snap.ident), Text(snap.instance), Text(snap.detail))
+    out.print(table)
+    for key in (item for item in plan.leftovers if item.kind == "KMS key"):
+        if plan.blocking(key):
+            out.print(f"KMS key {key.name}: {key_kept(plan.blocking(key))}", soft_wrap=True)
 
 
 def _dry_run(args: argparse.Namespace, loaded: Any) -> int:
@@ -31,7 +47,8 @@ def _dry_run(args: argparse.Namespace, loaded: Any) -> int:
         return EXIT_OK
     out = console()
     if not plan.leftovers:
-        out.print(f"nothing of {plan.deployment} is left in {plan.region}", soft_wrap=True)
+        what = " to delete" * bool(plan.snapshots)
+        out.print(f"nothing of {plan.deployment} is left{what} in {plan.region}", soft_wrap=True)
     else:
         table = Table(title=f"{plan.deployment} in {plan.region}: what `remove --yes` would delete")
         for column in ("kind", "name", "detail"):
@@ -39,6 +56,7 @@ def _dry_run(args: argparse.Namespace, loaded: Any) -> int:
         for item in plan.leftovers:
             table.add_row(Text(item.kind), Text(item.name), Text(item.detail))
         out.print(table)
+    _print_snapshots(out, plan)
     for zone in (item for item in plan.leftovers if item.kind == "hosted zone"):
         out.print(
             f"to deploy the app again on the kept zone {zone.ident} (its delegation kept), do not"
@@ -76,7 +94,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INVALID if failed else EXIT_OK
     out = console()
     if not done:
-        out.print(f"nothing of {plan.deployment} is left in {plan.region}", soft_wrap=True)
+        what = " to delete" * bool(plan.snapshots)
+        out.print(f"nothing of {plan.deployment} is left{what} in {plan.region}", soft_wrap=True)
+    for snap in plan.snapshots:
+        out.print(f"DB snapshot {snap.ident}: kept ({snap.detail})", soft_wrap=True)
     for d in done:
         style = "" if d.ok else "red"
         line = f"{d.leftover.kind} {d.leftover.name}: {d.outcome}"
@@ -96,7 +117,9 @@ def register(commands: Any) -> None:
             " log groups, KMS key and the load balancer's access-log bucket, by the tag"
             " exosphere:app = the app's slug) and, with --yes, delete it: the bucket"
             " emptied first, the zone's records first, the key scheduled for deletion in"
-            " 7 days (AWS's minimum). Without --yes nothing is deleted. boto3: the usual"
+            " 7 days (AWS's minimum), unless a DB snapshot of the app is encrypted with it"
+            " (the snapshots are listed, never deleted). Without --yes nothing is deleted."
+            " boto3: the usual"
             " credentials, profile and region (the app's region when it sets one)."
         ),
     )

@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_status(out: Console, result: AppStatus) -> None:
-    """The stacks table, the services table, why services are not steady, how many are."""
+    """The stacks table, the stacks the manifest no longer makes, the services table, why
+    services are not steady, how many are."""
     stacks = Table(title=f"{result.deployment}: stacks in {result.region}")
     for column in ("stack", "status", "reason"):
         stacks.add_column(column)
@@ -65,6 +66,9 @@ def print_status(out: Console, result: AppStatus) -> None:
         status = _SHOWN.get(s.status, s.status)
         stacks.add_row(Text(s.name), Text(status, style=_style(s.status)), Text(s.reason or ""))
     out.print(stacks)
+    for left in result.left:
+        line = f"{left.name} ({left.status}) is deployed but the manifest no longer makes it"
+        out.print(Text(f"{line}: {left.advice}", style="yellow"), soft_wrap=True)
     services = Table(title=f"{result.deployment}: services")
     for column in ("role", "desired", "running", "pending", "rollout", "targets"):
         services.add_column(

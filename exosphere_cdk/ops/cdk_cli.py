@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from attrs import frozen
 
+from exosphere_cdk.manifest.design.app import design
 from exosphere_cdk.manifest.design.derive import stack_name, stack_names
 from exosphere_cdk.manifest.errors import UsageError, did_you_mean
 from exosphere_cdk.manifest.model.app import LoadedApp
@@ -24,7 +25,6 @@ __all__ = [
     "APPROVALS",
     "CDK_CONCURRENCY",
     "CHECKOUT",
-    "PROTECTED_PARTS",
     "Action",
     "CdkNotInstalledError",
     "CdkRun",
@@ -42,8 +42,6 @@ Action = Literal["deploy", "diff", "destroy"]
 CDK_CONCURRENCY = 10
 #: `--require-approval`'s values, the CDK's default first.
 APPROVALS = ("broadening", "any-change", "destructive", "never")
-#: The stacks with termination protection (and the load balancer's deletion protection).
-PROTECTED_PARTS = ("network", "dns", "platform", "exocom")
 #: The checkout whose CDK CLI runs (a test points it at a fake one).
 CHECKOUT = ROOT
 _PROGRESS = re.compile(r"^\s*\d+/\d+\s*$")
@@ -157,7 +155,9 @@ def destroy_runs(
     """What `exo-cdk destroy` runs, given the app's stacks that exist ([]: nothing to do).
 
     One service: its stack's destroy. The app: a `-c teardown=true` deploy of the protected
-    stacks that exist (nothing else is deployed, no stack created), then `destroy --all`.
+    stacks that exist (the design's `protected_stacks`, the data stack's too, whose
+    instances' deletion protection goes with it; nothing else is deployed, no stack
+    created), then `destroy --all`.
     """
     if service:
         stack = service_stack(app, service)
@@ -167,8 +167,7 @@ def destroy_runs(
     if not any(name in existing for name in stack_names(app)):
         return []
     synthesized = stack_names(app)
-    protected = [n for n in (stack_name(app, p) for p in PROTECTED_PARTS) if n in synthesized]
-    lift = [name for name in protected if name in existing]
+    lift = [n for n in design(app).protected_stacks if n in synthesized and n in existing]
     runs = [cdk_run("destroy", app, force=True, profile=profile)]
     if lift:
         options: dict[str, Any] = {"require_approval": "never", "teardown": True}

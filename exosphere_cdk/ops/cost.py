@@ -19,8 +19,8 @@ from exosphere_cdk.manifest.design.app import (
     WAF_RULE_GROUPS,
     AppDesign,
     DatabaseDesign,
-    PulledImage,
     design,
+    secret_readers,
 )
 from exosphere_cdk.manifest.errors import UsageError
 from exosphere_cdk.manifest.model.app import LoadedApp
@@ -132,15 +132,9 @@ class Estimate:
 
 
 def secret_names(plan: AppDesign) -> list[str]:
-    """Distinct Secrets Manager secrets the app reads (services', mongo's, Docker Hub's)."""
-    names: set[str] = set()
-    images = [plan.exocom.image, *(s.image for s in plan.services)]
-    names.update(i.credentials for i in images if isinstance(i, PulledImage) and i.credentials)
-    for svc in plan.services:
-        names.update(ref.name for ref in svc.secrets.values())
-    if plan.data is not None:
-        names.update(db.password.name for db in plan.data.databases)
-    return sorted(names)
+    """Distinct Secrets Manager secrets the app reads (design.app.secret_readers': services',
+    databases', mongo's, Docker Hub's)."""
+    return list(secret_readers(plan))
 
 
 def alarm_metrics(plan: AppDesign) -> int:

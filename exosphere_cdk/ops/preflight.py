@@ -17,7 +17,8 @@ from attrs import frozen
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from exosphere_cdk.manifest.design import derive
-from exosphere_cdk.manifest.design.app import APP_TAG
+from exosphere_cdk.manifest.design.app import APP_TAG, design
+from exosphere_cdk.manifest.design.app import secret_readers as design_secret_readers
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.ops import dns
 from exosphere_cdk.ops.aws import AwsError, aws_errors
@@ -260,22 +261,24 @@ def _docker(app: LoadedApp, docker: Callable[[], DockerState]) -> list[Finding]:
 
 
 def secret_readers(app: LoadedApp) -> dict[str, list[str]]:
-    """Every Secrets Manager secret the app reads, with who reads it (sorted by name)."""
-    readers: dict[str, list[str]] = {}
-    if app.aws.dockerhub_credentials is not None:
-        readers.setdefault(app.aws.dockerhub_credentials, []).append("dockerhub-credentials")
-    for svc in app.services:
-        for variable, ref in sorted(svc.secrets.items()):
-            readers.setdefault(ref.name, []).append(f"{svc.role} ({variable})")
-        mongo = derive.mongo_secret_name(app, svc)
-        if mongo is not None:
-            readers.setdefault(mongo, []).append(f"{svc.role} (mongo)")
-    return dict(sorted(readers.items()))
+    """Every Secrets Manager secret the app reads, with who reads it (sorted by name): the
+    design's (design.app.secret_readers, which cost counts too)."""
+    return design_secret_readers(design(app))
+
+
+def _without(readers: list[str], data: str | None) -> str:
+    """What fails without the secret: services' tasks, the data stack's deploy, or both."""
+    stack = [r for r in readers if data is not None and r.startswith(f"{data} ")]
+    tasks = "its service's tasks cannot start without it" * (len(stack) < len(readers))
+    deploy = f"{data} cannot deploy without it" if stack else ""
+    return ", and ".join(part for part in (tasks, deploy) if part)
 
 
 def _secrets(app: LoadedApp, session: boto3.Session, region: str) -> list[Finding]:
     found = []
-    for name, readers in secret_readers(app).items():
+    plan = design(app)
+    data = plan.data.name if plan.data is not None else None
+    for name, readers in design_secret_readers(plan).items():
         where = name.split(":")[3] if name.startswith("arn:") else region
         client = session.client("secretsmanager", region_name=where)
         try:
@@ -292,7 +295,7 @@ def _secrets(app: LoadedApp, session: boto3.Session, region: str) -> list[Findin
                     "secrets",
                     "error",
                     f"secret {name} {state} in {where} ({read_by}): create it"
-                    " (docs/operations.md#secrets); its service's tasks cannot start without it",
+                    f" (docs/operations.md#secrets); {_without(readers, data)}",
                 )
             )
         else:

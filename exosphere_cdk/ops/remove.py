@@ -9,6 +9,14 @@ exactly (the app `x` never takes the app `x-y`'s, production never takes
 staging's, which carry an `exosphere:env` tag),
 through the Resource Groups Tagging API (log groups, the key, the bucket) and
 Route53's own tags (the hosted zone, a global resource). Nothing here prints.
+
+The databases' snapshots (a manual one, and the final one that deleting the data
+stack takes) are the app's data: they are listed, never deleted, and while one is
+encrypted with the app's KMS key the key's deletion is not scheduled (it would
+make them unrestorable). They are found by the app's tags, which the instances
+copy to their snapshots, or by that key (a copy made by hand, untagged): not by
+the instance's identifier, whose generated prefix (the stack's name, lowercased)
+the app `x` would share with the app `x-data`.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
-from attrs import frozen
+from attrs import evolve, field, frozen
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from exosphere_cdk.manifest.design import derive
@@ -32,7 +40,9 @@ __all__ = [
     "Leftover",
     "RemovalPlan",
     "Removed",
+    "Snapshot",
     "StacksExistError",
+    "key_kept",
     "removal_plan",
     "remove",
 ]
@@ -83,8 +93,28 @@ class Leftover:
 
 
 @frozen
+class Snapshot:
+    """A DB snapshot of the app's databases: kept, never deleted by `remove`.
+
+    Attributes:
+        ident: the snapshot's identifier.
+        instance: the identifier of the instance it was taken of.
+        detail: its type, size and date, and what it is encrypted with.
+        key: the id of the app's KMS key it is encrypted with (None: another key, or none).
+    """
+
+    ident: str
+    instance: str
+    detail: str
+    key: str | None
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"id": self.ident, "instance": self.instance, "detail": self.detail, "key": self.key}
+
+
+@frozen
 class RemovalPlan:
-    """What `remove` would delete, and the app's stacks that still exist."""
+    """What `remove` would delete, the app's stacks that still exist, and its DB snapshots."""
 
     slug: str
     region: str
@@ -93,6 +123,12 @@ class RemovalPlan:
     env: str
     #: What the environment's names start with (design.derive.deployment_name).
     deployment: str
+    #: The app's DB snapshots, which `remove` keeps.
+    snapshots: list[Snapshot] = field(factory=list)
+
+    def blocking(self, key: Leftover) -> list[Snapshot]:
+        """The snapshots encrypted with `key`, which keep it from being scheduled for deletion."""
+        return [snap for snap in self.snapshots if snap.key == key.ident]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -101,6 +137,7 @@ class RemovalPlan:
             "region": self.region,
             "stacks": self.stacks,
             "leftovers": [item.as_json() for item in self.leftovers],
+            "snapshots": [snap.as_json() for snap in self.snapshots],
         }
 
 
@@ -123,6 +160,7 @@ class _Clients:
     kms: Any
     s3: Any
     route53: Any
+    rds: Any
 
 
 def _clients(app: LoadedApp, session: boto3.Session) -> _Clients:
@@ -138,6 +176,7 @@ def _clients(app: LoadedApp, session: boto3.Session) -> _Clients:
             kms=session.client("kms", region_name=region),
             s3=session.client("s3", region_name=region),
             route53=session.client("route53", region_name=region),
+            rds=session.client("rds", region_name=region),
         )
 
 
@@ -147,8 +186,11 @@ def removal_plan(app: LoadedApp, session: boto3.Session) -> RemovalPlan:
     with aws_errors():
         stacks = existing_stacks(aws.deployed, derive.stack_names(app))
         leftovers = [*_hosted_zones(aws, app), *_tagged(aws, app)]
+        keys = {item.ident for item in leftovers if item.kind == "KMS key"}
+        snapshots = sorted(_snapshots(aws, app, keys), key=lambda snap: snap.ident)
     order = {kind: i for i, kind in enumerate(KINDS)}
     leftovers.sort(key=lambda item: (order[item.kind], item.name))
+    leftovers = [_held(item, snapshots) for item in leftovers]
     return RemovalPlan(
         slug=app.slug,
         region=aws.region,
@@ -156,6 +198,7 @@ def removal_plan(app: LoadedApp, session: boto3.Session) -> RemovalPlan:
         leftovers=leftovers,
         env=app.env_name,
         deployment=derive.deployment_name(app),
+        snapshots=snapshots,
     )
 
 
@@ -163,9 +206,10 @@ def remove(app: LoadedApp, session: boto3.Session) -> tuple[RemovalPlan, list[Re
     """Delete what `removal_plan` finds; refuses (StacksExistError) while a stack exists.
 
     Buckets are emptied first (every object version and delete marker); the KMS
-    key's deletion is scheduled `KMS_PENDING_DAYS` ahead (AWS's minimum); a
-    zone loses its records but its own NS and SOA, then is deleted. A failure
-    is recorded and the others still go.
+    key's deletion is scheduled `KMS_PENDING_DAYS` ahead (AWS's minimum), unless
+    a DB snapshot is encrypted with it (then it is kept, and the outcome says what
+    to do); a zone loses its records but its own NS and SOA, then is deleted. A
+    failure is recorded and the others still go.
     """
     plan = removal_plan(app, session)
     if plan.stacks:
@@ -179,6 +223,9 @@ def remove(app: LoadedApp, session: boto3.Session) -> tuple[RemovalPlan, list[Re
     }
     done: list[Removed] = []
     for item in plan.leftovers:
+        if item.kind == "KMS key" and plan.blocking(item):
+            done.append(Removed(item, key_kept(plan.blocking(item)), ok=True))
+            continue
         with aws_errors():
             try:
                 done.append(Removed(item, deleters[item.kind](aws, item), ok=True))
@@ -193,6 +240,26 @@ def remove(app: LoadedApp, session: boto3.Session) -> tuple[RemovalPlan, list[Re
                         Removed(item, f"{error.get('Code')}: {error.get('Message')}", ok=False)
                     )
     return plan, done
+
+
+def _held(item: Leftover, snapshots: list[Snapshot]) -> Leftover:
+    """The key as the plan shows it: kept while DB snapshots are encrypted with it."""
+    held = [snap for snap in snapshots if item.kind == "KMS key" and snap.key == item.ident]
+    if not held:
+        return item
+    count = f"{len(held)} DB snapshot{'s' * (len(held) != 1)}"
+    return evolve(item, detail=f"kept: {count} encrypted with it")
+
+
+def key_kept(snapshots: list[Snapshot]) -> str:
+    """Why the key's deletion is not scheduled, and what to do, in one line."""
+    count = f"{len(snapshots)} DB snapshot{'s' * (len(snapshots) != 1)}"
+    return (
+        f"not scheduled for deletion: {count} ({', '.join(s.ident for s in snapshots)})"
+        f" {'are' if len(snapshots) != 1 else 'is'} encrypted with it and would become"
+        " unrestorable: copy them re-encrypted with another key (`aws rds copy-db-snapshot"
+        " --kms-key-id`) or delete them, then run `exo-cdk remove --yes` again"
+    )
 
 
 # ---------------------------------------------------------------- finding
@@ -268,6 +335,29 @@ def _object_versions(aws: _Clients, bucket: str) -> list[dict[str, str]] | None:
             return None
         raise
     return found
+
+
+def _snapshots(aws: _Clients, app: LoadedApp, keys: set[str]) -> Iterator[Snapshot]:
+    """The DB snapshots tagged as the environment, or encrypted with one of its `keys`."""
+    for page in aws.rds.get_paginator("describe_db_snapshots").paginate():
+        for snap in page["DBSnapshots"]:
+            found = {t["Key"]: t["Value"] for t in snap.get("TagList", [])}
+            key_id = str(snap.get("KmsKeyId") or "").rsplit("/", 1)[-1]
+            key = key_id if key_id in keys else None
+            if key is None and not _of_environment(app, found):
+                continue
+            taken = snap.get("SnapshotCreateTime")
+            when = f", taken {taken:%Y-%m-%d}" if taken is not None else ""
+            encrypted = (
+                "the app's key" if key else "another key" if snap.get("Encrypted") else "none"
+            )
+            yield Snapshot(
+                snap["DBSnapshotIdentifier"],
+                snap.get("DBInstanceIdentifier", ""),
+                f"{snap.get('SnapshotType', 'manual')}, {snap.get('AllocatedStorage', 0)} GiB"
+                f"{when}, encrypted with {encrypted}",
+                key,
+            )
 
 
 def _hosted_zones(aws: _Clients, app: LoadedApp) -> Iterator[Leftover]:

@@ -9,6 +9,7 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 from attrs import evolve, frozen
 
+from exosphere_cdk.manifest.design.app import APP_TAG, ENV_TAG, tags
 from exosphere_cdk.manifest.design.derive import (
     deployment_name,
     omitted_stacks,
@@ -16,6 +17,7 @@ from exosphere_cdk.manifest.design.derive import (
     stack_names,
 )
 from exosphere_cdk.manifest.model.app import LoadedApp
+from exosphere_cdk.manifest.model.constraints import DATA_STACK_PART
 from exosphere_cdk.ops.aws import (
     Deployed,
     NotDeployedError,
@@ -29,6 +31,7 @@ __all__ = [
     "NOTHING_TO_DEPLOY",
     "NOT_DEPLOYED",
     "AppStatus",
+    "LeftStack",
     "ServiceEvent",
     "ServiceStatus",
     "StackStatus",
@@ -56,6 +59,19 @@ class StackStatus:
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "status": self.status, "reason": self.reason}
+
+
+@frozen
+class LeftStack:
+    """A deployed stack of the app (its tags, its name's prefix) that the manifest no longer
+    makes: `cdk deploy` and `cdk destroy --all` leave it alone. `advice`: what to do."""
+
+    name: str
+    status: str
+    advice: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "status": self.status, "advice": self.advice}
 
 
 @frozen
@@ -147,6 +163,8 @@ class AppStatus:
     env: str
     #: What the environment's names start with (design.derive.deployment_name).
     deployment: str
+    #: The environment's deployed stacks that the manifest no longer makes.
+    left: tuple[LeftStack, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -155,19 +173,23 @@ class AppStatus:
             "region": self.region,
             "stacks": [s.as_json() for s in self.stacks],
             "services": [s.as_json() for s in self.services],
+            "left_behind": [s.as_json() for s in self.left],
         }
 
 
 def app_status(app: LoadedApp, *, session: boto3.Session, events: int = 5) -> AppStatus:
     """The app's stacks and services as AWS reports them, with each service's newest `events`.
 
-    Raises NotDeployedError when none of the app's stacks exists, and AwsError
+    Raises NotDeployedError when none of the app's stacks exists (nor one of the environment
+    that the manifest no longer makes: `left`), and AwsError
     (CredentialsError) when AWS cannot be asked.
     """
     deployed = clients(app, session)
     names = stack_names(app, omitted=True)
-    stacks = _stack_statuses(deployed, names, omitted_stacks(app))
-    if all(s.status in (NOT_DEPLOYED, NOTHING_TO_DEPLOY) for s in stacks):
+    live = _live_stacks(deployed)
+    stacks = _stack_statuses(live, names, omitted_stacks(app))
+    left = _left_behind(app, live, names)
+    if all(s.status in (NOT_DEPLOYED, NOTHING_TO_DEPLOY) for s in stacks) and not left:
         raise NotDeployedError(names[0], deployed.region)
     by_name = {s.name: s for s in stacks}
     public = {s.role for s in app.public_services}
@@ -203,6 +225,7 @@ def app_status(app: LoadedApp, *, session: boto3.Session, events: int = 5) -> Ap
         services=services,
         env=app.env_name,
         deployment=deployment_name(app),
+        left=left,
     )
 
 
@@ -218,19 +241,49 @@ class _Found:
     public: bool
 
 
-def _stack_statuses(
-    deployed: Deployed, names: list[str], empty: dict[str, str]
-) -> tuple[StackStatus, ...]:
-    """One DescribeStacks listing (paginated) for every stack of the app; a stack not
-    synthesized (`empty`, derive.omitted_stacks) that CloudFormation does not know is
-    NOTHING_TO_DEPLOY."""
-    wanted = set(names)
+def _live_stacks(deployed: Deployed) -> dict[str, dict[str, Any]]:
+    """Every stack of the region that CloudFormation describes (one paginated listing)."""
     live: dict[str, dict[str, Any]] = {}
     with aws_errors():
         for page in deployed.cloudformation.get_paginator("describe_stacks").paginate():
             for stack in page["Stacks"]:
-                if stack["StackName"] in wanted:
-                    live[stack["StackName"]] = stack
+                live[stack["StackName"]] = stack
+    return live
+
+
+def _left_behind(
+    app: LoadedApp, live: dict[str, dict[str, Any]], names: list[str]
+) -> tuple[LeftStack, ...]:
+    """The environment's stacks (named `<deployment>-…`, tagged as it, the tags matched
+    exactly as `remove` matches them) that are not among `names`, the manifest's."""
+    prefix, wanted = f"{deployment_name(app)}-", tags(app)
+    found = []
+    for name, stack in sorted(live.items()):
+        values = {t["Key"]: t["Value"] for t in stack.get("Tags", [])}
+        ours = all(values.get(key) == wanted.get(key) for key in (APP_TAG, ENV_TAG))
+        if name.startswith(prefix) and ours and name not in names:
+            found.append(LeftStack(name, stack["StackStatus"], _advice(app, name)))
+    return tuple(found)
+
+
+def _advice(app: LoadedApp, name: str) -> str:
+    """What to do with a stack the manifest no longer makes."""
+    if name == stack_name(app, DATA_STACK_PART):
+        return (
+            "the manifest has no database any more: snapshot it, lift its protection and"
+            " delete the stack (docs/operations.md#removing-a-database)"
+        )
+    return (
+        f"delete it if it is no longer wanted: `aws cloudformation delete-stack --stack-name"
+        f" {name}` (docs/operations.md#removing-a-service)"
+    )
+
+
+def _stack_statuses(
+    live: dict[str, dict[str, Any]], names: list[str], empty: dict[str, str]
+) -> tuple[StackStatus, ...]:
+    """The status of every stack of the app in `live`; a stack not synthesized (`empty`,
+    derive.omitted_stacks) that CloudFormation does not know is NOTHING_TO_DEPLOY."""
     return tuple(
         StackStatus(name, live[name]["StackStatus"], live[name].get("StackStatusReason"))
         if name in live

@@ -76,6 +76,10 @@ class _Build:
     env: Environment
     protect: bool
 
+    def protects(self, name: str) -> bool:
+        """Termination protection for stack `name`: the design's protected stacks, unless lifted."""
+        return self.protect and name in self.design.protected_stacks
+
     @property
     def retention(self) -> logs.RetentionDays:
         return RETENTION_DAYS[self.design.log_retention_days]
@@ -119,7 +123,7 @@ def _network(build: _Build) -> NetworkStack:
         availability_zones=spec.availability_zones,
         nat_gateways=spec.nat_gateways,
         key_alias=spec.key_alias,
-        termination_protection=build.protect,
+        termination_protection=build.protects(spec.name),
     )
 
 
@@ -133,7 +137,7 @@ def _zone(build: _Build) -> ZoneStack | None:
         env=build.env,
         description=spec.description,
         domain=spec.domain,
-        termination_protection=build.protect,
+        termination_protection=build.protects(spec.name),
     )
 
 
@@ -150,7 +154,7 @@ def _dns(build: _Build, zone: ZoneStack | None) -> DnsStack | None:
         zone=zone.zone if zone else None,
         hosted_zone_id=spec.hosted_zone_id,
         certificate_arn=spec.certificate_arn,
-        termination_protection=build.protect,
+        termination_protection=build.protects(spec.name),
     )
 
 
@@ -196,7 +200,7 @@ def _platform(build: _Build, network: NetworkStack, dns: DnsStack | None) -> Pla
         session_manager=spec.session_manager,
         notifications_key=network.key,
         container_insights=CONTAINER_INSIGHTS[plan.container_insights],
-        termination_protection=build.protect,
+        termination_protection=build.protects(spec.name),
     )
     if plan.alarms:
         topic = platform.notifications
@@ -238,7 +242,7 @@ def _exocom(build: _Build, network: NetworkStack, platform: PlatformStack) -> Ex
         reconnect_roles=spec.roles,
         root_volume_gib=spec.instance.root_volume_gib,
         machine_image=machine_image(spec.instance),
-        termination_protection=build.protect,
+        termination_protection=build.protects(spec.name),
     )
     if plan.alarms:
         # ExoCom's task not running: its running-tasks alarm (one task desired).
@@ -275,7 +279,7 @@ def _data(
         namespace=exocom.exocom.namespace,
         clients=[platform.public_cluster.security_group, platform.private_cluster.security_group],
         protect=build.protect,
-        termination_protection=build.protect,
+        termination_protection=build.protects(spec.name),
     )
 
 

@@ -93,9 +93,10 @@ def shop_ready(region: str, zone: str) -> list[str]:
     return [
         f"ok: credentials: account {ACCOUNT} in {region} as arn:aws:sts::{ACCOUNT}:user/moto",
         f"ok: bootstrap: CDKToolkit version {moto_synth.bootstrap_version()} in {region}",
-        "ok: secrets: secret exosphere-shop/mongo exists (read by products (mongo))",
+        "ok: secrets: secret exosphere-shop/mongo exists (read by products (MONGODB_PW,"
+        " MONGODB_USER))",
         "ok: secrets: secret shop/admin exists (read by admin (ADMIN_PASSWORD))",
-        "ok: secrets: secret shop/orders-mongo exists (read by orders (mongo))",
+        "ok: secrets: secret shop/orders-mongo exists (read by orders (MONGODB_PW, MONGODB_USER))",
         "ok: secrets: secret shop/payment-api-key exists (read by payments (PAYMENT_API_KEY))",
         "ok: secrets: secret shop/payment-provider exists (read by payments"
         " (PAYMENT_WEBHOOK_SECRET))",

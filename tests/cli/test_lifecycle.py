@@ -10,6 +10,8 @@ the hello-dns snapshot's (the in-process synthesis is tested on its own, slow).
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,7 @@ from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from exosphere_cdk.cli import deploy, lifecycle, main
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.manifest.load.exo_deploy.loader import load_directory
 from exosphere_cdk.ops import cdk_cli
 from exosphere_cdk.ops.aws import CredentialsError
@@ -28,6 +31,7 @@ from tests import moto_app
 from tests.apps import AppFactory
 from tests.conftest import REPO
 from tests.ops.test_preflight import HELLO_DNS, bootstrap, ecs_role
+from tests.ops.test_status import DATA_ADVICE, without_its_database
 
 REGION = moto_app.REGION
 ACCOUNT = DEFAULT_ACCOUNT_ID
@@ -353,7 +357,8 @@ def test_destroy_every_stack(
     cdk: FakeCdk, deployed: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["destroy", deployed, "--yes"]) == 0
-    shared = ["demo-network", "demo-dns", "demo-platform", "demo-exocom"]
+    # The zone's stack has termination protection too: it is lifted with the others.
+    shared = ["demo-network", "demo-zone", "demo-dns", "demo-platform", "demo-exocom"]
     assert cdk.argvs == [
         [
             "deploy",
@@ -378,6 +383,49 @@ def test_destroy_every_stack(
     assert out.endswith("3 of 3 services steady\n")
 
 
+def test_destroy_an_app_with_a_database(
+    cdk: FakeCdk,
+    session: boto3.Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The data stack's termination protection and its instances' deletion protection are
+    lifted with the others', or `destroy --all` fails at it."""
+    app_dir = tmp_path / "go-f5"
+    shutil.copytree(REPO / "manifests" / "go-f5", app_dir)
+    moto_app.deploy(load_app(app_dir, "staging"), session, monkeypatch=monkeypatch)
+    assert main(["destroy", str(app_dir), "--env", "staging", "--yes"]) == 0
+    lift, destroy = cdk.argvs
+    shared = ["network", "zone", "dns", "platform", "exocom", "data"]
+    assert lift[:8] == ["deploy", "-e", *(f"go-notes-staging-{part}" for part in shared)]
+    assert lift[8] == "--concurrency"
+    assert lift[-2:] == ["-c", "teardown=true"]
+    assert destroy[:2] == ["destroy", "--all"]
+
+
+def test_destroy_names_the_data_stack_the_manifest_no_longer_makes(
+    cdk: FakeCdk,
+    session: boto3.Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The database left the manifest: destroy does not know its stack, and its closing
+    status says what to do with it."""
+    moto_app.deploy(
+        load_app(REPO / "manifests" / "go-f5", "staging"), session, monkeypatch=monkeypatch
+    )
+    app_dir = str(without_its_database(tmp_path))
+    assert main(["destroy", app_dir, "--env", "staging", "--yes"]) == 0
+    lift, _ = cdk.argvs
+    assert "go-notes-staging-data" not in lift
+    assert (
+        "go-notes-staging-data (CREATE_COMPLETE) is deployed but the manifest no longer makes"
+        f" it: {DATA_ADVICE}"
+    ) in capfd.readouterr().out.splitlines()
+
+
 def test_destroy_lifts_only_what_exists(
     cdk: FakeCdk,
     session: boto3.Session,
@@ -389,7 +437,7 @@ def test_destroy_lifts_only_what_exists(
     app = load_directory(app_dir, "production")
     moto_app.deploy(app, session, skip=["dns", "exocom", "web"], monkeypatch=monkeypatch)
     assert main(["destroy", app_dir, "--yes"]) == 0
-    assert cdk.argvs[0][:4] == ["deploy", "-e", "demo-network", "demo-platform"]
+    assert cdk.argvs[0][:5] == ["deploy", "-e", "demo-network", "demo-zone", "demo-platform"]
     assert cdk.argvs[1][:2] == ["destroy", "--all"]
 
 
@@ -493,8 +541,9 @@ def test_doctor_with_problems(
     assert [line for line in out if line.startswith("error")] == [
         f"error: bootstrap: CDKToolkit in {REGION} is version 5, the templates need 6 or later:"
         f" run `npx cdk bootstrap aws://{ACCOUNT}/{REGION}` from the exosphere-cdk checkout again",
-        f"error: secrets: secret demo/mongo does not exist in {REGION} (read by users (mongo)):"
-        " create it (docs/operations.md#secrets); its service's tasks cannot start without it",
+        f"error: secrets: secret demo/mongo does not exist in {REGION} (read by users"
+        " (MONGODB_PW, MONGODB_USER)): create it (docs/operations.md#secrets); its service's"
+        " tasks cannot start without it",
     ]
     assert out[-1] == "2 problems: `exo-cdk deploy` would stop here"
     # docs/commands.md shows this run, word for word.
@@ -502,6 +551,44 @@ def test_doctor_with_problems(
     shown = docs.split("$ exo-cdk doctor app\n", 1)[1].split("```", 1)[0]
     assert out == shown.splitlines()
     assert main(["doctor", app_dir, "--json"]) == 1
+
+
+def test_doctor_checks_the_database_password(
+    cdk: FakeCdk,
+    ready: boto3.Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """go-f5's staging with no secret of its own: only the data stack reads the secret,
+    the password of the store's database (its services build from a Dockerfile: a fake
+    `docker` answers `docker info`)."""
+    docker = tmp_path / "bin" / "docker"
+    docker.parent.mkdir()
+    docker.write_text("#!/bin/sh\necho 27.0.0\n")
+    docker.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{docker.parent}:{os.environ['PATH']}")
+    app_dir = tmp_path / "go-f5"
+    shutil.copytree(REPO / "manifests" / "go-f5", app_dir)
+    manifest = app_dir / "application.yml"
+    text = manifest.read_text()
+    own = "      secrets:\n        - SESSION_KEY\n"
+    manifest.write_text(text[: text.rindex(own)] + text[text.rindex(own) + len(own) :])
+    read_by = "read by go-notes-staging-data (notes-db's password)"
+    assert main(["doctor", str(app_dir), "--env", "staging"]) == 1
+    out = capfd.readouterr().out.splitlines()
+    assert [line for line in out if line.startswith("error")] == [
+        f"error: secrets: secret go-notes-staging/secrets does not exist in {REGION} ({read_by}):"
+        " create it (docs/operations.md#secrets); go-notes-staging-data cannot deploy without it"
+    ]
+    assert out[-1] == "1 problem: `exo-cdk deploy` would stop here"
+    ready.client("secretsmanager").create_secret(
+        Name="go-notes-staging/secrets", SecretString='{"NOTES_DB_PASSWORD": "x"}'
+    )
+    assert main(["doctor", str(app_dir), "--env", "staging"]) == 0
+    out = capfd.readouterr().out.splitlines()
+    assert f"ok: secrets: secret go-notes-staging/secrets exists ({read_by})" in out
+    assert out[-1] == "ready to deploy"
 
 
 def test_the_app_folder_is_required(cdk: FakeCdk, capfd: pytest.CaptureFixture[str]) -> None:

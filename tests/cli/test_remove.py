@@ -13,7 +13,7 @@ from moto import mock_aws
 from exosphere_cdk.cli import main
 from tests import moto_app
 from tests.apps import AppFactory
-from tests.ops.test_remove import SLUG, kept
+from tests.ops.test_remove import SLUG, kept, snapshots
 
 REGION = moto_app.REGION
 
@@ -80,6 +80,35 @@ def test_with_yes_it_deletes(
     assert len(lines) == 5
     assert main(["remove", app_dir, "--yes"]) == 0
     assert capsys.readouterr().out == f"nothing of demo is left in {REGION}\n"
+
+
+def test_db_snapshots_are_listed_and_keep_the_key(
+    app_dir: str, session: boto3.Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ours = kept(session, SLUG)
+    instance, *names = snapshots(session, SLUG, ours["key"])
+    kept_line = (
+        f"KMS key {ours['key']}: not scheduled for deletion: 3 DB snapshots"
+        f" ({', '.join(names)}) are encrypted with it and would become unrestorable: copy them"
+        " re-encrypted with another key (`aws rds copy-db-snapshot --kms-key-id`) or delete"
+        " them, then run `exo-cdk remove --yes` again"
+    )
+    assert main(["remove", app_dir]) == 0
+    out = capsys.readouterr().out
+    (key_row,) = (line for line in out.splitlines() if line.startswith("│ KMS key"))
+    assert key_row.endswith("│ kept: 3 DB snapshots encrypted with it │")
+    assert "demo's DB snapshots: `remove` keeps them" in out
+    assert f"│ demo-final  │ {instance} │ manual, 20 GiB, taken " in out
+    assert f"{kept_line}\n" in out
+    assert main(["remove", app_dir, "--yes"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" (")[0] for line in lines[:3]] == [
+        f"DB snapshot {name}: kept" for name in names
+    ]
+    assert lines[-1] == kept_line
+    assert session.client("kms").describe_key(KeyId=ours["key"])["KeyMetadata"]["KeyState"] == (
+        "Enabled"
+    )
 
 
 def test_yes_refuses_while_a_stack_exists(

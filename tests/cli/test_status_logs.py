@@ -15,7 +15,8 @@ from exosphere_cdk.cli import main
 from exosphere_cdk.manifest.load.eras import load_app, load_directory
 from tests import moto_app
 from tests.apps import IMPORTED_CERTIFICATE, AppFactory
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, REPO
+from tests.ops.test_status import DATA_ADVICE, without_its_database
 
 HELLO = str(EXAMPLES["hello"])
 
@@ -60,6 +61,28 @@ def test_status_of_a_failed_deployment(
     assert document["services"][2]["targets"] == [
         {"target": f"{instance}:32768", "state": "healthy", "reason": None, "description": None}
     ]
+
+
+def test_status_names_a_stack_the_manifest_no_longer_makes(
+    session: boto3.Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    moto_app.deploy(
+        load_app(REPO / "manifests" / "go-f5", "staging"), session, monkeypatch=monkeypatch
+    )
+    app_dir = str(without_its_database(tmp_path))
+    assert main(["status", app_dir, "--env", "staging"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    line = (
+        "go-notes-staging-data (CREATE_COMPLETE) is deployed but the manifest no longer makes"
+        f" it: {DATA_ADVICE}"
+    )
+    # Under the stacks table, which does not list it.
+    assert lines[lines.index(line) - 1].startswith("└")
+    assert not any("│ go-notes-staging-data" in row for row in lines)
 
 
 def test_status_of_an_app_not_deployed(

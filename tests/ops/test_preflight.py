@@ -16,8 +16,11 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
+from exosphere_cdk.manifest.design.app import design
+from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.manifest.load.exo_deploy.loader import load_directory
 from exosphere_cdk.manifest.model.app import LoadedApp
+from exosphere_cdk.ops.cost import secret_names
 from exosphere_cdk.ops.docker import DockerState, probe_docker
 from exosphere_cdk.ops.preflight import (
     BOOTSTRAP_PARAMETER,
@@ -271,21 +274,40 @@ SECRETS = {
 def test_the_secrets_the_services_read(make_app: AppFactory, session: boto3.Session) -> None:
     app = load(make_app(SECRETS))
     assert secret_readers(app) == {
-        "demo/api": ["users (API_KEY)", "users (TOKEN)"],
-        "demo/mongo": ["users (mongo)"],
-        "hub": ["dockerhub-credentials"],
+        "demo/api": ["users (API_KEY, TOKEN)"],
+        "demo/mongo": ["users (MONGODB_PW, MONGODB_USER)"],
+        "hub": ["the image pulls of exocom, users, web"],
     }
     client = session.client("secretsmanager")
     client.create_secret(Name="demo/api", SecretString="{}")
     client.create_secret(Name="hub", SecretString="{}")
     client.delete_secret(SecretId="hub", RecoveryWindowInDays=7)
     assert check(app, session, "secrets") == [
-        "ok: secrets: secret demo/api exists (read by users (API_KEY), users (TOKEN))",
-        f"error: secrets: secret demo/mongo does not exist in {REGION} (read by users (mongo)):"
-        " create it (docs/operations.md#secrets); its service's tasks cannot start without it",
-        f"error: secrets: secret hub is scheduled for deletion in {REGION} (read by"
-        " dockerhub-credentials): create it (docs/operations.md#secrets); its service's tasks"
-        " cannot start without it",
+        "ok: secrets: secret demo/api exists (read by users (API_KEY, TOKEN))",
+        f"error: secrets: secret demo/mongo does not exist in {REGION} (read by users"
+        " (MONGODB_PW, MONGODB_USER)): create it (docs/operations.md#secrets); its service's"
+        " tasks cannot start without it",
+        f"error: secrets: secret hub is scheduled for deletion in {REGION} (read by the image"
+        " pulls of exocom, users, web): create it (docs/operations.md#secrets); its service's"
+        " tasks cannot start without it",
+    ]
+
+
+def test_a_secret_the_services_and_the_data_stack_read(session: boto3.Session) -> None:
+    """go-f5's staging: one secret holds the services' SESSION_KEY and the database's password
+    (the Go era's `<deployment>/secrets`); cost counts the same secrets."""
+    app = load_app(REPO / "manifests" / "go-f5", "staging")
+    readers = [
+        "store (SESSION_KEY)",
+        "web (SESSION_KEY)",
+        "go-notes-staging-data (notes-db's password)",
+    ]
+    assert secret_readers(app) == {"go-notes-staging/secrets": readers}
+    assert secret_names(design(app)) == ["go-notes-staging/secrets"]
+    assert check(app, session, "secrets") == [
+        f"error: secrets: secret go-notes-staging/secrets does not exist in {REGION} (read by"
+        f" {', '.join(readers)}): create it (docs/operations.md#secrets); its service's tasks"
+        " cannot start without it, and go-notes-staging-data cannot deploy without it"
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from exosphere_cdk.ops.aws import CredentialsError
 from exosphere_cdk.ops.remove import (
     KMS_PENDING_DAYS,
     Leftover,
+    Snapshot,
     StacksExistError,
     removal_plan,
     remove,
@@ -157,6 +159,98 @@ def test_remove_deletes_them_and_nothing_of_another_app(
     # A second run finds nothing of ours (the key pending deletion is not listed again).
     assert removal_plan(app, session).leftovers == []
     assert remove(app, session)[1] == []
+
+
+def snapshots(session: boto3.Session, slug: str, key: str) -> list[str]:
+    """What deleting the data stack leaves of a database of the app `slug`: a manual
+    snapshot and the final one, tagged as the instance (CopyTagsToSnapshot), both
+    encrypted with `key`; and an untagged copy of the manual one with that key."""
+    rds = _client(session, "rds")
+    arn = _client(session, "kms").describe_key(KeyId=key)["KeyMetadata"]["Arn"]
+    instance = f"{slug}-data-notesdbinstance1a2b3c-abcdefghijkl"
+    rds.create_db_instance(
+        DBInstanceIdentifier=instance,
+        Engine="postgres",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="notes",
+        MasterUserPassword="a-password",
+        StorageEncrypted=True,
+        KmsKeyId=arn,
+        CopyTagsToSnapshot=True,
+        Tags=[{"Key": "exosphere:app", "Value": slug}],
+    )
+    rds.create_db_snapshot(DBInstanceIdentifier=instance, DBSnapshotIdentifier=f"{slug}-manual")
+    rds.delete_db_instance(DBInstanceIdentifier=instance, FinalDBSnapshotIdentifier=f"{slug}-final")
+    rds.copy_db_snapshot(
+        SourceDBSnapshotIdentifier=f"{slug}-manual",
+        TargetDBSnapshotIdentifier=f"{slug}-copy",
+        KmsKeyId=arn,
+    )
+    return [instance, f"{slug}-copy", f"{slug}-final", f"{slug}-manual"]
+
+
+def test_db_snapshots_encrypted_with_the_key_keep_it(
+    app: LoadedApp, session: boto3.Session
+) -> None:
+    ours = kept(session, SLUG)
+    theirs = kept(session, OTHER)
+    instance, *names = snapshots(session, SLUG, ours["key"])
+    snapshots(session, OTHER, theirs["key"])
+    plan = removal_plan(app, session)
+    assert [(snap.ident, snap.instance, snap.key) for snap in plan.snapshots] == [
+        (name, instance, ours["key"]) for name in names
+    ]
+    taken = f"{datetime.now(UTC):%Y-%m-%d}"
+    assert plan.snapshots[1] == Snapshot(
+        f"{SLUG}-final",
+        instance,
+        f"manual, 20 GiB, taken {taken}, encrypted with the app's key",
+        ours["key"],
+    )
+    assert plan.leftovers[-1] == Leftover(
+        "KMS key", ours["key"], ours["key"], "kept: 3 DB snapshots encrypted with it"
+    )
+    _, done = remove(app, session)
+    assert [(d.leftover.kind, d.ok) for d in done][-1] == ("KMS key", True)
+    assert done[-1].outcome == (
+        f"not scheduled for deletion: 3 DB snapshots ({', '.join(names)}) are encrypted with"
+        " it and would become unrestorable: copy them re-encrypted with another key (`aws rds"
+        " copy-db-snapshot --kms-key-id`) or delete them, then run `exo-cdk remove --yes` again"
+    )
+    kms, rds = _client(session, "kms"), _client(session, "rds")
+    assert kms.describe_key(KeyId=ours["key"])["KeyMetadata"]["KeyState"] == "Enabled"
+    assert len(rds.describe_db_snapshots()["DBSnapshots"]) == 6  # none deleted
+    # Once they are deleted, the key goes (and the snapshots of the other app stay).
+    for name in names:
+        rds.delete_db_snapshot(DBSnapshotIdentifier=name)
+    plan, done = remove(app, session)
+    assert (plan.snapshots, [d.leftover.kind for d in done]) == ([], ["KMS key"])
+    assert done[0].outcome.startswith("deletion scheduled on ")
+    assert kms.describe_key(KeyId=ours["key"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    assert len(rds.describe_db_snapshots()["DBSnapshots"]) == 3
+
+
+def test_a_db_snapshot_re_encrypted_with_another_key_is_listed_and_keeps_nothing(
+    app: LoadedApp, session: boto3.Session
+) -> None:
+    ours = kept(session, SLUG)
+    snapshots(session, SLUG, ours["key"])
+    rds = _client(session, "rds")
+    other = _client(session, "kms").create_key()["KeyMetadata"]["Arn"]
+    rds.copy_db_snapshot(
+        SourceDBSnapshotIdentifier=f"{SLUG}-final",
+        TargetDBSnapshotIdentifier=f"{SLUG}-final-rekeyed",
+        KmsKeyId=other,
+        CopyTags=True,
+    )
+    for name in ("copy", "final", "manual"):
+        rds.delete_db_snapshot(DBSnapshotIdentifier=f"{SLUG}-{name}")
+    plan = removal_plan(app, session)
+    ((snap,),) = [plan.snapshots]
+    assert (snap.ident, snap.key) == (f"{SLUG}-final-rekeyed", None)
+    assert snap.detail.endswith(", encrypted with another key")
+    assert plan.leftovers[-1].detail.startswith("deletion scheduled")
 
 
 STAGING_DOMAIN = f"staging.{DOMAIN}"

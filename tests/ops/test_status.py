@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,13 +19,14 @@ from exosphere_cdk.ops.aws import CredentialsError, NotDeployedError
 from exosphere_cdk.ops.status import (
     NOT_DEPLOYED,
     NOTHING_TO_DEPLOY,
+    LeftStack,
     app_status,
 )
 from exosphere_cdk.stacks import build_stacks
 from exosphere_cdk.synth import new_app
 from tests import moto_app
 from tests.apps import IMPORTED_CERTIFICATE, IMPORTED_DNS, AppFactory
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, REPO
 
 
 @pytest.fixture
@@ -108,6 +110,73 @@ def test_a_service_not_deployed_yet(
     }
     web = status.services[2]
     assert (web.role, web.status, web.service, web.steady) == ("web", NOT_DEPLOYED, None, False)
+
+
+DATA_ADVICE = (
+    "the manifest has no database any more: snapshot it, lift its protection and delete the"
+    " stack (docs/operations.md#removing-a-database)"
+)
+
+
+def without_its_database(tmp_path: Path) -> Path:
+    """A copy of go-f5 whose store no longer has its `rds` dependency."""
+    app_dir = tmp_path / "go-f5"
+    shutil.copytree(REPO / "manifests" / "go-f5", app_dir)
+    store = app_dir / "store" / "service.yml"
+    text = store.read_text()
+    start = text.index("  # The store's own database")
+    store.write_text(text[:start] + text[text.index("  environments:", start) :])
+    return app_dir
+
+
+def test_a_stack_the_manifest_no_longer_makes(
+    session: boto3.Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app_dir = without_its_database(tmp_path)
+    moto_app.deploy(
+        load_app(REPO / "manifests" / "go-f5", "staging"), session, monkeypatch=monkeypatch
+    )
+    cfn, template = (
+        session.client("cloudformation"),
+        '{"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}',
+    )
+    # Of the production app `go-notes-staging` (the same prefix, other tags): not this one's.
+    production = [{"Key": "exosphere:app", "Value": "go-notes-staging"}]
+    cfn.create_stack(StackName="go-notes-staging-old", TemplateBody=template, Tags=production)
+    # A removed service's stack, tagged as the environment.
+    ours = [
+        {"Key": "exosphere:app", "Value": "go-notes"},
+        {"Key": "exosphere:env", "Value": "staging"},
+    ]
+    cfn.create_stack(StackName="go-notes-staging-mailer", TemplateBody=template, Tags=ours)
+    app = load_app(app_dir, "staging")
+    assert app.databases == ()
+    status = app_status(app, session=session)
+    assert "go-notes-staging-data" not in [s.name for s in status.stacks]
+    assert status.left == (
+        LeftStack("go-notes-staging-data", "CREATE_COMPLETE", DATA_ADVICE),
+        LeftStack(
+            "go-notes-staging-mailer",
+            "CREATE_COMPLETE",
+            "delete it if it is no longer wanted: `aws cloudformation delete-stack --stack-name"
+            " go-notes-staging-mailer` (docs/operations.md#removing-a-service)",
+        ),
+    )
+    assert status.as_json()["left_behind"][0] == {
+        "name": "go-notes-staging-data",
+        "status": "CREATE_COMPLETE",
+        "advice": DATA_ADVICE,
+    }
+    # With the database in the manifest, nothing is left behind but the service.
+    full = app_status(load_app(REPO / "manifests" / "go-f5", "staging"), session=session)
+    assert [s.name for s in full.left] == ["go-notes-staging-mailer"]
+    # Everything else destroyed: the stack left behind still shows (no "not deployed").
+    for stack in cfn.describe_stacks()["Stacks"]:
+        if stack["StackName"] != "go-notes-staging-data":
+            cfn.delete_stack(StackName=stack["StackName"])
+    alone = app_status(app, session=session)
+    assert [s.name for s in alone.left] == ["go-notes-staging-data"]
+    assert {s.status for s in alone.stacks} == {NOT_DEPLOYED}
 
 
 def test_an_app_not_deployed(hello: LoadedApp, session: boto3.Session) -> None:

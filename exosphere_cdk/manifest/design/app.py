@@ -297,9 +297,39 @@ class AppDesign:
     def insights_on(self) -> bool:
         return self.container_insights != "disabled"
 
+    @property
+    def protected_stacks(self) -> tuple[str, ...]:
+        """The stacks with termination protection (lifted by a `-c teardown=true` deploy):
+        every shared stack but the dashboard, which nothing is lost with; services' none."""
+        shared = (self.network, self.zone, self.dns, self.platform, self.exocom, self.data)
+        return tuple(spec.name for spec in shared if spec is not None)
+
     def service(self, stack_name: str) -> ServiceDesign | None:
         """The service whose stack is `stack_name`, if any."""
         return next((s for s in self.services if s.name == stack_name), None)
+
+
+def secret_readers(plan: AppDesign) -> dict[str, list[str]]:
+    """Every Secrets Manager secret the deployment reads, with who reads it (sorted by name):
+    the registry credentials of each pulled image, each service's variables (its databases'
+    passwords and mongo's included), and each database's master password (the data stack)."""
+    pulls: dict[str, list[str]] = {}
+    images = [("exocom", plan.exocom.image), *((s.role, s.image) for s in plan.services)]
+    for who, image in images:
+        if isinstance(image, PulledImage) and image.credentials is not None:
+            pulls.setdefault(image.credentials, []).append(who)
+    readers = {name: [f"the image pulls of {', '.join(who)}"] for name, who in pulls.items()}
+    for svc in plan.services:
+        variables: dict[str, list[str]] = {}
+        for variable, ref in sorted(svc.secrets.items()):
+            variables.setdefault(ref.name, []).append(variable)
+        for name, read in variables.items():
+            readers.setdefault(name, []).append(f"{svc.role} ({', '.join(read)})")
+    if plan.data is not None:
+        for db in plan.data.databases:
+            who = f"{plan.data.name} ({db.id}'s password)"
+            readers.setdefault(db.password.name, []).append(who)
+    return dict(sorted(readers.items()))
 
 
 def design(app: LoadedApp) -> AppDesign:
