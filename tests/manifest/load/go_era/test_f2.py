@@ -97,7 +97,7 @@ def test_the_example_s_postgres(example: LoadedApp) -> None:
 def test_the_example_s_notices(example: LoadedApp) -> None:
     assert [p.path for p in example.problems] == [
         "development",
-        "production.dependencies[1].version",  # PostgreSQL 16 forces SSL
+        "production.dependencies[1].version",  # PostgreSQL 17 forces SSL
         "development",
         "development",
     ]

@@ -111,7 +111,7 @@ def test_the_example_s_notices(example: LoadedApp) -> None:
         " developer's machine), not read by exo deploy",
         "manifests/go-f5/store/service.yml:25:"
         " remote.dependencies.notes-db.template-config.engine-version: notice: RDS's"
-        " PostgreSQL 16 refuses connections without SSL (rds.force_ssl=1): its clients need"
+        " PostgreSQL 17 refuses connections without SSL (rds.force_ssl=1): its clients need"
         " sslmode=require or stricter; sslmode=verify-full fails through"
         " notes.go-notes.internal (the certificate names the instance: connect to the output"
         " notesdbEndpoint for that)",
