@@ -58,16 +58,17 @@ def load_directory(app_dir: str | Path, env: str = "production") -> LoadedApp:
 def load_app(directory: Path, env: str = "production") -> LoadedApp:
     """The app in `directory` for environment `env`; ManifestError with every problem."""
     reading.deployable(env)
-    era = era_of(directory)
+    run = reading.Run()  # the era's loader reuses the application.yml read here
+    era = era_of(directory, run)
     if era == EXO_DEPLOY:
-        return exo_deploy.load_app(directory, env)
-    return go_era.load_app(directory, env, era)
+        return exo_deploy.load_app(directory, env, run)
+    return go_era.load_app(directory, env, era, run)
 
 
-def era_of(directory: Path) -> str:
+def era_of(directory: Path, run: reading.Run | None = None) -> str:
     """The family of the app in `directory` (`ERAS`); ManifestError when its application.yml
     cannot be read, or mixes families."""
-    doc = reading.read_app(reading.Run(), directory.absolute())
+    doc = reading.read_app(reading.Run() if run is None else run, directory.absolute())
     return family(doc)
 
 

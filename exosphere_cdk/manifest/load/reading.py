@@ -58,7 +58,11 @@ class Run:
         )
 
     def read(self, path: Path, root: Path) -> Document | None:
-        """The manifest `path`, unless it is a symbolic link out of `root` (the app folder)."""
+        """The manifest `path`, unless it is a symbolic link out of `root` (the app folder);
+        a file this run has read already is not read again."""
+        known = self.docs.get(display_path(path))
+        if known is not None:
+            return known
         self.files.append(display_path(path))
         escape = _escape(path, root)
         if escape is not None:

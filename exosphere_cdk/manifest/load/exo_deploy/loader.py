@@ -58,7 +58,7 @@ def load_directory(app_dir: str | Path, env: str = "production") -> LoadedApp:
     return load_app(reading.app_folder(app_dir), env)
 
 
-def load_app(directory: Path, env: str = "production") -> LoadedApp:
+def load_app(directory: Path, env: str = "production", run: Run | None = None) -> LoadedApp:
     """Load the app in `directory` for environment `env`.
 
     Raises ManifestError with every problem (errors, and the warnings and
@@ -66,7 +66,7 @@ def load_app(directory: Path, env: str = "production") -> LoadedApp:
     warnings and notices are in `LoadedApp.problems`.
     """
     deployable(env)
-    run = Run()
+    run = Run() if run is None else run
     manifests = _read(run, directory.absolute(), env)
     app = translate.loaded_app(manifests)
     return reading.finish(run, app, _value_problems(app, manifests))

@@ -84,14 +84,14 @@ class Written:
     doc: Document
 
 
-def load_app(directory: Path, env: str, era: str) -> LoadedApp:
+def load_app(directory: Path, env: str, era: str, run: Run | None = None) -> LoadedApp:
     """Load the Go-era app in `directory`, read as family `era`, for environment `env`.
 
     ManifestError with every problem when one is an error; UsageError (exit 2) for an
     environment the app does not have.
     """
     deployable(env)
-    run = Run()
+    run = Run() if run is None else run
     directory = directory.absolute()
     doc = read_app(run, directory)
     application, problems = structure_doc(doc, APPLICATIONS[era])

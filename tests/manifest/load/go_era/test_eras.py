@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from exosphere_cdk.manifest.errors import ManifestError
+from exosphere_cdk.manifest.load import reading, yaml_io
 from exosphere_cdk.manifest.load.eras import era_of, load_app
 from exosphere_cdk.manifest.load.go_era import translate
 from exosphere_cdk.manifest.model.app import ERAS, LoadedService
@@ -134,3 +135,19 @@ def test_every_go_era_key_names_a_value_of_the_model() -> None:
     names = {name for table in translate.SERVICE_KEYS.values() for name in table}
     names |= {name for table in translate.ENTRY_KEYS.values() for name in table}
     assert names - values == set()
+
+
+@pytest.mark.parametrize("example", ["hello", "go-f2", "go-f5"])
+def test_each_manifest_is_read_once(example: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Telling the era reads application.yml; the era's loader reuses that reading."""
+    read: list[str] = []
+    real = yaml_io.load_yaml
+
+    def counted(path: Path, shown: str) -> Any:
+        read.append(Path(path).name if Path(path).name == "application.yml" else shown)
+        return real(path, shown)
+
+    monkeypatch.setattr(reading, "load_yaml", counted)
+    app = load_app(Path(__file__).parents[4] / "manifests" / example)
+    assert read.count("application.yml") == 1
+    assert len(read) == len(set(read)) == 1 + len({s.directory for s in app.services})
