@@ -1,9 +1,7 @@
 #!/usr/bin/env python3
 """CDK entry point: `cdk synth|diff|deploy [--all] [-c app=DIR] [-c env=production]`."""
 
-import sys
-
-from exosphere_cdk.synth import main
+from exosphere_cdk.synth import exit_now, main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

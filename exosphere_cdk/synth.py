@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from exosphere_cdk.manifest.data.packs import COMPLIANCE_PACKS, DEFAULT_PACKS
 from exosphere_cdk.manifest.errors import ExoCdkError, ManifestError, UsageError, did_you_mean
@@ -175,6 +175,23 @@ def main() -> int:
     if code == EXIT_INTERRUPTED:
         interrupted.seen = True
     return EXIT_INTERRUPTED if interrupted.seen else code
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the process with `code` once the exit handlers have run, skipping the interpreter's
+    own teardown.
+
+    The handlers are what a normal exit runs (jsii stops its Node and removes its files,
+    the temporary folder goes, logging flushes); what is skipped is Python freeing the
+    CDK's modules one object at a time: about 0.4 s of every synthesis, for nothing the
+    process leaves behind. `app.py` ends this way; `main()` itself returns (tests, the
+    benchmark).
+    """
+    atexit._run_exitfuncs()  # CPython's, stable since 3.0: there is no public equivalent
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 class _Interrupted:
