@@ -6,15 +6,17 @@
 Generates apps of N services (bench/generate.py) and synthesizes each one, and
 the examples, in a fresh process tree per run, through two paths:
 
-- inproc: `python app.py` with `CDK_OUTDIR` and `CDK_CONTEXT_JSON` set as the
-  CDK CLI sets them (cdk.json's context, the keys the CLI adds, `app`);
+- inproc: `python -O app.py` (the interpreter's options of cdk.json's app command) with
+  `CDK_OUTDIR` and `CDK_CONTEXT_JSON` set as the CDK CLI sets them (cdk.json's context,
+  the keys the CLI adds, `app`);
 - cli: `npx --no-install cdk synth -q [-c app=DIR] -o OUT`.
 
 The floor is a tiny app (one stack holding one no-op resource, because CDK's
 built-in validation rejects a stack without resources) run the same ways: the
 cost of starting Python, Node and jsii. It makes its `cdk.App` as
 `exosphere_cdk/synth.py` does, so CDK's built-in validation runs in the floor
-exactly when it runs in our app. Both run on the pinned Node (`JSII_NODE`,
+exactly when it runs in our app, and runs on the same Python with the same options
+(`-O`). Both run on the pinned Node (`JSII_NODE`,
 node_modules/.bin first on PATH).
 
 Rounds are interleaved (round r synthesizes every subject once), so a busy
@@ -82,6 +84,7 @@ import itertools
 import json
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -135,6 +138,11 @@ TARGET_PERCENT = 80
 TASK_DEFINITION_BYTES = 65_536
 #: A template passed inline (not from S3) may not exceed this; CDK always uploads.
 DIRECT_UPLOAD_BYTES = 51_200
+#: The interpreter's options in cdk.json's app command (`python -O app.py`): the in-process
+#: runs and the floor run Python as `cdk synth` does.
+PYTHON_FLAGS = tuple(
+    a for a in shlex.split(json.loads((REPO / "cdk.json").read_text())["app"]) if a.startswith("-")
+)
 #: Sampling interval of the untimed memory runs (reading PSS is itself slow).
 PSS_INTERVAL = 0.1
 PINNED_NODE = REPO / "node_modules" / ".bin" / "node"
@@ -348,10 +356,11 @@ class Bench:
             if subject.app_dir is not None:
                 context["app"] = str(subject.app_dir)
             env.update(CDK_OUTDIR=str(out), CDK_CONTEXT_JSON=json.dumps(context))
-            return [self.python, str(self.floor_file) if subject.floor else "app.py"], env
+            script = str(self.floor_file) if subject.floor else "app.py"
+            return [self.python, *PYTHON_FLAGS, script], env
         cmd = ["npx", "--no-install", "cdk", "synth", "-q", "-o", str(out)]
         if subject.floor:
-            cmd += ["--app", f"{self.python} {self.floor_file}"]
+            cmd += ["--app", " ".join([self.python, *PYTHON_FLAGS, str(self.floor_file)])]
         if subject.app_dir is not None:
             cmd += ["-c", f"app={subject.app_dir}"]
         return cmd, env

@@ -1,0 +1,77 @@
+"""How cdk.json runs app.py: with -O, ending the process with main()'s code once the exit
+handlers have run (synth.exit_now)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, REPO, cdk_json_context
+
+PROBE = """
+import atexit, sys
+from exosphere_cdk.synth import exit_now
+
+atexit.register(lambda: print("handler ran", file=sys.stderr))
+print("unflushed", end="")
+exit_now(int(sys.argv[1]))
+"""
+
+
+def _run(code: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", PROBE, str(code)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_exit_now_runs_the_exit_handlers_flushes_and_exits_with_the_code() -> None:
+    for code in (0, 1, 2, 130):
+        result = _run(code)
+        assert result.returncode == code
+        assert result.stdout == "unflushed"
+        assert result.stderr == "handler ran\n"
+
+
+def test_app_py_ends_through_exit_now() -> None:
+    source = (REPO / "app.py").read_text()
+    assert "exit_now(main())" in source
+
+
+@pytest.mark.slow
+def test_python_o_as_cdk_json_runs_the_app_writes_the_same_templates(tmp_path: Path) -> None:
+    # cdk.json runs the app with -O: jsii's bindings skip their runtime type checks
+    # (typeguard, on every call into the CDK), which the tests, run without -O, still make.
+    command = shlex.split(json.loads((REPO / "cdk.json").read_text())["app"])
+    assert command == [".venv/bin/python", "-O", "app.py"]
+    written = {}
+    for flags in ([], ["-O"]):
+        out = tmp_path / ("optimized" if flags else "plain")
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("CDK_")},
+            "CDK_OUTDIR": str(out),
+            "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), "app": str(EXAMPLES["shop"])}),
+        }
+        result = subprocess.run(
+            [str(REPO / ".venv" / "bin" / "python"), *flags, "app.py"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        written[bool(flags)] = {p.name: p.read_bytes() for p in out.glob("*.template.json")}
+    assert len(written[True]) == 14
+    assert written[True] == written[False]
