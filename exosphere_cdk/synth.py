@@ -24,10 +24,9 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from exosphere_cdk import warmup
 from exosphere_cdk.manifest.data.packs import COMPLIANCE_PACKS, DEFAULT_PACKS
 from exosphere_cdk.manifest.errors import ExoCdkError, ManifestError, UsageError, did_you_mean
-from exosphere_cdk.manifest.load.eras import load_directory
-from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.reporting import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
@@ -40,6 +39,8 @@ from exosphere_cdk.reporting import (
 
 if TYPE_CHECKING:
     from aws_cdk import App
+
+    from exosphere_cdk.manifest.model.app import LoadedApp
 
 #: The checkout: cdk.json and the bundled examples live here.
 ROOT = Path(__file__).resolve().parents[1]
@@ -246,14 +247,23 @@ class InvalidAppError(ManifestError):
 
 
 def _main() -> int:
-    outdir = output_folder()
-    if outdir is None:
-        return _synthesize(new_app())
-    with staged_output(outdir) as staging:
-        return _synthesize(new_app(outdir=staging))
+    warm = warmup.start()
+    try:
+        # While jsii's Node starts and loads the CDK's modules (exosphere_cdk.warmup).
+        import exosphere_cdk.manifest.load.eras  # noqa: PLC0415
+        import exosphere_cdk.stacks  # noqa: F401, PLC0415
+
+        outdir = output_folder()
+        if outdir is None:
+            return _synthesize(new_app(), warm)
+        with staged_output(outdir) as staging:
+            return _synthesize(new_app(outdir=staging), warm)
+    finally:
+        if warm is not None:
+            warm.finish()
 
 
-def _synthesize(scope: App) -> int:
+def _synthesize(scope: App, warm: warmup.Warmup | None = None) -> int:
     settings = check_context(scope.node.get_all_context(), cdk_json_context())
     app_dir = settings["app"]
     if app_dir is None:
@@ -263,12 +273,16 @@ def _synthesize(scope: App) -> int:
             file=sys.stderr,
         )
         app_dir = DEFAULT_APP
+    from exosphere_cdk.manifest.load.eras import load_directory  # noqa: PLC0415 - see _main
+
     try:
         app = load_directory(str(app_dir), settings["env"])
     except ManifestError as exc:
         raise InvalidAppError(app_dir, exc) from None
     write_problems(app.problems)
     build(scope, app, protect=not settings["teardown"], packs=settings["packs"])
+    if warm is not None:  # its last modules load while the stacks are built, never later
+        warm.finish()
     scope.synth()
     return EXIT_OK
 

@@ -8,11 +8,13 @@ import os
 import shlex
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import EXAMPLES, REPO, cdk_json_context
+from tests.synth import Synthesized
 
 PROBE = """
 import atexit, sys
@@ -49,9 +51,13 @@ def test_app_py_ends_through_exit_now() -> None:
 
 
 @pytest.mark.slow
-def test_python_o_as_cdk_json_runs_the_app_writes_the_same_templates(tmp_path: Path) -> None:
+def test_app_py_as_cdk_json_runs_it_writes_the_templates_of_an_in_process_synthesis(
+    tmp_path: Path, synthesized: Callable[[str], Synthesized]
+) -> None:
     # cdk.json runs the app with -O: jsii's bindings skip their runtime type checks
     # (typeguard, on every call into the CDK), which the tests, run without -O, still make.
+    # app.py also warms jsii's Node up on a thread (exosphere_cdk.warmup), which an
+    # in-process synthesis (aws_cdk imported already) does not: neither changes a template.
     command = shlex.split(json.loads((REPO / "cdk.json").read_text())["app"])
     assert command == [".venv/bin/python", "-O", "app.py"]
     written = {}
@@ -72,6 +78,11 @@ def test_python_o_as_cdk_json_runs_the_app_writes_the_same_templates(tmp_path: P
             check=False,
         )
         assert result.returncode == 0, result.stderr
-        written[bool(flags)] = {p.name: p.read_bytes() for p in out.glob("*.template.json")}
+        written[bool(flags)] = {
+            p.name.removesuffix(".template.json"): p.read_bytes()
+            for p in out.glob("*.template.json")
+        }
     assert len(written[True]) == 14
     assert written[True] == written[False]
+    in_process = synthesized("shop").templates
+    assert {name: json.loads(body) for name, body in written[True].items()} == in_process

@@ -1,0 +1,189 @@
+"""jsii's Node started, and the CDK modules a synthesis uses loaded in it, while Python imports.
+
+A synthesis alternates between two processes that never work at once: Python
+(importing the CDK's bindings, about a second; building the stacks) and jsii's
+Node (starting, loading the CDK's libraries, requiring each CDK module's
+JavaScript the first time a class of it is used, about a second for the
+modules below). `start()` puts the Node half of the start-up on a thread of its
+own, so that on a machine with two cores it runs while the main thread imports
+the manifest code, the stacks and the CDK's Python modules:
+
+1. `import aws_cdk` (jsii starts its Node and loads the CDK's libraries) and
+   `import cdk_nag` (its library);
+2. for each module of `MODULES`, one static read (`CFN_RESOURCE_TYPE_NAME`
+   of one of its L1 classes), which makes Node require that module's
+   JavaScript (and what it requires) ahead of the first construct of it.
+
+Nothing is built and nothing is read back but those strings: the templates are
+the same with or without it. While the thread runs, every request to jsii's
+kernel is made under one lock, so a request of the main thread (a CDK value
+made when one of our modules is imported) waits for the thread's request in
+flight instead of crossing it on the pipe. The thread imports only `aws_cdk`
+and `cdk_nag`, which the main thread waits for as for any module being
+imported; never a module the main thread may be importing at the same time.
+`Warmup.finish()` waits for the thread and takes the lock away; a failure of the
+thread is not reported (the main thread meets the same error on its own).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+#: The CDK modules whose JavaScript every app's synthesis requires, each with one of its L1
+#: classes: what the stacks and constructs import from aws_cdk but those of NAG_MODULES
+#: (tests/test_warmup.py holds the lists together).
+MODULES: dict[str, str] = {
+    "aws_autoscaling": "CfnAutoScalingGroup",
+    "aws_certificatemanager": "CfnCertificate",
+    "aws_cloudwatch": "CfnAlarm",
+    "aws_ec2": "CfnVPC",
+    "aws_ecs": "CfnCluster",
+    "aws_elasticloadbalancingv2": "CfnLoadBalancer",
+    "aws_iam": "CfnRole",
+    "aws_kms": "CfnKey",
+    "aws_logs": "CfnLogGroup",
+    "aws_route53": "CfnHostedZone",
+    "aws_servicediscovery": "CfnPrivateDnsNamespace",
+    "aws_sns": "CfnTopic",
+}
+#: The CDK modules whose L1 classes the rules of cdk-nag's AwsSolutions pack test resources
+#: against (`node instanceof CfnDataSource`): the first test of each rule requires its
+#: module's JavaScript, for every app. Each with a class its rules use (tests/test_warmup.py
+#: reads them from cdk-nag's own library).
+NAG_MODULES: dict[str, str] = {
+    "aws_apigateway": "CfnStage",
+    "aws_apigatewayv2": "CfnStage",
+    "aws_applicationautoscaling": "CfnScalableTarget",
+    "aws_appsync": "CfnGraphQLApi",
+    "aws_backup": "CfnBackupSelection",
+    "aws_cloud9": "CfnEnvironmentEC2",
+    "aws_cloudfront": "CfnDistribution",
+    "aws_codebuild": "CfnProject",
+    "aws_cognito": "CfnUserPool",
+    "aws_dax": "CfnCluster",
+    "aws_docdb": "CfnDBCluster",
+    "aws_dynamodb": "CfnTable",
+    "aws_ecr": "CfnRegistryPolicy",
+    "aws_efs": "CfnFileSystem",
+    "aws_eks": "CfnCluster",
+    "aws_elasticache": "CfnReplicationGroup",
+    "aws_elasticbeanstalk": "CfnEnvironment",
+    "aws_elasticloadbalancing": "CfnLoadBalancer",
+    "aws_elasticsearch": "CfnDomain",
+    "aws_emr": "CfnCluster",
+    "aws_events": "CfnEventBusPolicy",
+    "aws_glue": "CfnJob",
+    "aws_kinesis": "CfnStream",
+    "aws_kinesisanalytics": "CfnApplicationV2",
+    "aws_kinesisfirehose": "CfnDeliveryStream",
+    "aws_lambda": "CfnFunction",
+    "aws_lex": "CfnBotAlias",
+    "aws_mediastore": "CfnContainer",
+    "aws_msk": "CfnCluster",
+    "aws_neptune": "CfnDBCluster",
+    "aws_opensearchservice": "CfnDomain",
+    "aws_quicksight": "CfnDataSource",
+    "aws_rds": "CfnDBInstance",
+    "aws_redshift": "CfnCluster",
+    "aws_s3": "CfnBucket",
+    "aws_sagemaker": "CfnNotebookInstance",
+    "aws_sam": "CfnApi",
+    "aws_secretsmanager": "CfnSecret",
+    "aws_sqs": "CfnQueue",
+    "aws_stepfunctions": "CfnStateMachine",
+    "aws_timestream": "CfnDatabase",
+    "aws_wafv2": "CfnWebACLAssociation",
+}
+#: The jsii assembly of aws_cdk: the first part of every type's name in jsii's kernel.
+ASSEMBLY = "aws-cdk-lib"
+#: The provider methods that send a request to jsii's Node (jsii's BaseProvider).
+REQUESTS = (
+    "load",
+    "getScriptCommand",
+    "create",
+    "get",
+    "set",
+    "sget",
+    "sset",
+    "invoke",
+    "sinvoke",
+    "complete",
+    "sync_complete",
+    "delete",
+    "begin",
+    "sbegin",
+    "end",
+    "callbacks",
+    "stats",
+)
+
+
+class Warmup:
+    """The thread of `start()`; `finish()` before the first construct is made."""
+
+    def __init__(self, provider: Any, modules: dict[str, str]) -> None:
+        self._provider = provider
+        self._modules = modules
+        self._lock = threading.RLock()
+        self._thread = threading.Thread(target=self._run, name="exo-cdk-warmup", daemon=True)
+        #: The static reads made, in order, as (type, value): for the tests.
+        self.read: list[tuple[str, str]] = []
+
+    def start(self) -> Warmup:
+        self.lock()
+        self._thread.start()
+        return self
+
+    def lock(self) -> None:
+        """Every request to the kernel made under the lock, until `finish()`."""
+        for name in REQUESTS:
+            method = getattr(self._provider, name, None)
+            if method is not None:
+                setattr(self._provider, name, self._locked(method))
+
+    def finish(self) -> None:
+        """Wait for the thread (if started); the kernel's requests go unlocked again."""
+        if self._thread.ident is not None:
+            self._thread.join()
+        for name in REQUESTS:
+            self._provider.__dict__.pop(name, None)
+
+    def _locked(self, method: Any) -> Any:
+        lock = self._lock
+
+        def locked(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+
+        return locked
+
+    def _run(self) -> None:
+        try:
+            import aws_cdk  # noqa: F401, PLC0415 - jsii starts its Node and loads the CDK
+            import cdk_nag  # noqa: F401, PLC0415 - and cdk-nag's library
+            import jsii  # noqa: PLC0415
+
+            for module, cfn_class in self._modules.items():
+                fqn = f"{ASSEMBLY}.{module}.{cfn_class}"
+                # jsii.sget reads `__jsii_type__` of the class it is given: the name alone
+                # does, without importing the module's Python bindings on this thread.
+                value = jsii.sget(
+                    type(cfn_class, (), {"__jsii_type__": fqn}), "CFN_RESOURCE_TYPE_NAME"
+                )
+                self.read.append((fqn, str(value)))
+        except Exception:  # the main thread meets it again, and reports it
+            pass
+
+
+def start(modules: dict[str, str] | None = None) -> Warmup | None:
+    """The warm-up started, when jsii's Node is not running yet (else None: nothing to gain)."""
+    import sys  # noqa: PLC0415
+
+    if "aws_cdk" in sys.modules:
+        return None
+    import jsii  # noqa: PLC0415 - before the thread, so both threads share one import of it
+
+    return Warmup(
+        jsii.kernel.provider, {**MODULES, **NAG_MODULES} if modules is None else modules
+    ).start()

@@ -1,0 +1,167 @@
+"""The warm-up of jsii's Node (exosphere_cdk.warmup): what it loads, and that it is safe."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import re
+import subprocess
+import sys
+import tarfile
+import threading
+from pathlib import Path
+
+import cdk_nag
+import pytest
+
+from exosphere_cdk import warmup
+from tests.conftest import REPO
+
+SOURCES = [
+    *(REPO / "exosphere_cdk" / "stacks").glob("*.py"),
+    *(REPO / "constructs" / "exosphere_constructs").glob("*.py"),
+]
+
+
+def _top_level_cdk_modules() -> set[str]:
+    """The aws_cdk submodules the stacks and constructs import when they are imported."""
+    modules = set()
+    for source in SOURCES:
+        tree = ast.parse(source.read_text())
+        for node in tree.body:  # module level only: imports in functions are the lazy ones
+            if isinstance(node, ast.ImportFrom) and node.module == "aws_cdk":
+                modules |= {a.name for a in node.names if a.name.startswith("aws_")}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("aws_cdk."):
+                modules.add(node.module.split(".")[1])  # type: ignore[union-attr]
+    return modules
+
+
+def _has_l1_classes(module: str) -> bool:
+    bindings = importlib.import_module(f"aws_cdk.{module}")
+    return any(name.startswith("Cfn") for name in dir(bindings))
+
+
+def test_every_cdk_module_the_stacks_import_is_warmed_up() -> None:
+    imported = _top_level_cdk_modules()
+    assert "aws_ec2" in imported  # the scan reads the imports
+    warmed = set(warmup.MODULES) | set(warmup.NAG_MODULES)
+    # Modules without L1 classes (aws_ecr_assets) have nothing to read: their JavaScript
+    # comes with the modules that use them (aws_ecs).
+    assert {m for m in imported - warmed if _has_l1_classes(m)} == set()
+    # and MODULES holds no module the stacks no longer import (cdk-nag's are NAG_MODULES)
+    assert set(warmup.MODULES) - imported == set()
+
+
+def _nag_rule_classes() -> dict[str, set[str]]:
+    """The L1 classes the rules of cdk-nag's AwsSolutions pack test for, by CDK module, read
+    from cdk-nag's own library (the tarball jsii loads)."""
+    tarball = next((Path(cdk_nag.__file__).parent / "_jsii").glob("cdk-nag@*.jsii.tgz"))
+    with tarfile.open(tarball) as archive:
+        files = {
+            m.name: archive.extractfile(m).read().decode()  # type: ignore[union-attr]
+            for m in archive.getmembers()
+            if m.isfile() and m.name.endswith(".js")
+        }
+    pack = files["package/lib/packs/aws-solutions.js"]
+    folders = re.findall(r'require\("\.\./rules/([a-z0-9]+)"\)', pack)
+    assert len(folders) > 30  # the pack's rules are read
+    classes: dict[str, set[str]] = {}
+    for name, source in files.items():
+        if not any(name.startswith(f"package/lib/rules/{f}/") for f in folders):
+            continue
+        for var, module in re.findall(
+            r'const (aws_[a-z0-9_]+)_1 = require\("aws-cdk-lib/(aws-[a-z0-9-]+)"\)', source
+        ):
+            used = set(re.findall(rf"\b{var}_1\.(Cfn\w+)", source))
+            classes.setdefault(module.replace("-", "_"), set()).update(used)
+    return classes
+
+
+def test_the_modules_of_cdk_nags_rules_are_warmed_up_with_a_class_its_rules_use() -> None:
+    rules = _nag_rule_classes()
+    assert set(rules) == set(warmup.NAG_MODULES) | (set(rules) & set(warmup.MODULES))
+    for module, cfn_class in {**warmup.MODULES, **warmup.NAG_MODULES}.items():
+        if module in rules and module in warmup.NAG_MODULES:
+            assert cfn_class in rules[module], module
+    assert not set(warmup.MODULES) & set(warmup.NAG_MODULES)
+
+
+# A fresh Python, as app.py starts: the warm-up runs while the main thread makes requests of
+# its own to jsii's kernel (as an import that makes a CDK value does); every answer is right.
+PROBE = """
+import json, sys, threading
+from exosphere_cdk import warmup
+
+warm = warmup.start()
+assert warm is not None
+import aws_cdk
+
+answers = [aws_cdk.Duration.seconds(n).to_seconds() for n in range(300)]
+during = warm._thread.is_alive()
+warm.finish()
+provider = __import__("jsii").kernel.provider
+print(json.dumps({
+    "answers": answers,
+    "during": during,
+    "read": warm.read,
+    "wrapped_after": sorted(set(warmup.REQUESTS) & set(vars(provider))),
+    "again": warmup.start() is None,
+}))
+"""
+
+
+@pytest.mark.slow
+def test_the_warm_up_reads_every_module_and_the_main_thread_meanwhile_gets_its_answers() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["answers"] == list(range(300))
+    expected = [
+        f"aws-cdk-lib.{module}.{cfn}"
+        for module, cfn in {**warmup.MODULES, **warmup.NAG_MODULES}.items()
+    ]
+    assert [fqn for fqn, _ in report["read"]] == expected
+    assert all(re.fullmatch(r"AWS::\w+::\w+", value) for _, value in report["read"])
+    assert report["wrapped_after"] == []
+    assert report["again"] is True  # aws_cdk is loaded: nothing to warm up
+
+
+def test_requests_wait_for_each_other_while_the_warm_up_runs() -> None:
+    # The lock alone, on a provider of our own: a request of the main thread made while
+    # another is in flight starts only once it has ended.
+    events: list[str] = []
+
+    class Provider:
+        def sget(self, request: str) -> str:
+            events.append(f"start {request}")
+            if request == "slow":
+                gate.wait(timeout=5)
+            events.append(f"end {request}")
+            return request
+
+    gate = threading.Event()
+    provider = Provider()
+    warm = warmup.Warmup(provider, {})
+    warm.lock()
+    slow = threading.Thread(target=provider.sget, args=("slow",))
+    slow.start()
+    while "start slow" not in events:
+        pass
+    fast = threading.Thread(target=provider.sget, args=("fast",))
+    fast.start()
+    fast.join(timeout=0.2)
+    assert events == ["start slow"]
+    gate.set()
+    slow.join()
+    fast.join()
+    assert events == ["start slow", "end slow", "start fast", "end fast"]
+    warm.finish()
+    assert "sget" not in vars(provider)
