@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from exosphere_cdk import synth
+from exosphere_cdk.manifest.load import eras
 from tests.apps import write_app
 from tests.conftest import EXAMPLES, REPO, cdk_json_context
 
@@ -303,7 +304,7 @@ def test_a_bug_is_one_line_asking_for_a_report(
         raise ZeroDivisionError("division by zero")
 
     new_app = synth.new_app
-    monkeypatch.setattr(synth, "load_directory", broken)
+    monkeypatch.setattr(eras, "load_directory", broken)  # synth imports it when it loads
     monkeypatch.setattr(synth, "new_app", lambda: new_app(context={"app": "manifests/hello"}))
     assert synth.main() == 70
     assert capsys.readouterr().err == (
