@@ -6,7 +6,7 @@
 Generates apps of N services (bench/generate.py) and synthesizes each one, and
 the examples, in a fresh process tree per run, through two paths:
 
-- inproc: `python -O app.py` (the interpreter's options of cdk.json's app command) with
+- inproc: `python -OO app.py` (the interpreter's options of cdk.json's app command) with
   `CDK_OUTDIR` and `CDK_CONTEXT_JSON` set as the CDK CLI sets them (cdk.json's context,
   the keys the CLI adds, `app`);
 - cli: `npx --no-install cdk synth -q [-c app=DIR] -o OUT`.
@@ -16,7 +16,7 @@ built-in validation rejects a stack without resources) run the same ways: the
 cost of starting Python, Node and jsii. It makes its `cdk.App` as
 `exosphere_cdk/synth.py` does, so CDK's built-in validation runs in the floor
 exactly when it runs in our app, and runs on the same Python with the same options
-(`-O`). Both run on the pinned Node (`JSII_NODE`,
+(`-OO`). Both run on the pinned Node (`JSII_NODE`,
 node_modules/.bin first on PATH).
 
 Rounds are interleaved (round r synthesizes every subject once), so a busy
@@ -138,7 +138,7 @@ TARGET_PERCENT = 80
 TASK_DEFINITION_BYTES = 65_536
 #: A template passed inline (not from S3) may not exceed this; CDK always uploads.
 DIRECT_UPLOAD_BYTES = 51_200
-#: The interpreter's options in cdk.json's app command (`python -O app.py`): the in-process
+#: The interpreter's options in cdk.json's app command (`python -OO app.py`): the in-process
 #: runs and the floor run Python as `cdk synth` does.
 PYTHON_FLAGS = tuple(
     a for a in shlex.split(json.loads((REPO / "cdk.json").read_text())["app"]) if a.startswith("-")

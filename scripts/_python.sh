@@ -52,7 +52,7 @@ install_into() {
 }
 
 # compile_bytecode VENV LEVEL...: the bytecode of every package in VENV, written ahead for
-# each optimization LEVEL (0: `python`; 1: `python -O`, as cdk.json runs the app). Without
+# each optimization LEVEL (0: `python`; 2: `python -OO`, as cdk.json runs the app). Without
 # it, a machine with PYTHONDONTWRITEBYTECODE set (or a venv it cannot write) compiles the
 # CDK's 100 MB of Python source in every run: seconds each time. A file that does not
 # compile (a package's Python 2 example, say) is skipped; it is never imported.

@@ -1,4 +1,4 @@
-"""How cdk.json runs app.py: with -O, ending the process with main()'s code once the exit
+"""How cdk.json runs app.py: with -OO, ending the process with main()'s code once the exit
 handlers have run (synth.exit_now)."""
 
 from __future__ import annotations
@@ -54,14 +54,15 @@ def test_app_py_ends_through_exit_now() -> None:
 def test_app_py_as_cdk_json_runs_it_writes_the_templates_of_an_in_process_synthesis(
     tmp_path: Path, synthesized: Callable[[str], Synthesized]
 ) -> None:
-    # cdk.json runs the app with -O: jsii's bindings skip their runtime type checks
-    # (typeguard, on every call into the CDK), which the tests, run without -O, still make.
+    # cdk.json runs the app with -OO: jsii's bindings skip their runtime type checks
+    # (typeguard, on every call into the CDK), which the tests, run without it, still make,
+    # and the CDK's docstrings (a third of its bytecode) are not loaded.
     # app.py also warms jsii's Node up on a thread (exosphere_cdk.warmup), which an
     # in-process synthesis (aws_cdk imported already) does not: neither changes a template.
     command = shlex.split(json.loads((REPO / "cdk.json").read_text())["app"])
-    assert command == [".venv/bin/python", "-O", "app.py"]
+    assert command == [".venv/bin/python", "-OO", "app.py"]
     written = {}
-    for flags in ([], ["-O"]):
+    for flags in ([], ["-OO"]):
         out = tmp_path / ("optimized" if flags else "plain")
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("CDK_")},
