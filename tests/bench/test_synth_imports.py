@@ -86,3 +86,11 @@ def test_synthesis_loads_only_the_constructs_and_cdk_modules_the_app_uses(tmp_pa
     assert not loaded & {"aws_cdk.aws_wafv2", "aws_cdk.aws_lambda", "aws_cdk.aws_events_targets"}
     # What every app uses is loaded (the check above would pass on a failed import).
     assert {"aws_cdk.aws_ecs", "exosphere_constructs.exo_service"} <= loaded
+    # The Go era's loader is an exo-deploy app's import only when it is one.
+    assert not {m for m in loaded if m.startswith("exosphere_cdk.manifest.load.go_era")}
+    assert "exosphere_cdk.manifest.load.exo_deploy.loader" in loaded
+
+
+def test_a_go_era_app_loads_the_go_era_loader(tmp_path: Path) -> None:
+    loaded = set(_synthesize("go-f5", tmp_path)["loaded"])
+    assert "exosphere_cdk.manifest.load.go_era.loader" in loaded
