@@ -87,3 +87,35 @@ def test_app_py_as_cdk_json_runs_it_writes_the_templates_of_an_in_process_synthe
     assert written[True] == written[False]
     in_process = synthesized("shop").templates
     assert {name: json.loads(body) for name, body in written[True].items()} == in_process
+
+
+# (Without JSII_NODE, exosphere_cdk sets it to the checkout's pinned Node: never `node`.)
+@pytest.mark.parametrize("node", ["missing", "not-executable"])
+def test_a_node_that_cannot_start_is_one_line_and_exit_2(tmp_path: Path, node: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CDK_", "JSII_"))}
+    env["CDK_OUTDIR"] = str(tmp_path / "cdk.out")
+    if node == "missing":
+        command = env["JSII_NODE"] = str(tmp_path / "no-node")
+        why = "no such file or directory"
+    else:
+        command = env["JSII_NODE"] = str(tmp_path / "node.txt")
+        (tmp_path / "node.txt").write_text("not a program\n")
+        why = "permission denied"
+    result = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "python"), "-OO", "app.py"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"exo-cdk: error: cannot start Node.js for the CDK: {command}: {why}"
+        " (JSII_NODE, else node on PATH; scripts/setup installs the pinned Node,"
+        " which `npx cdk` puts first on PATH)"
+    )
+    assert "Traceback" not in result.stderr
+    assert "Exception ignored" not in result.stderr
+    assert not (tmp_path / "cdk.out").exists()
