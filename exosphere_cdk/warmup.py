@@ -10,9 +10,10 @@ the manifest code, the stacks and the CDK's Python modules:
 
 1. `import aws_cdk` (jsii starts its Node and loads the CDK's libraries) and
    `import cdk_nag` (its library);
-2. for each module of `MODULES`, one static read (`CFN_RESOURCE_TYPE_NAME`
-   of one of its L1 classes), which makes Node require that module's
-   JavaScript (and what it requires) ahead of the first construct of it.
+2. for each module of `MODULES`, then of `NAG_MODULES`, one static read
+   (`CFN_RESOURCE_TYPE_NAME` of one of its L1 classes), which makes Node
+   require that module's JavaScript (and what it requires) ahead of the first
+   construct of it, or of cdk-nag's first rule that tests for one.
 
 Nothing is built and nothing is read back but those strings: the templates are
 the same with or without it. While the thread runs, every request to jsii's
@@ -27,6 +28,7 @@ thread is not reported (the main thread meets the same error on its own).
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -176,14 +178,10 @@ class Warmup:
             pass
 
 
-def start(modules: dict[str, str] | None = None) -> Warmup | None:
+def start() -> Warmup | None:
     """The warm-up started, when jsii's Node is not running yet (else None: nothing to gain)."""
-    import sys  # noqa: PLC0415
-
     if "aws_cdk" in sys.modules:
         return None
     import jsii  # noqa: PLC0415 - before the thread, so both threads share one import of it
 
-    return Warmup(
-        jsii.kernel.provider, {**MODULES, **NAG_MODULES} if modules is None else modules
-    ).start()
+    return Warmup(jsii.kernel.provider, {**MODULES, **NAG_MODULES}).start()
