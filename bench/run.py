@@ -84,7 +84,6 @@ import itertools
 import json
 import os
 import platform
-import shlex
 import shutil
 import statistics
 import subprocess
@@ -125,7 +124,7 @@ from exosphere_cdk.ops.assembly import (  # noqa: E402
     StackInfo,
     read_stacks,
 )
-from exosphere_cdk.synth import cdk_json_context  # noqa: E402
+from exosphere_cdk.synth import cdk_json_app, cdk_json_context  # noqa: E402
 
 Via = Literal["inproc", "cli"]
 Mode = Literal["default", "validation"]
@@ -140,9 +139,7 @@ TASK_DEFINITION_BYTES = 65_536
 DIRECT_UPLOAD_BYTES = 51_200
 #: The interpreter's options in cdk.json's app command (`python -OO app.py`): the in-process
 #: runs and the floor run Python as `cdk synth` does.
-PYTHON_FLAGS = tuple(
-    a for a in shlex.split(json.loads((REPO / "cdk.json").read_text())["app"]) if a.startswith("-")
-)
+PYTHON_FLAGS = tuple(a for a in cdk_json_app() if a.startswith("-"))
 #: Sampling interval of the untimed memory runs (reading PSS is itself slow).
 PSS_INTERVAL = 0.1
 PINNED_NODE = REPO / "node_modules" / ".bin" / "node"

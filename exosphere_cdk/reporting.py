@@ -20,6 +20,7 @@ from exosphere_cdk.manifest.errors import (
     EXIT_USAGE,
     ExoCdkError,
     Problem,
+    UsageError,
 )
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "PROGRAM",
+    "NodeMissingError",
     "console",
     "error_line",
     "internal_error",
@@ -155,6 +157,37 @@ def _quiet_stdout() -> None:
         pass
 
 
+class NodeMissingError(UsageError):
+    """jsii's Node (JSII_NODE, else `node` on PATH) cannot be started: a setup problem (exit 2)."""
+
+
+def jsii_node() -> str:
+    """The Node jsii starts: JSII_NODE, else `node` on PATH (as jsii's process provider)."""
+    return os.environ.get("JSII_NODE", "node")
+
+
+def node_missing(exc: OSError) -> NodeMissingError | None:
+    """The error to report when `exc` is jsii failing to start its Node, else None."""
+    if exc.filename != jsii_node():
+        return None
+    why = (exc.strerror or type(exc).__name__).lower()
+    return NodeMissingError(
+        f"cannot start Node.js for the CDK: {jsii_node()}: {why}"
+        " (JSII_NODE, else node on PATH; scripts/setup installs the pinned Node,"
+        " which `npx cdk` puts first on PATH)"
+    )
+
+
+def _quiet_unstarted_node(unraisable: sys.UnraisableHookArgs) -> None:
+    """jsii's process provider whose Node never started fails again when it is collected
+    (`_NodeProcess.__del__`): nothing is lost, and the error was reported once."""
+    if not (
+        isinstance(unraisable.exc_value, AttributeError)
+        and "_NodeProcess" in getattr(unraisable.object, "__qualname__", "")
+    ):
+        sys.__unraisablehook__(unraisable)
+
+
 def run_guarded(
     run: Callable[[], int],
     *,
@@ -164,10 +197,25 @@ def run_guarded(
     """`run()`'s exit code; the one place exceptions become exit codes, for both entry points.
 
     An ExoCdkError is a user's problem: `report` says it, and its `exit_code`
-    ends the run. A broken pipe ends quietly (0), Ctrl-C with 130. Anything
-    else is a bug, unless `known_failure` gives its exit code (having said
-    what happened): one line asking for a report, EXIT_INTERNAL.
+    ends the run; so is a Node that jsii cannot start (NodeMissingError). A
+    broken pipe ends quietly (0), Ctrl-C with 130. Anything else is a bug,
+    unless `known_failure` gives its exit code (having said what happened):
+    one line asking for a report, EXIT_INTERNAL.
     """
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _quiet_unstarted_node
+    try:  # the hook holds until the failed exception, and the provider with it, are gone
+        return _exit_code(run, report, known_failure)
+    finally:
+        if sys.unraisablehook is _quiet_unstarted_node:  # Ctrl-C may have set its own
+            sys.unraisablehook = previous_hook
+
+
+def _exit_code(
+    run: Callable[[], int],
+    report: Callable[[ExoCdkError], None],
+    known_failure: Callable[[Exception], int | None] | None,
+) -> int:
     try:
         return run()
     except ExoCdkError as exc:
@@ -179,6 +227,10 @@ def run_guarded(
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as exc:
+        missing = node_missing(exc) if isinstance(exc, OSError) else None
+        if missing is not None:
+            report(missing)
+            return missing.exit_code
         code = known_failure(exc) if known_failure is not None else None
         if code is not None:
             return code

@@ -13,6 +13,7 @@ import atexit
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -81,6 +82,12 @@ def cdk_json_context() -> dict[str, Any]:
         return {}
     context: dict[str, Any] = json.loads(CDK_JSON.read_text())["context"]
     return context
+
+
+def cdk_json_app() -> list[str]:
+    """cdk.json's app command (`.venv/bin/python -OO app.py`), split as a shell splits it."""
+    command: str = json.loads(CDK_JSON.read_text())["app"]
+    return shlex.split(command)
 
 
 def new_app(*, outdir: str | Path | None = None, context: dict[str, Any] | None = None) -> App:
@@ -246,56 +253,7 @@ class InvalidAppError(ManifestError):
         self.app_dir = app_dir
 
 
-class NodeMissingError(UsageError):
-    """jsii's Node (JSII_NODE, else `node` on PATH) cannot be started: a setup problem (exit 2)."""
-
-
-def jsii_node() -> str:
-    """The Node jsii starts: JSII_NODE, else `node` on PATH (as jsii's process provider)."""
-    return os.environ.get("JSII_NODE", "node")
-
-
-def _node_missing(exc: OSError) -> NodeMissingError | None:
-    """The error to report for `exc` when it is jsii failing to start its Node, else None."""
-    if exc.filename != jsii_node():
-        return None
-    return NodeMissingError(
-        f"cannot start Node.js for the CDK: {jsii_node()}: {_why(exc)}"
-        " (JSII_NODE, else node on PATH; scripts/setup installs the pinned Node,"
-        " which `npx cdk` puts first on PATH)"
-    )
-
-
-def _quiet_unstarted_node(unraisable: sys.UnraisableHookArgs) -> None:
-    """jsii's process provider, whose Node never started, fails again when it is collected
-    (`_NodeProcess.__del__`): nothing is lost, and the error was reported once."""
-    if not (
-        isinstance(unraisable.exc_value, AttributeError)
-        and type(unraisable.object).__name__ == "function"
-        and "_NodeProcess" in getattr(unraisable.object, "__qualname__", "")
-    ):
-        sys.__unraisablehook__(unraisable)
-
-
 def _main() -> int:
-    previous_hook = sys.unraisablehook
-    sys.unraisablehook = _quiet_unstarted_node
-    try:
-        try:
-            return _start_and_synthesize()
-        except OSError as exc:
-            missing = _node_missing(exc)
-            if missing is None:
-                raise
-        # Raised here, not in the handler: the failed provider goes with the exception,
-        # while the hook above still holds.
-        raise missing
-    finally:
-        if sys.unraisablehook is _quiet_unstarted_node:  # Ctrl-C may have set its own
-            sys.unraisablehook = previous_hook
-
-
-def _start_and_synthesize() -> int:
     warm = warmup.start()
     try:
         # While jsii's Node starts and loads the CDK's modules (exosphere_cdk.warmup).

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 import yaml
 
-from exosphere_cdk.synth import cdk_json_context
+from exosphere_cdk.synth import cdk_json_app, cdk_json_context
 from tests.apps import AppFactory, write_app
 from tests.synth import Synthesized, synthesize
 
 REPO = Path(__file__).resolve().parents[1]
+#: `python app.py` as cdk.json's command runs it (`-OO`), on the checkout's venv; run in REPO.
+APP_PY = [str(REPO / ".venv" / "bin" / "python"), *cdk_json_app()[1:]]
 MANIFESTS = REPO / "manifests"
 
 #: This project's own example apps, by folder name: every one is loaded, synthesized,

@@ -21,7 +21,7 @@ from exosphere_cdk.manifest.errors import (
     Problem,
     UsageError,
 )
-from exosphere_cdk.reporting import run_guarded
+from exosphere_cdk.reporting import NodeMissingError, run_guarded
 
 #: Exceptions that never reach a person: each is caught inside its module.
 INTERNAL = {
@@ -88,3 +88,60 @@ def test_anything_else_is_an_internal_error(capsys: pytest.CaptureFixture[str]) 
     # unless the entry point knows the failure and its exit code
     assert run_guarded(run, report=lambda e: None, known_failure=lambda e: 5) == 5
     assert run_guarded(run, report=lambda e: None, known_failure=lambda e: None) == EXIT_INTERNAL
+
+
+def test_a_node_jsii_cannot_start_is_a_usage_error_and_any_other_os_error_a_bug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("JSII_NODE", "/opt/no-node")
+    said: list[ExoCdkError] = []
+
+    def starting(filename: str) -> int:
+        def run() -> int:
+            raise FileNotFoundError(2, "No such file or directory", filename)
+
+        return run_guarded(run, report=said.append)
+
+    assert starting("/opt/no-node") == EXIT_USAGE
+    assert [type(e) for e in said] == [NodeMissingError]
+    assert str(said[0]).startswith(
+        "cannot start Node.js for the CDK: /opt/no-node: no such file or directory (JSII_NODE"
+    )
+    assert starting("/etc/app.yml") == EXIT_INTERNAL  # not the Node: a bug, as before
+    assert len(said) == 1
+    assert "internal error: FileNotFoundError" in capsys.readouterr().err
+
+
+def test_the_guard_quiets_only_a_never_started_providers_collection() -> None:
+    import sys  # noqa: PLC0415
+
+    seen: list[str] = []
+
+    class _NodeProcess:  # the name of jsii's process provider
+        def __del__(self) -> None:
+            seen.append("collected")
+            raise AttributeError("'_NodeProcess' object has no attribute '_process'")
+
+    reported: list[object] = []
+    before = sys.unraisablehook
+
+    class Other:
+        def __del__(self) -> None:
+            raise AttributeError("another object's failure")
+
+    def run() -> int:
+        _NodeProcess()  # collected at once, under the guard's hook
+        Other()
+        return 0
+
+    def default(unraisable: sys.UnraisableHookArgs) -> None:
+        reported.append(unraisable.exc_value)
+
+    sys.__unraisablehook__, saved = default, sys.__unraisablehook__
+    try:
+        assert run_guarded(run, report=lambda e: None) == EXIT_OK
+    finally:
+        sys.__unraisablehook__ = saved
+    assert seen == ["collected"]
+    assert [str(e) for e in reported] == ["another object's failure"]  # the rest is said
+    assert sys.unraisablehook is before  # put back after the run

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, REPO, cdk_json_context
+from tests.conftest import APP_PY, EXAMPLES, REPO, cdk_json_context
 from tests.synth import Synthesized
 
 PROBE = """
@@ -50,6 +49,16 @@ def test_app_py_ends_through_exit_now() -> None:
     assert "exit_now(main())" in source
 
 
+def _app_py(
+    env: dict[str, str], command: list[str] = APP_PY, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
+    """`command` (app.py as cdk.json runs it) in the checkout, with `env` as its whole
+    environment."""
+    return subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 @pytest.mark.slow
 def test_app_py_as_cdk_json_runs_it_writes_the_templates_of_an_in_process_synthesis(
     tmp_path: Path, synthesized: Callable[[str], Synthesized]
@@ -59,39 +68,42 @@ def test_app_py_as_cdk_json_runs_it_writes_the_templates_of_an_in_process_synthe
     # and the CDK's docstrings (a third of its bytecode) are not loaded.
     # app.py also warms jsii's Node up on a thread (exosphere_cdk.warmup), which an
     # in-process synthesis (aws_cdk imported already) does not: neither changes a template.
-    command = shlex.split(json.loads((REPO / "cdk.json").read_text())["app"])
-    assert command == [".venv/bin/python", "-OO", "app.py"]
+    assert APP_PY[1:] == ["-OO", "app.py"]
+    plain = [APP_PY[0], "app.py"]
     written = {}
-    for flags in ([], ["-OO"]):
-        out = tmp_path / ("optimized" if flags else "plain")
+    for name, command in (("optimized", APP_PY), ("plain", plain)):
+        out = tmp_path / name
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("CDK_")},
             "CDK_OUTDIR": str(out),
             "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), "app": str(EXAMPLES["shop"])}),
         }
-        result = subprocess.run(
-            [str(REPO / ".venv" / "bin" / "python"), *flags, "app.py"],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        result = _app_py(env, command)
         assert result.returncode == 0, result.stderr
-        written[bool(flags)] = {
+        written[name] = {
             p.name.removesuffix(".template.json"): p.read_bytes()
             for p in out.glob("*.template.json")
         }
-    assert len(written[True]) == 14
-    assert written[True] == written[False]
+    assert len(written["optimized"]) == 14
+    assert written["optimized"] == written["plain"]
     in_process = synthesized("shop").templates
-    assert {name: json.loads(body) for name, body in written[True].items()} == in_process
+    assert {name: json.loads(body) for name, body in written["optimized"].items()} == in_process
+
+
+#: Both entry points that start jsii's Node: `cdk synth`'s app.py, and an exo-cdk command
+#: that synthesizes in process.
+ENTRY_POINTS = {
+    "app.py": APP_PY,
+    "exo-cdk plan": [str(REPO / ".venv" / "bin" / "exo-cdk"), "plan", str(EXAMPLES["hello"])],
+}
 
 
 # (Without JSII_NODE, exosphere_cdk sets it to the checkout's pinned Node: never `node`.)
+@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
 @pytest.mark.parametrize("node", ["missing", "not-executable"])
-def test_a_node_that_cannot_start_is_one_line_and_exit_2(tmp_path: Path, node: str) -> None:
+def test_a_node_that_cannot_start_is_one_line_and_exit_2(
+    tmp_path: Path, node: str, entry: str
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CDK_", "JSII_"))}
     env["CDK_OUTDIR"] = str(tmp_path / "cdk.out")
     if node == "missing":
@@ -101,15 +113,7 @@ def test_a_node_that_cannot_start_is_one_line_and_exit_2(tmp_path: Path, node: s
         command = env["JSII_NODE"] = str(tmp_path / "node.txt")
         (tmp_path / "node.txt").write_text("not a program\n")
         why = "permission denied"
-    result = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "python"), "-OO", "app.py"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = _app_py(env, ENTRY_POINTS[entry], timeout=120)
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == (
         f"exo-cdk: error: cannot start Node.js for the CDK: {command}: {why}"

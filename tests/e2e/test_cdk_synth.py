@@ -13,7 +13,7 @@ import pytest
 from exosphere_cdk import synth
 from exosphere_cdk.manifest.load import eras
 from tests.apps import write_app
-from tests.conftest import EXAMPLES, REPO, cdk_json_context
+from tests.conftest import APP_PY, EXAMPLES, REPO, cdk_json_context
 
 pytestmark = pytest.mark.slow
 
@@ -112,7 +112,7 @@ def _run_app(tmp_path: Path, context: dict[str, str]) -> subprocess.CompletedPro
         "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **context}),
     }
     return subprocess.run(
-        [str(REPO / ".venv" / "bin" / "python"), "app.py"],
+        APP_PY,
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from exosphere_cdk.synth import node_options
-from tests.conftest import REPO, cdk_json_context
+from tests.conftest import APP_PY, REPO, cdk_json_context
 
 NODE_BIN = REPO / "node_modules" / ".bin"
 # jsii-runtime's banners for a Node it does not support (end of life, deprecated, untested).
@@ -145,7 +145,7 @@ def test_the_synthesis_starts_jsii_node_with_its_young_generation(tmp_path: Path
         CDK_CONTEXT_JSON=json.dumps(cdk_json_context()),
     )
     result = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "python"), "app.py"],
+        APP_PY,
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -21,7 +21,7 @@ import pytest
 from exosphere_cdk import synth
 from exosphere_cdk.manifest.load import files
 from tests.apps import write_app
-from tests.conftest import REPO, cdk_json_context
+from tests.conftest import APP_PY, REPO, cdk_json_context
 
 HINT = "(or list it in .dockerignore)"
 
@@ -244,7 +244,7 @@ def _python_app(tmp_path: Path, context: dict[str, str], **popen: Any) -> subpro
     }
     (tmp_path / "tmp").mkdir()
     return subprocess.Popen(
-        [str(REPO / ".venv" / "bin" / "python"), "app.py"],
+        APP_PY,
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
