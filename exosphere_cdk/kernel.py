@@ -1,0 +1,154 @@
+"""jsii's kernel started as one Node process, without the relay Node process jsii puts before it.
+
+jsii's Python runtime starts `node bin/jsii-runtime.js`, a relay: that Node
+process spawns a second one (`lib/program.js`, the kernel, which reads and
+writes its requests on file descriptor 3), copies every request and every
+response between its own stdin/stdout and the kernel's descriptor 3, and wraps
+the kernel's stdout and stderr into JSON lines on its own stderr. So every
+request crosses two pipes and three processes, and the relay's Node holds about
+60 MB (RSS; 20-30 MB of it its own) for as long as the synthesis runs.
+
+`install()` makes jsii start the kernel itself: `node --max-old-space-size=4069
+--preserve-symlinks lib/program.js` (the relay's own command line for it), with
+one end of a socket pair as its descriptor 3 and the other end as the pipe
+jsii's provider reads and writes; the kernel's stdout and stderr are this
+process's. The files run are jsii's own, written where jsii writes them. Where
+it cannot do the same (no `os.posix_spawnp`, a `JSII_RUNTIME` of the user's,
+jsii's files not where this expects them, Node already started) jsii's own
+start is left as it is. What is sent and answered is unchanged, so the
+templates are too. What the relay also does and this does not: warn of a Node
+version jsii does not support (`scripts/setup` installs a supported one), and
+forward Ctrl-C to the kernel (it is in this process's group, and a kernel whose
+pipe closes exits).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import platform
+import signal
+import socket
+import time
+from pathlib import Path
+from typing import IO, Any
+
+#: What jsii's relay (bin/jsii-runtime.js) puts on the kernel's command line, after
+#: jsii's own `--max-old-space-size=4069`: the kernel's script, relative to the relay's.
+RELAY_FLAGS = ("--preserve-symlinks",)
+KERNEL_SCRIPT = Path("..", "lib", "program.js")
+#: How long `stop()` waits for the kernel to exit once asked, as jsii's own stop does.
+STOP_TIMEOUT = 5.0
+#: jsii's own `_NodeProcess.stop`, once install() has replaced it: for a kernel it started.
+JSII_STOP: list[Any] = [None]
+
+
+class KernelChild:
+    """The kernel's process as jsii's provider uses it: `stdin`/`stdout`, here one socket."""
+
+    def __init__(self, pid: int, channel: socket.socket) -> None:
+        self.pid = pid
+        self.stdin: IO[bytes] = channel.makefile("wb")
+        self.stdout: IO[bytes] = channel.makefile("rb")
+        self._channel = channel
+        self.returncode: int | None = None
+
+    def wait(self, timeout: float) -> int | None:
+        """The exit status, waiting at most `timeout` seconds (None: still running)."""
+        deadline = time.monotonic() + timeout
+        pause = 0.001
+        while self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+            elif time.monotonic() >= deadline:
+                break
+            else:
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
+        return self.returncode
+
+    def close(self) -> None:
+        for stream in (self.stdin, self.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+        self._channel.close()
+
+
+def start(process: Any) -> None:
+    """`_NodeProcess.start`, with the kernel spawned directly (see the module)."""
+    environ = os.environ.copy()
+    environ["JSII_AGENT"] = f"Python/{platform.python_version()}"
+    node = environ.get("JSII_NODE", "node")
+    script = Path(process._jsii_runtime()).parent / KERNEL_SCRIPT
+    ours, theirs = socket.socketpair()
+    try:
+        theirs.set_inheritable(True)  # kept across exec even if it is already descriptor 3
+        pid = os.posix_spawnp(
+            node,
+            [node, "--max-old-space-size=4069", *RELAY_FLAGS, os.path.normpath(script)],
+            environ,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, theirs.fileno(), 3),
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            ],
+        )
+    except BaseException:
+        ours.close()
+        raise
+    finally:
+        theirs.close()
+    process._process = KernelChild(pid, ours)
+    atexit.register(process.stop)
+    process.handshake()
+
+
+def stop(process: Any) -> None:
+    """`_NodeProcess.stop`: ask the kernel to exit, wait for it (else kill it), clean up."""
+    child = process.__dict__.get("_process")
+    if child is not None and not isinstance(child, KernelChild):
+        JSII_STOP[0](process)  # started by jsii's own start: stopped by its own stop
+        return
+    atexit.unregister(process.stop)
+    if child is not None and child.returncode is None:
+        with contextlib.suppress(OSError):
+            child.stdin.write(b'{"exit":0}\n')
+            child.stdin.flush()
+        if child.wait(STOP_TIMEOUT) is None:
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait(STOP_TIMEOUT)
+        child.close()
+    process._ctx_stack.close()
+
+
+def _started(provider_class: Any) -> bool:
+    """Whether jsii's provider has started its Node (its `_process` is memoized in a closure
+    cell named `stored`); True when that cannot be read, so that nothing is changed."""
+    getter = getattr(provider_class.__dict__.get("_process"), "fget", None)
+    code, closure = getattr(getter, "__code__", None), getattr(getter, "__closure__", None)
+    if code is None or closure is None:
+        return True
+    stored = dict(zip(code.co_freevars, closure, strict=True)).get("stored")
+    return stored is None or bool(stored.cell_contents)
+
+
+def install() -> bool:
+    """jsii's provider made to start its kernel directly; False where it is left as it is."""
+    if not hasattr(os, "posix_spawnp") or "JSII_RUNTIME" in os.environ:
+        return False
+    from jsii._embedded import jsii as embedded  # noqa: PLC0415
+    from jsii._kernel.providers import process  # noqa: PLC0415
+
+    relay = Path(embedded.EMBEDDED_FILES.get(embedded.ENTRYPOINT, ""))
+    kernel = os.path.normpath(relay.parent / KERNEL_SCRIPT)
+    if kernel not in {os.path.normpath(f) for f in embedded.EMBEDDED_FILES.values()}:
+        return False
+    if _started(process.ProcessProvider):
+        return False
+    node_process = process._NodeProcess
+    if node_process.start is not start:
+        JSII_STOP[0] = node_process.stop
+        setattr(node_process, "start", start)  # noqa: B010 - a method of jsii's, replaced
+        setattr(node_process, "stop", stop)  # noqa: B010
+    return True
