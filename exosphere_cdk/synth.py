@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from exosphere_cdk import kernel, warmup
+from exosphere_cdk import kernel, structs, warmup
 from exosphere_cdk.manifest.data.packs import COMPLIANCE_PACKS, DEFAULT_PACKS
 from exosphere_cdk.manifest.errors import ExoCdkError, ManifestError, UsageError, did_you_mean
 from exosphere_cdk.reporting import (
@@ -254,7 +254,9 @@ class InvalidAppError(ManifestError):
 
 
 def _main() -> int:
-    kernel.install()
+    if "aws_cdk" not in sys.modules:  # a process of its own (app.py), not a test's
+        kernel.install()
+        structs.install()
     warm = warmup.start()
     try:
         # While jsii's Node starts and loads the CDK's modules (exosphere_cdk.warmup).
