@@ -51,7 +51,7 @@ def test_every_field_of_every_struct_reads_only_its_value() -> None:
     checked = 0
     for package in PACKAGES:
         for cls in _data_types(importlib.import_module(package), seen):
-            for python_name in cls.__jsii_name_mapping__:
+            for python_name in cls.__dict__["__jsii_name_mapping__"]:
                 getter = inspect.getattr_static(cls, python_name).fget
                 code = getter.__code__
                 assert {"_values", "get"} <= set(code.co_names), (cls, python_name)
