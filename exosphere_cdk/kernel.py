@@ -84,7 +84,8 @@ def start(process: Any) -> None:
     script = Path(process._jsii_runtime()).parent / KERNEL_SCRIPT
     ours, theirs = socket.socketpair()
     try:
-        theirs.set_inheritable(True)  # kept across exec even if it is already descriptor 3
+        if theirs.fileno() == 3:  # dup2 onto itself would keep its close-on-exec flag
+            theirs.set_inheritable(True)
         pid = os.posix_spawnp(
             node,
             [node, "--max-old-space-size=4069", *RELAY_FLAGS, os.path.normpath(script)],

@@ -51,6 +51,7 @@ while todo:
     tree[pid] = {"cmdline": cmdline(pid), "children": children(pid)}
     todo += tree[pid]["children"]
 node = jsii.kernel.provider._process
+fds = {fd.name: os.readlink(fd) for fd in Path(f"/proc/{max(tree)}/fd").iterdir()}
 kernel_script = [arg for arg in cmdline(max(tree)) if arg.endswith(".js")][-1]
 node.stop()
 print(json.dumps({
@@ -59,6 +60,8 @@ print(json.dumps({
     "returncode": getattr(node._process, "returncode", None),
     "left": [p for p in tree if Path(f"/proc/{p}").exists()],
     "script_left": Path(kernel_script).exists(),
+    "channel": fds.get("3", ""),
+    "channel_fds": sorted(int(fd) for fd, target in fds.items() if target == fds.get("3")),
 }))
 """
 
@@ -95,6 +98,9 @@ def test_the_kernel_is_one_node_process_and_answers_as_jsiis_own_start(tmp_path:
     assert node["cmdline"][1:-1] == ["--max-old-space-size=4069", *kernel.RELAY_FLAGS]
     assert Path(node["cmdline"][-1]).parts[-2:] == ("lib", "program.js")
     assert node["children"] == []
+    # Its requests on descriptor 3, a socket it holds once (no other copy kept open).
+    assert direct["channel"].startswith("socket:")
+    assert direct["channel_fds"] == [3]
     assert direct["template"] == relayed["template"]
     assert direct["template"]["Outputs"]["Joined"]["Value"] == {
         "Fn::Join": ["-", ["a", {"Ref": "AWS::Region"}]]
