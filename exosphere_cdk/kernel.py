@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+from exosphere_cdk.reporting import jsii_node
+
 #: What jsii's relay (bin/jsii-runtime.js) puts on the kernel's command line, after
 #: jsii's own `--max-old-space-size=4069`: the kernel's script, relative to the relay's.
 RELAY_FLAGS = ("--preserve-symlinks",)
@@ -80,7 +82,7 @@ def start(process: Any) -> None:
     """`_NodeProcess.start`, with the kernel spawned directly (see the module)."""
     environ = os.environ.copy()
     environ["JSII_AGENT"] = f"Python/{platform.python_version()}"
-    node = environ.get("JSII_NODE", "node")
+    node = jsii_node()
     script = Path(process._jsii_runtime()).parent / KERNEL_SCRIPT
     ours, theirs = socket.socketpair()
     try:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -20,6 +23,26 @@ REPO = Path(__file__).resolve().parents[1]
 #: `python app.py` as cdk.json's command runs it (`-OO`), on the checkout's venv; run in REPO.
 APP_PY = [str(REPO / ".venv" / "bin" / "python"), *cdk_json_app()[1:]]
 MANIFESTS = REPO / "manifests"
+
+
+def run_probe(
+    code: str, *args: str, env: Mapping[str, str] | None = None, timeout: int = 120
+) -> tuple[dict[str, Any], str]:
+    """Run `code` in a fresh Python (this one, in REPO) with `args`: the JSON object it
+    printed on its last line of stdout, and its stderr. Fails the test if it fails."""
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
+    return report, result.stderr
+
 
 #: This project's own example apps, by folder name: every one is loaded, synthesized,
 #: snapshotted and checked by cfn-lint and checkov.

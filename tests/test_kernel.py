@@ -7,8 +7,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,7 @@ import pytest
 from jsii._kernel.providers import process
 
 from exosphere_cdk import kernel
-from tests.conftest import REPO
+from tests.conftest import run_probe
 
 linux_only = pytest.mark.skipif(
     not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc (Linux)"
@@ -68,16 +66,7 @@ print(json.dumps({
 
 def _probe(tmp_path: Path, how: str) -> dict[str, Any]:
     out = tmp_path / how
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, str(out), how],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    report: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
+    report, _ = run_probe(PROBE, str(out), how)
     report["template"] = json.loads((out / "Probe.template.json").read_text())
     return report
 
@@ -113,17 +102,9 @@ def test_the_kernel_is_one_node_process_and_answers_as_jsiis_own_start(tmp_path:
 
 @pytest.mark.slow
 def test_what_the_kernel_writes_on_stderr_reaches_ours(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tmp_path / "out"), "direct"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "JSII_DEBUG": "1"},
-    )
-    assert result.returncode == 0, result.stderr
-    assert "[@jsii/kernel] load" in result.stderr  # the kernel's own debug lines
+    env = {**os.environ, "JSII_DEBUG": "1"}
+    _, stderr = run_probe(PROBE, str(tmp_path / "out"), "direct", env=env)
+    assert "[@jsii/kernel] load" in stderr  # the kernel's own debug lines
 
 
 def test_install_leaves_a_started_kernel_as_it_is() -> None:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
-import json
 import re
-import subprocess
-import sys
 import tarfile
 import threading
 from pathlib import Path
@@ -16,7 +13,7 @@ import cdk_nag
 import pytest
 
 from exosphere_cdk import warmup
-from tests.conftest import REPO
+from tests.conftest import REPO, run_probe
 
 SOURCES = [
     *(REPO / "exosphere_cdk" / "stacks").glob("*.py"),
@@ -113,16 +110,7 @@ print(json.dumps({
 
 @pytest.mark.slow
 def test_the_warm_up_reads_every_module_and_the_main_thread_meanwhile_gets_its_answers() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout.splitlines()[-1])
+    report, _ = run_probe(PROBE)
     assert report["answers"] == list(range(300))
     expected = [
         f"aws-cdk-lib.{module}.{cfn}"

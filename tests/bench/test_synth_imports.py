@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import REPO, cdk_json_context
+from tests.conftest import REPO, cdk_json_context, run_probe
 
 #: Modules synthesis never needs: the command line, rich, the operations on an app.
 NEVER = ("argparse", "rich", "rich.console", "rich.table", "rich.tree", "exosphere_cdk.cli")
@@ -51,18 +49,7 @@ def _synthesize(example: str, tmp_path: Path) -> dict[str, Any]:
     env["CDK_CONTEXT_JSON"] = json.dumps(
         {**cdk_json_context(), "app": str(REPO / "manifests" / example)}
     )
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, ",".join(NEVER)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-    assert result.returncode == 0, result.stderr
-    report: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
+    report, _ = run_probe(PROBE, ",".join(NEVER), env=env, timeout=300)
     assert report["code"] == 0
     assert (tmp_path / "cdk.out" / "manifest.json").is_file()
     return report
