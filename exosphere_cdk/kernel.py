@@ -20,6 +20,19 @@ templates are too. What the relay also does and this does not: warn of a Node
 version jsii does not support (`scripts/setup` installs a supported one), and
 forward Ctrl-C to the kernel (it is in this process's group, and a kernel whose
 pipe closes exits).
+
+It also keeps what Node compiles of the CDK's JavaScript from one synthesis to
+the next (Node's compile cache): about a fifth of a small app's synthesis is
+Node compiling the modules it requires. The kernel links the libraries it loads
+into a folder of a new name every run, and the cache keys a module by its path,
+so `claim_slot()` locks one of CACHE_SLOTS folders of the cache's (one per
+synthesis running at once; with all of them taken, a synthesis runs without the
+cache) and the kernel is started with `kernel_preload.cjs`, which makes that
+folder the kernel's and turns the compile cache on. Node checks each cached
+entry against the module's source, so an upgraded library is compiled again.
+The cache is `$XDG_CACHE_HOME/exosphere-cdk/kernel` (`~/.cache/...`), a folder
+only its owner may write, or none; `NODE_DISABLE_COMPILE_CACHE=1` (Node's own
+switch) runs without it.
 """
 
 from __future__ import annotations
@@ -28,9 +41,12 @@ import atexit
 import contextlib
 import os
 import platform
+import shutil
 import signal
 import socket
+import stat
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,17 +60,70 @@ KERNEL_SCRIPT = Path("..", "lib", "program.js")
 STOP_TIMEOUT = 5.0
 #: jsii's own `_NodeProcess.stop`, once install() has replaced it: for a kernel it started.
 JSII_STOP: list[Any] = [None]
+#: Loaded into the kernel (`--require`) when it has a slot: its folder fixed, the cache on.
+PRELOAD = Path(__file__).with_name("kernel_preload.cjs")
+#: How many syntheses may each hold a kernel folder of the cache's at once.
+CACHE_SLOTS = 8
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A kernel folder of the cache's, locked for one kernel: `lock` is the locked descriptor."""
+
+    folder: Path
+    compile_cache: Path
+    lock: int
+
+
+def cache_root() -> Path:
+    """The kernel's cache: `$XDG_CACHE_HOME/exosphere-cdk/kernel`, else under `~/.cache` (a
+    relative XDG_CACHE_HOME is ignored, as the XDG specification says)."""
+    xdg = Path(os.environ.get("XDG_CACHE_HOME", ""))
+    base = xdg if xdg.is_absolute() else Path.home() / ".cache"
+    return base / "exosphere-cdk" / "kernel"
+
+
+def claim_slot(root: Path | None = None) -> Slot | None:
+    """The first of CACHE_SLOTS kernel folders no other process holds, locked (flock) for
+    this one; None with the compile cache switched off, all of them taken, or a cache folder
+    that is not this user's alone (another user could plant what Node would load)."""
+    if os.environ.get("NODE_DISABLE_COMPILE_CACHE"):
+        return None
+    try:
+        import fcntl  # noqa: PLC0415 - POSIX only, as install() is
+
+        root = cache_root() if root is None else root
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = root.stat()
+    except (ImportError, OSError):
+        return None
+    if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return None
+    for number in range(CACHE_SLOTS):
+        try:
+            lock = os.open(root / f"{number}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(lock)
+            continue
+        return Slot(root / str(number), root / "compile-cache", lock)
+    return None
 
 
 class KernelChild:
     """The kernel's process as jsii's provider uses it: `stdin`/`stdout`, here one socket."""
 
-    def __init__(self, pid: int, channel: socket.socket) -> None:
+    def __init__(self, pid: int, channel: socket.socket, slot: Slot | None = None) -> None:
         self.pid = pid
         self.stdin: IO[bytes] = channel.makefile("wb")
         self.stdout: IO[bytes] = channel.makefile("rb")
         self._channel = channel
+        self.slot = slot
         self.returncode: int | None = None
+        self._closed = False
 
     def wait(self, timeout: float) -> int | None:
         """The exit status, waiting at most `timeout` seconds (None: still running)."""
@@ -72,10 +141,20 @@ class KernelChild:
         return self.returncode
 
     def close(self) -> None:
+        """Closes the socket; with the kernel ended, empties and releases its slot. Once."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.slot is not None and self.returncode is not None:
+            # What the kernel removes at exit, unless a signal ended it (Ctrl-C): links only.
+            shutil.rmtree(self.slot.folder, ignore_errors=True)
         for stream in (self.stdin, self.stdout):
             with contextlib.suppress(OSError):
                 stream.close()
         self._channel.close()
+        if self.slot is not None:  # the kernel holds the lock too, until it exits
+            with contextlib.suppress(OSError):
+                os.close(self.slot.lock)
 
 
 def start(process: Any) -> None:
@@ -84,13 +163,21 @@ def start(process: Any) -> None:
     environ["JSII_AGENT"] = f"Python/{platform.python_version()}"
     node = jsii_node()
     script = Path(process._jsii_runtime()).parent / KERNEL_SCRIPT
+    args = [node, "--max-old-space-size=4069", *RELAY_FLAGS]
+    slot = claim_slot() if PRELOAD.is_file() else None
+    if slot is not None:
+        args += ["--require", str(PRELOAD)]
+        environ["EXO_CDK_KERNEL_FOLDER"] = str(slot.folder)
+        environ["EXO_CDK_COMPILE_CACHE"] = str(slot.compile_cache)
     ours, theirs = socket.socketpair()
     try:
         if theirs.fileno() == 3:  # dup2 onto itself would keep its close-on-exec flag
             theirs.set_inheritable(True)
+        if slot is not None:  # the kernel holds the slot's lock for as long as it runs
+            os.set_inheritable(slot.lock, True)
         pid = os.posix_spawnp(
             node,
-            [node, "--max-old-space-size=4069", *RELAY_FLAGS, os.path.normpath(script)],
+            [*args, os.path.normpath(script)],
             environ,
             file_actions=[
                 (os.POSIX_SPAWN_DUP2, theirs.fileno(), 3),
@@ -99,10 +186,15 @@ def start(process: Any) -> None:
         )
     except BaseException:
         ours.close()
+        if slot is not None:
+            os.close(slot.lock)
         raise
     finally:
         theirs.close()
-    process._process = KernelChild(pid, ours)
+        if slot is not None:
+            with contextlib.suppress(OSError):
+                os.set_inheritable(slot.lock, False)
+    process._process = KernelChild(pid, ours, slot)
     atexit.register(process.stop)
     process.handshake()
 
@@ -121,6 +213,7 @@ def stop(process: Any) -> None:
         if child.wait(STOP_TIMEOUT) is None:
             os.kill(child.pid, signal.SIGKILL)
             child.wait(STOP_TIMEOUT)
+    if child is not None:
         child.close()
     process._ctx_stack.close()
 

@@ -402,7 +402,9 @@ def _private_tmpdir() -> None:
     """A temporary folder for this synthesis and jsii's Node under it, removed at exit.
 
     jsii's Node keeps its unpacked libraries in `jsii-kernel-*` folders of TMPDIR
-    and removes them when it ends normally; interrupted with Ctrl-C it cannot.
+    (under app.py, in a slot folder of the kernel's cache: `exosphere_cdk.kernel`,
+    which the next synthesis in that slot empties) and removes them when it ends
+    normally; interrupted with Ctrl-C it cannot.
     Registered before jsii starts (aws_cdk is imported later), the removal runs
     after jsii has stopped its Node.
     """

@@ -49,6 +49,13 @@ while todo:
     tree[pid] = {"cmdline": cmdline(pid), "children": children(pid)}
     todo += tree[pid]["children"]
 node = jsii.kernel.provider._process
+root = kernel.cache_root()
+def slot_folders():
+    return sorted(p.name for p in root.glob("*") if p.is_dir() and p.name.isdigit())
+slots = slot_folders()
+modules = {
+    p.name: p.is_symlink() for p in (root / slots[0] / "node_modules").iterdir()
+} if slots else {}
 fds = {fd.name: os.readlink(fd) for fd in Path(f"/proc/{max(tree)}/fd").iterdir()}
 kernel_script = [arg for arg in cmdline(max(tree)) if arg.endswith(".js")][-1]
 node.stop()
@@ -60,22 +67,27 @@ print(json.dumps({
     "script_left": Path(kernel_script).exists(),
     "channel": fds.get("3", ""),
     "channel_fds": sorted(int(fd) for fd, target in fds.items() if target == fds.get("3")),
+    "slots": slots,
+    "modules": modules,
+    "slots_left": slot_folders(),
 }))
 """
 
 
-def _probe(tmp_path: Path, how: str) -> dict[str, Any]:
+def _probe(tmp_path: Path, how: str, **env: str) -> tuple[dict[str, Any], str]:
+    """The probe's report (with its template) and stderr; the kernel's cache under tmp_path."""
     out = tmp_path / how
-    report, _ = run_probe(PROBE, str(out), how)
+    environ = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), **env}
+    report, stderr = run_probe(PROBE, str(out), how, env=environ)
     report["template"] = json.loads((out / "Probe.template.json").read_text())
-    return report
+    return report, stderr
 
 
 @linux_only
 @pytest.mark.slow
 def test_the_kernel_is_one_node_process_and_answers_as_jsiis_own_start(tmp_path: Path) -> None:
-    direct = _probe(tmp_path, "direct")
-    relayed = _probe(tmp_path, "relayed")
+    direct, _ = _probe(tmp_path, "direct")
+    relayed, _ = _probe(tmp_path, "relayed")
     assert direct["installed"] is True
     # jsii's own start: the relay, and the kernel below it.
     assert [Path(p["cmdline"][-1]).name for p in relayed["tree"]] == [
@@ -84,7 +96,12 @@ def test_the_kernel_is_one_node_process_and_answers_as_jsiis_own_start(tmp_path:
     ]
     # Started directly: the kernel alone, with the relay's flags, and nothing below it.
     [node] = direct["tree"]
-    assert node["cmdline"][1:-1] == ["--max-old-space-size=4069", *kernel.RELAY_FLAGS]
+    assert node["cmdline"][1:-1] == [
+        "--max-old-space-size=4069",
+        *kernel.RELAY_FLAGS,
+        "--require",
+        str(kernel.PRELOAD),
+    ]
     assert Path(node["cmdline"][-1]).parts[-2:] == ("lib", "program.js")
     assert node["children"] == []
     # Its requests on descriptor 3, a socket it holds once (no other copy kept open).
@@ -98,6 +115,12 @@ def test_the_kernel_is_one_node_process_and_answers_as_jsiis_own_start(tmp_path:
     assert direct["returncode"] == 0
     assert direct["left"] == []
     assert direct["script_left"] is False
+    # The libraries linked into the cache's first slot while it ran, and the slot gone after.
+    assert direct["slots"] == ["0"]
+    assert direct["modules"] == {"@aws-cdk": False, "aws-cdk-lib": True, "constructs": True}
+    assert direct["slots_left"] == []
+    # jsii's own start has none of it.
+    assert relayed["slots"] == []
 
 
 @pytest.mark.slow
@@ -170,3 +193,123 @@ def test_stop_of_a_kernel_never_started_only_cleans_up() -> None:
             kernel.stop(self)
 
     Unstarted().stop()  # no _process: no AttributeError (jsii's own stop raises one)
+
+
+#: Node's own report of its compile cache on stderr (NODE_DEBUG_NATIVE=COMPILE_CACHE).
+COMPILE_CACHE_DEBUG = {"NODE_DEBUG_NATIVE": "COMPILE_CACHE"}
+
+
+def _accepted(stderr: str, folder: Path) -> list[str]:
+    """The modules under `folder` whose compiled code Node took from its cache."""
+    prefix = "V8 code cache for CommonJS "
+    return [
+        line.split(prefix, 1)[1].split(" was accepted", 1)[0]
+        for line in stderr.splitlines()
+        if prefix in line and " was accepted" in line and f" {folder}/" in line
+    ]
+
+
+@linux_only
+@pytest.mark.slow
+def test_the_cdks_javascript_is_compiled_once_and_taken_from_the_cache_after(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "cache" / "exosphere-cdk" / "kernel"
+    # A slot folder a killed kernel left, with a link out of it: emptied, the link not followed.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep").write_text("kept")
+    (root / "0" / "node_modules").mkdir(parents=True)
+    (root / "0" / "left-over").write_text("")
+    (root / "0" / "node_modules" / "aws-cdk-lib").symlink_to(outside)
+    first, stderr_first = _probe(tmp_path, "direct", **COMPILE_CACHE_DEBUG)
+    assert first["modules"] == {"@aws-cdk": False, "aws-cdk-lib": True, "constructs": True}
+    assert (outside / "keep").read_text() == "kept"
+    assert _accepted(stderr_first, root / "0") == []
+    assert any((root / "compile-cache").iterdir())
+    second, stderr_second = _probe(tmp_path, "direct", **COMPILE_CACHE_DEBUG)
+    accepted = _accepted(stderr_second, root / "0")
+    assert f"{root}/0/node_modules/aws-cdk-lib/core/lib/stack.js" in accepted
+    assert f"{root}/0/node_modules/constructs/lib/construct.js" in accepted
+    # The kernel's own script, at a new path each run, is compiled before the cache is on.
+    for stderr in (stderr_first, stderr_second):
+        assert "program.js" not in "".join(
+            line for line in stderr.splitlines() if line.startswith("[compile cache]")
+        )
+    assert second["template"] == first["template"]
+
+
+@linux_only
+@pytest.mark.slow
+def test_a_second_synthesis_at_once_takes_the_next_slot(tmp_path: Path) -> None:
+    root = tmp_path / "cache" / "exosphere-cdk" / "kernel"
+    held = kernel.claim_slot(root)  # another synthesis, running
+    assert held is not None
+    try:
+        report, _ = _probe(tmp_path, "direct")
+    finally:
+        os.close(held.lock)
+    assert report["slots"] == ["1"]
+    assert report["slots_left"] == []
+
+
+@pytest.mark.slow
+def test_without_nodes_compile_cache_the_kernel_runs_as_jsii_makes_it(tmp_path: Path) -> None:
+    report, _ = _probe(tmp_path, "direct", NODE_DISABLE_COMPILE_CACHE="1")
+    [node] = report["tree"]
+    assert "--require" not in node["cmdline"]
+    assert report["slots"] == []
+
+
+def test_slots_are_taken_in_order_one_process_each(tmp_path: Path) -> None:
+    taken = [kernel.claim_slot(tmp_path) for _ in range(kernel.CACHE_SLOTS)]
+    try:
+        assert [slot.folder.name for slot in taken if slot] == [
+            str(n) for n in range(kernel.CACHE_SLOTS)
+        ]
+        assert {slot.compile_cache for slot in taken if slot} == {tmp_path / "compile-cache"}
+        assert kernel.claim_slot(tmp_path) is None  # all taken: no cache for this one
+        os.close(taken[2].lock)  # type: ignore[union-attr]
+        again = kernel.claim_slot(tmp_path)
+        assert again is not None
+        assert again.folder == tmp_path / "2"
+        os.close(again.lock)
+    finally:
+        for slot in taken:
+            if slot is not None:
+                with contextlib.suppress(OSError):
+                    os.close(slot.lock)
+
+
+def test_a_cache_others_may_write_or_none_at_all_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    assert kernel.claim_slot(shared) is None
+    (tmp_path / "file").write_text("")
+    assert kernel.claim_slot(tmp_path / "file" / "kernel") is None
+    monkeypatch.setenv("NODE_DISABLE_COMPILE_CACHE", "1")
+    assert kernel.claim_slot(tmp_path / "mine") is None
+    assert not (tmp_path / "mine").exists()
+
+
+def test_the_cache_is_under_xdg_cache_home_else_the_home_folders_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert kernel.cache_root() == tmp_path / "exosphere-cdk" / "kernel"
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    home_cache = tmp_path / "home" / ".cache" / "exosphere-cdk" / "kernel"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert kernel.cache_root() == home_cache
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert kernel.cache_root() == home_cache
+
+
+def test_the_docs_say_where_the_cache_is_and_how_many_slots_it_has() -> None:
+    commands = " ".join((Path(__file__).parents[1] / "docs" / "commands.md").read_text().split())
+    assert f"up to {kernel.CACHE_SLOTS} syntheses running at once" in commands
+    assert "`$XDG_CACHE_HOME/exosphere-cdk/kernel` (`~/.cache/exosphere-cdk/kernel`;" in commands
+    assert "`NODE_DISABLE_COMPILE_CACHE=1`" in commands

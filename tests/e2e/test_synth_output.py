@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from exosphere_cdk import synth
+from exosphere_cdk import kernel, synth
 from exosphere_cdk.manifest.load import files
 from tests.apps import write_app
 from tests.conftest import APP_PY, REPO, cdk_json_context
@@ -241,6 +241,7 @@ def _python_app(tmp_path: Path, context: dict[str, str], **popen: Any) -> subpro
         "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), **context}),
         "TMPDIR": str(tmp_path / "tmp"),
         "HOME": str(tmp_path / "home"),
+        "XDG_CACHE_HOME": str(tmp_path / "home" / ".cache"),
     }
     (tmp_path / "tmp").mkdir()
     return subprocess.Popen(
@@ -273,12 +274,17 @@ def test_a_synthesis_replaces_the_output_folder_and_keeps_the_clis_lock(
 @pytest.mark.slow
 def test_ctrl_c_exits_130_and_leaves_nothing_behind(tmp_path: Path, out: Path) -> None:
     """Ctrl-C reaches the whole process group: Python, and jsii's Node under it."""
+    kernel_cache = tmp_path / "home" / ".cache" / "exosphere-cdk" / "kernel"
     with _python_app(
         tmp_path, {"app": str(REPO / "manifests" / "hello")}, start_new_session=True
     ) as process:
         deadline = time.monotonic() + 120
-        # Interrupted once jsii's Node is unpacking or running the CDK.
-        while not list((tmp_path / "tmp").rglob("jsii-kernel-*")):
+        # Interrupted once jsii's Node is unpacking or running the CDK (its folder is the
+        # kernel cache's first slot under app.py; jsii's own in TMPDIR otherwise).
+        while (
+            not list((tmp_path / "tmp").rglob("jsii-kernel-*"))
+            and not (kernel_cache / "0" / "node_modules").is_dir()
+        ):
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline
             time.sleep(0.05)
@@ -290,7 +296,13 @@ def test_ctrl_c_exits_130_and_leaves_nothing_behind(tmp_path: Path, out: Path) -
     assert tree(out) == OLD
     assert siblings(out) == []
     assert list((tmp_path / "tmp").iterdir()) == []
-    assert list((tmp_path / "home").rglob("*.lock")) == []
+    assert list((tmp_path / "home" / ".cache" / "aws").rglob("*.lock")) == []  # jsii's
+    # The kernel's slot: emptied although a signal ended the kernel, and its lock free.
+    assert sorted(p.name for p in kernel_cache.iterdir() if p.is_dir()) == ["compile-cache"]
+    slot = kernel.claim_slot(kernel_cache)
+    assert slot is not None
+    assert slot.folder.name == "0"
+    os.close(slot.lock)
 
 
 @pytest.mark.slow
