@@ -18,10 +18,12 @@ the manifest code, the stacks and the CDK's Python modules:
 Nothing is built and nothing is read back but those strings: the templates are
 the same with or without it. While the thread runs, every request to jsii's
 kernel is made under one lock, so a request of the main thread (a CDK value
-made when one of our modules is imported) waits for the thread's request in
-flight instead of crossing it on the pipe. The thread imports only `aws_cdk`
-and `cdk_nag`, which the main thread waits for as for any module being
-imported; never a module the main thread may be importing at the same time.
+made when one of our modules is imported, then the stacks' constructs) waits for
+the thread's request in flight instead of crossing it on the pipe, and goes
+before the thread's next one: the thread's reads fill the time the kernel would
+wait for the main thread, and its last ones may run while the stacks are built.
+The thread imports only `aws_cdk` and `cdk_nag`, which the main thread waits for
+as for any module being imported; never a module the main thread may be importing at the same time.
 `Warmup.finish()` waits for the thread and takes the lock away; a failure of the
 thread is not reported (the main thread meets the same error on its own).
 """
@@ -127,7 +129,11 @@ class Warmup:
     def __init__(self, provider: Any, modules: dict[str, str]) -> None:
         self._provider = provider
         self._modules = modules
-        self._lock = threading.RLock()
+        #: One request to the kernel at a time; the main thread's before the warm-up's.
+        self._turn = threading.Condition()
+        self._owner: int | None = None  # the thread whose request is in flight
+        self._depth = 0  # its requests in flight (a callback's answer is one more)
+        self._waiting = 0  # requests of other threads than the warm-up's, waiting
         self._thread = threading.Thread(target=self._run, name="exo-cdk-warmup", daemon=True)
         #: The static reads made, in order, as (type, value): for the tests.
         self.read: list[tuple[str, str]] = []
@@ -152,13 +158,38 @@ class Warmup:
             self._provider.__dict__.pop(name, None)
 
     def _locked(self, method: Any) -> Any:
-        lock = self._lock
-
         def locked(*args: Any, **kwargs: Any) -> Any:
-            with lock:
+            self._acquire()
+            try:
                 return method(*args, **kwargs)
+            finally:
+                self._release()
 
         return locked
+
+    def _acquire(self) -> None:
+        """The kernel for this thread's request: once no other thread's is in flight and, for
+        the warm-up's, none of another thread waits (its reads fill the kernel's idle time)."""
+        me = threading.get_ident()
+        warm = me == self._thread.ident
+        with self._turn:
+            if self._owner == me:  # a request made while answering a callback
+                self._depth += 1
+                return
+            if not warm:
+                self._waiting += 1
+            while self._owner is not None or (warm and self._waiting):
+                self._turn.wait()
+            if not warm:
+                self._waiting -= 1
+            self._owner, self._depth = me, 1
+
+    def _release(self) -> None:
+        with self._turn:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._turn.notify_all()
 
     def _run(self) -> None:
         try:

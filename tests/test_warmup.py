@@ -7,6 +7,7 @@ import importlib
 import re
 import tarfile
 import threading
+import time
 from pathlib import Path
 
 import cdk_nag
@@ -153,3 +154,75 @@ def test_requests_wait_for_each_other_while_the_warm_up_runs() -> None:
     assert events == ["start slow", "end slow", "start fast", "end fast"]
     warm.finish()
     assert "sget" not in vars(provider)
+
+
+def test_a_request_of_the_main_thread_goes_before_the_warm_ups_next_one() -> None:
+    # The warm-up's reads fill the kernel's idle time: one that waits lets a request of
+    # the main thread (which builds the stacks) go first, though it came later.
+    events: list[str] = []
+    gate, go = threading.Event(), threading.Event()
+
+    class Provider:
+        def sget(self, request: str) -> str:
+            events.append(f"start {request}")
+            if request == "slow":
+                gate.wait(timeout=5)
+            events.append(f"end {request}")
+            return request
+
+    provider = Provider()
+
+    class Warm(warmup.Warmup):
+        def _run(self) -> None:
+            go.wait(timeout=5)
+            provider.sget("warm")
+
+    warm = Warm(provider, {}).start()
+    slow = threading.Thread(target=provider.sget, args=("slow",))
+    slow.start()
+    while "start slow" not in events:
+        time.sleep(0.001)
+    go.set()  # the warm-up's request waits for the slow one
+    time.sleep(0.2)
+    later = threading.Thread(target=provider.sget, args=("later",))
+    later.start()
+    time.sleep(0.2)
+    gate.set()
+    for thread in (slow, later):
+        thread.join(timeout=5)
+    warm.finish()
+    assert events == [
+        "start slow",
+        "end slow",
+        "start later",
+        "end later",
+        "start warm",
+        "end warm",
+    ]
+
+
+def test_a_request_made_while_one_is_in_flight_on_the_same_thread_does_not_wait() -> None:
+    # jsii answers a callback from JavaScript with a request inside the one in flight.
+    provider_calls: list[str] = []
+
+    class Provider:
+        def invoke(self, request: str) -> str:
+            provider_calls.append(request)
+            if request == "outer":
+                provider.complete("inner")
+            return request
+
+        def complete(self, request: str) -> str:
+            provider_calls.append(request)
+            return request
+
+    provider = Provider()
+    warm = warmup.Warmup(provider, {})
+    warm.lock()
+    done = threading.Thread(target=provider.invoke, args=("outer",))
+    done.start()
+    done.join(timeout=5)
+    assert not done.is_alive()
+    assert provider_calls == ["outer", "inner"]
+    assert provider.invoke("again") == "again"  # and the kernel is free after it
+    warm.finish()
