@@ -23,7 +23,8 @@ the thread's request in flight instead of crossing it on the pipe, and goes
 before the thread's next one: the thread's reads fill the time the kernel would
 wait for the main thread, and its last ones may run while the stacks are built.
 The thread imports only `aws_cdk` and `cdk_nag`, which the main thread waits for
-as for any module being imported; never a module the main thread may be importing at the same time.
+as for any module being imported; never a module the main thread may be
+importing at the same time.
 `Warmup.finish()` waits for the thread and takes the lock away; a failure of the
 thread is not reported (the main thread meets the same error on its own).
 """
