@@ -85,19 +85,20 @@ def cache_root() -> Path:
 
 def claim_slot(root: Path | None = None) -> Slot | None:
     """The first of CACHE_SLOTS kernel folders no other process holds, locked (flock) for
-    this one; None with the compile cache switched off, all of them taken, or a cache folder
-    that is not this user's alone (another user could plant what Node would load)."""
+    this one; None with the compile cache switched off, no home folder, all of them taken, or
+    a cache that is not this user's alone (another user could plant what Node would load)."""
     if os.environ.get("NODE_DISABLE_COMPILE_CACHE"):
         return None
     try:
         import fcntl  # noqa: PLC0415 - POSIX only, as install() is
 
         root = cache_root() if root is None else root
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = root.stat()
-    except (ImportError, OSError):
-        return None
-    if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        root.parent.parent.mkdir(parents=True, exist_ok=True)
+        for folder in (root.parent, root):  # the cache's own folders: this user's alone
+            folder.mkdir(mode=0o700, exist_ok=True)
+        if not _private(root):
+            return None
+    except (ImportError, OSError, RuntimeError, KeyError):  # Path.home(): no HOME, no user
         return None
     for number in range(CACHE_SLOTS):
         try:
@@ -111,6 +112,25 @@ def claim_slot(root: Path | None = None) -> Slot | None:
             continue
         return Slot(root / str(number), root / "compile-cache", lock)
     return None
+
+
+def _private(root: Path) -> bool:
+    """Whether only this user can change what `root` holds: `root` and its parent (the cache's
+    own folders) this user's, not links, writable by no one else; every folder above them
+    this user's or root's, and writable by others only when sticky (as /tmp is)."""
+    me = os.getuid()
+    others = stat.S_IWGRP | stat.S_IWOTH
+    for folder in (root.parent, root):
+        info = folder.lstat()
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != me or info.st_mode & others:
+            return False
+    for folder in root.parent.parents:
+        info = folder.stat()
+        if info.st_uid not in (me, 0) or (
+            info.st_mode & others and not info.st_mode & stat.S_ISVTX
+        ):
+            return False
+    return True
 
 
 class KernelChild:
@@ -169,31 +189,36 @@ def start(process: Any) -> None:
         args += ["--require", str(PRELOAD)]
         environ["EXO_CDK_KERNEL_FOLDER"] = str(slot.folder)
         environ["EXO_CDK_COMPILE_CACHE"] = str(slot.compile_cache)
-    ours, theirs = socket.socketpair()
+    try:
+        ours, theirs = socket.socketpair()
+    except BaseException:
+        if slot is not None:
+            os.close(slot.lock)
+        raise
     try:
         if theirs.fileno() == 3:  # dup2 onto itself would keep its close-on-exec flag
             theirs.set_inheritable(True)
         if slot is not None:  # the kernel holds the slot's lock for as long as it runs
             os.set_inheritable(slot.lock, True)
-        pid = os.posix_spawnp(
-            node,
-            [*args, os.path.normpath(script)],
-            environ,
-            file_actions=[
-                (os.POSIX_SPAWN_DUP2, theirs.fileno(), 3),
-                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-            ],
-        )
+        try:
+            pid = os.posix_spawnp(
+                node,
+                [*args, os.path.normpath(script)],
+                environ,
+                file_actions=[
+                    (os.POSIX_SPAWN_DUP2, theirs.fileno(), 3),
+                    (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                ],
+            )
+        finally:
+            theirs.close()
+            if slot is not None:
+                os.set_inheritable(slot.lock, False)
     except BaseException:
         ours.close()
         if slot is not None:
             os.close(slot.lock)
         raise
-    finally:
-        theirs.close()
-        if slot is not None:
-            with contextlib.suppress(OSError):
-                os.set_inheritable(slot.lock, False)
     process._process = KernelChild(pid, ours, slot)
     atexit.register(process.stop)
     process.handshake()

@@ -179,10 +179,13 @@ class Warmup:
                 return
             if not warm:
                 self._waiting += 1
-            while self._owner is not None or (warm and self._waiting):
-                self._turn.wait()
-            if not warm:
-                self._waiting -= 1
+            try:
+                while self._owner is not None or (warm and self._waiting):
+                    self._turn.wait()
+            finally:  # also when the wait is interrupted (Ctrl-C): the warm-up must not wait on
+                if not warm:
+                    self._waiting -= 1
+                    self._turn.notify_all()
             self._owner, self._depth = me, 1
 
     def _release(self) -> None:

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,16 @@ REPO = Path(__file__).resolve().parents[1]
 #: `python app.py` as cdk.json's command runs it (`-OO`), on the checkout's venv; run in REPO.
 APP_PY = [str(REPO / ".venv" / "bin" / "python"), *cdk_json_app()[1:]]
 MANIFESTS = REPO / "manifests"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kernel_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The kernel's compile cache (exosphere_cdk.kernel) of every app.py the tests start, in a
+    folder of the session's: the tests never write the user's ~/.cache."""
+    cache = tmp_path_factory.mktemp("xdg-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(cache))
+        yield cache
 
 
 def run_probe(

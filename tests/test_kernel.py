@@ -295,6 +295,39 @@ def test_a_cache_others_may_write_or_none_at_all_is_not_used(
     assert not (tmp_path / "mine").exists()
 
 
+def test_a_cache_under_a_link_a_folder_others_may_write_or_someone_elses_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    (tmp_path / "exo").mkdir(mode=0o700)
+    (tmp_path / "exo" / "kernel").symlink_to(private)
+    assert kernel.claim_slot(tmp_path / "exo" / "kernel") is None  # the folder a link
+    open_folder = tmp_path / "open"
+    open_folder.mkdir()
+    open_folder.chmod(0o777)  # anyone may rename what is in it
+    assert kernel.claim_slot(open_folder / "exo" / "kernel") is None
+    open_folder.chmod(0o1777)  # sticky, as /tmp: only the owner may
+    slot = kernel.claim_slot(open_folder / "exo" / "kernel")
+    assert slot is not None
+    os.close(slot.lock)
+    assert [oct(p.stat().st_mode & 0o777) for p in (open_folder / "exo", slot.folder.parent)] == [
+        "0o700",
+        "0o700",
+    ]
+    monkeypatch.setattr(os, "getuid", lambda: os.geteuid() + 4242)  # the folders someone else's
+    assert kernel.claim_slot(open_folder / "exo" / "kernel") is None
+
+
+def test_without_a_home_folder_there_is_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setattr(Path, "home", no_home)
+    assert kernel.claim_slot() is None
+
+
 def test_the_cache_is_under_xdg_cache_home_else_the_home_folders_cache(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

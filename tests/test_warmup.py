@@ -8,6 +8,7 @@ import re
 import tarfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cdk_nag
@@ -156,49 +157,115 @@ def test_requests_wait_for_each_other_while_the_warm_up_runs() -> None:
     assert "sget" not in vars(provider)
 
 
-def test_a_request_of_the_main_thread_goes_before_the_warm_ups_next_one() -> None:
-    # The warm-up's reads fill the kernel's idle time: one that waits lets a request of
-    # the main thread (which builds the stacks) go first, though it came later.
-    events: list[str] = []
-    gate, go = threading.Event(), threading.Event()
-
-    class Provider:
-        def sget(self, request: str) -> str:
-            events.append(f"start {request}")
-            if request == "slow":
-                gate.wait(timeout=5)
-            events.append(f"end {request}")
-            return request
-
-    provider = Provider()
-
-    class Warm(warmup.Warmup):
-        def _run(self) -> None:
-            go.wait(timeout=5)
-            provider.sget("warm")
-
-    warm = Warm(provider, {}).start()
-    slow = threading.Thread(target=provider.sget, args=("slow",))
-    slow.start()
-    while "start slow" not in events:
+def _wait_for(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline
         time.sleep(0.001)
-    go.set()  # the warm-up's request waits for the slow one
-    time.sleep(0.2)
-    later = threading.Thread(target=provider.sget, args=("later",))
+
+
+class _Provider:
+    """A kernel's provider of our own: `sget("slow")` holds until `gate` is set."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+        self.gate = threading.Event()
+
+    def sget(self, request: str) -> str:
+        self.events.append(f"start {request}")
+        if request == "slow":
+            self.gate.wait(timeout=5)
+        self.events.append(f"end {request}")
+        return request
+
+
+class _Warm(warmup.Warmup):
+    """A warm-up whose thread makes one request, `warm`, once `go` is set."""
+
+    def __init__(self, provider: _Provider) -> None:
+        super().__init__(provider, {})
+        self.go = threading.Event()
+        self.entered: list[str] = []
+
+    def _run(self) -> None:
+        self.go.wait(timeout=5)
+        self._provider.sget("warm")
+
+    def _acquire(self) -> None:
+        self.entered.append(threading.current_thread().name)
+        super()._acquire()
+
+    def waiting(self) -> int:
+        return self._waiting
+
+
+def _race() -> list[str]:
+    """The order of the warm-up's request and a later one of another thread, both waiting."""
+    provider = _Provider()
+    warm = _Warm(provider)
+    warm.start()
+    slow = threading.Thread(target=provider.sget, args=("slow",), daemon=True)
+    slow.start()
+    _wait_for(lambda: "start slow" in provider.events)
+    warm.go.set()  # the warm-up's request waits for the slow one
+    _wait_for(lambda: "exo-cdk-warmup" in warm.entered)
+    later = threading.Thread(target=provider.sget, args=("later",), daemon=True)
     later.start()
-    time.sleep(0.2)
-    gate.set()
+    _wait_for(lambda: warm.waiting() == 1)
+    provider.gate.set()
     for thread in (slow, later):
         thread.join(timeout=5)
     warm.finish()
-    assert events == [
-        "start slow",
-        "end slow",
-        "start later",
-        "end later",
-        "start warm",
-        "end warm",
-    ]
+    return provider.events
+
+
+def test_a_request_of_the_main_thread_goes_before_the_warm_ups_next_one() -> None:
+    # The warm-up's reads fill the kernel's idle time: one that waits lets a request of
+    # the main thread (which builds the stacks) go first, though it came later. Ten times:
+    # without the priority, which of the two goes first is left to the threads.
+    for _ in range(10):
+        assert _race() == [
+            "start slow",
+            "end slow",
+            "start later",
+            "end later",
+            "start warm",
+            "end warm",
+        ]
+
+
+def test_a_request_interrupted_while_it_waits_does_not_hold_the_warm_up_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Ctrl-C while the main thread waits for the kernel: the warm-up's next request still
+    # goes, and finish() returns (synth.main calls it on the way out).
+    class Interrupted(threading.Condition):
+        armed = False
+
+        def wait(self, timeout: float | None = None) -> bool:
+            if Interrupted.armed:
+                Interrupted.armed = False
+                raise KeyboardInterrupt
+            return super().wait(timeout)
+
+    monkeypatch.setattr(threading, "Condition", Interrupted)
+    provider = _Provider()
+    warm = _Warm(provider)
+    warm.start()
+    slow = threading.Thread(target=provider.sget, args=("slow",), daemon=True)
+    slow.start()
+    _wait_for(lambda: "start slow" in provider.events)
+    Interrupted.armed = True
+    with pytest.raises(KeyboardInterrupt):
+        provider.sget("interrupted")
+    warm.go.set()
+    provider.gate.set()
+    slow.join(timeout=5)
+    finishing = threading.Thread(target=warm.finish, daemon=True)
+    finishing.start()
+    finishing.join(timeout=5)
+    assert not finishing.is_alive()
+    assert provider.events == ["start slow", "end slow", "start warm", "end warm"]
 
 
 def test_a_request_made_while_one_is_in_flight_on_the_same_thread_does_not_wait() -> None:
@@ -219,7 +286,7 @@ def test_a_request_made_while_one_is_in_flight_on_the_same_thread_does_not_wait(
     provider = Provider()
     warm = warmup.Warmup(provider, {})
     warm.lock()
-    done = threading.Thread(target=provider.invoke, args=("outer",))
+    done = threading.Thread(target=provider.invoke, args=("outer",), daemon=True)
     done.start()
     done.join(timeout=5)
     assert not done.is_alive()
