@@ -30,9 +30,10 @@ synthesis running at once; with all of them taken, a synthesis runs without the
 cache) and the kernel is started with `kernel_preload.cjs`, which makes that
 folder the kernel's and turns the compile cache on. Node checks each cached
 entry against the module's source, so an upgraded library is compiled again.
-The cache is `$XDG_CACHE_HOME/exosphere-cdk/kernel` (`~/.cache/...`), a folder
-only its owner may write, or none; `NODE_DISABLE_COMPILE_CACHE=1` (Node's own
-switch) runs without it.
+The cache is `$XDG_CACHE_HOME/exosphere-cdk/kernel` (`~/.cache/...`), used only
+where no one else can change it (`_private`: checked up to /), with no home
+folder not at all; `NODE_DISABLE_COMPILE_CACHE=1` (Node's own switch) runs
+without it.
 """
 
 from __future__ import annotations

@@ -124,39 +124,6 @@ def test_the_warm_up_reads_every_module_and_the_main_thread_meanwhile_gets_its_a
     assert report["again"] is True  # aws_cdk is loaded: nothing to warm up
 
 
-def test_requests_wait_for_each_other_while_the_warm_up_runs() -> None:
-    # The lock alone, on a provider of our own: a request of the main thread made while
-    # another is in flight starts only once it has ended.
-    events: list[str] = []
-
-    class Provider:
-        def sget(self, request: str) -> str:
-            events.append(f"start {request}")
-            if request == "slow":
-                gate.wait(timeout=5)
-            events.append(f"end {request}")
-            return request
-
-    gate = threading.Event()
-    provider = Provider()
-    warm = warmup.Warmup(provider, {})
-    warm.lock()
-    slow = threading.Thread(target=provider.sget, args=("slow",))
-    slow.start()
-    while "start slow" not in events:
-        pass
-    fast = threading.Thread(target=provider.sget, args=("fast",))
-    fast.start()
-    fast.join(timeout=0.2)
-    assert events == ["start slow"]
-    gate.set()
-    slow.join()
-    fast.join()
-    assert events == ["start slow", "end slow", "start fast", "end fast"]
-    warm.finish()
-    assert "sget" not in vars(provider)
-
-
 def _wait_for(condition: Callable[[], bool]) -> None:
     deadline = time.monotonic() + 5
     while not condition():
@@ -199,14 +166,43 @@ class _Warm(warmup.Warmup):
         return self._waiting
 
 
-def _race() -> list[str]:
-    """The order of the warm-up's request and a later one of another thread, both waiting."""
+def _slow_request_in_flight() -> tuple[_Provider, _Warm, threading.Thread]:
+    """A warm-up started (its request held until `go`) and a request `slow` of another
+    thread in flight, holding the kernel until the provider's `gate` is set."""
     provider = _Provider()
     warm = _Warm(provider)
     warm.start()
     slow = threading.Thread(target=provider.sget, args=("slow",), daemon=True)
     slow.start()
     _wait_for(lambda: "start slow" in provider.events)
+    return provider, warm, slow
+
+
+def test_requests_wait_for_each_other_while_the_warm_up_runs() -> None:
+    # The lock alone, on a provider of our own: a request of the main thread made while
+    # another is in flight starts only once it has ended.
+    provider = _Provider()
+    events = provider.events
+    warm = warmup.Warmup(provider, {})
+    warm.lock()
+    slow = threading.Thread(target=provider.sget, args=("slow",))
+    slow.start()
+    _wait_for(lambda: "start slow" in events)
+    fast = threading.Thread(target=provider.sget, args=("fast",))
+    fast.start()
+    fast.join(timeout=0.2)
+    assert events == ["start slow"]
+    provider.gate.set()
+    slow.join()
+    fast.join()
+    assert events == ["start slow", "end slow", "start fast", "end fast"]
+    warm.finish()
+    assert "sget" not in vars(provider)
+
+
+def _race() -> list[str]:
+    """The order of the warm-up's request and a later one of another thread, both waiting."""
+    provider, warm, slow = _slow_request_in_flight()
     warm.go.set()  # the warm-up's request waits for the slow one
     _wait_for(lambda: "exo-cdk-warmup" in warm.entered)
     later = threading.Thread(target=provider.sget, args=("later",), daemon=True)
@@ -249,12 +245,7 @@ def test_a_request_interrupted_while_it_waits_does_not_hold_the_warm_up_back(
             return super().wait(timeout)
 
     monkeypatch.setattr(threading, "Condition", Interrupted)
-    provider = _Provider()
-    warm = _Warm(provider)
-    warm.start()
-    slow = threading.Thread(target=provider.sget, args=("slow",), daemon=True)
-    slow.start()
-    _wait_for(lambda: "start slow" in provider.events)
+    provider, warm, slow = _slow_request_in_flight()
     Interrupted.armed = True
     with pytest.raises(KeyboardInterrupt):
         provider.sget("interrupted")
