@@ -34,6 +34,11 @@ The cache is `$XDG_CACHE_HOME/exosphere-cdk/kernel` (`~/.cache/...`), used only
 where no one else can change it (`_private`: checked up to /), with no home
 folder not at all; `NODE_DISABLE_COMPILE_CACHE=1` (Node's own switch) runs
 without it.
+
+Every kernel it starts also loads `kernel_nag_modules.cjs`: cdk-nag's rules get
+the CDK module of the L1 class they test for only once a resource of that module
+exists (about 95 modules, 25 MB of the kernel's heap, of which an app of ours
+needs a dozen), with the same findings.
 """
 
 from __future__ import annotations
@@ -63,6 +68,9 @@ STOP_TIMEOUT = 5.0
 JSII_STOP: list[Any] = [None]
 #: Loaded into the kernel (`--require`) when it has a slot: its folder fixed, the cache on.
 PRELOAD = Path(__file__).with_name("kernel_preload.cjs")
+#: Loaded into every kernel this starts (`--require`): cdk-nag's rules load the CDK module of a
+#: class they test for only once a resource of that module exists (see the file).
+NAG_PRELOAD = Path(__file__).with_name("kernel_nag_modules.cjs")
 #: How many syntheses may each hold a kernel folder of the cache's at once.
 CACHE_SLOTS = 8
 
@@ -185,6 +193,8 @@ def start(process: Any) -> None:
     node = jsii_node()
     script = Path(process._jsii_runtime()).parent / KERNEL_SCRIPT
     args = [node, "--max-old-space-size=4069", *RELAY_FLAGS]
+    if NAG_PRELOAD.is_file():
+        args += ["--require", str(NAG_PRELOAD)]
     slot = claim_slot() if PRELOAD.is_file() else None
     if slot is not None:
         args += ["--require", str(PRELOAD)]
@@ -253,6 +263,13 @@ def _started(provider_class: Any) -> bool:
         return True
     stored = dict(zip(code.co_freevars, closure, strict=True)).get("stored")
     return stored is None or bool(stored.cell_contents)
+
+
+def installed() -> bool:
+    """Whether jsii's provider will start its kernel as `start()` does (with NAG_PRELOAD)."""
+    from jsii._kernel.providers import process  # noqa: PLC0415
+
+    return process._NodeProcess.start is start and NAG_PRELOAD.is_file()
 
 
 def install() -> bool:

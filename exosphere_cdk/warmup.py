@@ -10,10 +10,13 @@ the manifest code, the stacks and the CDK's Python modules:
 
 1. `import aws_cdk` (jsii starts its Node and loads the CDK's libraries) and
    `import cdk_nag` (its library);
-2. for each module of `MODULES`, then of `NAG_MODULES`, one static read
-   (`CFN_RESOURCE_TYPE_NAME` of one of its L1 classes), which makes Node
-   require that module's JavaScript (and what it requires) ahead of the first
-   construct of it, or of cdk-nag's first rule that tests for one.
+2. for each module of `MODULES` one static read (`CFN_RESOURCE_TYPE_NAME` of
+   one of its L1 classes), which makes Node require that module's JavaScript
+   (and what it requires) ahead of the first construct of it; then of
+   `NAG_MODULES`, ahead of cdk-nag's first rule that tests for one, but only
+   in a kernel jsii starts itself: one of `kernel.start()` loads those only for
+   resources of them (`kernel_nag_modules.cjs`), which an app of ours has none
+   of.
 
 Nothing is built and nothing is read back but those strings: the templates are
 the same with or without it. While the thread runs, every request to jsii's
@@ -53,9 +56,9 @@ MODULES: dict[str, str] = {
     "aws_sns": "CfnTopic",
 }
 #: The CDK modules whose L1 classes the rules of cdk-nag's AwsSolutions pack test resources
-#: against (`node instanceof CfnDataSource`): the first test of each rule requires its
-#: module's JavaScript, for every app. Each with a class its rules use (tests/test_warmup.py
-#: reads them from cdk-nag's own library).
+#: against (`node instanceof CfnDataSource`): under jsii's own start, the first test of each
+#: rule requires its module's JavaScript, for every app. Each with a class its rules use
+#: (tests/test_warmup.py reads them from cdk-nag's own library).
 NAG_MODULES: dict[str, str] = {
     "aws_apigateway": "CfnStage",
     "aws_apigatewayv2": "CfnStage",
@@ -219,4 +222,8 @@ def start() -> Warmup | None:
         return None
     import jsii  # noqa: PLC0415 - before the thread, so both threads share one import of it
 
-    return Warmup(jsii.kernel.provider, {**MODULES, **NAG_MODULES}).start()
+    from exosphere_cdk import kernel  # noqa: PLC0415
+
+    # A kernel of kernel.start() loads the modules of NAG_MODULES only for resources of them.
+    modules = MODULES if kernel.installed() else {**MODULES, **NAG_MODULES}
+    return Warmup(jsii.kernel.provider, modules).start()

@@ -100,6 +100,8 @@ def test_the_kernel_is_one_node_process_and_answers_as_jsiis_own_start(tmp_path:
         "--max-old-space-size=4069",
         *kernel.RELAY_FLAGS,
         "--require",
+        str(kernel.NAG_PRELOAD),
+        "--require",
         str(kernel.PRELOAD),
     ]
     assert Path(node["cmdline"][-1]).parts[-2:] == ("lib", "program.js")
@@ -257,7 +259,8 @@ def test_a_second_synthesis_at_once_takes_the_next_slot(tmp_path: Path) -> None:
 def test_without_nodes_compile_cache_the_kernel_runs_as_jsii_makes_it(tmp_path: Path) -> None:
     report, _ = _probe(tmp_path, "direct", NODE_DISABLE_COMPILE_CACHE="1")
     [node] = report["tree"]
-    assert "--require" not in node["cmdline"]
+    assert str(kernel.PRELOAD) not in node["cmdline"]  # cdk-nag's preload is not the cache's
+    assert node["cmdline"][-3:-1] == ["--require", str(kernel.NAG_PRELOAD)]
     assert report["slots"] == []
 
 
