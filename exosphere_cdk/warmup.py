@@ -16,7 +16,8 @@ the manifest code, the stacks and the CDK's Python modules:
    `NAG_MODULES`, ahead of cdk-nag's first rule that tests for one, but only
    in a kernel jsii starts itself: one of `kernel.start()` loads those only for
    resources of them (`kernel_nag_modules.cjs`), which an app of ours has none
-   of.
+   of; then region-info's facts (`REGION_FACTS`) and the file of each L2 class
+   of `CLASSES` (its `PROPERTY_INJECTION_ID`), ahead of the first stack.
 
 Nothing is built and nothing is read back but those strings: the templates are
 the same with or without it. While the thread runs, every request to jsii's
@@ -103,6 +104,39 @@ NAG_MODULES: dict[str, str] = {
     "aws_timestream": "CfnDatabase",
     "aws_wafv2": "CfnWebACLAssociation",
 }
+#: The L2 classes the stacks make for every app, in the order a synthesis first makes them.
+#: A module's L2 classes are required one file at a time, on first use: one static read of
+#: each (`PROPERTY_INJECTION_ID`, its name) requires its file ahead of the first construct.
+#: (tests/test_warmup.py checks them against every example's construct tree.)
+CLASSES: tuple[str, ...] = (
+    "aws_kms.Key",
+    "aws_kms.Alias",
+    "aws_ec2.Vpc",
+    "aws_logs.LogGroup",
+    "aws_ec2.FlowLog",
+    "aws_iam.Role",
+    "aws_iam.Policy",
+    "aws_s3.Bucket",
+    "aws_s3.BucketPolicy",
+    "aws_sns.Topic",
+    "aws_sns.TopicPolicy",
+    "aws_ecs.Cluster",
+    "aws_ec2.SecurityGroup",
+    "aws_ec2.LaunchTemplate",
+    "aws_autoscaling.AutoScalingGroup",
+    "aws_ecs.AsgCapacityProvider",
+    "aws_elasticloadbalancingv2.ApplicationLoadBalancer",
+    "aws_elasticloadbalancingv2.ApplicationListener",
+    "aws_servicediscovery.PrivateDnsNamespace",
+    "aws_ecs.Ec2TaskDefinition",
+    "aws_ecs.ContainerDefinition",
+    "aws_ecs.Ec2Service",
+    "aws_servicediscovery.Service",
+    "aws_elasticloadbalancingv2.ApplicationTargetGroup",
+)
+#: The read that loads region-info's facts (1.3 MB of JavaScript registering every region's),
+#: which the first stack with a region needs for its partition.
+REGION_FACTS = ("region_info.FactName", "PARTITION")
 #: The jsii assembly of aws_cdk: the first part of every type's name in jsii's kernel.
 ASSEMBLY = "aws-cdk-lib"
 #: The provider methods that send a request to jsii's Node (jsii's BaseProvider).
@@ -130,9 +164,9 @@ REQUESTS = (
 class Warmup:
     """The thread of `start()`; `finish()` before the first construct is made."""
 
-    def __init__(self, provider: Any, modules: dict[str, str]) -> None:
+    def __init__(self, provider: Any, reads: list[tuple[str, str]]) -> None:
         self._provider = provider
-        self._modules = modules
+        self._reads = reads  # (type, static property), the type without ASSEMBLY
         #: One request to the kernel at a time; the main thread's before the warm-up's.
         self._turn = threading.Condition()
         self._owner: int | None = None  # the thread whose request is in flight
@@ -204,13 +238,11 @@ class Warmup:
             import cdk_nag  # noqa: F401, PLC0415 - and cdk-nag's library
             import jsii  # noqa: PLC0415
 
-            for module, cfn_class in self._modules.items():
-                fqn = f"{ASSEMBLY}.{module}.{cfn_class}"
+            for name, static in self._reads:
+                fqn = f"{ASSEMBLY}.{name}"
                 # jsii.sget reads `__jsii_type__` of the class it is given: the name alone
                 # does, without importing the module's Python bindings on this thread.
-                value = jsii.sget(
-                    type(cfn_class, (), {"__jsii_type__": fqn}), "CFN_RESOURCE_TYPE_NAME"
-                )
+                value = jsii.sget(type("Read", (), {"__jsii_type__": fqn}), static)
                 self.read.append((fqn, str(value)))
         except Exception:  # the main thread meets it again, and reports it
             pass
@@ -224,6 +256,12 @@ def start() -> Warmup | None:
 
     from exosphere_cdk import kernel  # noqa: PLC0415
 
-    # A kernel of kernel.start() loads the modules of NAG_MODULES only for resources of them.
-    modules = MODULES if kernel.installed() else {**MODULES, **NAG_MODULES}
-    return Warmup(jsii.kernel.provider, modules).start()
+    return Warmup(jsii.kernel.provider, reads(nag_modules=not kernel.installed())).start()
+
+
+def reads(*, nag_modules: bool) -> list[tuple[str, str]]:
+    """The warm-up's reads, in order: MODULES, NAG_MODULES (`nag_modules`: a kernel of
+    kernel.start() loads those only for resources of them), region-info, CLASSES."""
+    modules = {**MODULES, **NAG_MODULES} if nag_modules else MODULES
+    l1 = [(f"{module}.{cfn}", "CFN_RESOURCE_TYPE_NAME") for module, cfn in modules.items()]
+    return [*l1, REGION_FACTS, *((name, "PROPERTY_INJECTION_ID") for name in CLASSES)]

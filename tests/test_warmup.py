@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
 import re
 import tarfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cdk_nag
 import pytest
 
 from exosphere_cdk import warmup
-from tests.conftest import REPO, run_probe
+from tests.conftest import EXAMPLES, REPO, run_probe
+from tests.synth import Synthesized
 
 SOURCES = [
     *(REPO / "exosphere_cdk" / "stacks").glob("*.py"),
@@ -50,6 +53,25 @@ def test_every_cdk_module_the_stacks_import_is_warmed_up() -> None:
     assert {m for m in imported - warmed if _has_l1_classes(m)} == set()
     # and MODULES holds no module the stacks no longer import (cdk-nag's are NAG_MODULES)
     assert set(warmup.MODULES) - imported == set()
+
+
+def _classes(node: dict[str, Any]) -> set[str]:
+    """The fqn of every construct in a tree.json node and below it."""
+    found = {node.get("constructInfo", {}).get("fqn", "")}
+    for child in node.get("children", {}).values():
+        found |= _classes(child)
+    return found
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_every_l2_class_warmed_up_is_made_for_every_example(
+    synthesized: Callable[[str], Synthesized], example: str
+) -> None:
+    tree = json.loads((synthesized(example).outdir / "tree.json").read_text())
+    made = _classes(tree["tree"])
+    assert "aws-cdk-lib.aws_ec2.Vpc" in made  # the tree is read
+    assert {f"aws-cdk-lib.{name}" for name in warmup.CLASSES} - made == set()
+    assert len(set(warmup.CLASSES)) == len(warmup.CLASSES)
 
 
 def _nag_rule_classes() -> dict[str, set[str]]:
@@ -121,9 +143,16 @@ def test_the_warm_up_reads_every_module_and_the_main_thread_meanwhile_gets_its_a
     assert report["answers"] == list(range(300))
     # A kernel of kernel.start() loads cdk-nag's modules only for resources of them.
     modules = warmup.MODULES if start == "installed" else warmup.MODULES | warmup.NAG_MODULES
-    expected = [f"aws-cdk-lib.{module}.{cfn}" for module, cfn in modules.items()]
-    assert [fqn for fqn, _ in report["read"]] == expected
-    assert all(re.fullmatch(r"AWS::\w+::\w+", value) for _, value in report["read"])
+    l1 = [f"aws-cdk-lib.{module}.{cfn}" for module, cfn in modules.items()]
+    l2 = [f"aws-cdk-lib.{name}" for name in warmup.CLASSES]
+    assert [fqn for fqn, _ in report["read"]] == [*l1, "aws-cdk-lib.region_info.FactName", *l2]
+    values = [value for _, value in report["read"]]
+    assert all(re.fullmatch(r"AWS::\w+::\w+", value) for value in values[: len(l1)])
+    assert values[len(l1)] == "partition"
+    # An L2 class's PROPERTY_INJECTION_ID is its own name (aws-cdk-lib.aws-ec2.Vpc).
+    assert [v.rsplit(".", 1)[-1] for v in values[len(l1) + 1 :]] == [
+        name.rsplit(".", 1)[-1] for name in warmup.CLASSES
+    ]
     assert report["wrapped_after"] == []
     assert report["again"] is True  # aws_cdk is loaded: nothing to warm up
 
@@ -154,7 +183,7 @@ class _Warm(warmup.Warmup):
     """A warm-up whose thread makes one request, `warm`, once `go` is set."""
 
     def __init__(self, provider: _Provider) -> None:
-        super().__init__(provider, {})
+        super().__init__(provider, [])
         self.go = threading.Event()
         self.entered: list[str] = []
 
@@ -187,7 +216,7 @@ def test_requests_wait_for_each_other_while_the_warm_up_runs() -> None:
     # another is in flight starts only once it has ended.
     provider = _Provider()
     events = provider.events
-    warm = warmup.Warmup(provider, {})
+    warm = warmup.Warmup(provider, [])
     warm.lock()
     slow = threading.Thread(target=provider.sget, args=("slow",))
     slow.start()
@@ -279,7 +308,7 @@ def test_a_request_made_while_one_is_in_flight_on_the_same_thread_does_not_wait(
             return request
 
     provider = Provider()
-    warm = warmup.Warmup(provider, {})
+    warm = warmup.Warmup(provider, [])
     warm.lock()
     done = threading.Thread(target=provider.invoke, args=("outer",), daemon=True)
     done.start()
