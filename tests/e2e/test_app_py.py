@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import APP_PY, EXAMPLES, REPO, cdk_json_context
+from tests.conftest import APP_PY, EXAMPLES, REPO, cdk_json_context, run_probe
 from tests.synth import Synthesized
 
 PROBE = """
@@ -42,6 +42,34 @@ def test_exit_now_runs_the_exit_handlers_flushes_and_exits_with_the_code() -> No
         assert result.returncode == code
         assert result.stdout == "unflushed"
         assert result.stderr == "handler ran\n"
+
+
+GC_PROBE = """
+import gc, json
+from exosphere_cdk.synth import imports_uncollected
+
+with imports_uncollected(False):
+    in_test = gc.isenabled()
+frozen = gc.get_freeze_count()
+with imports_uncollected(True):
+    during = gc.isenabled()
+    made = [[] for _ in range(1000)]
+print(json.dumps({
+    "in_test": in_test, "unfrozen": frozen, "during": during, "after": gc.isenabled(),
+    "frozen": gc.get_freeze_count() - frozen,
+}))
+"""
+
+
+def test_the_imports_run_without_the_garbage_collector_and_what_they_made_is_frozen() -> None:
+    report, _ = run_probe(GC_PROBE)
+    # A process that is not app.py's own (a test's): nothing changes.
+    assert report["in_test"] is True
+    assert report["unfrozen"] == 0
+    # app.py's: no collection while importing, then what was made frozen, collection back on.
+    assert report["during"] is False
+    assert report["after"] is True
+    assert report["frozen"] >= 1000
 
 
 def test_app_py_ends_through_exit_now() -> None:
