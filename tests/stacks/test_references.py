@@ -10,7 +10,7 @@ from aws_cdk import CfnOutput, CfnResource
 
 from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.stacks import add_compliance_checks, build_stacks
-from exosphere_cdk.stacks.references import RULE, found
+from exosphere_cdk.stacks.references import RULE, found, found_in_text, may_hold
 from exosphere_cdk.synth import new_app
 from tests.conftest import EXAMPLES
 
@@ -102,3 +102,30 @@ def test_only_a_whole_master_password_from_secrets_manager_passes() -> None:
         ("Part", "Resources/Part/Properties/MasterUserPassword"),
         ("Ssm", "Resources/Ssm/Properties/MasterUserPassword"),
     ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "{{resolve:ssm:x}}",
+        "{{ \n RESOLVE :ssm:x}}",  # whitespace, escaped in the JSON text
+        "${Token[TOKEN.12]}",
+        "#{\tTOKEN[TOKEN.1]}",
+    ],
+)
+def test_the_text_of_a_template_holding_one_is_read_whatever_its_escapes(value: str) -> None:
+    template = {"Resources": {"R": {"Properties": {"V": value}}}}
+    text = json.dumps(template)
+    # A JSON writer may escape any character: `{` as \u007b, a letter of Token as \u006f.
+    escaped = text.replace("{{", "\\u007b{").replace("oken", "\\u006fken")
+    assert json.loads(escaped) == template
+    for written in (text, json.dumps(template, indent=2), escaped):
+        assert may_hold(written)
+        assert list(found_in_text(written)) == [("R", "Resources/R/Properties/V")]
+
+
+def test_a_template_of_none_is_not_parsed() -> None:
+    text = json.dumps({"Resources": {"R": {"Properties": {"V": "${AWS::Region} {x}"}}}})
+    assert not may_hold(text)
+    assert list(found_in_text(text + "not JSON")) == []  # not parsed: no error
+    assert may_hold(json.dumps({"V": "é"}))  # ensure_ascii: \u00e9, read to be sure
