@@ -192,6 +192,11 @@ class Warmup:
         """Wait for the thread (if started); the kernel's requests go unlocked again."""
         if self._thread.ident is not None:
             self._thread.join()
+        self.unlock()
+
+    def unlock(self) -> None:
+        """The kernel's requests unlocked: the thread has made its last (a request in flight
+        under the lock ends as it began)."""
         for name in REQUESTS:
             self._provider.__dict__.pop(name, None)
 
@@ -246,6 +251,8 @@ class Warmup:
                 self.read.append((fqn, str(value)))
         except Exception:  # the main thread meets it again, and reports it
             pass
+        finally:  # no other thread's request to wait for: the main thread's go unlocked
+            self.unlock()
 
 
 def start() -> Warmup | None:

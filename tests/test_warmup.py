@@ -233,6 +233,18 @@ def test_requests_wait_for_each_other_while_the_warm_up_runs() -> None:
     assert "sget" not in vars(provider)
 
 
+def test_the_kernels_requests_go_unlocked_once_the_warm_up_has_made_its_last() -> None:
+    import jsii  # noqa: PLC0415 - this process's kernel, started by the imports above
+
+    provider = jsii.kernel.provider
+    warm = warmup.Warmup(provider, [("aws_ec2.CfnVPC", "CFN_RESOURCE_TYPE_NAME")]).start()
+    warm._thread.join(timeout=30)
+    # Before finish(): the thread's last request made, nothing left to wait for.
+    assert set(warmup.REQUESTS) & set(vars(provider)) == set()
+    assert warm.read == [("aws-cdk-lib.aws_ec2.CfnVPC", "AWS::EC2::VPC")]
+    warm.finish()
+
+
 def _race() -> list[str]:
     """The order of the warm-up's request and a later one of another thread, both waiting."""
     provider, warm, slow = _slow_request_in_flight()
