@@ -67,19 +67,32 @@ function standIn(loadModule, submodule) {
   });
 }
 
+// The jsii names of the classes on a prototype's chain, by prototype (a chain is fixed once
+// its classes are defined): every rule tests every resource, of a few dozen classes.
+const namesOnChain = new WeakMap();
+function jsiiNames(proto) {
+  let names = namesOnChain.get(proto);
+  if (names === undefined) {
+    names = new Set();
+    for (let p = proto; p; p = Object.getPrototypeOf(p)) {
+      const ctor = Object.prototype.hasOwnProperty.call(p, 'constructor')
+        ? p.constructor : undefined;
+      if (typeof ctor === 'function' && ctor[RTTI] && typeof ctor[RTTI].fqn === 'string') {
+        names.add(ctor[RTTI].fqn);
+      }
+    }
+    namesOnChain.set(proto, names);
+  }
+  return names;
+}
+
 function lazyClass(realClass, fqn) {
   function hasInstance(value) {
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
       return false;
     }
-    for (let proto = Object.getPrototypeOf(value); proto; proto = Object.getPrototypeOf(proto)) {
-      const ctor = Object.prototype.hasOwnProperty.call(proto, 'constructor')
-        ? proto.constructor : undefined;
-      if (typeof ctor === 'function' && ctor[RTTI] && ctor[RTTI].fqn === fqn) {
-        return value instanceof realClass();
-      }
-    }
-    return false;
+    const proto = Object.getPrototypeOf(value);
+    return proto !== null && jsiiNames(proto).has(fqn) && value instanceof realClass();
   }
   return new Proxy(function standInClass() {}, {
     get: (_, key) => (key === Symbol.hasInstance ? hasInstance : realClass()[key]),
