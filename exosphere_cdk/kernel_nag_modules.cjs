@@ -12,7 +12,7 @@
 // is the module loaded and the real test made. Anything else asked of the stand-in or of
 // its classes (another name of the module, a static, a call) loads the module and is
 // answered by it, so cdk-nag sees what it would have seen: the same findings, the same
-// templates (tests/test_kernel.py checks both against a kernel without this file).
+// templates (tests/test_kernel_nag_modules.py checks both against a kernel without this file).
 'use strict';
 const Module = require('module');
 const path = require('path');
@@ -44,17 +44,13 @@ function standIn(loadModule, submodule) {
   let real;
   const module = () => (real ??= loadModule());
   const classes = new Map();
-  const forward = {
-    get: (_, key) => module()[key],
+  return new Proxy({}, {
     has: (_, key) => key in module(),
     ownKeys: () => Reflect.ownKeys(module()),
     getOwnPropertyDescriptor: (_, key) => {
       const descriptor = Reflect.getOwnPropertyDescriptor(module(), key);
       return descriptor && { ...descriptor, configurable: true };
     },
-  };
-  return new Proxy({}, {
-    ...forward,
     get(_, key) {
       if (real !== undefined || typeof key !== 'string' || !key.startsWith('Cfn')) {
         return module()[key];

@@ -29,8 +29,9 @@ wait for the main thread, and its last ones may run while the stacks are built.
 The thread imports only `aws_cdk` and `cdk_nag`, which the main thread waits for
 as for any module being imported; never a module the main thread may be
 importing at the same time.
-`Warmup.finish()` waits for the thread and takes the lock away; a failure of the
-thread is not reported (the main thread meets the same error on its own).
+The thread takes the lock away once it has made its last read, and
+`Warmup.finish()` waits for it; a failure of the thread is not reported (the
+main thread meets the same error on its own).
 """
 
 from __future__ import annotations
