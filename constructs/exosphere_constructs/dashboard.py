@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from attrs import frozen
+from aws_cdk import Fn
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from exosphere_constructs.known import region
+from exosphere_constructs.known import region, token_parts
 from exosphere_constructs.service_alarms import CONTAINER_INSIGHTS, STATISTICS
 
 #: The services on one dashboard: six widgets each keeps a dashboard well below
@@ -255,6 +256,13 @@ def dashboard_body(rows: Sequence[Sequence[Widget]]) -> str:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
+def joined(text: str) -> str:
+    """`text` as one `Fn.join` of its texts and tokens (`token_parts`), or itself with
+    no token: the same template, resolved in one pass rather than in a join per token."""
+    parts = token_parts(text)
+    return text if len(parts) < 2 else Fn.join("", parts)
+
+
 class AppDashboard(Construct):
     """The app on CloudWatch: a row per service, then its clusters, ExoCom and load balancer.
 
@@ -311,7 +319,7 @@ class AppDashboard(Construct):
                     holder,
                     "Resource",
                     dashboard_name=dashboard_name if number == 1 else f"{dashboard_name}-{number}",
-                    dashboard_body=dashboard_body(rows),
+                    dashboard_body=joined(dashboard_body(rows)),
                 )
             )
 

@@ -10,6 +10,7 @@ in a scope whose stack is known is in that stack (and, given its ID, where in it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any, ParamSpec, TypeVar, cast
@@ -28,6 +29,9 @@ MAX_STACK_NAME = 128
 _STACKS: WeakKeyDictionary[Any, Stack] = WeakKeyDictionary()
 _READ: WeakKeyDictionary[Any, dict[str, object]] = WeakKeyDictionary()
 _PATHS: WeakKeyDictionary[Any, tuple[str, ...]] = WeakKeyDictionary()
+#: A string token as CDK writes it (`BEGIN_STRING_TOKEN_MARKER`, `VALID_KEY_CHARS`,
+#: `END_TOKEN_MARKER` of its encoding), kept as one part by `token_parts`.
+_STRING_TOKEN = re.compile(r"(\$\{Token\[[a-zA-Z0-9:._-]+\]\})")
 
 
 def stack_of(construct: IConstruct) -> Stack:
@@ -126,6 +130,20 @@ def has_token(value: str) -> bool:
     """Whether `value` holds a CDK token (`Token.is_unresolved` without asking): CDK writes
     a string token `${Token[...]}`."""
     return "${Token[" in value
+
+
+def token_parts(value: str) -> list[str]:
+    """`value` cut into its text and its string tokens, in order, none empty (`[value]`
+    when it holds no token; `[]` for "").
+
+    `Fn.join("", token_parts(value))` writes what `value` would (the same
+    `Fn::Join`, its texts merged as CDK merges them) in one pass: CDK joins a
+    string's fragments two at a time, each join copying and checking the parts
+    so far, which is quadratic in the string's tokens. A token this misses
+    (a number token, a format CDK has changed) stays inside its text, where
+    CDK still resolves it: the template is the same either way, only slower.
+    """
+    return [part for part in _STRING_TOKEN.split(value) if part]
 
 
 @made_once

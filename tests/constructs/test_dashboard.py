@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
 from exosphere_constructs.dashboard import (
@@ -14,7 +15,11 @@ from exosphere_constructs.dashboard import (
     AppDashboard,
     ClusterMetrics,
     ServiceMetrics,
+    dashboard_body,
+    joined,
+    service_row,
 )
+from exosphere_constructs.known import token_parts
 
 
 def _service(role: str, public: bool = False) -> ServiceMetrics:
@@ -123,3 +128,29 @@ def test_more_services_than_a_page_get_more_dashboards(stack: cdk.Stack) -> None
         f"{r}: tasks" for r in roles[SERVICES_PER_DASHBOARD:]
     ]
     assert len([t for t in _titles(pages["big"]) if t.endswith(": tasks")]) == 50
+
+
+def test_a_body_of_many_tokens_is_written_as_cdk_writes_the_text(stack: cdk.Stack) -> None:
+    topics = [sns.Topic(stack, f"Topic{i}") for i in range(60)]
+    services = [
+        ServiceMetrics(
+            title=f"s{i}",
+            cluster_name=topics[i].topic_name,
+            service_name=topics[i + 1].topic_name,
+            target_group_full_name=topics[i].topic_arn if i % 2 else None,
+            load_balancer_full_name=topics[0].topic_arn if i % 2 else None,
+        )
+        for i in range(SERVICES_PER_DASHBOARD)
+    ]
+    heading = {"type": "text", "width": 24, "height": 1, "properties": {"markdown": "## Services"}}
+    text = dashboard_body([[heading], *(service_row(service) for service in services)])
+    written = stack.resolve(text)  # CDK's own: a join of two parts per token
+    assert len(written["Fn::Join"][1]) > 1000
+
+    assert stack.resolve(joined(text)) == written
+    assert joined('{"start":"-PT3H"}') == '{"start":"-PT3H"}'
+    dashboard = AppDashboard(stack, "Dashboard", dashboard_name="many", services=services)
+    # The resource holds one token, the join, not the text's hundreds.
+    assert len(token_parts(dashboard.dashboards[0].dashboard_body)) == 1
+    (found,) = Template.from_stack(stack).find_resources("AWS::CloudWatch::Dashboard").values()
+    assert found["Properties"]["DashboardBody"] == written

@@ -16,6 +16,7 @@ from exosphere_constructs.known import (
     place,
     read_once,
     stack_of,
+    token_parts,
 )
 
 
@@ -87,3 +88,16 @@ def test_a_construct_placed_with_its_id_knows_its_path_in_the_stack(stack: cdk.S
     assert counter.records == []
     unplaced = cdk.CfnWaitConditionHandle(outer, "Unplaced")
     assert path_in_stack(unplaced) == ("Outer", "Unplaced")  # read from JavaScript
+
+
+def test_a_text_is_cut_into_its_texts_and_its_string_tokens(stack: cdk.Stack) -> None:
+    topic = sns.Topic(stack, "Topic")
+    arn, name = topic.topic_arn, topic.topic_name
+    text = f"{arn}{name}, in {cdk.Aws.REGION}: {arn}"
+
+    assert token_parts(text) == [arn, name, ", in ", cdk.Aws.REGION, ": ", arn]
+    assert "".join(token_parts(text)) == text
+    assert token_parts("no token") == ["no token"]
+    assert token_parts("") == []
+    # Not CDK's string token: kept in its text (a number token is left to CDK too).
+    assert token_parts("${Token[a b]} ${Token[]}") == ["${Token[a b]} ${Token[]}"]
