@@ -118,6 +118,44 @@ def test_app_py_as_cdk_json_runs_it_writes_the_templates_of_an_in_process_synthe
     assert {name: json.loads(body) for name, body in written["optimized"].items()} == in_process
 
 
+CREATION_STACK = "aws:cdk:creationStack"
+
+
+def _creation_stacks(out: Path) -> int:
+    return sum(
+        entry["type"] == CREATION_STACK
+        for metadata in out.glob("*.metadata.json")
+        for entries in json.loads(metadata.read_text()).values()
+        for entry in entries
+    )
+
+
+@pytest.mark.slow
+def test_resources_carry_their_creation_stack_traces_only_under_cdk_synth_debug(
+    tmp_path: Path, synthesized: Callable[[str], Synthesized]
+) -> None:
+    # cdk.json's `aws:cdk:disable-creation-stack-traces`: through jsii a trace holds no
+    # frame of the app's code, and capturing one per resource costs the kernel's CPU.
+    assert cdk_json_context()["aws:cdk:disable-creation-stack-traces"] is True
+    assert _creation_stacks(synthesized("hello").outdir) == 0
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CDK_")},
+        "CDK_DEBUG": "true",  # as `cdk synth --debug` runs the app
+        "CDK_OUTDIR": str(tmp_path / "debug"),
+        "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), "app": str(EXAMPLES["hello"])}),
+    }
+    result = _app_py(env)
+    assert result.returncode == 0, result.stderr
+    assert _creation_stacks(tmp_path / "debug") > 100
+    debug = {
+        p.name: json.loads(p.read_text()) for p in (tmp_path / "debug").glob("*.template.json")
+    }
+    assert debug == {
+        f"{name}.template.json": template
+        for name, template in synthesized("hello").templates.items()
+    }
+
+
 #: Both entry points that start jsii's Node: `cdk synth`'s app.py, and an exo-cdk command
 #: that synthesizes in process.
 ENTRY_POINTS = {
