@@ -29,9 +29,10 @@ MAX_STACK_NAME = 128
 _STACKS: WeakKeyDictionary[Any, Stack] = WeakKeyDictionary()
 _READ: WeakKeyDictionary[Any, dict[str, object]] = WeakKeyDictionary()
 _PATHS: WeakKeyDictionary[Any, tuple[str, ...]] = WeakKeyDictionary()
-#: A string token as CDK writes it (`BEGIN_STRING_TOKEN_MARKER`, `VALID_KEY_CHARS`,
-#: `END_TOKEN_MARKER` of its encoding), kept as one part by `token_parts`.
-_STRING_TOKEN = re.compile(r"(\$\{Token\[[a-zA-Z0-9:._-]+\]\})")
+#: How CDK begins a string token (`BEGIN_STRING_TOKEN_MARKER` of its encoding).
+_TOKEN_START = "${Token["
+#: A whole string token: the start, a key of CDK's `VALID_KEY_CHARS`, `END_TOKEN_MARKER`.
+_STRING_TOKEN = re.compile("(" + re.escape(_TOKEN_START) + r"[a-zA-Z0-9:._-]+\]\})")
 
 
 def stack_of(construct: IConstruct) -> Stack:
@@ -129,7 +130,7 @@ def region() -> str:
 def has_token(value: str) -> bool:
     """Whether `value` holds a CDK token (`Token.is_unresolved` without asking): CDK writes
     a string token `${Token[...]}`."""
-    return "${Token[" in value
+    return _TOKEN_START in value
 
 
 def token_parts(value: str) -> list[str]:

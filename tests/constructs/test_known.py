@@ -99,5 +99,5 @@ def test_a_text_is_cut_into_its_texts_and_its_string_tokens(stack: cdk.Stack) ->
     assert "".join(token_parts(text)) == text
     assert token_parts("no token") == ["no token"]
     assert token_parts("") == []
-    # Not CDK's string token: kept in its text (a number token is left to CDK too).
+    # Not CDK's string token (a key CDK cannot write): kept in its text.
     assert token_parts("${Token[a b]} ${Token[]}") == ["${Token[a b]} ${Token[]}"]

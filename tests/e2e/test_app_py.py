@@ -87,6 +87,16 @@ def _app_py(
     )
 
 
+def _cdk_env(out: Path, example: str) -> dict[str, str]:
+    """This environment as the CDK CLI runs app.py in it: `example` into `out`, with
+    cdk.json's context (and no CDK_ variable of the tests' own)."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CDK_")},
+        "CDK_OUTDIR": str(out),
+        "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), "app": str(EXAMPLES[example])}),
+    }
+
+
 @pytest.mark.slow
 def test_app_py_as_cdk_json_runs_it_writes_the_templates_of_an_in_process_synthesis(
     tmp_path: Path, synthesized: Callable[[str], Synthesized]
@@ -101,12 +111,7 @@ def test_app_py_as_cdk_json_runs_it_writes_the_templates_of_an_in_process_synthe
     written = {}
     for name, command in (("optimized", APP_PY), ("plain", plain)):
         out = tmp_path / name
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("CDK_")},
-            "CDK_OUTDIR": str(out),
-            "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), "app": str(EXAMPLES["shop"])}),
-        }
-        result = _app_py(env, command)
+        result = _app_py(_cdk_env(out, "shop"), command)
         assert result.returncode == 0, result.stderr
         written[name] = {
             p.name.removesuffix(".template.json"): p.read_bytes()
@@ -138,12 +143,7 @@ def test_resources_carry_their_creation_stack_traces_only_under_cdk_synth_debug(
     # frame of the app's code, and capturing one per resource costs the kernel's CPU.
     assert cdk_json_context()["aws:cdk:disable-creation-stack-traces"] is True
     assert _creation_stacks(synthesized("hello").outdir) == 0
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("CDK_")},
-        "CDK_DEBUG": "true",  # as `cdk synth --debug` runs the app
-        "CDK_OUTDIR": str(tmp_path / "debug"),
-        "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), "app": str(EXAMPLES["hello"])}),
-    }
+    env = {**_cdk_env(tmp_path / "debug", "hello"), "CDK_DEBUG": "true"}  # as `--debug` runs it
     result = _app_py(env)
     assert result.returncode == 0, result.stderr
     assert _creation_stacks(tmp_path / "debug") > 100
