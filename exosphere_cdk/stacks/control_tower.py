@@ -7,10 +7,27 @@ severities left (aws-cdk-lib 2.275, core/lib/private/synthesis-validation.js:
 `violations.every(v => v.severity !== "error" && v.severity !== "fatal")`), so
 an unacknowledged finding without one would pass. This wrapper marks each an
 error, which is what the plugin's own report means.
+
+It also gives cfn-guard only the rules that can apply. cfn-guard tries each of
+its 237 rule files on every resource of every template, and a rule selects its
+resources by the types it names (`Resources.*[ Type == %RESOURCE_TYPE ]`): a rule
+none of whose types is in the templates finds nothing (`not_applicable`, checked
+on every rule against an empty template). Those rules are passed to the plugin as
+`disabled_rules`, which leaves its findings as they were and its time about a
+third (the bundled example's templates: 6.8 s, 2.8 s). The types each rule names
+are read from the rule files of the plugin's own library (`rule_types`); a rule
+naming none is always run.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
+import json
+import re
+import tarfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import jsii
@@ -22,6 +39,11 @@ from aws_cdk import (
     PolicyViolation,
 )
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
+
+#: Where the plugin's library keeps the Control Tower rules (its `defaultRulesPath`).
+RULES_FOLDER = "package/rules/control-tower/cfn-guard/"
+#: A CloudFormation resource type as a rule names it: `AWS::S3::Bucket`.
+RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
 
 
 @jsii.implements(IPolicyValidationPlugin)
@@ -48,7 +70,11 @@ class ControlTowerControls:
         return version
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
-        report: Any = self._guard.validate(context)  # a Beta1 report, read field by field
+        guard = self._guard
+        skipped = not_applicable(rule_types(), resource_types(context.template_paths))
+        if skipped:
+            guard = CfnGuardValidator(control_tower_rules_enabled=True, disabled_rules=skipped)
+        report: Any = guard.validate(context)  # a Beta1 report, read field by field
         violations = [
             PolicyViolation(
                 rule_name=v.rule_name,
@@ -70,3 +96,45 @@ class ControlTowerControls:
         return PolicyValidationPluginReport(
             success=report.success, violations=violations, metadata=report.metadata
         )
+
+
+@functools.cache
+def rule_types() -> Mapping[str, frozenset[str]]:
+    """Each Control Tower rule (by file name, as `disabled_rules` names it) and the resource
+    types it names outside its comments, read once from the plugin's library (the tarball
+    jsii loads it from). Two files of one name count as a rule naming none."""
+    package = importlib.resources.files("cdklabs.cdk_validator_cfnguard._jsii")
+    (library,) = [p for p in package.iterdir() if p.name.endswith(".jsii.tgz")]
+    rules: dict[str, frozenset[str]] = {}
+    with importlib.resources.as_file(library) as path, tarfile.open(path) as tar:
+        for member in tar:
+            if not (member.isfile() and member.name.startswith(RULES_FOLDER)):
+                continue
+            name = Path(member.name).stem
+            text = tar.extractfile(member).read().decode()  # type: ignore[union-attr]
+            code = "\n".join(
+                line for line in text.splitlines() if not line.lstrip().startswith("#")
+            )
+            types = frozenset(RESOURCE_TYPE.findall(code))
+            rules[name] = frozenset() if name in rules else types
+    return rules
+
+
+def resource_types(template_paths: Iterable[str]) -> frozenset[str] | None:
+    """The resource types of the templates; None if one cannot be read as a template."""
+    types: set[str] = set()
+    try:
+        for template in template_paths:
+            resources = json.loads(Path(template).read_text()).get("Resources", {})
+            types.update(str(resource.get("Type")) for resource in resources.values())
+    except (OSError, ValueError, AttributeError):
+        return None
+    return frozenset(types)
+
+
+def not_applicable(rules: Mapping[str, frozenset[str]], types: frozenset[str] | None) -> list[str]:
+    """The rules that cannot find anything in templates of these resource `types`: those
+    naming types, none of them among `types` (none when the types are unknown)."""
+    if types is None:
+        return []
+    return sorted(name for name, named in rules.items() if named and not named & types)
