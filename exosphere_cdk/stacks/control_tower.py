@@ -16,7 +16,8 @@ on every rule against an empty template). Those rules are passed to the plugin a
 `disabled_rules`, which leaves its findings as they were and its time about a
 third (the bundled example's templates: 6.8 s, 2.8 s). The types each rule names
 are read from the rule files of the plugin's own library (`rule_types`); a rule
-naming none is always run.
+naming none always runs, and every rule runs when the library or a template
+cannot be read.
 """
 
 from __future__ import annotations
@@ -101,22 +102,34 @@ class ControlTowerControls:
 @functools.cache
 def rule_types() -> Mapping[str, frozenset[str]]:
     """Each Control Tower rule (by file name, as `disabled_rules` names it) and the resource
-    types it names outside its comments, read once from the plugin's library (the tarball
-    jsii loads it from). Two files of one name count as a rule naming none."""
+    types it names, read once from the plugin's library: the tarball jsii loads it from."""
     package = importlib.resources.files("cdklabs.cdk_validator_cfnguard._jsii")
-    (library,) = [p for p in package.iterdir() if p.name.endswith(".jsii.tgz")]
+    libraries = [p for p in package.iterdir() if p.name.endswith(".jsii.tgz")]
+    if len(libraries) != 1:
+        return {}
+    with importlib.resources.as_file(libraries[0]) as path:
+        return read_rule_types(path)
+
+
+def read_rule_types(library: Path) -> dict[str, frozenset[str]]:
+    """The rules of the plugin's `library` (a tarball) and the types each names outside its
+    comments. Two files of one name count as a rule naming none; a library that cannot be
+    read has no rules to skip (every rule runs)."""
     rules: dict[str, frozenset[str]] = {}
-    with importlib.resources.as_file(library) as path, tarfile.open(path) as tar:
-        for member in tar:
-            if not (member.isfile() and member.name.startswith(RULES_FOLDER)):
-                continue
-            name = Path(member.name).stem
-            text = tar.extractfile(member).read().decode()  # type: ignore[union-attr]
-            code = "\n".join(
-                line for line in text.splitlines() if not line.lstrip().startswith("#")
-            )
-            types = frozenset(RESOURCE_TYPE.findall(code))
-            rules[name] = frozenset() if name in rules else types
+    try:
+        with tarfile.open(library) as tar:
+            for member in tar:
+                if not (member.isfile() and member.name.startswith(RULES_FOLDER)):
+                    continue
+                name = Path(member.name).stem
+                text = tar.extractfile(member).read().decode()  # type: ignore[union-attr]
+                code = "\n".join(
+                    line for line in text.splitlines() if not line.lstrip().startswith("#")
+                )
+                types = frozenset(RESOURCE_TYPE.findall(code))
+                rules[name] = frozenset() if name in rules else types
+    except (OSError, ValueError, tarfile.TarError):
+        return {}
     return rules
 
 

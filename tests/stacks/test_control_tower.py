@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 from exosphere_cdk.stacks.control_tower import (
     ControlTowerControls,
     not_applicable,
+    read_rule_types,
     resource_types,
     rule_types,
 )
@@ -105,3 +108,41 @@ def test_the_rules_skipped_change_no_finding_of_the_plugin(
     assert full, "the example's templates hold findings the check can compare"
     assert _findings(ours) == full
     assert {v.severity for v in ours.violations} == {"error"}
+
+
+def _library(path: Path, files: dict[str, str]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    return path
+
+
+def test_the_types_of_a_rule_are_those_its_code_names(tmp_path: Path) -> None:
+    folder = "package/rules/control-tower/cfn-guard/"
+    library = _library(
+        tmp_path / "plugin.jsii.tgz",
+        {
+            f"{folder}s3/ct-s3-pr-1.guard": "# AWS::S3::AccessPoint in prose\n"
+            'let RESOURCE_TYPE = "AWS::S3::Bucket"\n',
+            f"{folder}x/ct-twice.guard": 'let T = "AWS::SNS::Topic"\n',
+            f"{folder}y/ct-twice.guard": 'let T = "AWS::SQS::Queue"\n',
+            f"{folder}z/ct-no-type.guard": "rule r { Resources exists }\n",
+            "package/rules/other/ct-elsewhere.guard": 'let T = "AWS::EC2::VPC"\n',
+        },
+    )
+    assert read_rule_types(library) == {
+        "ct-s3-pr-1": {"AWS::S3::Bucket"},
+        "ct-twice": frozenset(),
+        "ct-no-type": frozenset(),
+    }
+
+
+def test_a_library_that_cannot_be_read_skips_no_rule(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.jsii.tgz"
+    broken.write_bytes(b"not a tarball")
+    assert read_rule_types(broken) == {}
+    assert read_rule_types(tmp_path / "missing.jsii.tgz") == {}
+    assert not_applicable(read_rule_types(broken), frozenset({"AWS::S3::Bucket"})) == []
