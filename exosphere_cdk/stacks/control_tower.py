@@ -22,12 +22,13 @@ cannot be read.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.resources
 import json
 import re
 import tarfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -102,32 +103,42 @@ class ControlTowerControls:
 @functools.cache
 def rule_types() -> Mapping[str, frozenset[str]]:
     """Each Control Tower rule (by file name, as `disabled_rules` names it) and the resource
-    types it names, read once from the plugin's library: the tarball jsii loads it from."""
+    types it names, read once from the plugin's library."""
+    with plugin_library() as library:
+        return {} if library is None else read_rule_types(library)
+
+
+@contextlib.contextmanager
+def plugin_library() -> Iterator[Path | None]:
+    """The plugin's library: the tarball jsii loads it from (None unless there is one)."""
     package = importlib.resources.files("cdklabs.cdk_validator_cfnguard._jsii")
     libraries = [p for p in package.iterdir() if p.name.endswith(".jsii.tgz")]
     if len(libraries) != 1:
-        return {}
+        yield None
+        return
     with importlib.resources.as_file(libraries[0]) as path:
-        return read_rule_types(path)
+        yield path
+
+
+def rule_code(library: Path) -> Iterator[tuple[str, str]]:
+    """(name, code without its comments) of each Control Tower rule file of `library`."""
+    with tarfile.open(library) as tar:
+        for member in tar:
+            if member.isfile() and member.name.startswith(RULES_FOLDER):
+                text = tar.extractfile(member).read().decode()  # type: ignore[union-attr]
+                lines = (line for line in text.splitlines() if not line.lstrip().startswith("#"))
+                yield Path(member.name).stem, "\n".join(lines)
 
 
 def read_rule_types(library: Path) -> dict[str, frozenset[str]]:
-    """The rules of the plugin's `library` (a tarball) and the types each names outside its
-    comments. Two files of one name count as a rule naming none; a library that cannot be
-    read has no rules to skip (every rule runs)."""
+    """The rules of the plugin's `library` and the types each names outside its comments.
+    Two files of one name count as a rule naming none; a library that cannot be read has
+    no rules to skip (every rule runs)."""
     rules: dict[str, frozenset[str]] = {}
     try:
-        with tarfile.open(library) as tar:
-            for member in tar:
-                if not (member.isfile() and member.name.startswith(RULES_FOLDER)):
-                    continue
-                name = Path(member.name).stem
-                text = tar.extractfile(member).read().decode()  # type: ignore[union-attr]
-                code = "\n".join(
-                    line for line in text.splitlines() if not line.lstrip().startswith("#")
-                )
-                types = frozenset(RESOURCE_TYPE.findall(code))
-                rules[name] = frozenset() if name in rules else types
+        for name, code in rule_code(library):
+            types = frozenset(RESOURCE_TYPE.findall(code))
+            rules[name] = frozenset() if name in rules else types
     except (OSError, ValueError, tarfile.TarError):
         return {}
     return rules
