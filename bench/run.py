@@ -122,14 +122,14 @@ from bench.count import (  # noqa: E402
     StackRequests,
 )
 from bench.generate import generate_app  # noqa: E402
-from exosphere_cdk.manifest.rules.messages import ROUTES_MAX_BYTES, ROUTES_WARN_BYTES  # noqa: E402
-from exosphere_cdk.ops.assembly import (  # noqa: E402
+from exosphere_cdk.manifest.data.cloudformation import (  # noqa: E402
     MAX_OUTPUTS,
+    MAX_PARAMETERS,
     MAX_RESOURCES,
     MAX_TEMPLATE_BYTES,
-    StackInfo,
-    read_stacks,
 )
+from exosphere_cdk.manifest.rules.messages import ROUTES_MAX_BYTES, ROUTES_WARN_BYTES  # noqa: E402
+from exosphere_cdk.ops.assembly import StackInfo, read_stacks  # noqa: E402
 from exosphere_cdk.synth import cdk_json_app, cdk_json_context  # noqa: E402
 
 Via = Literal["inproc", "cli"]
@@ -187,7 +187,7 @@ LIMITS: dict[str, tuple[int, Callable[[StackInfo], int]]] = {
     "resources": (MAX_RESOURCES, lambda s: len(s.resources)),
     "template bytes": (MAX_TEMPLATE_BYTES, lambda s: s.template_bytes),
     "outputs": (MAX_OUTPUTS, lambda s: len(s.outputs)),
-    "parameters": (200, lambda s: len(s.template.get("Parameters", {}))),
+    "parameters": (MAX_PARAMETERS, lambda s: len(s.template.get("Parameters", {}))),
 }
 
 #: The keys `cdk synth` adds to cdk.json's context (CLI 2.1148; see CDK_CONTEXT_JSON).

@@ -11,9 +11,10 @@ from rich.tree import Tree
 
 from exosphere_cdk.cli.common import add_app_arguments, load
 from exosphere_cdk.cli.validate import ami_pins_json, print_ami_notice
+from exosphere_cdk.manifest.data.cloudformation import MAX_OUTPUTS, MAX_RESOURCES
 from exosphere_cdk.manifest.design.capacity import ClusterCapacity
 from exosphere_cdk.ops.amis import unpinned_notice
-from exosphere_cdk.ops.assembly import LIMIT_WARN, MAX_OUTPUTS, MAX_RESOURCES
+from exosphere_cdk.ops.assembly import LIMIT_WARN
 from exosphere_cdk.ops.plan import (
     DatabasePlan,
     ExoComPlan,

@@ -10,6 +10,11 @@ from typing import Any
 
 from attrs import frozen
 
+from exosphere_cdk.manifest.data.cloudformation import (
+    MAX_OUTPUTS,
+    MAX_RESOURCES,
+    MAX_TEMPLATE_BYTES,
+)
 from exosphere_cdk.manifest.errors import UsageError
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.synth import build, new_app
@@ -17,11 +22,7 @@ from exosphere_cdk.synth import build, new_app
 STACK_ARTIFACT = "aws:cloudformation:stack"
 NESTED_ASSEMBLY = "cdk:cloud-assembly"
 
-#: CloudFormation's limits per stack.
-MAX_RESOURCES = 500
-MAX_TEMPLATE_BYTES = 1_000_000
-MAX_OUTPUTS = 200
-#: A stack past this share of a limit is flagged.
+#: A stack past this share of one of CloudFormation's limits (stacks.limits) is flagged.
 LIMIT_WARN = 0.8
 
 

@@ -28,6 +28,7 @@ from exosphere_cdk.stacks.convert import (
 )
 from exosphere_cdk.stacks.dns import DnsStack
 from exosphere_cdk.stacks.exocom import ExoComStack
+from exosphere_cdk.stacks.limits import WithinLimits
 from exosphere_cdk.stacks.monitoring import (
     AlarmThresholds,
     MonitoringStack,
@@ -368,8 +369,9 @@ def add_compliance_checks(scope: App, packs: Sequence[str] = DEFAULT_PACKS) -> N
     cdk-validator-cfnguard plugin with the cfn-guard binary it ships). Findings
     that do not apply are acknowledged next to the construct they concern,
     each with its reason (see exosphere_constructs.compliance). A template
-    holding a dynamic reference or a CDK token fails the synthesis whatever
-    the packs (stacks.references).
+    holding a dynamic reference or a CDK token (stacks.references), or over one
+    of CloudFormation's limits on a template (stacks.limits), fails the
+    synthesis whatever the packs.
     """
     unknown = [p for p in packs if p not in COMPLIANCE_PACKS]
     if unknown:
@@ -384,4 +386,4 @@ def add_compliance_checks(scope: App, packs: Sequence[str] = DEFAULT_PACKS) -> N
         from exosphere_cdk.stacks.control_tower import ControlTowerControls  # noqa: PLC0415
 
         plugins.append(ControlTowerControls())
-    Validations.of(scope).add_plugins(*plugins, NoDynamicReferences())
+    Validations.of(scope).add_plugins(*plugins, NoDynamicReferences(), WithinLimits())

@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate_app
+from exosphere_cdk.manifest.data.cloudformation import MAX_PARAMETERS
 from exosphere_cdk.manifest.load.eras import load_app
 from exosphere_cdk.ops.assembly import LIMIT_WARN, synthesize_into
 
 SERVICES = 150
-#: CloudFormation's limit on a template's parameters (the others are in StackInfo.limits).
-MAX_PARAMETERS = 200
 #: ECS's limit on a task definition; ExoCom's holds every service's routes (SERVICE_ROUTES).
 MAX_TASK_DEFINITION_BYTES = 65_536
 

@@ -1,0 +1,91 @@
+"""A synthesis check: every template within CloudFormation's limits on one template.
+
+CloudFormation refuses a template over one of them when the change set is made
+("Template may not exceed 1000000 bytes in size"), so `cdk deploy --all` would
+deploy every stack before the one refused: the monitoring stack, which grows by
+a dashboard row for each service, is deployed last. ExoCom's routing table is
+checked from the manifests (manifest.rules.messages); a template's size and
+counts are known only once it is synthesized, so the plugin fails the synthesis
+instead, naming each stack, the limit and by how much it is over.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsii
+from aws_cdk import (
+    IPolicyValidationContext,
+    IPolicyValidationPlugin,
+    PolicyValidationPluginReport,
+    PolicyViolatingResource,
+    PolicyViolation,
+)
+
+from exosphere_cdk.manifest.data.cloudformation import MAX_TEMPLATE_BYTES, SECTION_LIMITS
+
+RULE = "exosphere-cloudformation-limits"
+#: What a violation suggests: the stacks that grow with an app are the monitoring stack (a
+#: dashboard row for each service) and ExoCom's (checked from the manifests).
+FIX = "fewer services in the app"
+
+
+@jsii.implements(IPolicyValidationPlugin)
+class WithinLimits:
+    """Fails the synthesis when a template is over one of CloudFormation's limits."""
+
+    @property
+    def name(self) -> str:
+        return "exosphere-cdk-limits"
+
+    @property
+    def rule_ids(self) -> list[str] | None:
+        return [RULE]
+
+    @property
+    def version(self) -> str | None:
+        return None
+
+    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        violations = [
+            PolicyViolation(
+                rule_name=RULE,
+                description=(
+                    f"{stack_name(template)}: {problem}; CloudFormation refuses such a"
+                    " template when a deploy reaches its stack"
+                ),
+                fix=FIX,
+                violating_resources=[
+                    PolicyViolatingResource(
+                        resource_logical_id=section,
+                        template_path=str(template),
+                        locations=[section],
+                    )
+                ],
+            )
+            for template in map(Path, context.template_paths)
+            for section, problem in over_limits(template.read_bytes())
+        ]
+        return PolicyValidationPluginReport(success=not violations, violations=violations)
+
+
+def stack_name(template: Path) -> str:
+    """The stack of a template of the cloud assembly (`<stack>.template.json`)."""
+    return template.name.removesuffix(".template.json")
+
+
+def over_limits(text: bytes) -> Iterator[tuple[str, str]]:
+    """(section, what is over) for each of CloudFormation's limits the template whose JSON is
+    `text` is over: its size (section `Template`), then its sections' entries."""
+    if len(text) > MAX_TEMPLATE_BYTES:
+        yield (
+            "Template",
+            f"{len(text):,} bytes, over CloudFormation's limit of {MAX_TEMPLATE_BYTES:,}",
+        )
+    template = json.loads(text)
+    for section, limit in SECTION_LIMITS.items():
+        count = len(template.get(section) or {})
+        if count > limit:
+            yield section, f"{count} {section.lower()}, over CloudFormation's limit of {limit}"
