@@ -19,6 +19,11 @@ exactly when it runs in our app, and runs on the same Python with the same optio
 (`-OO`). Both run on the pinned Node (`JSII_NODE`,
 node_modules/.bin first on PATH).
 
+`--without-nag` adds the bundled example without cdk-nag (`NO_NAG_APP`: app.py's
+synthesis with no rule pack, cdk_nag never imported), run the same ways, so that
+the report shows what cdk-nag's checks cost. It is the bench's own: every
+`cdk synth` of a user runs the packs.
+
 Rounds are interleaved (round r synthesizes every subject once), so a busy
 neighbour slows every subject alike; medians are quoted. The CPU time of the
 process tree (os.wait4's rusage) is shown next to the wall time: other work on
@@ -213,6 +218,26 @@ cdk.CfnWaitConditionHandle(stack, "Nothing")
 app.synth()
 '''
 
+#: `--without-nag`: the bundled example as app.py synthesizes it, but with no rule pack and
+#: cdk_nag never imported (a module of that name holding the two names the stacks import),
+#: so that the report shows what cdk-nag costs a synthesis. The bench's own, never a user's:
+#: every `cdk synth` runs the packs. The templates are app.py's; there is no validation report.
+NO_NAG_APP = '''"""The bundled example without cdk-nag (bench/run.py --without-nag)."""
+import functools
+import sys
+import types
+
+stub = types.ModuleType("cdk_nag")
+stub.AwsSolutionsChecks = stub.NIST80053R5Checks = None
+sys.modules["cdk_nag"] = stub
+
+from exosphere_cdk import synth
+
+synth.build = functools.partial(synth.build, compliance=False)
+synth.exit_now(synth.main())
+'''
+NO_NAG = "hello-no-nag"
+
 
 # ---------------------------------------------------------------- measuring
 
@@ -294,7 +319,13 @@ class Subject:
     #: The app folder; None for the floor and for the default example (no `-c app`).
     app_dir: Path | None = None
     services: int | None = None
-    floor: bool = False
+    #: A script of the bench's run instead of app.py (`FLOOR_APP`, `NO_NAG_APP`): its
+    #: requests are not counted nor its stacks read.
+    script: str | None = None
+
+    @property
+    def floor(self) -> bool:
+        return self.script == FLOOR_APP
 
 
 @dataclass
@@ -339,8 +370,10 @@ class Bench:
         self.python = str(REPO / ".venv" / "bin" / "python")
         if not Path(self.python).exists():
             self.python = sys.executable
-        self.floor_file = work / "floor_app.py"
-        self.floor_file.write_text(FLOOR_APP)
+        self.scripts: dict[str, Path] = {}
+        for name, text in (("floor_app.py", FLOOR_APP), ("no_nag_app.py", NO_NAG_APP)):
+            self.scripts[text] = work / name
+            self.scripts[text].write_text(text)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("CDK_")}
         # As `npx cdk`: the pinned Node first on PATH, for the CLI, jsii and the floor alike.
         self.env["PATH"] = f"{PINNED_NODE.parent}{os.pathsep}{self.env['PATH']}"
@@ -359,11 +392,12 @@ class Bench:
             if subject.app_dir is not None:
                 context["app"] = str(subject.app_dir)
             env.update(CDK_OUTDIR=str(out), CDK_CONTEXT_JSON=json.dumps(context))
-            script = str(self.floor_file) if subject.floor else "app.py"
+            script = str(self.scripts[subject.script]) if subject.script else "app.py"
             return [self.python, *PYTHON_FLAGS, script], env
         cmd = ["npx", "--no-install", "cdk", "synth", "-q", "-o", str(out)]
-        if subject.floor:
-            cmd += ["--app", " ".join([self.python, *PYTHON_FLAGS, str(self.floor_file)])]
+        if subject.script:
+            script = str(self.scripts[subject.script])
+            cmd += ["--app", " ".join([self.python, *PYTHON_FLAGS, script])]
         if subject.app_dir is not None:
             cmd += ["-c", f"app={subject.app_dir}"]
         return cmd, env
@@ -415,7 +449,7 @@ def run_all(bench: Bench, jobs: Sequence[Job], pss: bool) -> dict[str, list[Stac
             done += 1
             what = f"[{done}/{total}] {' '.join(job.key)}"
             keep = (
-                job.mode == "default" and not job.subject.floor and job.subject.name not in stacks
+                job.mode == "default" and not job.subject.script and job.subject.name not in stacks
             )
             try:
                 out = bench.run(job, keep=keep)
@@ -440,7 +474,7 @@ def run_all(bench: Bench, jobs: Sequence[Job], pss: bool) -> dict[str, list[Stac
 def count_all(bench: Bench, subjects: Sequence[Subject]) -> dict[str, list[StackRequests]]:
     """The requests of every subject but the floor, per stack: one run each (they do not vary)."""
     counts: dict[str, list[StackRequests]] = {}
-    for subject in [s for s in subjects if not s.floor]:
+    for subject in [s for s in subjects if not s.script]:
         try:
             counts[subject.name] = bench.count(subject)
         except RuntimeError as exc:
@@ -585,7 +619,9 @@ def render(report: Report) -> str:
     lines += [
         "## Results",
         "",
-        "CDK's built-in validation off (the default), cdk-nag on. Wall and CPU time "
+        "CDK's built-in validation off (the default), cdk-nag on"
+        + (f" (but in `{NO_NAG}`: the bench's `--without-nag`)" if _no_nag(report) else "")
+        + ". Wall and CPU time "
         "(user + system of the process tree): medians. `x floor`: against the floor "
         "synthesized the same way (wall; CPU). Memory: peak RSS sum / PSS / private.",
         "",
@@ -881,6 +917,10 @@ def validation(report: Report) -> list[str]:
     ]
 
 
+def _no_nag(report: Report) -> bool:
+    return any(s.name == NO_NAG for s in report.subjects)
+
+
 def limits(report: Report) -> list[str]:
     rows = []
     for s in report.subjects:
@@ -1015,6 +1055,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--sample-ms", type=float, default=25, help="memory sampling interval")
     add("--no-pss", dest="pss", action="store_false", help="skip the untimed PSS runs")
     add("--no-counts", dest="counts", action="store_false", help="skip counting jsii requests")
+    add("--without-nag", action="store_true", help="also the bundled example without cdk-nag")
     add("--checkout", type=Path, default=REPO, help="the checkout whose code is synthesized")
     add("--out", type=Path, default=REPO / "bench", help="results folder")
     add("--keep", action="store_true", help="keep the temporary folder")
@@ -1031,9 +1072,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def plan(args: argparse.Namespace, work: Path) -> tuple[list[Subject], list[Job]]:
     """The subjects (generating the apps) and their jobs, in the order they run each round."""
-    subjects = [Subject("floor", floor=True)]
+    subjects = [Subject("floor", script=FLOOR_APP)]
     for name in args.examples:  # hello is cdk.json's default: run without `-c app`
         subjects.append(Subject(name, None if name == "hello" else REPO / "manifests" / name))
+    if args.without_nag:
+        subjects.append(Subject(NO_NAG, script=NO_NAG_APP))
     for n in args.sizes:
         generate_app(work / "apps" / f"gen-{n}", n)
         subjects.append(Subject(f"gen-{n}", work / "apps" / f"gen-{n}", services=n))

@@ -12,7 +12,19 @@ from pathlib import Path
 import pytest
 
 from bench.count import StackRequests
-from bench.run import FLOOR_APP, MODES, PATHS, REPO, Bench, Job, Report, Subject, requests
+from bench.run import (
+    FLOOR_APP,
+    MODES,
+    NO_NAG,
+    NO_NAG_APP,
+    PATHS,
+    REPO,
+    Bench,
+    Job,
+    Report,
+    Subject,
+    requests,
+)
 from exosphere_cdk.synth import builtin_validation
 
 
@@ -37,7 +49,7 @@ def test_the_floor_validates_exactly_when_our_app_does(
 
 def test_each_mode_gives_the_floor_and_our_app_the_same_environment(tmp_path: Path) -> None:
     bench = Bench(tmp_path, REPO, 0.025)
-    floor, app = Subject("floor", floor=True), Subject("gen-1", tmp_path / "app", services=1)
+    floor, app = Subject("floor", script=FLOOR_APP), Subject("gen-1", tmp_path / "app", services=1)
 
     for path in PATHS:
         for mode in MODES:
@@ -83,3 +95,46 @@ def test_the_report_gives_the_requests_per_stack_kind_and_per_service(tmp_path: 
     assert "| 40 | 22 [22-24] x2 | 2 |" in text  # a service stack kind: median [min-max] xN
     assert "| gen-1 → gen-3 | 23.0 | 20.0 | 0.0 | 3.0 |" in text  # per service: total, by kind
     assert "#### b-b (private service): 22" in text  # the profile of the median stack
+
+
+def test_without_nag_the_example_has_app_pys_templates_and_no_cdk_nag(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CDK_")}
+    (tmp_path / "no_nag.py").write_text(NO_NAG_APP)
+    runs = {}
+    for name, script in (("app", str(REPO / "app.py")), ("no-nag", str(tmp_path / "no_nag.py"))):
+        env["CDK_OUTDIR"] = str(tmp_path / name)
+        runs[name] = subprocess.run(
+            [sys.executable, "-X", "importtime", script],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+
+    def templates(name: str) -> dict[str, str]:
+        return {p.name: p.read_text() for p in (tmp_path / name).glob("*.template.json")}
+
+    assert len(templates("app")) == 8
+    assert templates("no-nag") == templates("app")
+    assert "cdk_nag" in runs["app"].stderr  # imported: -X importtime names it
+    assert "cdk_nag" not in runs["no-nag"].stderr
+    # cdk-nag's pack is the only validation of a default synthesis: its report, or none.
+    assert (tmp_path / "app" / "validation-report.json").is_file()
+    assert not (tmp_path / "no-nag" / "validation-report.json").exists()
+
+
+def test_without_nag_is_run_by_both_paths_as_the_floor_is(tmp_path: Path) -> None:
+    bench = Bench(tmp_path, REPO, 0.025)
+    subject = Subject(NO_NAG, script=NO_NAG_APP)
+
+    inproc, _ = bench.command(Job(subject, "inproc", "default", runs=1), tmp_path / "out")
+    cli, _ = bench.command(Job(subject, "cli", "default", runs=1), tmp_path / "out")
+
+    script = tmp_path / "no_nag_app.py"
+    assert script.read_text() == NO_NAG_APP
+    assert inproc[-1] == str(script)
+    assert cli[cli.index("--app") + 1].endswith(f" {script}")
+    assert "-c" not in cli  # the bundled example, as app.py's default
+    assert not subject.floor
