@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,17 @@ def synthesize(
     assembly = scope.synth()
     templates = {s.stack_name: s.template for s in assembly.stacks}
     return Synthesized(app, stacks, templates, outdir)
+
+
+def violations(outdir: Path, rule: str) -> list[dict[str, Any]]:
+    """The violations of `rule` in the validation report of the synthesis into `outdir`."""
+    report = json.loads((outdir / "validation-report.json").read_text())
+    return [
+        violation
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+        if violation["ruleName"] == rule
+    ]
 
 
 def normalise(value: Any) -> Any:

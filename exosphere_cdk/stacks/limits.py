@@ -15,16 +15,10 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import jsii
-from aws_cdk import (
-    IPolicyValidationContext,
-    IPolicyValidationPlugin,
-    PolicyValidationPluginReport,
-    PolicyViolatingResource,
-    PolicyViolation,
-)
+from aws_cdk import PolicyViolatingResource, PolicyViolation
 
 from exosphere_cdk.manifest.data.cloudformation import MAX_TEMPLATE_BYTES, SECTION_LIMITS
+from exosphere_cdk.stacks.template_check import TemplateCheck
 
 RULE = "exosphere-cloudformation-limits"
 #: What a violation suggests: the stacks that grow with an app are the monitoring stack (a
@@ -32,24 +26,14 @@ RULE = "exosphere-cloudformation-limits"
 FIX = "fewer services in the app"
 
 
-@jsii.implements(IPolicyValidationPlugin)
-class WithinLimits:
+class WithinLimits(TemplateCheck):
     """Fails the synthesis when a template is over one of CloudFormation's limits."""
 
-    @property
-    def name(self) -> str:
-        return "exosphere-cdk-limits"
+    plugin_name = "exosphere-cdk-limits"
+    rule = RULE
 
-    @property
-    def rule_ids(self) -> list[str] | None:
-        return [RULE]
-
-    @property
-    def version(self) -> str | None:
-        return None
-
-    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
-        violations = [
+    def violations(self, templates: list[Path]) -> list[PolicyViolation]:
+        return [
             PolicyViolation(
                 rule_name=RULE,
                 description=(
@@ -65,10 +49,9 @@ class WithinLimits:
                     )
                 ],
             )
-            for template in map(Path, context.template_paths)
+            for template in templates
             for section, problem in over_limits(template.read_bytes())
         ]
-        return PolicyValidationPluginReport(success=not violations, violations=violations)
 
 
 def stack_name(template: Path) -> str:

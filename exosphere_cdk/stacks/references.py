@@ -20,16 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsii
-from aws_cdk import (
-    IPolicyValidationContext,
-    IPolicyValidationPlugin,
-    PolicyValidationPluginReport,
-    PolicyViolatingResource,
-    PolicyViolation,
-)
+from aws_cdk import PolicyViolatingResource, PolicyViolation
 
 from exosphere_cdk.manifest.model.constraints import CDK_TOKEN, DYNAMIC_REFERENCE
+from exosphere_cdk.stacks.template_check import TemplateCheck
 
 RULE = "exosphere-no-dynamic-references"
 #: The start of a CDK token (constraints.CDK_TOKEN) in a template's JSON text, its whitespace
@@ -39,34 +33,24 @@ TOKEN_IN_JSON = re.compile(r"[$#]\{(?:\s|\\[tnrf])*(?i:token)")
 MASTER_PASSWORD = re.compile(r"\{\{resolve:secretsmanager:[^{}]+\}\}")
 
 
-@jsii.implements(IPolicyValidationPlugin)
-class NoDynamicReferences:
+class NoDynamicReferences(TemplateCheck):
     """Fails the synthesis when a template holds `{{resolve:…` or `${Token[…`."""
 
-    @property
-    def name(self) -> str:
-        return "exosphere-cdk-references"
+    plugin_name = "exosphere-cdk-references"
+    rule = RULE
 
-    @property
-    def rule_ids(self) -> list[str] | None:
-        return [RULE]
-
-    @property
-    def version(self) -> str | None:
-        return None
-
-    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+    def violations(self, templates: list[Path]) -> list[PolicyViolation]:
         resources = [
             PolicyViolatingResource(
                 resource_logical_id=logical_id,
                 template_path=str(template),
                 locations=[location],
             )
-            for template in map(Path, context.template_paths)
+            for template in templates
             for logical_id, location in found_in_text(template.read_text())
         ]
         if not resources:
-            return PolicyValidationPluginReport(success=True, violations=[])
+            return []
         violation = PolicyViolation(
             rule_name=RULE,
             description=(
@@ -77,7 +61,7 @@ class NoDynamicReferences:
             fix="use production.secrets for secrets; plain text elsewhere",
             violating_resources=resources,
         )
-        return PolicyValidationPluginReport(success=False, violations=[violation])
+        return [violation]
 
 
 def found_in_text(text: str) -> Iterator[tuple[str, str]]:

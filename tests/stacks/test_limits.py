@@ -20,6 +20,7 @@ from exosphere_cdk.stacks import add_compliance_checks, build_stacks
 from exosphere_cdk.stacks.limits import RULE, over_limits, stack_name
 from exosphere_cdk.synth import new_app
 from tests.conftest import EXAMPLES
+from tests.synth import violations
 
 
 def _template(**sections: int) -> dict[str, object]:
@@ -90,13 +91,7 @@ def test_a_stack_over_a_limit_fails_the_synthesis_and_is_named(tmp_path: Path) -
     template = json.loads((tmp_path / "hello-monitoring.template.json").read_text())
     outputs = len(template["Outputs"])
     assert outputs > MAX_OUTPUTS
-    report = json.loads((tmp_path / "validation-report.json").read_text())
-    ours = [
-        violation
-        for plugin in report["pluginReports"]
-        for violation in plugin["violations"]
-        if violation["ruleName"] == RULE
-    ]
+    ours = violations(tmp_path, RULE)
     assert [v["description"] for v in ours] == [
         f"hello-monitoring: {outputs} outputs, over CloudFormation's limit of {MAX_OUTPUTS};"
         " CloudFormation refuses such a template when a deploy reaches its stack"

@@ -13,6 +13,7 @@ from exosphere_cdk.stacks import add_compliance_checks, build_stacks
 from exosphere_cdk.stacks.references import RULE, found, found_in_text, may_hold
 from exosphere_cdk.synth import new_app
 from tests.conftest import EXAMPLES
+from tests.synth import violations
 
 
 def test_a_dynamic_reference_fails_the_synthesis(tmp_path: Path) -> None:
@@ -28,13 +29,7 @@ def test_a_dynamic_reference_fails_the_synthesis(tmp_path: Path) -> None:
     add_compliance_checks(scope)
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         scope.synth()
-    report = json.loads((tmp_path / "validation-report.json").read_text())
-    ours = [
-        violation
-        for plugin in report["pluginReports"]
-        for violation in plugin["violations"]
-        if violation["ruleName"] == RULE
-    ]
+    ours = violations(tmp_path, RULE)
     assert len(ours) == 1, ours
     where = [
         (
