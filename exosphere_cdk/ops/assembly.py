@@ -22,7 +22,8 @@ from exosphere_cdk.synth import build, new_app
 STACK_ARTIFACT = "aws:cloudformation:stack"
 NESTED_ASSEMBLY = "cdk:cloud-assembly"
 
-#: A stack past this share of one of CloudFormation's limits (stacks.limits) is flagged.
+#: A stack past this share of one of CloudFormation's limits (manifest.data.cloudformation)
+#: is flagged.
 LIMIT_WARN = 0.8
 
 
