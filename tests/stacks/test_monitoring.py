@@ -301,3 +301,15 @@ def test_a_deployment_alarm_that_watch_service_does_not_add_is_refused(
             container_insights=True,
             deployment_alarm_names=names,
         )
+
+
+def test_only_the_monitoring_stack_is_written_without_indentation(synthesized: Synth) -> None:
+    # It grows with every service; CloudFormation's 1 MB limit counts indentation too.
+    shop = synthesized("shop")
+    texts = {p.name: p.read_text() for p in shop.outdir.glob("*.template.json")}
+
+    compact = sorted(name for name, text in texts.items() if "\n" not in text.strip())
+
+    assert compact == [f"{SLUG}-monitoring.template.json"]
+    text = texts[f"{SLUG}-monitoring.template.json"]
+    assert text == json.dumps(json.loads(text), separators=(",", ":"))
