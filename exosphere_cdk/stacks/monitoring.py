@@ -186,10 +186,11 @@ class MonitoringStack(Stack):
     """The app's CloudWatch dashboard: a row per service, the clusters, ExoCom, the load balancer.
 
     Its metrics are read by names that the other stacks publish (weak
-    references), so the other stacks do not depend on this one. It is the one
-    stack that grows with every service (a dashboard row each), so its template
-    is written without indentation (a quarter of its bytes): CloudFormation's
-    1 MB limit on a template counts them (stacks.limits).
+    references), so the other stacks do not depend on this one. Its template
+    grows by a dashboard row for each service (ExoCom's grows only by its
+    routing table), so it is written without indentation (a quarter of its
+    bytes): CloudFormation's 1 MB limit on a template counts them
+    (stacks.limits).
 
     Attributes:
         dashboard: the dashboard construct.
