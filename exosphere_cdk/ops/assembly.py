@@ -10,11 +10,7 @@ from typing import Any
 
 from attrs import frozen
 
-from exosphere_cdk.manifest.data.cloudformation import (
-    MAX_OUTPUTS,
-    MAX_RESOURCES,
-    MAX_TEMPLATE_BYTES,
-)
+from exosphere_cdk.manifest.data.cloudformation import MAX_TEMPLATE_BYTES, SECTION_LIMITS
 from exosphere_cdk.manifest.errors import UsageError
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.synth import build, new_app
@@ -85,11 +81,13 @@ class StackInfo:
         return [r.get("Properties", {}) for r in self.resources.values() if r["Type"] == kind]
 
     def limits(self) -> dict[str, Any]:
-        return {
-            "resources": {"count": len(self.resources), "limit": MAX_RESOURCES},
-            "template_bytes": {"count": self.template_bytes, "limit": MAX_TEMPLATE_BYTES},
-            "outputs": {"count": len(self.outputs), "limit": MAX_OUTPUTS},
+        """Each of CloudFormation's limits on a template: this one's count, and the limit."""
+        sections = {
+            section.lower(): {"count": len(self.template.get(section) or {}), "limit": limit}
+            for section, limit in SECTION_LIMITS.items()
         }
+        bytes_ = {"count": self.template_bytes, "limit": MAX_TEMPLATE_BYTES}
+        return {"resources": sections.pop("resources"), "template_bytes": bytes_, **sections}
 
     def limit_warnings(self) -> list[str]:
         return [

@@ -7,6 +7,11 @@ a dashboard row for each service, is deployed last. ExoCom's routing table is
 checked from the manifests (manifest.rules.messages); a template's size and
 counts are known only once it is synthesized, so the plugin fails the synthesis
 instead, naming each stack, the limit and by how much it is over.
+
+The CDK checks two of them itself, less strictly: it stops a stack of more than
+500 resources (unless `@aws-cdk/core:stackResourceLimit` is raised or 0) and
+only warns of a template over 1 MB (`@aws-cdk/core:Stack.templateSize`), which
+lets the synthesis pass.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from aws_cdk import PolicyViolatingResource, PolicyViolation
+from aws_cdk import PolicyViolation
 
 from exosphere_cdk.manifest.data.cloudformation import MAX_TEMPLATE_BYTES, SECTION_LIMITS
 from exosphere_cdk.stacks.template_check import TemplateCheck
@@ -34,20 +39,11 @@ class WithinLimits(TemplateCheck):
 
     def violations(self, templates: list[Path]) -> list[PolicyViolation]:
         return [
-            PolicyViolation(
-                rule_name=RULE,
-                description=(
-                    f"{stack_name(template)}: {problem}; CloudFormation refuses such a"
-                    " template when a deploy reaches its stack"
-                ),
-                fix=FIX,
-                violating_resources=[
-                    PolicyViolatingResource(
-                        resource_logical_id=section,
-                        template_path=str(template),
-                        locations=[section],
-                    )
-                ],
+            self.violation(
+                f"{stack_name(template)}: {problem}; CloudFormation refuses such a template"
+                " when a deploy reaches its stack",
+                FIX,
+                [(template, section, section)],
             )
             for template in templates
             for section, problem in over_limits(template.read_bytes())

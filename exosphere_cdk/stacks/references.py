@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import PolicyViolatingResource, PolicyViolation
+from aws_cdk import PolicyViolation
 
 from exosphere_cdk.manifest.model.constraints import CDK_TOKEN, DYNAMIC_REFERENCE
 from exosphere_cdk.stacks.template_check import TemplateCheck
@@ -29,6 +29,8 @@ RULE = "exosphere-no-dynamic-references"
 #: The start of a CDK token (constraints.CDK_TOKEN) in a template's JSON text, its whitespace
 #: written as it is or escaped.
 TOKEN_IN_JSON = re.compile(r"[$#]\{(?:\s|\\[tnrf])*(?i:token)")
+#: What a violation suggests.
+FIX = "use production.secrets for secrets; plain text elsewhere"
 #: The one dynamic reference exosphere-cdk writes: a database's master password, whole.
 MASTER_PASSWORD = re.compile(r"\{\{resolve:secretsmanager:[^{}]+\}\}")
 
@@ -40,28 +42,19 @@ class NoDynamicReferences(TemplateCheck):
     rule = RULE
 
     def violations(self, templates: list[Path]) -> list[PolicyViolation]:
-        resources = [
-            PolicyViolatingResource(
-                resource_logical_id=logical_id,
-                template_path=str(template),
-                locations=[location],
-            )
+        places = [
+            (template, logical_id, location)
             for template in templates
             for logical_id, location in found_in_text(template.read_text())
         ]
-        if not resources:
+        if not places:
             return []
-        violation = PolicyViolation(
-            rule_name=RULE,
-            description=(
-                "a template holds a CloudFormation dynamic reference ('{{resolve:…') or a CDK"
-                " token exosphere-cdk did not put there: CloudFormation would resolve it with"
-                " the deploying role's rights"
-            ),
-            fix="use production.secrets for secrets; plain text elsewhere",
-            violating_resources=resources,
+        description = (
+            "a template holds a CloudFormation dynamic reference ('{{resolve:…') or a CDK"
+            " token exosphere-cdk did not put there: CloudFormation would resolve it with"
+            " the deploying role's rights"
         )
-        return [violation]
+        return [self.violation(description, FIX, places)]
 
 
 def found_in_text(text: str) -> Iterator[tuple[str, str]]:

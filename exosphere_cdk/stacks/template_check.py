@@ -7,6 +7,7 @@ the synthesis with what it found: stacks.references and stacks.limits.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,6 +16,7 @@ from aws_cdk import (
     IPolicyValidationContext,
     IPolicyValidationPlugin,
     PolicyValidationPluginReport,
+    PolicyViolatingResource,
     PolicyViolation,
 )
 
@@ -45,3 +47,21 @@ class TemplateCheck:
     def violations(self, templates: list[Path]) -> list[PolicyViolation]:
         """What the rule finds in the written `templates`: nothing when they pass."""
         raise NotImplementedError
+
+    def violation(
+        self, description: str, fix: str, places: Iterable[tuple[Path, str, str]]
+    ) -> PolicyViolation:
+        """A violation of the rule at `places`: (template, logical id, key path) each."""
+        return PolicyViolation(
+            rule_name=self.rule,
+            description=description,
+            fix=fix,
+            violating_resources=[
+                PolicyViolatingResource(
+                    resource_logical_id=logical_id,
+                    template_path=str(template),
+                    locations=[location],
+                )
+                for template, logical_id, location in places
+            ],
+        )

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from exosphere_cdk.cli import main
+from exosphere_cdk.manifest.data.cloudformation import MAX_MAPPINGS, MAX_PARAMETERS, SECTION_LIMITS
 from exosphere_cdk.manifest.data.instances import AS_OF
 from exosphere_cdk.manifest.design import derive
 from exosphere_cdk.manifest.design.capacity import Task, capacity, instances_needed
@@ -17,6 +18,7 @@ from exosphere_cdk.manifest.load.exo_deploy import translate
 from exosphere_cdk.manifest.load.exo_deploy.loader import read_manifests
 from exosphere_cdk.manifest.model.app import LoadedApp
 from exosphere_cdk.manifest.rules import capacity as capacity_rules
+from exosphere_cdk.ops.assembly import StackInfo
 from exosphere_cdk.ops.plan import Plan
 from tests.apps import AppFactory
 from tests.ops.conftest import SHOP
@@ -51,7 +53,8 @@ def test_shop_plan_document(shop_plan: dict[str, Any]) -> None:
     for stack in stacks.values():
         assert 0 < stack["resources"]["count"] < stack["resources"]["limit"] == 500
         assert 0 < stack["template_bytes"]["count"] < stack["template_bytes"]["limit"] == 1_000_000
-        assert stack["outputs"]["limit"] == 200
+        assert stack["outputs"]["limit"] == stack["parameters"]["limit"] == 200
+        assert stack["mappings"]["limit"] == 200
     storefront = stacks[f"{slug}-storefront"]["service"]
     shop = load_app(SHOP)
     svc = next(s for s in shop.services if s.role == "storefront")
@@ -226,3 +229,18 @@ def test_one_task_per_role_plans_no_surge(
         True,
     )
     assert bus["variable"]["name"] == "SERVICE_ROUTES"
+
+
+def test_plan_and_the_check_know_the_same_limits() -> None:
+    # StackInfo (`exo-cdk plan`) reads them from the table stacks.limits checks.
+    template: dict[str, Any] = {
+        "Parameters": {f"P{i}": {} for i in range(MAX_PARAMETERS)},
+        "Mappings": {"M": {}},
+    }
+    info = StackInfo("s", template, 100)
+
+    assert set(info.limits()) == {"template_bytes", *(s.lower() for s in SECTION_LIMITS)}
+    assert info.limits()["mappings"] == {"count": 1, "limit": MAX_MAPPINGS}
+    assert info.limit_warnings() == [
+        f"s: parameters {MAX_PARAMETERS} is 100% of CloudFormation's limit ({MAX_PARAMETERS})"
+    ]
