@@ -103,7 +103,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -127,12 +127,6 @@ from bench.count import (  # noqa: E402
     StackRequests,
 )
 from bench.generate import generate_app  # noqa: E402
-from exosphere_cdk.manifest.data.cloudformation import (  # noqa: E402
-    MAX_OUTPUTS,
-    MAX_PARAMETERS,
-    MAX_RESOURCES,
-    MAX_TEMPLATE_BYTES,
-)
 from exosphere_cdk.manifest.rules.messages import ROUTES_MAX_BYTES, ROUTES_WARN_BYTES  # noqa: E402
 from exosphere_cdk.ops.assembly import StackInfo, read_stacks  # noqa: E402
 from exosphere_cdk.synth import cdk_json_app, cdk_json_context  # noqa: E402
@@ -187,13 +181,14 @@ def task_definition_bytes(stack: StackInfo) -> int:
     )
 
 
-#: CloudFormation's per-template limits: what, the limit, the stack's figure.
-LIMITS: dict[str, tuple[int, Callable[[StackInfo], int]]] = {
-    "resources": (MAX_RESOURCES, lambda s: len(s.resources)),
-    "template bytes": (MAX_TEMPLATE_BYTES, lambda s: s.template_bytes),
-    "outputs": (MAX_OUTPUTS, lambda s: len(s.outputs)),
-    "parameters": (MAX_PARAMETERS, lambda s: len(s.template.get("Parameters", {}))),
-}
+def stack_limits(stack: StackInfo) -> dict[str, tuple[int, int]]:
+    """Each of CloudFormation's limits on a template, as `plan` and the synthesis check them
+    (StackInfo.limits): its name, the stack's figure and the limit."""
+    return {
+        what.replace("_", " "): (found["count"], found["limit"])
+        for what, found in stack.limits().items()
+    }
+
 
 #: The keys `cdk synth` adds to cdk.json's context (CLI 2.1148; see CDK_CONTEXT_JSON).
 CLI_CONTEXT: dict[str, Any] = {
@@ -858,9 +853,9 @@ def targets(report: Report) -> list[str]:
     stacks = [stack for found in report.stacks.values() for stack in found]
     if stacks:
         share, what, name = max(
-            (100 * value(s) / limit, what, s.name)
+            (100 * count / limit, what, s.name)
             for s in stacks
-            for what, (limit, value) in LIMITS.items()
+            for what, (count, limit) in stack_limits(s).items()
         )
         rows.append(
             [
@@ -923,11 +918,13 @@ def _no_nag(report: Report) -> bool:
 
 def limits(report: Report) -> list[str]:
     rows = []
+    named: dict[str, tuple[int, int]] = {}
     for s in report.subjects:
         if stacks := report.stacks.get(s.name):
             row: list[object] = [s.name, len(stacks)]
-            for limit, value in LIMITS.values():
-                most, name = max((value(st), st.name) for st in stacks)
+            named = stack_limits(stacks[0])
+            for what, (_, limit) in named.items():
+                most, name = max((stack_limits(st)[what][0], st.name) for st in stacks)
                 row.append(f"{most} ({pct(100 * most / limit)}, {name})")
             task = max(stacks, key=task_definition_bytes)
             size = task_definition_bytes(task)
@@ -942,16 +939,22 @@ def limits(report: Report) -> list[str]:
             rows.append(row)
     if not rows:
         return []
-    header = ["app", "stacks", *(f"max {what}" for what in LIMITS)]
+    header = ["app", "stacks", *(f"max {what}" for what in named)]
     header += ["templates > 51,200 B", "largest task definition", "ALB rules"]
+    each = ", ".join(
+        f"{what} ({limit:,}; CDK uploads every template, so the 51,200 of an inline one does "
+        "not apply)"
+        if what == "template bytes"
+        else f"{what} ({limit:,})"
+        for what, (_, limit) in named.items()
+    )
     return [
         "## Stacks against CloudFormation's limits",
         "",
-        "Per stack: resources (limit 500), template bytes (1,000,000 from S3; CDK always "
-        "uploads, so the 51,200 of an inline template does not apply), outputs (200), "
-        "parameters (200); the largest ECS task definition's container definitions (64 KiB "
-        "for the task definition; ExoCom's carries `SERVICE_ROUTES`) and the load balancer "
-        "rules (default quota: 100 per ALB). `exo-cdk validate`, and so every synth, warns "
+        f"Per stack, with each limit as the synthesis checks it: {each}; the largest ECS task "
+        "definition's container definitions (64 KiB for the task definition; ExoCom's carries "
+        "`SERVICE_ROUTES`) and the load balancer rules (default quota: 100 per ALB). "
+        "`exo-cdk validate`, and so every synth, warns "
         f"when `SERVICE_ROUTES` exceeds {ROUTES_WARN_BYTES:,} bytes and refuses the app past "
         f"{ROUTES_MAX_BYTES:,}.",
         "",

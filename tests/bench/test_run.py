@@ -23,8 +23,12 @@ from bench.run import (
     Job,
     Report,
     Subject,
+    limits,
     requests,
+    targets,
 )
+from exosphere_cdk.manifest.data.cloudformation import SECTION_LIMITS
+from exosphere_cdk.ops.assembly import StackInfo
 from exosphere_cdk.synth import builtin_validation
 
 
@@ -95,6 +99,38 @@ def test_the_report_gives_the_requests_per_stack_kind_and_per_service(tmp_path: 
     assert "| 40 | 22 [22-24] x2 | 2 |" in text  # a service stack kind: median [min-max] xN
     assert "| gen-1 → gen-3 | 23.0 | 20.0 | 0.0 | 3.0 |" in text  # per service: total, by kind
     assert "#### b-b (private service): 22" in text  # the profile of the median stack
+
+
+def test_the_limits_table_shows_every_limit_the_synthesis_checks(tmp_path: Path) -> None:
+    mappings = {f"M{i}": {"k": {"v": "x"}} for i in range(170)}  # 85% of the 200
+    stacks = [
+        StackInfo("b-one", {"Resources": {"R": {"Type": "AWS::SNS::Topic"}}}, 600),
+        StackInfo("b-two", {"Resources": {}, "Mappings": mappings}, 9_000),
+    ]
+    report = Report(
+        argv=["bench/run.py"],
+        machine={},
+        started=datetime.now(UTC),
+        elapsed=0,
+        loads=(0, 0),
+        jobs={},
+        subjects=[Subject("b", tmp_path / "b")],
+        stacks={"b": stacks},
+        counts={},
+    )
+
+    text = " ".join(" ".join(limits(report)).split())  # tabulate's padding, collapsed
+    checked = " ".join(" ".join(targets(report)).split())
+
+    assert (
+        "| app | stacks | max resources | max template bytes | max outputs | max parameters"
+        " | max mappings |" in text
+    )
+    assert all(f"max {section.lower()}" in text for section in SECTION_LIMITS)
+    assert "| b | 2 | 1 (0.2%, b-one) | 9000 (0.9%, b-two) | 0 (0.0%, b-two) |" in text
+    assert "| 170 (85.0%, b-two) |" in text  # mappings: the last of the limits
+    assert "mappings (200)" in text
+    assert "max 85.0% (mappings, b-two) | **NO** |" in checked
 
 
 def test_without_nag_the_example_has_app_pys_templates_and_no_cdk_nag(tmp_path: Path) -> None:
