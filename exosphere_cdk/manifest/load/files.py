@@ -16,6 +16,7 @@ import fnmatch
 import os
 import re
 import stat
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -74,6 +75,11 @@ DOCKERIGNORE_FOLDER = (
 DOCKERIGNORE_TOO_LARGE = (
     f"a .dockerignore of {{what}}, expected at most {DOCKERIGNORE_MAX_BYTES:,} bytes and"
     f" {DOCKERIGNORE_MAX_PATTERNS:,} patterns"
+)
+DOCKERIGNORE_BAD_PATTERN = (
+    "the pattern {pattern!r} cannot be read: CDK turns it into the regular expression"
+    " {regex!r}, which is invalid ({why}); a [, ], (, ), {{, }}, + or | meant literally is"
+    " written with a backslash before it"
 )
 #: The Go era's exo deploy built each service folder's Dockerfile.prod (from 0.24).
 GO_ERA_DOCKERFILES = ("Dockerfile.prod", DOCKERFILE)
@@ -238,7 +244,13 @@ class DockerIgnore:
 
 
 def _own_patterns(context: Path) -> DockerIgnore | None:
-    """The patterns of `context`'s .dockerignore: None when there is none to read.
+    """The patterns of `context`'s .dockerignore: None when there is none to read."""
+    lines = _dockerignore_lines(context)
+    return None if lines is None else DockerIgnore(lines)
+
+
+def _dockerignore_lines(context: Path) -> list[str] | None:
+    """The lines of `context`'s .dockerignore: None when there is none to read.
 
     Read only when it is a file of at most DOCKERIGNORE_MAX_BYTES (never a FIFO,
     which would block); `dockerignore_problem` says what else it is.
@@ -251,7 +263,115 @@ def _own_patterns(context: Path) -> DockerIgnore | None:
         text = path.read_text(errors="replace")
     except OSError:  # none, or unreadable: the walk reports the latter
         return None
-    return DockerIgnore(text.split("\n"))
+    return text.split("\n")
+
+
+def cdk_pattern_regex(pattern: str) -> str:
+    """The regular expression CDK's DockerIgnoreStrategy builds of a cleaned pattern
+    (its @balena/dockerignore, `_compile`): `*`, `**`, `?`, `.`, `$` and `\\x` are
+    translated, every other character is copied into the expression as it is."""
+    out = ["^"]
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "*":
+            if pattern[i + 1 : i + 2] == "*":
+                i += 1
+                if pattern[i + 1 : i + 2] == "/":
+                    i += 1
+                out.append(".*" if i + 1 == len(pattern) else "(.*/)?")
+            else:
+                out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch in ".$":
+            out.append("\\" + ch)
+        elif ch == "\\":
+            out.append("\\" + pattern[i + 1] if i + 1 < len(pattern) else "\\")
+            i += 1
+        else:
+            out.append(ch)
+        i += 1
+    out.append("$")
+    return "".join(out)
+
+
+#: Where JavaScript's regular expressions (CDK's) and Python's differ on what is valid: an
+#: empty class, `[]` or `[^]` (a `(?` group cannot occur: `?` becomes `[^/]`). Not checked.
+_REGEX_DIALECTS_DIFFER = ("[]", "[^]")
+
+
+_QUANTIFIER_BRACES = re.compile(r"\{\d+(,\d*)?\}")
+
+
+def _regex_error(regex: str) -> str | None:
+    """Why `regex` is not a valid JavaScript expression, as far as Python's `re` can tell
+    (its escapes read as JavaScript's: `\\q` is `q`); None when valid or unknowable."""
+    if any(marker in regex for marker in _REGEX_DIALECTS_DIFFER):
+        return None
+    if _possessive(regex):  # `a++`: Python's possessive repeat, JavaScript's error
+        return "nothing to repeat"
+    python = re.sub(r"\\(.)", lambda m: re.escape(m.group(1)), regex, flags=re.DOTALL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "possible nested set" and the like
+            re.compile(python)
+    except re.error as exc:
+        return exc.msg
+    except (OverflowError, RecursionError):  # a huge count, deep nesting: not Python's to say
+        return None
+    return None
+
+
+def _possessive(regex: str) -> bool:
+    """Whether a `+` follows a quantifier outside a character class (`a++`, `a{2}+`)."""
+    in_class = quantified = False
+    i = 0
+    while i < len(regex):
+        ch = regex[i]
+        braces = _QUANTIFIER_BRACES.match(regex, i) if ch == "{" and not in_class else None
+        if ch == "\\":
+            i, quantified = i + 2, False
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif braces is not None:
+            i, quantified = braces.end(), True
+            continue
+        elif ch == "+" and quantified:
+            return True
+        else:
+            in_class = ch == "["
+            quantified = ch in "*+?"
+        i += 1
+    return False
+
+
+def dockerignore_pattern_problems(context: Path) -> list[Problem]:
+    """Each pattern of `context`'s .dockerignore that CDK's copy fails on, with its line.
+
+    CDK matches every file of the build context against every pattern, as a regular
+    expression built by `cdk_pattern_regex`; one that is not valid ends the synthesis
+    with JavaScript's SyntaxError ("Unterminated character class").
+    """
+    lines = _dockerignore_lines(context)
+    if lines is None or len(lines) > DOCKERIGNORE_MAX_PATTERNS:
+        return []
+    problems = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        pattern = line[1:].strip() if line.startswith("!") else line
+        cleaned = os.path.normpath(pattern).lstrip("/") if pattern else ""
+        if not cleaned or cleaned == ".":
+            continue
+        regex = cdk_pattern_regex(cleaned)
+        why = _regex_error(regex)
+        if why is not None:
+            message = DOCKERIGNORE_BAD_PATTERN.format(pattern=raw.strip(), regex=regex, why=why)
+            problems.append(Problem(display_path(context / DOCKERIGNORE), "", message, line=number))
+    return problems
 
 
 class _NoDockerIgnore(DockerIgnore):
@@ -334,8 +454,7 @@ def build_context_problems(
     ignore = DockerIgnore.of(context, dockerfile)
     problems: list[Problem] = []
     unusable = dockerignore_problem(context)
-    if unusable is not None:
-        problems.append(unusable)
+    problems.extend([unusable] if unusable else dockerignore_pattern_problems(context))
     files: list[_File] = []
     linked: list[tuple[Path, os.stat_result]] = []
     for path, entry in _walk(context, ignore, problems):

@@ -282,3 +282,29 @@ def test_an_unreadable_dockerignore(app: Path, monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(Path, "read_text", read_text)
     assert problem_lines(app) == [f"app/users/.dockerignore: {UNREADABLE_FILE}"]
+
+
+def bad_pattern(pattern: str, regex: str, why: str) -> str:
+    return (
+        f"the pattern {pattern!r} cannot be read: CDK turns it into the regular expression"
+        f" {regex!r}, which is invalid ({why}); a [, ], (, ), {{, }}, + or | meant literally is"
+        " written with a backslash before it"
+    )
+
+
+def test_a_dockerignore_pattern_cdk_cannot_read_is_one_line_each(app: Path) -> None:
+    (app / "users" / ".dockerignore").write_text("# ok\nnode_modules\n[\n!keep(\n*.log\na++\n")
+    assert problem_lines(app) == [
+        f"app/users/.dockerignore:3: {bad_pattern('[', '^[$', 'unterminated character set')}",
+        "app/users/.dockerignore:4: "
+        + bad_pattern("!keep(", "^keep($", "missing ), unterminated subpattern"),
+        f"app/users/.dockerignore:6: {bad_pattern('a++', '^a++$', 'nothing to repeat')}",
+    ]
+
+
+@pytest.mark.parametrize(
+    "pattern", ["\\[draft\\]", "foo(1)", "a{", "[]", "[^]", "[!a]", "**/*.pyc", "x\\q", "a\\"]
+)
+def test_dockerignore_patterns_cdk_reads_load(app: Path, pattern: str) -> None:
+    (app / "users" / ".dockerignore").write_text(f"{pattern}\n")
+    assert load_app(app).problems == ()
