@@ -314,6 +314,7 @@ def _synthesize(scope: App, warm: warmup.Warmup | None = None) -> int:
     except ManifestError as exc:
         raise InvalidAppError(app_dir, exc) from None
     write_problems(app.problems)
+    check_output_folder(output_folder(), app)
     build(scope, app, protect=not settings["teardown"], packs=settings["packs"])
     if warm is not None:  # its last modules load while the stacks are built, never later
         warm.finish()
@@ -349,6 +350,27 @@ def output_folder() -> Path | None:
 
 class OutputFolderError(UsageError):
     """The output folder (`-o`, `CDK_OUTDIR`) cannot be written: a usage error (exit 2)."""
+
+
+OUTPUT_IN_CONTEXT = (
+    "the output folder {outdir} is inside the build context of the service {role},"
+    " {context}: CDK copies that folder into the output folder as the image's asset, and"
+    " so into itself, until the path is too long; give -o a folder outside it"
+)
+
+
+def check_output_folder(outdir: Path | None, app: LoadedApp) -> None:
+    """Refuse an output folder inside a service folder whose image is built from it."""
+    if outdir is None:
+        return
+    for service in app.services:
+        if service.image.kind != "asset":
+            continue
+        context = Path(service.image.value)
+        if outdir.resolve().is_relative_to(context.resolve()):
+            raise OutputFolderError(
+                OUTPUT_IN_CONTEXT.format(outdir=outdir, role=service.role, context=context)
+            )
 
 
 @contextlib.contextmanager

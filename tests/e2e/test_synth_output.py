@@ -164,6 +164,27 @@ def test_an_unusable_output_folder_is_a_usage_error(
     assert capsys.readouterr().err.splitlines() == [message.format(tmp=tmp_path)]
 
 
+def test_an_output_folder_inside_a_build_context_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # CDK would copy the service folder, the output folder in it, into that output folder.
+    app = write_app(tmp_path, {"users/Dockerfile": "FROM node:20\n"})
+    out = app / "users" / "build" / "cdk.out"
+    monkeypatch.setenv("CDK_OUTDIR", str(out))
+    assert run_main(monkeypatch, {"app": str(app)}) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"exo-cdk: error: the output folder {out} is inside the build context of the service"
+        f" users, {app}/users: CDK copies that folder into the output folder as the image's"
+        " asset, and so into itself, until the path is too long; give -o a folder outside it"
+    ]
+    assert sorted(p.name for p in (app / "users").iterdir()) == [
+        "Dockerfile",
+        "build",
+        "service.yml",
+    ]
+    assert list((app / "users" / "build").iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("error", "why"),
     [
