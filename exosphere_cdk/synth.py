@@ -77,12 +77,24 @@ def builtin_validation() -> bool:
     return os.environ.get("CDK_VALIDATION", "").lower() == "true"
 
 
+#: Context the app gives itself, under cdk.json's: the CDK CLI warns of any `aws:` key in
+#: cdk.json on every command ("A reserved context key ('context.aws:') key was found").
+#: No JavaScript stack trace is captured for each construct it creates: through jsii none
+#: holds a frame of the app's own code, and `cdk synth --debug` captures them all again.
+APP_CONTEXT: dict[str, Any] = {"aws:cdk:disable-creation-stack-traces": True}
+
+
 def cdk_json_context() -> dict[str, Any]:
     """cdk.json's context: the feature flags `cdk synth` runs with (a bare App() has none)."""
     if not CDK_JSON.is_file():  # pragma: no cover - an installed copy without the checkout
         return {}
     context: dict[str, Any] = json.loads(CDK_JSON.read_text())["context"]
     return context
+
+
+def app_context() -> dict[str, Any]:
+    """The context every App of ours starts with: APP_CONTEXT, then cdk.json's."""
+    return {**APP_CONTEXT, **cdk_json_context()}
 
 
 def cdk_json_app() -> list[str]:
@@ -92,15 +104,16 @@ def cdk_json_app() -> list[str]:
 
 
 def new_app(*, outdir: str | Path | None = None, context: dict[str, Any] | None = None) -> App:
-    """An App that synthesizes as `cdk synth` does: cdk.json's context, the validation setting.
+    """An App that synthesizes as `cdk synth` does: APP_CONTEXT and cdk.json's context, the
+    validation setting.
 
-    `context` adds to (and overrides) cdk.json's; under the CDK CLI, the
-    CLI's context (cdk.json, `-c` keys) arrives through the environment too.
+    `context` adds to (and overrides) those; under the CDK CLI, the CLI's
+    context (cdk.json, `-c` keys) arrives through the environment too.
     """
     import aws_cdk as cdk  # noqa: PLC0415 - loading the CDK takes a second: only to synthesize
 
     app: App = cdk.App(
-        context={**cdk_json_context(), **(context or {})},
+        context={**app_context(), **(context or {})},
         outdir=None if outdir is None else str(outdir),
         builtin_cloud_formation_validation=builtin_validation(),
     )

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from exosphere_cdk.synth import cdk_json_app, cdk_json_context
+from exosphere_cdk.synth import app_context, cdk_json_app, cdk_json_context
 from tests.apps import AppFactory, write_app
 from tests.synth import Synthesized, synthesize
 
@@ -100,7 +100,8 @@ __all__ = [
 
 @pytest.fixture(scope="session")
 def cdk_context() -> dict[str, Any]:
-    return cdk_json_context()
+    """The context an App of the app's starts with (synth.app_context)."""
+    return app_context()
 
 
 @pytest.fixture
