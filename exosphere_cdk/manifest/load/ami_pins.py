@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from exosphere_cdk.manifest.errors import Problem, display_path
 from exosphere_cdk.manifest.model.amis import AMI_PARAMETERS, AMI_PATTERN, PIN_FILE, AmiPins
+from exosphere_cdk.manifest.model.spec import as_json_schema
 
 #: A region name.
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
+_REGION = as_json_schema(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
 #: A pin file is a few hundred bytes; more is not one.
 _MAX_BYTES = 64 * 1024
 
@@ -72,7 +72,7 @@ def _problems(file: str, data: Any, region: str | None) -> list[Problem]:
             problems.append(
                 Problem(file, f"amis.{arch}", f"unknown architecture, expected {expected}")
             )
-        elif not isinstance(ami, str) or not re.match(AMI_PATTERN, ami):
+        elif not isinstance(ami, str) or not as_json_schema(AMI_PATTERN).match(ami):
             problems.append(
                 Problem(
                     file, f"amis.{arch}", f"invalid AMI id {ami!r}, expected 'ami-' and hex digits"

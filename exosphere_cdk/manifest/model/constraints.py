@@ -62,6 +62,12 @@ CONTAINER_INSIGHTS = ("enhanced", "enabled", "disabled")
 DYNAMIC_REFERENCE = re.compile(r"\{\{\s*resolve\s*:", re.IGNORECASE)
 #: The CDK's string and list tokens (`${Token[TOKEN.123]}`, `#{Token[TOKEN.123]}`).
 CDK_TOKEN = re.compile(r"[$#]\{\s*Token\s*\[", re.IGNORECASE)
+#: What no message name may hold, as a regular expression's class: C0 and C1 control
+#: characters (printed to a terminal, an escape sequence runs) and the bidirectional
+#: overrides (the name shown in another order than ExoCom routes it).
+UNPRINTABLE = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+#: A message name of the exo-deploy era: no space, nothing UNPRINTABLE.
+MESSAGE_PATTERN = rf"^[^\s{UNPRINTABLE}]+$"
 #: An AWS region's shape (the list of AWS's own is data/aws_region_names.py).
 REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$"
 #: The most availability zones (and NAT gateways, at most one per zone) of the VPC.

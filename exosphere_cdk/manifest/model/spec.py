@@ -10,6 +10,7 @@ manifest fact is written.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -74,8 +75,17 @@ class Spec:
         return not (
             self.pattern is not None
             and isinstance(value, str)
-            and re.match(self.pattern, value) is None
+            and as_json_schema(self.pattern).match(value) is None
         )
+
+
+@functools.cache
+def as_json_schema(pattern: str) -> re.Pattern[str]:
+    """`pattern` matching as JSON Schema's (ECMA-262) does: a final `$` is the end of the
+    text, where Python's `$` also matches before a final newline ('users\\n' is no role)."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
 
 
 def key(name: str | None = None, /, **kwargs: Any) -> Any:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from exosphere_cdk.manifest.data import exocom
 from exosphere_cdk.manifest.design.derive import bus_messages, bus_name, routes
 from exosphere_cdk.manifest.errors import Problem, Severity, did_you_mean
 from exosphere_cdk.manifest.model.app import LoadedApp, LoadedService
+from exosphere_cdk.manifest.model.constraints import UNPRINTABLE
 
 #: ECS refuses a task definition over 64 KiB; ExoCom's holds SERVICE_ROUTES plus about 2 KB.
 ROUTES_MAX_BYTES = 60_000
 #: Past this, `validate` warns that the app is growing towards ROUTES_MAX_BYTES.
 ROUTES_WARN_BYTES = 48_000
+#: A name its pattern refuses (MESSAGE_PATTERN): that error is its one line.
+_REFUSED = re.compile(f"[{UNPRINTABLE}]")
 
 
 def check(app: LoadedApp) -> list[Problem]:
@@ -47,7 +51,7 @@ def _unmatched(
     problems: list[Problem] = []
     for index, name in enumerate(names):
         on_bus = bus_name(hints.app, svc, name, kind)
-        if on_bus in others:
+        if on_bus in others or _REFUSED.search(name):
             continue
         shown = f"'{name}'" if on_bus == name else f"'{name}' (on the bus '{on_bus}')"
         hint = hints.hint(svc, kind, on_bus, others, translated=on_bus != name)
@@ -110,7 +114,10 @@ class MessageHints:
         candidates = sorted(
             name
             for name, roles in other_side.items()
-            if name not in own and len(name) <= LONGEST and any(r != svc.role for r in roles)
+            if name not in own
+            and len(name) <= LONGEST
+            and any(r != svc.role for r in roles)
+            and not _REFUSED.search(name)
         )
         guess = did_you_mean(on_bus, candidates)
         if guess is None:

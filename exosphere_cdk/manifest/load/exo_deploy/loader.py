@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -45,10 +44,10 @@ from exosphere_cdk.manifest.model.constraints import (
     PRODUCTION,
     SLUG_PATTERN,
 )
-from exosphere_cdk.manifest.model.spec import spec_of
+from exosphere_cdk.manifest.model.spec import as_json_schema, spec_of
 
-SLUG_RE = re.compile(SLUG_PATTERN)
-DEPLOYED_ENV_RE = re.compile(DEPLOYED_ENV_PATTERN)
+SLUG_RE = as_json_schema(SLUG_PATTERN)
+DEPLOYED_ENV_RE = as_json_schema(DEPLOYED_ENV_PATTERN)
 #: Keys of service.yml used only by `exo run` on a developer's machine.
 LOCAL_ONLY_KEYS = ("docker", "restart")
 

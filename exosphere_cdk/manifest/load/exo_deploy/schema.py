@@ -25,6 +25,7 @@ from exosphere_cdk.manifest.model.constraints import (
     LISTENER_PRIORITIES,
     LOG_RETENTION_DAYS,
     MAX_AVAILABILITY_ZONES,
+    MESSAGE_PATTERN,
     REGION_PATTERN,
     ROLE_PATTERN,
     SECRET_EXPECTED,
@@ -377,16 +378,16 @@ class Messages:
     sends: tuple[str, ...] = key(
         default=(),
         doc="the messages the service sends",
-        pattern=r"^\S+$",
+        pattern=MESSAGE_PATTERN,
         noun="message name",
-        expected="a name without spaces",
+        expected="a name without spaces or control characters",
     )
     receives: tuple[str, ...] = key(
         default=(),
         doc="the messages the service receives",
-        pattern=r"^\S+$",
+        pattern=MESSAGE_PATTERN,
         noun="message name",
-        expected="a name without spaces",
+        expected="a name without spaces or control characters",
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -16,11 +15,12 @@ from exosphere_cdk.manifest.load.go_era import schema as go
 from exosphere_cdk.manifest.load.reading import Run, unsupported_version_message
 from exosphere_cdk.manifest.load.yaml_io import Document
 from exosphere_cdk.manifest.model.app import Database, Source, Where
+from exosphere_cdk.manifest.model.spec import as_json_schema
 
 #: F2/F3's dependency names: ExoCom, or a database of that engine.
 LIST_NAMES = ("exocom", *go.RDS_ENGINES)
 #: F2's `rds.db-name` (`only alphanumeric characters and hyphens allowed in rds.db-name`).
-DB_NAME_RE = re.compile(r"^[a-zA-Z0-9-]+$")
+DB_NAME_RE = as_json_schema(r"^[a-zA-Z0-9-]+$")
 #: Database's values → their key in `template-config` (F4, F5) or in F2/F3's `config.rds`.
 DATABASE_KEYS = {
     "engine": "engine",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -33,10 +32,10 @@ from exosphere_cdk.manifest.load.values import (
 from exosphere_cdk.manifest.load.yaml_io import Document
 from exosphere_cdk.manifest.model.app import ERAS, Database, Kind, LoadedApp, Where
 from exosphere_cdk.manifest.model.constraints import PRODUCTION, SLUG_PATTERN
-from exosphere_cdk.manifest.model.spec import SPEC, Spec
+from exosphere_cdk.manifest.model.spec import SPEC, Spec, as_json_schema
 
-SLUG_RE = re.compile(SLUG_PATTERN)
-APP_NAME_RE = re.compile(go.APP_NAME_PATTERN)
+SLUG_RE = as_json_schema(SLUG_PATTERN)
+APP_NAME_RE = as_json_schema(go.APP_NAME_PATTERN)
 #: Each family's application.yml and service.yml.
 APPLICATIONS: Mapping[str, type] = {
     "go-f1": go.F1Application,

@@ -21,6 +21,7 @@ from exosphere_cdk.manifest.model.constraints import (
     ENV_NAME_PATTERN,
     HOSTNAME_PATTERN,
     REGION_PATTERN,
+    UNPRINTABLE,
 )
 from exosphere_cdk.manifest.model.spec import Spec, key
 
@@ -132,8 +133,8 @@ def _health_check() -> Any:
 
 # ---------------------------------------------------------------- shared by the families
 
-#: A Go-era message name: words with single spaces allowed (`create tweet`).
-MESSAGE_PATTERN = r"^\S(.*\S)?$"
+#: A Go-era message name: words with spaces allowed (`create tweet`), nothing UNPRINTABLE.
+MESSAGE_PATTERN = rf"^[^\s{UNPRINTABLE}]([^{UNPRINTABLE}]*[^\s{UNPRINTABLE}])?$"
 
 
 @frozen
@@ -145,14 +146,14 @@ class Messages:
         doc="the messages the service sends",
         pattern=MESSAGE_PATTERN,
         noun="message name",
-        expected="a name not starting or ending with a space",
+        expected="a name not starting or ending with a space, without control characters",
     )
     receives: tuple[str, ...] = key(
         default=(),
         doc="the messages the service receives",
         pattern=MESSAGE_PATTERN,
         noun="message name",
-        expected="a name not starting or ending with a space",
+        expected="a name not starting or ending with a space, without control characters",
     )
 
 
