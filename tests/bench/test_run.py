@@ -68,20 +68,33 @@ def test_each_mode_gives_the_floor_and_our_app_the_same_environment(tmp_path: Pa
                 assert floor_cmd[:7] == app_cmd[:7]
 
 
-def test_the_report_gives_the_requests_per_stack_kind_and_per_service(tmp_path: Path) -> None:
-    def stack(name: str, kind: str, **requests: int) -> StackRequests:
-        return StackRequests(name, kind, Counter(requests), Counter({f"create {name}": 1}))
-
-    shared = [stack("b-network", "network", create=10), stack("(app)", "(app)", invoke=2)]
-    report = Report(
+def a_report(
+    subjects: list[Subject],
+    *,
+    stacks: dict[str, list[StackInfo]] | None = None,
+    counts: dict[str, list[StackRequests]] | None = None,
+) -> Report:
+    """A report of `subjects` with no timed job: their stacks and request counts as given."""
+    return Report(
         argv=["bench/run.py"],
         machine={},
         started=datetime.now(UTC),
         elapsed=0,
         loads=(0, 0),
         jobs={},
-        subjects=[Subject(f"gen-{n}", tmp_path / str(n), services=n) for n in (1, 3)],
-        stacks={},
+        subjects=subjects,
+        stacks=stacks or {},
+        counts=counts or {},
+    )
+
+
+def test_the_report_gives_the_requests_per_stack_kind_and_per_service(tmp_path: Path) -> None:
+    def stack(name: str, kind: str, **requests: int) -> StackRequests:
+        return StackRequests(name, kind, Counter(requests), Counter({f"create {name}": 1}))
+
+    shared = [stack("b-network", "network", create=10), stack("(app)", "(app)", invoke=2)]
+    report = a_report(
+        [Subject(f"gen-{n}", tmp_path / str(n), services=n) for n in (1, 3)],
         counts={
             "gen-1": [*shared, stack("b-a", "public service", create=30, get=10)],
             "gen-3": [
@@ -107,17 +120,7 @@ def test_the_limits_table_shows_every_limit_the_synthesis_checks(tmp_path: Path)
         StackInfo("b-one", {"Resources": {"R": {"Type": "AWS::SNS::Topic"}}}, 600),
         StackInfo("b-two", {"Resources": {}, "Mappings": mappings}, 9_000),
     ]
-    report = Report(
-        argv=["bench/run.py"],
-        machine={},
-        started=datetime.now(UTC),
-        elapsed=0,
-        loads=(0, 0),
-        jobs={},
-        subjects=[Subject("b", tmp_path / "b")],
-        stacks={"b": stacks},
-        counts={},
-    )
+    report = a_report([Subject("b", tmp_path / "b")], stacks={"b": stacks})
 
     text = " ".join(" ".join(limits(report)).split())  # tabulate's padding, collapsed
     checked = " ".join(" ".join(targets(report)).split())
