@@ -266,7 +266,7 @@ def _dockerignore_lines(context: Path) -> list[str] | None:
     return text.split("\n")
 
 
-def cdk_pattern_regex(pattern: str) -> str:
+def _cdk_pattern_regex(pattern: str) -> str:
     """The regular expression CDK's DockerIgnoreStrategy builds of a cleaned pattern
     (its @balena/dockerignore, `_compile`): `*`, `**`, `?`, `.`, `$` and `\\x` are
     translated, every other character is copied into the expression as it is."""
@@ -299,8 +299,6 @@ def cdk_pattern_regex(pattern: str) -> str:
 #: Where JavaScript's regular expressions (CDK's) and Python's differ on what is valid: an
 #: empty class, `[]` or `[^]` (a `(?` group cannot occur: `?` becomes `[^/]`). Not checked.
 _REGEX_DIALECTS_DIFFER = ("[]", "[^]")
-
-
 _QUANTIFIER_BRACES = re.compile(r"\{\d+(,\d*)?\}")
 
 
@@ -351,11 +349,11 @@ def dockerignore_pattern_problems(context: Path) -> list[Problem]:
     """Each pattern of `context`'s .dockerignore that CDK's copy fails on, with its line.
 
     CDK matches every file of the build context against every pattern, as a regular
-    expression built by `cdk_pattern_regex`; one that is not valid ends the synthesis
+    expression built by `_cdk_pattern_regex`; one that is not valid ends the synthesis
     with JavaScript's SyntaxError ("Unterminated character class").
     """
-    lines = _dockerignore_lines(context)
-    if lines is None or len(lines) > DOCKERIGNORE_MAX_PATTERNS:
+    lines = _dockerignore_lines(context)  # at most DOCKERIGNORE_MAX_BYTES: each line checked
+    if lines is None:
         return []
     problems = []
     for number, raw in enumerate(lines, start=1):
@@ -366,7 +364,7 @@ def dockerignore_pattern_problems(context: Path) -> list[Problem]:
         cleaned = os.path.normpath(pattern).lstrip("/") if pattern else ""
         if not cleaned or cleaned == ".":
             continue
-        regex = cdk_pattern_regex(cleaned)
+        regex = _cdk_pattern_regex(cleaned)
         why = _regex_error(regex)
         if why is not None:
             message = DOCKERIGNORE_BAD_PATTERN.format(pattern=raw.strip(), regex=regex, why=why)

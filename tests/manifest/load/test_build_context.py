@@ -308,3 +308,11 @@ def test_a_dockerignore_pattern_cdk_cannot_read_is_one_line_each(app: Path) -> N
 def test_dockerignore_patterns_cdk_reads_load(app: Path, pattern: str) -> None:
     (app / "users" / ".dockerignore").write_text(f"{pattern}\n")
     assert load_app(app).problems == ()
+
+
+def test_a_bad_pattern_after_many_comment_lines_is_found(app: Path) -> None:
+    # Over DOCKERIGNORE_MAX_PATTERNS lines, but comments: the file is read, every line checked.
+    (app / "users" / ".dockerignore").write_text("# note\n" * 1_200 + "[\n")
+    assert problem_lines(app) == [
+        f"app/users/.dockerignore:1201: {bad_pattern('[', '^[$', 'unterminated character set')}"
+    ]
