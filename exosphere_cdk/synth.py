@@ -376,11 +376,12 @@ def check_output_folder(outdir: Path | None, app: LoadedApp) -> None:
     """Refuse an output folder inside a service folder whose image is built from it."""
     if outdir is None:
         return
+    resolved = outdir.resolve()
     for service in app.services:
         if service.image.kind != "asset":
             continue
         context = Path(service.image.value)
-        if outdir.resolve().is_relative_to(context.resolve()):
+        if resolved.is_relative_to(context.resolve()):
             raise OutputFolderError(
                 OUTPUT_IN_CONTEXT.format(outdir=outdir, role=service.role, context=context)
             )

@@ -11,33 +11,39 @@ from rich.tree import Tree
 
 from exosphere_cdk.cli.common import add_app_arguments, load
 from exosphere_cdk.cli.validate import ami_pins_json, print_ami_notice
-from exosphere_cdk.manifest.data.cloudformation import MAX_OUTPUTS, MAX_RESOURCES
 from exosphere_cdk.manifest.design.capacity import ClusterCapacity
 from exosphere_cdk.ops.amis import unpinned_notice
-from exosphere_cdk.ops.assembly import LIMIT_WARN
+from exosphere_cdk.ops.assembly import LIMIT_WARN, StackInfo
 from exosphere_cdk.ops.plan import (
     DatabasePlan,
     ExoComPlan,
     Plan,
     ServicePlan,
-    StackPlan,
     plan,
 )
 from exosphere_cdk.reporting import EXIT_INVALID, EXIT_OK, console, problem_json, report_valid
 
+#: The limits a stack's line always shows; the others (parameters, mappings) when used.
+ALWAYS_SHOWN = ("resources", "template_bytes", "outputs")
 
-def _limits_text(stack: StackPlan) -> Text:
+
+def limits_text(info: StackInfo) -> Text:
+    """The stack's figure against each of CloudFormation's limits (StackInfo.limits)."""
     text = Text()
-    limits = stack.info.limits()
-    parts = [
-        ("resources", f"{limits['resources']['count']}/{MAX_RESOURCES} resources"),
-        ("template_bytes", f"{limits['template_bytes']['count'] / 1000:.1f} kB/1 MB template"),
-        ("outputs", f"{limits['outputs']['count']}/{MAX_OUTPUTS} outputs"),
+    shown = [
+        (key, found)
+        for key, found in info.limits().items()
+        if key in ALWAYS_SHOWN or found["count"]
     ]
-    for index, (key, label) in enumerate(parts):
-        share = limits[key]["count"] / limits[key]["limit"]
+    for index, (key, found) in enumerate(shown):
+        count, limit = found["count"], found["limit"]
+        label = (
+            f"{count / 1000:.1f} kB/{limit / 1_000_000:g} MB template"
+            if key == "template_bytes"
+            else f"{count}/{limit} {key}"
+        )
         text.append(" · " if index else "  ", style="dim")
-        text.append(label, style="bold red" if share >= LIMIT_WARN else "dim")
+        text.append(label, style="bold red" if count / limit >= LIMIT_WARN else "dim")
     return text
 
 
@@ -138,7 +144,7 @@ def render_tree(document: Plan) -> Tree:
         )
     )
     for stack in document.stacks:
-        branch = root.add(Text(stack.name, style="bold cyan") + _limits_text(stack))
+        branch = root.add(Text(stack.name, style="bold cyan") + limits_text(stack.info))
         if stack.service:
             _service_branch(branch, stack.service)
         if stack.name == document.exocom.stack:

@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import attrs
 from attrs import frozen
 
 from exosphere_cdk.manifest.errors import Problem, display_path
@@ -166,6 +167,11 @@ _GLOB_CHARS = frozenset("*?[\\")
 class _Pattern:
     segments: tuple[_Segment, ...]
     negated: bool
+    #: The pattern cleaned as CDK cleans it (no `!`, no leading `/`), and where it was
+    #: written: the line as written and its number (None: one CDK adds, not the file's).
+    cleaned: str = ""
+    written: str = ""
+    line: int | None = None
 
 
 def _segment(text: str) -> _Segment:
@@ -194,17 +200,17 @@ class DockerIgnore:
 
     def __init__(self, lines: Sequence[str]) -> None:
         self.patterns: list[_Pattern] = []
-        for raw in lines:
-            line = raw.strip()
-            if not line or line.startswith("#"):
+        for number, raw in enumerate(lines, start=1):
+            written = raw.strip()
+            if not written or written.startswith("#"):
                 continue
-            negated = line.startswith("!")
-            line = line[1:].strip() if negated else line
+            negated = written.startswith("!")
+            line = written[1:].strip() if negated else written
             cleaned = os.path.normpath(line).lstrip("/") or "."
             if cleaned == ".":
                 continue
             segments = tuple(_segment(part) for part in cleaned.split("/"))
-            self.patterns.append(_Pattern(segments, negated))
+            self.patterns.append(_Pattern(segments, negated, cleaned, written, number))
         #: Whether a negation could bring back a file under an ignored folder.
         self.has_negation = any(p.negated for p in self.patterns)
 
@@ -226,7 +232,7 @@ class DockerIgnore:
         # image-asset.ts: the file's patterns, then `exclude` (service.yml), then
         # the .dockerignore and the Dockerfile are brought back.
         extra = cls([SERVICE_FILE, f"!{DOCKERIGNORE}", f"!{dockerfile}"])
-        own.patterns.extend(extra.patterns)
+        own.patterns.extend(attrs.evolve(p, line=None) for p in extra.patterns)
         return own
 
     def ignores(self, relative: tuple[str, ...]) -> bool:
@@ -244,13 +250,7 @@ class DockerIgnore:
 
 
 def _own_patterns(context: Path) -> DockerIgnore | None:
-    """The patterns of `context`'s .dockerignore: None when there is none to read."""
-    lines = _dockerignore_lines(context)
-    return None if lines is None else DockerIgnore(lines)
-
-
-def _dockerignore_lines(context: Path) -> list[str] | None:
-    """The lines of `context`'s .dockerignore: None when there is none to read.
+    """The patterns of `context`'s .dockerignore: None when there is none to read.
 
     Read only when it is a file of at most DOCKERIGNORE_MAX_BYTES (never a FIFO,
     which would block); `dockerignore_problem` says what else it is.
@@ -263,7 +263,7 @@ def _dockerignore_lines(context: Path) -> list[str] | None:
         text = path.read_text(errors="replace")
     except OSError:  # none, or unreadable: the walk reports the latter
         return None
-    return text.split("\n")
+    return DockerIgnore(text.split("\n"))
 
 
 def _cdk_pattern_regex(pattern: str) -> str:
@@ -345,30 +345,26 @@ def _possessive(regex: str) -> bool:
     return False
 
 
-def dockerignore_pattern_problems(context: Path) -> list[Problem]:
-    """Each pattern of `context`'s .dockerignore that CDK's copy fails on, with its line.
+def dockerignore_pattern_problems(
+    context: Path, ignore: DockerIgnore | None = None
+) -> list[Problem]:
+    """Each pattern of `context`'s .dockerignore that CDK's copy fails on, with its line
+    (`ignore`: its patterns read already, `DockerIgnore.of(context)`).
 
     CDK matches every file of the build context against every pattern, as a regular
     expression built by `_cdk_pattern_regex`; one that is not valid ends the synthesis
     with JavaScript's SyntaxError ("Unterminated character class").
     """
-    lines = _dockerignore_lines(context)  # at most DOCKERIGNORE_MAX_BYTES: each line checked
-    if lines is None:
-        return []
     problems = []
-    for number, raw in enumerate(lines, start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        pattern = line[1:].strip() if line.startswith("!") else line
-        cleaned = os.path.normpath(pattern).lstrip("/") if pattern else ""
-        if not cleaned or cleaned == ".":
-            continue
-        regex = _cdk_pattern_regex(cleaned)
+    for pattern in (ignore or DockerIgnore.of(context)).patterns:
+        if pattern.line is None:
+            continue  # CDK's own (service.yml, the Dockerfile)
+        regex = _cdk_pattern_regex(pattern.cleaned)
         why = _regex_error(regex)
         if why is not None:
-            message = DOCKERIGNORE_BAD_PATTERN.format(pattern=raw.strip(), regex=regex, why=why)
-            problems.append(Problem(display_path(context / DOCKERIGNORE), "", message, line=number))
+            message = DOCKERIGNORE_BAD_PATTERN.format(pattern=pattern.written, regex=regex, why=why)
+            file = display_path(context / DOCKERIGNORE)
+            problems.append(Problem(file, "", message, line=pattern.line))
     return problems
 
 
@@ -452,7 +448,7 @@ def build_context_problems(
     ignore = DockerIgnore.of(context, dockerfile)
     problems: list[Problem] = []
     unusable = dockerignore_problem(context)
-    problems.extend([unusable] if unusable else dockerignore_pattern_problems(context))
+    problems.extend([unusable] if unusable else dockerignore_pattern_problems(context, ignore))
     files: list[_File] = []
     linked: list[tuple[Path, os.stat_result]] = []
     for path, entry in _walk(context, ignore, problems):
